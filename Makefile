@@ -1,0 +1,192 @@
+# cprwatch build.  `make help` lists the targets.
+#
+# BPF objects (one per concern, bpf/*.bpf.c) are linked into one object with
+# `bpftool gen object` and embedded into the binaries as a skeleton, so the
+# agent ships as one file.
+
+OUTPUT ?= build
+CLANG ?= clang
+CC ?= cc
+BPFTOOL ?= bpftool
+ARCH := x86
+PREFIX ?= /usr/local
+SYSCONFDIR ?= /etc
+
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+GIT_ID := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+CFLAGS ?= -g -O2
+CFLAGS += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter \
+	  -Iinclude -Iuser -I$(OUTPUT) \
+	  -DCPRW_VERSION='"$(VERSION)"' -DCPRW_BUILD_ID='"$(GIT_ID)"' \
+	  -DCPRW_SYSCONFDIR='"$(SYSCONFDIR)"'
+LDLIBS += -lbpf -lelf -lz -lpthread
+
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -D__BPF__ -Wall -Werror \
+	      -Iinclude -Ivmlinux -Ibpf
+
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
+SKEL := $(OUTPUT)/cprwatch.skel.h
+
+# Every user/*.c is a module of the shared library except the two mains.
+MAINS := user/cprwatchd.c user/cprwatchctl.c
+LIB_SRCS := $(filter-out $(MAINS),$(wildcard user/*.c))
+LIB_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIB_SRCS))
+LIB := $(OUTPUT)/libcprwatch.a
+HDRS := $(wildcard include/cprwatch/*.h user/*.h)
+
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+UNIT_BIN := $(OUTPUT)/test_unit
+TEST_HELPERS := $(patsubst tests/integration/%.c,$(OUTPUT)/tests/%,$(wildcard tests/integration/*.c))
+BENCH_BINS := $(patsubst bench/%.c,$(OUTPUT)/bench/%,$(wildcard bench/*.c))
+
+BINS := $(OUTPUT)/cprwatchd $(OUTPUT)/cprwatchctl
+
+.PHONY: all deps vmlinux run test test-unit test-integration asan fuzz bench install uninstall \
+	clean help check-deps
+.DELETE_ON_ERROR:
+
+all: $(BINS) $(UNIT_BIN) $(TEST_HELPERS) $(BENCH_BINS)
+
+help:
+	@echo 'make all               build cprwatchd, cprwatchctl, tests and benchmarks'
+	@echo 'make deps              install the missing Debian build/test packages (root)'
+	@echo 'make run               deps + build + run cprwatchd in the foreground (root)'
+	@echo 'make test              deps + build + every unit and integration test (root)'
+	@echo 'make test-unit         unit tests only (no root needed)'
+	@echo 'make asan              unit tests under AddressSanitizer + UBSan'
+	@echo 'make fuzz              build libFuzzer targets into $(OUTPUT)/fuzz'
+	@echo 'make bench             overhead and throughput benchmarks (root)'
+	@echo 'make vmlinux           regenerate vmlinux/vmlinux.h from this kernel'
+	@echo 'make install           install binaries and default config under PREFIX'
+	@echo 'make V=1 ...           show the commands'
+
+# Debian packages the build and the tests use.  `deps` installs only what is missing.
+DEB_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libcunit1-dev pkg-config \
+	    make gcc jq python3 iproute2 procps zip unzip auditd hyperfine libclang-rt-14-dev
+
+deps:
+	$(Q)missing=$$(for p in $(DEB_PKGS); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' \
+		|| echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing:" $$missing; \
+		if [ "$$(id -u)" != 0 ]; then echo "make deps: run as root (apt-get needs it)"; exit 2; fi; \
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+vmlinux:
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux.h
+
+$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/user $(OUTPUT)/tests $(OUTPUT)/bench $(OUTPUT)/fuzz:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) include/cprwatch/events.h | $(OUTPUT)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/cprwatch.bpf.o: $(BPF_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(BPFTOOL) gen object $@ $^
+
+$(SKEL): $(OUTPUT)/cprwatch.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name cprwatch_bpf > $@
+
+$(OUTPUT)/user/%.o: user/%.c $(HDRS) | $(OUTPUT)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+# Only the loader includes the generated skeleton.
+$(OUTPUT)/user/loader.o: $(SKEL)
+
+$(LIB): $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(OUTPUT)/%: user/%.c $(LIB) $(HDRS) $(SKEL)
+	$(call msg,BIN,$@)
+	$(Q)$(CC) $(CFLAGS) $< $(LIB) $(LDLIBS) -o $@
+
+$(UNIT_BIN): $(UNIT_SRCS) $(LIB) $(HDRS)
+	$(call msg,BIN,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests/unit $(UNIT_SRCS) $(LIB) $(LDLIBS) -lcunit -o $@
+
+$(OUTPUT)/tests/%: tests/integration/%.c $(LIB) $(HDRS) | $(OUTPUT)/tests
+	$(call msg,BIN,$@)
+	$(Q)$(CC) $(CFLAGS) $< $(LIB) $(LDLIBS) -o $@
+
+$(OUTPUT)/bench/%: bench/%.c $(LIB) $(HDRS) | $(OUTPUT)/bench
+	$(call msg,BIN,$@)
+	$(Q)$(CC) $(CFLAGS) $< $(LIB) $(LDLIBS) -o $@
+
+run: deps
+	$(Q)$(MAKE) --no-print-directory all
+	./$(OUTPUT)/cprwatchd --events $(RUN_ARGS)
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory test-unit
+	$(Q)$(MAKE) --no-print-directory test-integration
+
+test-unit: $(UNIT_BIN)
+	$(Q)cd tests && ../$(UNIT_BIN)
+
+test-integration: $(BINS) $(TEST_HELPERS)
+	$(Q)OUTPUT=$(abspath $(OUTPUT)) bash tests/integration/run.sh
+
+# Sanitizer build: everything in its own tree, then the unit suite and fuzz corpora.
+asan:
+	$(Q)$(MAKE) --no-print-directory OUTPUT=build-asan CC=clang \
+		CFLAGS='-g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all' \
+		LDLIBS='-lbpf -lelf -lz -lpthread -fsanitize=address,undefined' build-asan/test_unit
+	$(Q)cd tests && ASAN_OPTIONS=detect_leaks=1 ../build-asan/test_unit
+
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(FUZZ_SRCS))
+FUZZ_CFLAGS := -g -O1 -fsanitize=address,undefined -std=gnu11 -D_GNU_SOURCE \
+	       -Iinclude -Iuser -I$(OUTPUT)
+
+# Fuzz targets link an instrumented archive of the modules, so a target pulls in only
+# the parsers it calls (never the BPF loader).
+FUZZ_OBJS := $(patsubst user/%.c,$(OUTPUT)/fuzz/obj/%.o,$(filter-out user/loader.c,$(LIB_SRCS)))
+
+$(OUTPUT)/fuzz/obj/%.o: user/%.c $(HDRS)
+	$(Q)mkdir -p $(dir $@)
+	$(call msg,FUZZCC,$@)
+	$(Q)clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(OUTPUT)/fuzz/libfuzz.a: $(FUZZ_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(OUTPUT)/fuzz/%: tests/fuzz/%.c $(OUTPUT)/fuzz/libfuzz.a | $(OUTPUT)/fuzz
+	$(call msg,FUZZ,$@)
+	$(Q)clang $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(OUTPUT)/fuzz/libfuzz.a -lbpf -lelf -lz -lpthread -o $@
+
+fuzz: $(FUZZ_BINS)
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)OUTPUT=$(abspath $(OUTPUT)) bash bench/run.sh
+
+install: $(BINS)
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(SYSCONFDIR)/cprwatch
+	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/sbin/
+	[ -e $(DESTDIR)$(SYSCONFDIR)/cprwatch/cprwatch.conf ] || \
+		install -m 0600 packaging/cprwatch.conf $(DESTDIR)$(SYSCONFDIR)/cprwatch/cprwatch.conf
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/sbin/cprwatchd $(DESTDIR)$(PREFIX)/sbin/cprwatchctl
+
+clean:
+	rm -rf $(OUTPUT) build-asan

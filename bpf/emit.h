@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Assembling and sending events: the per-CPU scratch record, the common
+ * header, the ring buffer submit with drop accounting, and tracking state.
+ */
+#ifndef CPRW_BPF_EMIT_H
+#define CPRW_BPF_EMIT_H
+
+#include "maps.h"
+#include <bpf/bpf_core_read.h>
+
+static __always_inline void counter_add(__u32 idx, __u64 n)
+{
+	__u64 *c = bpf_map_lookup_elem(&counters, &idx);
+
+	if (c)
+		*c += n;	/* per-CPU slot: no atomics needed */
+}
+
+/* A zeroed record buffer; events are assembled here, then copied by size. */
+static __always_inline void *event_buf(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&event_scratch, &zero);
+}
+
+static __always_inline struct proc_track *track_of(__u32 tgid)
+{
+	return bpf_map_lookup_elem(&tracked, &tgid);
+}
+
+/* True when this process's file and network activity should go up. */
+static __always_inline bool is_self(__u32 tgid)
+{
+	return self_tgid && tgid == self_tgid;
+}
+
+static __always_inline void fill_hdr(struct event_hdr *h, __u16 type, __u32 classes)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u64 ug = bpf_get_current_uid_gid();
+
+	h->type = type;
+	h->flags = 0;
+	h->ts_ns = bpf_ktime_get_ns();
+	h->pid = (__u32)id;
+	h->tgid = id >> 32;
+	h->uid = (__u32)ug;
+	h->gid = ug >> 32;
+	h->classes = classes;
+	h->pad = 0;
+	bpf_get_current_comm(h->comm, sizeof(h->comm));
+}
+
+/*
+ * Send the first @size bytes of @ev.  The mask keeps the verifier sure the
+ * copy stays inside the scratch buffer; sizes are always below it.
+ */
+static __always_inline void submit(void *ev, __u32 size)
+{
+	struct event_hdr *h = ev;
+
+	size &= EVENT_BUF_SIZE - 1;
+	if (size < sizeof(*h))
+		return;
+	h->size = size;
+	if (bpf_ringbuf_output(&events, ev, size, 0))
+		counter_add(CNT_DROPS, 1);
+	else
+		counter_add(CNT_EVENTS, 1);
+}
+
+#endif

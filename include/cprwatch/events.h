@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * Event layouts shared by the BPF programs (bpf/) and the collector (user/).
+ *
+ * Every record on the ring buffer starts with struct event_hdr.  Records are
+ * variable length: the fixed part of each type is followed by the strings it
+ * names (path, argv, ...) whose lengths are in the fixed part, so a typical
+ * event is a few hundred bytes instead of several pages.  User space must
+ * validate every length against hdr.size before it trusts a field.
+ */
+#ifndef CPRWATCH_EVENTS_H
+#define CPRWATCH_EVENTS_H
+
+#ifdef __BPF__
+/* vmlinux.h provides the kernel's fixed width types */
+#else
+#include <stdint.h>
+typedef uint8_t __u8;
+typedef uint16_t __u16;
+typedef uint32_t __u32;
+typedef uint64_t __u64;
+typedef int32_t __s32;
+typedef int64_t __s64;
+#endif
+
+#define CPRW_COMM_LEN 16
+#define CPRW_PATH_MAX 4096	/* longest path sent up, including the NUL */
+#define CPRW_ARGS_MAX 1024	/* bytes of argv (NUL separated) sent with an exec */
+#define CPRW_PATH_DEPTH 32	/* dentry components walked before a path is cut */
+#define CPRW_UNIX_PATH_MAX 108
+#define CPRW_EVENT_MAX (sizeof(struct exec_event) + CPRW_PATH_MAX + CPRW_ARGS_MAX)
+
+enum event_type {
+	EV_EXEC = 1,
+	EV_FORK,
+	EV_EXIT,
+	EV_OPEN,
+	EV_CLOSE,
+	EV_RENAME,
+	EV_UNLINK,
+	EV_CONNECT,
+	EV_ACCEPT,
+	EV_TCP_CLOSE,
+	EV_TYPE_MAX,
+};
+
+/* Why a process is tracked; a process can be several of these at once. */
+enum proc_class {
+	CLASS_CPR_CLIENT = 1 << 0,	/* a CPR client or one of its descendants */
+	CLASS_MESSAGING = 1 << 1,	/* messaging app */
+	CLASS_BROWSER = 1 << 2,		/* web browser: web messaging and upload */
+	CLASS_SYNC = 1 << 3,		/* cloud sync / upload tool */
+	CLASS_ARCHIVER = 1 << 4,	/* archiver or encryptor */
+	CLASS_CLIPBOARD = 1 << 5,	/* clipboard tool */
+	CLASS_TAINTED = 1 << 6,		/* has read data exported by a CPR client */
+	CLASS_ALL = (1 << 7) - 1,
+};
+
+/* hdr.flags */
+enum event_flags {
+	EVF_TRUNCATED = 1 << 0,		/* a string (path, argv) was cut at its bound */
+	EVF_TAINTED_FILE = 1 << 1,	/* the file's inode is in the taint map */
+	EVF_EXPORT_DIR = 1 << 2,	/* the file is below a watched export directory */
+	EVF_AT_EXIT = 1 << 3,		/* close synthesised for an fd open at exit */
+	EVF_THREAD = 1 << 4,		/* fork created a thread, not a process */
+};
+
+/* Where a watched export directory lives; user space decides, the kernel carries it. */
+enum export_kind {
+	EXPORT_LOCAL = 1,
+	EXPORT_REMOVABLE = 2,
+	EXPORT_NETWORK = 3,
+};
+
+struct event_hdr {
+	__u16 type;		/* enum event_type */
+	__u16 flags;		/* enum event_flags */
+	__u32 size;		/* bytes of the whole record, header included */
+	__u64 ts_ns;		/* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
+	__u32 pid;		/* thread id */
+	__u32 tgid;		/* process id */
+	__u32 uid;
+	__u32 gid;
+	__u32 classes;		/* enum proc_class bits of the process */
+	__u32 pad;
+	char comm[CPRW_COMM_LEN];
+};
+
+struct exec_event {
+	struct event_hdr hdr;
+	__u32 ppid;
+	__u32 loginuid;		/* (u32)-1 when unset */
+	__u32 sessionid;
+	__u32 path_len;		/* bytes of exe path including NUL */
+	__u32 args_len;		/* bytes of argv area (NUL separated) */
+	__u32 args_full_len;	/* bytes of argv in the process, >= args_len */
+	__u64 cgroup_id;
+	__u64 dev;		/* kernel dev_t of the exe (MAJOR << 20 | MINOR) */
+	__u64 ino;
+	char data[];		/* path, then args */
+};
+
+struct fork_event {
+	struct event_hdr hdr;	/* the parent */
+	__u32 child_pid;
+	__u32 child_tgid;
+};
+
+struct exit_event {
+	struct event_hdr hdr;
+	__u32 exit_code;	/* as wait(2) reports it */
+	__u32 pad;
+};
+
+struct open_event {
+	struct event_hdr hdr;
+	__s32 ret;		/* fd or -errno */
+	__u32 flags;		/* open(2) flags */
+	__u32 mode;		/* requested mode, or the inode's mode when not known */
+	__u32 path_len;		/* including NUL */
+	__u64 dev;
+	__u64 ino;
+	__u64 size;		/* inode size at open */
+	__u32 export_kind;	/* enum export_kind, 0 when not below an export dir */
+	__u32 pad;
+	__u64 taint_dev;	/* origin export of a tainted file, 0 when not tainted */
+	__u64 taint_ino;
+	char path[];
+};
+
+struct close_event {
+	struct event_hdr hdr;
+	__s32 fd;
+	__u32 open_flags;
+	__u64 dev;
+	__u64 ino;
+	__u64 bytes_read;
+	__u64 bytes_written;
+	__u64 reads;		/* syscalls that moved bytes in */
+	__u64 writes;
+};
+
+struct rename_event {
+	struct event_hdr hdr;
+	__s32 ret;
+	__u32 flags;
+	__u32 old_len;		/* including NUL */
+	__u32 new_len;
+	char data[];		/* old path, then new path */
+};
+
+struct unlink_event {
+	struct event_hdr hdr;
+	__s32 ret;
+	__u32 flags;
+	__u32 path_len;
+	__u32 pad;
+	char path[];
+};
+
+struct sock_addr {
+	__u16 family;		/* AF_INET, AF_INET6, AF_UNIX */
+	__u16 port;		/* host byte order */
+	__u32 pad;
+	__u8 addr[16];		/* v4 in the first 4 bytes */
+	char unix_path[CPRW_UNIX_PATH_MAX];
+};
+
+struct connect_event {
+	struct event_hdr hdr;
+	__s32 ret;
+	__s32 fd;
+	struct sock_addr addr;	/* peer for connect and accept */
+};
+
+struct tcp_close_event {
+	struct event_hdr hdr;	/* the owner captured at connect/accept time */
+	__u64 bytes_sent;	/* tcp_sock bytes_acked */
+	__u64 bytes_received;
+	__u16 family;
+	__u16 sport;
+	__u16 dport;
+	__u16 pad;
+	__u8 saddr[16];
+	__u8 daddr[16];
+	__u64 duration_ns;
+};
+
+/* Keys and values of the maps user space writes. */
+struct file_id {
+	__u64 dev;		/* kernel dev_t */
+	__u64 ino;
+};
+
+struct proc_track {
+	__u32 classes;
+	__u32 pad;
+	struct file_id origin;	/* export a tainted process read from */
+};
+
+struct taint_info {
+	struct file_id origin;	/* first export in the chain */
+	__u64 ts_ns;
+	__u32 by_tgid;
+	__u32 pad;
+};
+
+/* Per-CPU health counters, index into the counters map. */
+enum counter_idx {
+	CNT_EVENTS = 0,		/* records submitted */
+	CNT_DROPS,		/* ring buffer full: record lost */
+	CNT_PATH_TRUNC,		/* path longer than the walk allows */
+	CNT_MAX,
+};
+
+#endif /* CPRWATCH_EVENTS_H */
