@@ -24,7 +24,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 CFLAGS ?= -g -O2
-CFLAGS += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter \
+CFLAGS += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-truncation \
 	  -Iinclude -Iuser -I$(OUTPUT) \
 	  -DCPRW_VERSION='"$(VERSION)"' -DCPRW_BUILD_ID='"$(GIT_ID)"' \
 	  -DCPRW_SYSCONFDIR='"$(SYSCONFDIR)"'
@@ -106,6 +106,12 @@ $(SKEL): $(OUTPUT)/cprwatch.bpf.o
 $(OUTPUT)/user/%.o: user/%.c $(HDRS) | $(OUTPUT)/user
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+# The default config is embedded: packaging/cprwatch.conf is the one place defaults live.
+$(OUTPUT)/default_conf.inc: packaging/cprwatch.conf | $(OUTPUT)
+	$(Q)sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $< > $@
+
+$(OUTPUT)/user/config.o: $(OUTPUT)/default_conf.inc
 
 # Only the loader includes the generated skeleton.
 $(OUTPUT)/user/loader.o: $(SKEL)

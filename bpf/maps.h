@@ -68,15 +68,6 @@ struct {
  * dup/dup2/fcntl(F_DUPFD) (a shell's `> export.csv`) add to the same totals
  * and the close event goes up once, when the last accounted fd closes.
  */
-struct file_io {
-	struct file_id id;
-	__u64 bytes_read;
-	__u64 bytes_written;
-	__u64 reads;
-	__u64 writes;
-	__u32 open_flags;
-	__u32 refs;		/* accounted fds naming this file */
-};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

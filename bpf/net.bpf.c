@@ -23,6 +23,7 @@ char LICENSE[] SEC("license") = "GPL";
 #define IPPROTO_TCP_VAL 6
 #define TCP_CLOSE_VAL 7
 #define TCP_SYN_SENT_VAL 2
+#define RCV_SHUTDOWN_VAL 1
 
 struct conn_args {
 	__s32 fd;
@@ -223,8 +224,16 @@ int handle_set_state(struct trace_event_raw_inet_sock_set_state *tp_ctx)
 	ev->hdr = o->hdr;
 	ev->hdr.ts_ns = bpf_ktime_get_ns();
 	tp = (struct tcp_sock *)ctx->skaddr;
-	ev->bytes_sent = BPF_CORE_READ(tp, bytes_acked);
+	/*
+	 * Unique data bytes: bytes_acked would also count the SYN and FIN
+	 * sequence numbers, bytes_sent counts retransmissions again.
+	 */
+	ev->bytes_sent = BPF_CORE_READ(tp, bytes_sent) - BPF_CORE_READ(tp, bytes_retrans);
+	/* the peer's FIN advances rcv_nxt, and so bytes_received, by one */
 	ev->bytes_received = BPF_CORE_READ(tp, bytes_received);
+	if ((BPF_CORE_READ((struct sock *)tp, sk_shutdown) & RCV_SHUTDOWN_VAL) &&
+	    ev->bytes_received)
+		ev->bytes_received--;
 	ev->family = ctx->family;
 	ev->sport = ctx->sport;
 	ev->dport = ctx->dport;

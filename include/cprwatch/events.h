@@ -14,13 +14,7 @@
 #ifdef __BPF__
 /* vmlinux.h provides the kernel's fixed width types */
 #else
-#include <stdint.h>
-typedef uint8_t __u8;
-typedef uint16_t __u16;
-typedef uint32_t __u32;
-typedef uint64_t __u64;
-typedef int32_t __s32;
-typedef int64_t __s64;
+#include <linux/types.h>
 #endif
 
 #define CPRW_COMM_LEN 16
@@ -203,6 +197,17 @@ struct taint_info {
 	__u64 ts_ns;
 	__u32 by_tgid;
 	__u32 pad;
+};
+
+/* Value of the file_io map: byte totals of one open file (see bpf/maps.h). */
+struct file_io {
+	struct file_id id;
+	__u64 bytes_read;
+	__u64 bytes_written;
+	__u64 reads;
+	__u64 writes;
+	__u32 open_flags;
+	__u32 refs;		/* accounted fds naming this file */
 };
 
 /* Per-CPU health counters, index into the counters map. */

@@ -1,0 +1,96 @@
+# Helpers for the root integration tests (sourced by tests/integration/test_*.sh).
+# Each test runs the real agent with real probes, performs real actions and
+# asserts on the JSON events the agent wrote.
+
+set -u
+OUTPUT=${OUTPUT:-$(cd "$(dirname "$0")/../.." && pwd)/build}
+AGENT=$OUTPUT/cprwatchd
+HELPERS=$OUTPUT/tests
+FAILS=0
+AGENT_PID=
+
+# A test that cannot run: a skip locally, a failure in CI (CI=true).
+cannot_run() {
+	if [ "${CI:-}" = true ]; then
+		echo "FAIL: cannot run in CI: $*"
+		exit 1
+	fi
+	echo "SKIP: $*"
+	exit 77
+}
+
+need_bpf() {
+	[ "$(id -u)" = 0 ] || cannot_run "needs root to load BPF"
+	[ -r /sys/kernel/btf/vmlinux ] || cannot_run "kernel has no BTF"
+	command -v jq >/dev/null || cannot_run "jq is not installed (make deps)"
+}
+
+# A private work dir, removed at exit along with any agent still running.
+setup_tmp() {
+	T=$(mktemp -d /tmp/cprwatch-test.XXXXXX)
+	chmod 0755 "$T"
+	trap cleanup EXIT
+}
+
+cleanup() {
+	stop_agent
+	[ -n "${KEEP_TMP:-}" ] || rm -rf "$T"
+}
+
+# write_config FILE <<EOF ... EOF: a root-owned 0600 config.
+write_config() {
+	cat > "$1"
+	chmod 0600 "$1"
+}
+
+# start_agent CONFIG [extra args]: starts cprwatchd writing $T/events.json.
+start_agent() {
+	local conf=$1
+	shift
+	rm -f "$T/ready"
+	"$AGENT" -c "$conf" --events="$T/events.json" --ready-file "$T/ready" -v "$@" \
+		2> "$T/agent.log" &
+	AGENT_PID=$!
+	for _ in $(seq 1 200); do
+		[ -e "$T/ready" ] && return 0
+		kill -0 "$AGENT_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	echo "FAIL: agent did not become ready"; cat "$T/agent.log"
+	exit 1
+}
+
+stop_agent() {
+	[ -n "$AGENT_PID" ] || return 0
+	kill -INT "$AGENT_PID" 2>/dev/null
+	wait "$AGENT_PID" 2>/dev/null
+	AGENT_RC=$?
+	AGENT_PID=
+}
+
+# events JQ_FILTER: the events (one JSON per line) selected by a jq filter.
+events() {
+	jq -c "select($1)" "$T/events.json"
+}
+
+# expect_eq WHAT GOT WANT
+expect_eq() {
+	if [ "$2" = "$3" ]; then
+		echo "  ok: $1"
+	else
+		echo "  FAIL: $1: got '$2', want '$3'"
+		FAILS=$((FAILS + 1))
+	fi
+}
+
+expect_count() {	# expect_count WHAT JQ_FILTER N
+	expect_eq "$1" "$(events "$2" | wc -l)" "$3"
+}
+
+finish() {
+	if [ "$FAILS" -gt 0 ]; then
+		echo "events kept in $T.events.json"; cp "$T/events.json" "$T.events.json" 2>/dev/null
+		exit 1
+	fi
+	exit 0
+}

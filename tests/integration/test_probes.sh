@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# The probes foundation end to end: a CPR client at a watched path execs a
+# child, writes 1 MiB to an export directory in uneven chunks, renames the
+# file and sends 100 KiB over loopback TCP; an untracked process doing the
+# same in an unwatched directory produces no file or network event.
+. "$(dirname "$0")/lib.sh"
+need_bpf
+setup_tmp
+
+mkdir -p "$T/bin" "$T/export" "$T/plain"
+cp "$HELPERS/cprw_actions" "$T/bin/cprclient"
+cp "$HELPERS/cprw_actions" "$T/bin/other"
+write_config "$T/cprwatch.conf" <<CONF
+[agent]
+rescan_interval = 0
+[cpr_clients]
+path = $T/bin/cprclient
+[export_paths]
+local = $T/export
+CONF
+
+coproc SINK { "$HELPERS/tcp_sink" 2 20; }
+read -r line <&"${SINK[0]}"; port=${line#port=}
+
+start_agent "$T/cprwatch.conf"
+client=$("$T/bin/cprclient" all "$T/export" "$port" | sed -n 's/^pid=//p')
+other=$("$T/bin/other" all "$T/plain" "$port" | sed -n 's/^pid=//p')
+sleep 0.5
+stop_agent
+expect_eq "agent exits 0 on SIGINT" "$AGENT_RC" 0
+
+echo "tracked CPR client (pid $client):"
+expect_count "exec of the client, classed cpr_client" \
+	".event==\"exec\" and .pid==$client and .exe==\"$T/bin/cprclient\" and (.classes|index(\"cpr_client\"))" 1
+expect_count "its child /bin/true is tracked" \
+	".event==\"exec\" and .ppid==$client and (.exe|endswith(\"/true\")) and (.classes|index(\"cpr_client\"))" 1
+expect_eq "close of out.bin: bytes_written" \
+	"$(events ".event==\"close\" and .pid==$client and .path==\"$T/export/out.bin\"" | jq -r .bytes_written)" 1048576
+expect_eq "open of out.bin: absolute path, export dir, dev and inode" \
+	"$(events ".event==\"open\" and .pid==$client and .path==\"$T/export/out.bin\"" | jq -r '[.export, .access, (.ino > 0), (.dev|test("^[0-9]+:[0-9]+$"))]|join(",")')" \
+	"local,write,true,true"
+expect_eq "rename: both paths" \
+	"$(events ".event==\"rename\" and .pid==$client" | jq -r '[.old_path, .new_path, .ret]|join(" ")')" \
+	"$T/export/out.bin $T/export/renamed.bin 0"
+expect_eq "connect to the sink" \
+	"$(events ".event==\"connect\" and .pid==$client" | jq -r '[.addr, .port, .ret]|join(" ")')" \
+	"127.0.0.1 $port 0"
+expect_eq "tcp_close: bytes_sent" \
+	"$(events ".event==\"tcp_close\" and .pid==$client" | jq -r '[.daddr, .dport, .bytes_sent, .bytes_received]|join(" ")')" \
+	"127.0.0.1 $port 102400 0"
+
+echo "untracked process (pid $other):"
+expect_count "its exec is seen" ".event==\"exec\" and .pid==$other" 1
+expect_count "no file or network events" \
+	"(.pid==$other or .ppid==$other) and (.event|IN(\"open\",\"close\",\"rename\",\"unlink\",\"connect\",\"accept\",\"tcp_close\"))" 0
+expect_count "no ring buffer drops reported" "false" 0
+grep -q "0 lost in the kernel" "$T/agent.log" || { echo "  FAIL: drops reported"; FAILS=$((FAILS+1)); }
+finish

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * The collector: one thread, one epoll loop over the ring buffer, signals and
+ * a 1 s tick.  Events are decoded, applied to the process table and the
+ * inode->path cache, and written out as JSON lines.
+ */
+#ifndef CPRW_AGENT_H
+#define CPRW_AGENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "config.h"
+#include "filetab.h"
+#include "json.h"
+#include "loader.h"
+#include "procs.h"
+#include "watchlist.h"
+
+struct agent_opts {
+	const char *config_path;	/* NULL: default */
+	bool print_events;		/* JSON lines of every event */
+	const char *events_path;	/* where they go, NULL: stdout */
+	bool trace_all;			/* overrides the config when set */
+	const char *ready_path;		/* created once probes are attached */
+	unsigned int duration;		/* seconds to run, 0: until signalled */
+};
+
+struct agent_stats {
+	uint64_t events;
+	uint64_t decode_errors;
+	uint64_t by_type[EV_TYPE_MAX];
+};
+
+struct agent {
+	struct agent_opts opts;
+	struct config cfg;
+	struct watchlist wl;
+	struct loader ld;
+	struct ring_buffer *rb;
+	struct procs procs;
+	struct filetab files;
+	struct json json;
+	FILE *events_out;
+	int epfd;
+	int sigfd;
+	int timerfd;
+	int64_t clock_offset;
+	uint64_t ticks;
+	bool stop;
+	struct agent_stats stats;
+};
+
+/* Returns a process exit code: 0, 1 on runtime failure, 2 on an unusable machine/config. */
+int agent_run(const struct agent_opts *opts);
+
+/* Pieces the unit tests drive without a kernel. */
+void agent_handle(struct agent *a, const void *data, size_t size);
+int agent_seed_tracking(struct agent *a, const char *proc_root);
+
+#endif

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * Ring-buffer records -> checked views.  Nothing from the kernel is trusted
+ * until event_decode() has checked the type, the size and every string
+ * length and terminator; a bad record is reported and skipped, never read.
+ */
+#ifndef CPRW_DECODE_H
+#define CPRW_DECODE_H
+
+#include <stddef.h>
+#include "cprwatch/events.h"
+
+struct event {
+	const struct event_hdr *hdr;
+	const void *raw;	/* the whole record, typed by hdr->type */
+	const char *path;	/* exec: exe; open/unlink: file; rename: old */
+	size_t path_len;	/* without the NUL */
+	const char *path2;	/* rename: new */
+	size_t path2_len;
+	const char *args;	/* exec: NUL-separated argv */
+	size_t args_len;
+	const char *file_path;	/* close: path joined in user space, or NULL */
+};
+
+/* Returns 0 or -EINVAL with the reason in @err. */
+int event_decode(const void *data, size_t size, struct event *ev, char *err, size_t errlen);
+const char *event_type_name(unsigned int type);
+/* Class bits as names, comma separated, into @buf. */
+const char *class_names(__u32 classes, char *buf, size_t len);
+extern const char *const class_name_table[];
+const char *export_kind_name(__u32 kind);
+
+#endif

@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "json.h"
+
+void json_init(struct json *j)
+{
+	memset(j, 0, sizeof(*j));
+}
+
+void json_reset(struct json *j)
+{
+	j->len = 0;
+	j->depth = 0;
+	j->need_comma[0] = false;
+	j->oom = false;
+	if (j->buf)
+		j->buf[0] = '\0';
+}
+
+void json_free(struct json *j)
+{
+	free(j->buf);
+	json_init(j);
+}
+
+static bool reserve(struct json *j, size_t n)
+{
+	size_t cap;
+	char *nb;
+
+	if (j->len + n + 1 <= j->cap)
+		return true;
+	cap = j->cap ? j->cap : 256;
+	while (cap < j->len + n + 1)
+		cap *= 2;
+	nb = realloc(j->buf, cap);
+	if (!nb) {
+		j->oom = true;
+		return false;
+	}
+	j->buf = nb;
+	j->cap = cap;
+	return true;
+}
+
+void json_raw(struct json *j, const char *s, size_t n)
+{
+	if (!reserve(j, n))
+		return;
+	memcpy(j->buf + j->len, s, n);
+	j->len += n;
+	j->buf[j->len] = '\0';
+}
+
+static void putc_raw(struct json *j, char c)
+{
+	json_raw(j, &c, 1);
+}
+
+/* Comma before a value or key when the container already holds one. */
+static void value_prefix(struct json *j)
+{
+	if (j->need_comma[j->depth])
+		putc_raw(j, ',');
+	j->need_comma[j->depth] = true;
+}
+
+static void open_container(struct json *j, char c)
+{
+	value_prefix(j);
+	putc_raw(j, c);
+	if (j->depth < JSON_MAX_DEPTH - 1)
+		j->depth++;
+	j->need_comma[j->depth] = false;
+}
+
+static void close_container(struct json *j, char c)
+{
+	if (j->depth > 0)
+		j->depth--;
+	putc_raw(j, c);
+}
+
+void json_obj_begin(struct json *j) { open_container(j, '{'); }
+void json_obj_end(struct json *j) { close_container(j, '}'); }
+void json_arr_begin(struct json *j) { open_container(j, '['); }
+void json_arr_end(struct json *j) { close_container(j, ']'); }
+
+/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	size_t len, i;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0) {
+		len = 2;
+		cp = s[0] & 0x1f;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		len = 3;
+		cp = s[0] & 0x0f;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		len = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	/* overlong forms, surrogates and values past U+10FFFF are not valid */
+	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return len;
+}
+
+static void write_escaped(struct json *j, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	char tmp[8];
+	size_t i = 0, run;
+
+	putc_raw(j, '"');
+	while (i < n) {
+		unsigned char c = p[i];
+
+		if (c == '"' || c == '\\') {
+			tmp[0] = '\\';
+			tmp[1] = c;
+			json_raw(j, tmp, 2);
+			i++;
+		} else if (c == '\n') {
+			json_raw(j, "\\n", 2);
+			i++;
+		} else if (c == '\t') {
+			json_raw(j, "\\t", 2);
+			i++;
+		} else if (c == '\r') {
+			json_raw(j, "\\r", 2);
+			i++;
+		} else if (c < 0x20 || c == 0x7f) {
+			snprintf(tmp, sizeof(tmp), "\\u%04x", c);
+			json_raw(j, tmp, 6);
+			i++;
+		} else if (c < 0x80) {
+			/* copy the run of plain ASCII in one go */
+			run = i;
+			while (run < n && p[run] >= 0x20 && p[run] < 0x7f && p[run] != '"' &&
+			       p[run] != '\\')
+				run++;
+			json_raw(j, s + i, run - i);
+			i = run;
+		} else if ((run = utf8_len(p + i, n - i))) {
+			json_raw(j, s + i, run);
+			i += run;
+		} else {
+			snprintf(tmp, sizeof(tmp), "\\u%04x", c);
+			json_raw(j, tmp, 6);
+			i++;
+		}
+	}
+	putc_raw(j, '"');
+}
+
+void json_key(struct json *j, const char *key)
+{
+	value_prefix(j);
+	write_escaped(j, key, strlen(key));
+	putc_raw(j, ':');
+	/* the value that follows must not add another comma */
+	j->need_comma[j->depth] = false;
+}
+
+static void value_done(struct json *j)
+{
+	j->need_comma[j->depth] = true;
+}
+
+void json_strn(struct json *j, const char *s, size_t n)
+{
+	value_prefix(j);
+	write_escaped(j, s, n);
+	value_done(j);
+}
+
+void json_str(struct json *j, const char *s)
+{
+	if (!s) {
+		json_null(j);
+		return;
+	}
+	json_strn(j, s, strlen(s));
+}
+
+void json_u64(struct json *j, uint64_t v)
+{
+	char tmp[24];
+	int n = snprintf(tmp, sizeof(tmp), "%" PRIu64, v);
+
+	value_prefix(j);
+	json_raw(j, tmp, n);
+	value_done(j);
+}
+
+void json_i64(struct json *j, int64_t v)
+{
+	char tmp[24];
+	int n = snprintf(tmp, sizeof(tmp), "%" PRId64, v);
+
+	value_prefix(j);
+	json_raw(j, tmp, n);
+	value_done(j);
+}
+
+void json_bool(struct json *j, bool v)
+{
+	value_prefix(j);
+	json_raw(j, v ? "true" : "false", v ? 4 : 5);
+	value_done(j);
+}
+
+void json_null(struct json *j)
+{
+	value_prefix(j);
+	json_raw(j, "null", 4);
+	value_done(j);
+}
+
+void json_kv_str(struct json *j, const char *key, const char *s)
+{
+	json_key(j, key);
+	json_str(j, s);
+}
+
+void json_kv_u64(struct json *j, const char *key, uint64_t v)
+{
+	json_key(j, key);
+	json_u64(j, v);
+}
+
+void json_kv_i64(struct json *j, const char *key, int64_t v)
+{
+	json_key(j, key);
+	json_i64(j, v);
+}
+
+void json_kv_bool(struct json *j, const char *key, bool v)
+{
+	json_key(j, key);
+	json_bool(j, v);
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * A small JSON writer into a growable buffer.  Strings are escaped per
+ * RFC 8259; bytes that are not valid UTF-8 (paths may hold any bytes) are
+ * written as \u00XX so the output always parses.
+ */
+#ifndef CPRW_JSON_H
+#define CPRW_JSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define JSON_MAX_DEPTH 16
+
+struct json {
+	char *buf;
+	size_t len;
+	size_t cap;
+	int depth;
+	bool need_comma[JSON_MAX_DEPTH];
+	bool oom;		/* an allocation failed: output is incomplete */
+};
+
+void json_init(struct json *j);
+void json_reset(struct json *j);
+void json_free(struct json *j);
+
+void json_obj_begin(struct json *j);
+void json_obj_end(struct json *j);
+void json_arr_begin(struct json *j);
+void json_arr_end(struct json *j);
+void json_key(struct json *j, const char *key);
+
+void json_str(struct json *j, const char *s);
+void json_strn(struct json *j, const char *s, size_t n);
+void json_u64(struct json *j, uint64_t v);
+void json_i64(struct json *j, int64_t v);
+void json_bool(struct json *j, bool v);
+void json_null(struct json *j);
+
+/* key + value in one call, for the common case */
+void json_kv_str(struct json *j, const char *key, const char *s);
+void json_kv_u64(struct json *j, const char *key, uint64_t v);
+void json_kv_i64(struct json *j, const char *key, int64_t v);
+void json_kv_bool(struct json *j, const char *key, bool v);
+
+/* Append raw bytes (already valid JSON). */
+void json_raw(struct json *j, const char *s, size_t n);
+
+#endif

@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include <stdio.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+#include "log.h"
+
+static enum log_level cur_level = LOG_LVL_WARN;
+
+static const char *const level_names[] = {
+	[LOG_LVL_ERROR] = "error",
+	[LOG_LVL_WARN] = "warning",
+	[LOG_LVL_INFO] = "info",
+	[LOG_LVL_DEBUG] = "debug",
+};
+
+void log_set_level(enum log_level lvl)
+{
+	cur_level = lvl;
+}
+
+enum log_level log_get_level(void)
+{
+	return cur_level;
+}
+
+static void log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
+{
+	if (lvl > cur_level)
+		return;
+	fprintf(stderr, "cprwatch: %s: ", level_names[lvl]);
+	vfprintf(stderr, fmt, ap);
+	if (!*fmt || fmt[strlen(fmt) - 1] != '\n')
+		fputc('\n', stderr);
+}
+
+void log_msg(enum log_level lvl, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vmsg(lvl, fmt, ap);
+	va_end(ap);
+}
+
+/* libbpf's warnings are mostly about probes we expect to be optional: debug level. */
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	enum log_level lvl = level == LIBBPF_WARN ? LOG_LVL_INFO : LOG_LVL_DEBUG;
+
+	if (lvl > cur_level)
+		return 0;
+	fprintf(stderr, "cprwatch: libbpf: ");
+	return vfprintf(stderr, fmt, ap);
+}
+
+void log_install_libbpf(void)
+{
+	libbpf_set_print(libbpf_print);
+}
