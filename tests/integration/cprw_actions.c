@@ -13,6 +13,8 @@
  *                                         original fd, write to stdout
  *   cprw_actions hold FILE BYTES          write, then exit without close
  *   cprw_actions read FILE                read FILE to the end
+ *   cprw_actions copy SRC DST             read SRC, write it to DST
+ *   cprw_actions unlink FILE
  *   cprw_actions all DIR PORT             spawn /bin/true, write DIR/out.bin
  *                                         1 MiB, rename it to DIR/renamed.bin,
  *                                         send 100 KiB to PORT
@@ -130,6 +132,25 @@ static int do_read(const char *path)
 	return 0;
 }
 
+static int do_copy(const char *src, const char *dst)
+{
+	char buf[65536];
+	int in = open(src, O_RDONLY), out;
+	ssize_t n;
+
+	if (in < 0)
+		die("open source");
+	out = open(dst, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (out < 0)
+		die("open destination");
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, n) != n)
+			die("write");
+	close(in);
+	close(out);
+	return 0;
+}
+
 static int do_send(int port, size_t total)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
@@ -175,6 +196,10 @@ int main(int argc, char **argv)
 		return do_redirect(argv[2], strtoull(argv[3], NULL, 10));
 	if (!strcmp(argv[1], "read") && argc == 3)
 		return do_read(argv[2]);
+	if (!strcmp(argv[1], "copy") && argc == 4)
+		return do_copy(argv[2], argv[3]);
+	if (!strcmp(argv[1], "unlink") && argc == 3)
+		return unlink(argv[2]) ? 1 : 0;
 	if (!strcmp(argv[1], "rename") && argc == 4)
 		return rename(argv[2], argv[3]) ? 1 : 0;
 	if (!strcmp(argv[1], "send") && argc == 4)
