@@ -111,7 +111,7 @@ $(OUTPUT)/user/%.o: user/%.c $(HDRS) | $(OUTPUT)/user
 $(OUTPUT)/default_conf.inc: packaging/cprwatch.conf | $(OUTPUT)
 	$(Q)sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $< > $@
 
-$(OUTPUT)/user/config.o: $(OUTPUT)/default_conf.inc
+$(OUTPUT)/user/config.o $(OUTPUT)/fuzz/obj/config.o: $(OUTPUT)/default_conf.inc
 
 # Only the loader includes the generated skeleton.
 $(OUTPUT)/user/loader.o: $(SKEL)
@@ -128,9 +128,10 @@ $(UNIT_BIN): $(UNIT_SRCS) $(LIB) $(HDRS)
 	$(call msg,BIN,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/unit $(UNIT_SRCS) $(LIB) $(LDLIBS) -lcunit -o $@
 
-$(OUTPUT)/tests/%: tests/integration/%.c $(LIB) $(HDRS) | $(OUTPUT)/tests
+# Integration helpers may use the synthetic data generators of the unit tests.
+$(OUTPUT)/tests/%: tests/integration/%.c tests/unit/cpr_gen.c $(LIB) $(HDRS) | $(OUTPUT)/tests
 	$(call msg,BIN,$@)
-	$(Q)$(CC) $(CFLAGS) $< $(LIB) $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $< tests/unit/cpr_gen.c $(LIB) $(LDLIBS) -o $@
 
 $(OUTPUT)/bench/%: bench/%.c $(LIB) $(HDRS) | $(OUTPUT)/bench
 	$(call msg,BIN,$@)
@@ -152,9 +153,10 @@ test-integration: $(BINS) $(TEST_HELPERS)
 	$(Q)OUTPUT=$(abspath $(OUTPUT)) bash tests/integration/run.sh
 
 # Sanitizer build: everything in its own tree, then the unit suite and fuzz corpora.
+# CFLAGS goes through the environment so the Makefile's own `CFLAGS +=` still applies.
 asan:
-	$(Q)$(MAKE) --no-print-directory OUTPUT=build-asan CC=clang \
-		CFLAGS='-g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all' \
+	$(Q)CFLAGS='-g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all -Wno-unknown-warning-option' \
+		$(MAKE) --no-print-directory OUTPUT=build-asan CC=clang \
 		LDLIBS='-lbpf -lelf -lz -lpthread -fsanitize=address,undefined' build-asan/test_unit
 	$(Q)cd tests && ASAN_OPTIONS=detect_leaks=1 ../build-asan/test_unit
 

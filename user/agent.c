@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/stat.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <time.h>
@@ -14,6 +15,7 @@
 #include "decode.h"
 #include "event_json.h"
 #include "log.h"
+#include "scan_json.h"
 
 #define FILETAB_MAX 65536
 #define DECODE_ERR_LOG_MAX 10	/* bad records logged before going quiet */
@@ -26,16 +28,36 @@ static uint64_t now_mono_ns(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-static void emit_json(struct agent *a, const struct event *ev, const struct proc *p)
+static void write_line(struct agent *a)
 {
-	if (!a->opts.print_events || !a->events_out)
-		return;
-	json_reset(&a->json);
-	event_json(&a->json, ev, p, a->clock_offset);
 	if (a->json.oom)
 		return;
 	json_raw(&a->json, "\n", 1);
-	fwrite(a->json.buf, 1, a->json.len, a->events_out);
+	if (a->events_out)
+		fwrite(a->json.buf, 1, a->json.len, a->events_out);
+	if (a->record_out)
+		fwrite(a->json.buf, 1, a->json.len, a->record_out);
+}
+
+/* The event as a JSON line to --events and --record, then through the rules. */
+static void emit_json(struct agent *a, const struct event *ev, const struct proc *p)
+{
+	if (a->events_out || a->record_out) {
+		json_reset(&a->json);
+		event_json(&a->json, ev, p, a->clock_offset);
+		write_line(a);
+	}
+	rules_on_event(&a->rules, ev, p);
+}
+
+void agent_scan_done(struct agent *a, const struct scan_request *rq, const struct scan_result *res)
+{
+	if (a->record_out) {
+		json_reset(&a->json);
+		scan_json(&a->json, rq, res, a->clock_offset);
+		write_line(a);
+	}
+	rules_on_scan(&a->rules, rq, res);
 }
 
 /*
@@ -47,9 +69,12 @@ static void lineage_at_close(struct agent *a, const struct close_event *e)
 {
 	struct file_id id = { .dev = e->dev, .ino = e->ino };
 
-	if (!e->bytes_written || !(e->hdr.classes & CLASS_CPR_CLIENT))
+	const struct file_info *fi = filetab_info(&a->files, &id);
+
+	if (!e->bytes_written || !(e->hdr.classes & CLASS_CPR_CLIENT) || !fi || fi->tainted)
 		return;
-	if (!loader_is_tainted(&a->ld, &id, NULL) && a->ld.skel)
+	filetab_put(&a->files, &id, fi->path, fi->export_kind, &id);
+	if (a->ld.skel)
 		loader_taint(&a->ld, &id, &id, e->hdr.tgid);
 }
 
@@ -59,8 +84,7 @@ static void handle_close(struct agent *a, struct event *ev, const struct proc *p
 	struct file_id id = { .dev = e->dev, .ino = e->ino };
 
 	ev->file_path = filetab_get(&a->files, &id);
-	if (a->ld.skel)
-		lineage_at_close(a, e);
+	lineage_at_close(a, e);
 	emit_json(a, ev, p);
 }
 
@@ -122,8 +146,10 @@ void agent_handle(struct agent *a, const void *data, size_t size)
 
 		if (o->ret >= 0) {
 			struct file_id id = { .dev = o->dev, .ino = o->ino };
+			struct file_id origin = { .dev = o->taint_dev, .ino = o->taint_ino };
 
-			filetab_set(&a->files, &id, ev.path);
+			filetab_put(&a->files, &id, ev.path, o->export_kind,
+				    (ev.hdr->flags & EVF_TAINTED_FILE) ? &origin : NULL);
 			if (p)
 				p->open_files++;
 		}
@@ -196,10 +222,23 @@ static int resolve_watchlist(struct agent *a)
 	return 0;
 }
 
+static void drain_scans(struct agent *a)
+{
+	struct scan_job *j;
+
+	while ((j = scanq_take(&a->scanq))) {
+		agent_scan_done(a, &j->rq, &j->res);
+		scan_job_free(j);
+	}
+}
+
 static void on_tick(struct agent *a)
 {
+	uint64_t now = now_mono_ns();
+
 	a->ticks++;
-	procs_gc(&a->procs, now_mono_ns());
+	procs_gc(&a->procs, now);
+	rules_tick(&a->rules, now, false);
 	if (a->cfg.rescan_interval && a->ticks % a->cfg.rescan_interval == 0)
 		resolve_watchlist(a);
 	if (a->opts.duration && a->ticks >= a->opts.duration)
@@ -213,7 +252,27 @@ static int epoll_add(int epfd, int fd, uint32_t tag)
 	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ee) ? -errno : 0;
 }
 
-enum { TAG_RING = 1, TAG_SIGNAL, TAG_TIMER };
+enum { TAG_RING = 1, TAG_SIGNAL, TAG_TIMER, TAG_SCAN };
+
+/*
+ * Signals are read from a signalfd, so they must be blocked in every thread:
+ * call this before any thread starts (threads inherit the mask).  A shell
+ * starts background jobs with SIGINT ignored, and an ignored signal never
+ * becomes pending, so the defaults are taken back first.
+ */
+static int block_signals(void)
+{
+	sigset_t mask;
+
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	return sigprocmask(SIG_BLOCK, &mask, NULL) ? -errno : 0;
+}
 
 static int setup_fds(struct agent *a)
 {
@@ -224,8 +283,6 @@ static int setup_fds(struct agent *a)
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &mask, NULL))
-		return -errno;
 	a->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	a->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	a->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -237,7 +294,8 @@ static int setup_fds(struct agent *a)
 	if (!a->rb)
 		return -errno;
 	if (epoll_add(a->epfd, ring_buffer__epoll_fd(a->rb), TAG_RING) ||
-	    epoll_add(a->epfd, a->sigfd, TAG_SIGNAL) || epoll_add(a->epfd, a->timerfd, TAG_TIMER))
+	    epoll_add(a->epfd, a->sigfd, TAG_SIGNAL) || epoll_add(a->epfd, a->timerfd, TAG_TIMER) ||
+	    epoll_add(a->epfd, a->scanq.efd, TAG_SCAN))
 		return -errno;
 	return 0;
 }
@@ -256,14 +314,22 @@ static void on_signal(struct agent *a)
 	}
 }
 
+static void flush_outputs(struct agent *a)
+{
+	if (a->events_out)
+		fflush(a->events_out);
+	if (a->record_out)
+		fflush(a->record_out);
+}
+
 static int event_loop(struct agent *a)
 {
-	struct epoll_event ev[4];
+	struct epoll_event ev[8];
 	uint64_t exp;
 	int n, i;
 
 	while (!a->stop) {
-		n = epoll_wait(a->epfd, ev, 4, -1);
+		n = epoll_wait(a->epfd, ev, 8, -1);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -281,32 +347,37 @@ static int event_loop(struct agent *a)
 				if (read(a->timerfd, &exp, sizeof(exp)) == sizeof(exp))
 					on_tick(a);
 				break;
+			case TAG_SCAN:
+				drain_scans(a);
+				break;
 			}
 		}
-		if (a->events_out)
-			fflush(a->events_out);
+		flush_outputs(a);
 	}
-	/* what the kernel sent before the stop still counts */
+	/* what the kernel sent before the stop still counts, and so do its scans */
 	ring_buffer__consume(a->rb);
-	if (a->events_out)
-		fflush(a->events_out);
+	scanq_drain(&a->scanq, 10000);
+	drain_scans(a);
+	rules_tick(&a->rules, now_mono_ns(), true);
+	flush_outputs(a);
 	return 0;
 }
 
-static int open_outputs(struct agent *a)
+static FILE *open_output(const char *path, const char *what)
 {
-	if (!a->opts.print_events)
-		return 0;
-	if (!a->opts.events_path || !strcmp(a->opts.events_path, "-")) {
-		a->events_out = stdout;
-		return 0;
+	FILE *f;
+	int fd;
+
+	if (!path || !strcmp(path, "-"))
+		return stdout;
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f) {
+		log_err("cannot write %s to %s: %s", what, path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
 	}
-	a->events_out = fopen(a->opts.events_path, "we");
-	if (!a->events_out) {
-		log_err("cannot write events to %s: %s", a->opts.events_path, strerror(errno));
-		return -errno;
-	}
-	return 0;
+	return f;
 }
 
 static void mark_ready(struct agent *a)
@@ -321,37 +392,141 @@ static void mark_ready(struct agent *a)
 		close(fd);
 }
 
-static void report_drops(struct agent *a)
+static void report_stats(struct agent *a)
 {
-	__u64 c[CNT_MAX];
+	__u64 c[CNT_MAX] = {};
+	int i;
 
-	if (loader_counters(&a->ld, c))
-		return;
+	if (a->ld.skel)
+		loader_counters(&a->ld, c);
 	log_info("events: %llu received, %llu lost in the kernel (ring buffer full), "
 		 "%llu malformed", (unsigned long long)a->stats.events,
 		 (unsigned long long)c[CNT_DROPS], (unsigned long long)a->stats.decode_errors);
+	log_info("scans: %llu requested, %llu scanned, %llu from cache, %llu dropped (queue full)",
+		 (unsigned long long)a->scanq.stats.submitted,
+		 (unsigned long long)a->scanq.stats.scanned,
+		 (unsigned long long)a->scanq.stats.cache_hits,
+		 (unsigned long long)a->scanq.stats.dropped);
+	for (i = 0; i < RULE_MAX; i++)
+		if (a->rules.fired[i] || a->rules.folded[i])
+			log_info("rule %s: %llu alerts, %llu folded by suppression", rule_names[i],
+				 (unsigned long long)a->rules.fired[i],
+				 (unsigned long long)a->rules.folded[i]);
 	if (c[CNT_DROPS])
 		log_warn("%llu events were lost because the ring buffer was full",
 			 (unsigned long long)c[CNT_DROPS]);
+	if (a->scanq.stats.dropped)
+		log_warn("%llu scans were dropped because the scan queue was full",
+			 (unsigned long long)a->scanq.stats.dropped);
 }
 
-static void agent_cleanup(struct agent *a)
+void agent_cleanup(struct agent *a)
 {
+	if (a->scanq_up)
+		scanq_destroy(&a->scanq);
 	ring_buffer__free(a->rb);
 	loader_close(&a->ld);
 	if (a->events_out && a->events_out != stdout)
 		fclose(a->events_out);
+	if (a->record_out && a->record_out != stdout)
+		fclose(a->record_out);
 	if (a->epfd >= 0)
 		close(a->epfd);
 	if (a->sigfd >= 0)
 		close(a->sigfd);
 	if (a->timerfd >= 0)
 		close(a->timerfd);
+	rules_free(&a->rules);
+	alert_out_close(&a->alerts);
 	json_free(&a->json);
 	filetab_free(&a->files);
 	procs_free(&a->procs);
 	watchlist_free(&a->wl);
 	config_free(&a->cfg);
+}
+
+static void ops_scan(void *arg, const struct scan_request *rq)
+{
+	struct agent *a = arg;
+
+	if (a->scanq_up)
+		scanq_submit(&a->scanq, rq);
+}
+
+static void ops_alert(void *arg, const struct alert *al)
+{
+	struct agent *a = arg;
+
+	alert_emit(&a->alerts, al, &a->procs);
+}
+
+/* A file the scanner found CPR numbers in is tainted, so its copies are followed. */
+static void ops_taint(void *arg, const struct file_id *id, const struct file_id *origin,
+		      __u32 tgid)
+{
+	struct agent *a = arg;
+
+	if (a->ld.skel)
+		loader_taint(&a->ld, id, origin, tgid);
+}
+
+/* The alert log's directory is created (0700: alerts are personal data) when missing. */
+static void make_log_dir(const char *path)
+{
+	char dir[4096], *slash;
+
+	if (!path || !*path)
+		return;
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return;
+	*slash = '\0';
+	if (mkdir(dir, 0700) && errno != EEXIST)
+		log_debug("cannot create %s: %s", dir, strerror(errno));
+}
+
+int agent_init_pipeline(struct agent *a, bool live, char *err, size_t errlen)
+{
+	struct rules_ops ops = { .scan = ops_scan, .alert = ops_alert, .taint = ops_taint,
+				 .arg = a };
+	const char *log_path = a->opts.alert_log ? a->opts.alert_log : a->cfg.alert_log;
+	struct scan_limits lim;
+	int ret;
+
+	if (procs_init(&a->procs) || filetab_init(&a->files, FILETAB_MAX))
+		return -ENOMEM;
+	json_init(&a->json);
+	a->clock_offset = clock_offset_ns();
+	if (a->opts.print_events) {
+		a->events_out = open_output(a->opts.events_path, "events");
+		if (!a->events_out)
+			return -EIO;
+	}
+	if (a->opts.record_path) {
+		a->record_out = open_output(a->opts.record_path, "the recording");
+		if (!a->record_out)
+			return -EIO;
+	}
+	if (live)
+		make_log_dir(log_path);
+	ret = alert_out_open(&a->alerts, log_path, a->cfg.alerts_stdout || !live, err, errlen);
+	if (ret)
+		return ret;
+	if (rules_init(&a->rules, &a->cfg.rules, &a->procs, &a->files, &ops, a->clock_offset))
+		return -ENOMEM;
+	if (!live)
+		return 0;
+	scan_limits_default(&lim);
+	lim.max_file_size = (uint64_t)a->cfg.scan_max_mib << 20;
+	lim.max_time_ms = a->cfg.scan_max_seconds * 1000;
+	ret = scanq_init(&a->scanq, a->cfg.scan_workers, a->cfg.scan_queue, &lim);
+	if (ret) {
+		snprintf(err, errlen, "cannot start the scan workers: %s", strerror(-ret));
+		return ret;
+	}
+	a->scanq_up = true;
+	return 0;
 }
 
 int agent_run(const struct agent_opts *opts)
@@ -360,6 +535,8 @@ int agent_run(const struct agent_opts *opts)
 	char err[CONFIG_ERR_MAX];
 	int ret, code = 1;
 
+	if (opts->replay_path)
+		return agent_replay(opts);
 	if (config_load(&a.cfg, opts->config_path, err, sizeof(err))) {
 		log_err("%s", err);
 		return 2;
@@ -371,10 +548,10 @@ int agent_run(const struct agent_opts *opts)
 		code = 2;
 		goto out;
 	}
-	if (procs_init(&a.procs) || filetab_init(&a.files, FILETAB_MAX) || open_outputs(&a))
+	if (block_signals() || agent_init_pipeline(&a, true, err, sizeof(err))) {
+		log_err("%s", err);
 		goto out;
-	json_init(&a.json);
-	a.clock_offset = clock_offset_ns();
+	}
 	log_install_libbpf();
 	ret = loader_open(&a.ld, a.cfg.trace_all, err, sizeof(err));
 	if (ret) {
@@ -393,7 +570,7 @@ int agent_run(const struct agent_opts *opts)
 		log_err("event loop: %s", strerror(-ret));
 		goto out;
 	}
-	report_drops(&a);
+	report_stats(&a);
 	code = 0;
 out:
 	agent_cleanup(&a);

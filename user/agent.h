@@ -15,6 +15,9 @@
 #include "json.h"
 #include "loader.h"
 #include "procs.h"
+#include "rules.h"
+#include "scanq.h"
+#include "alerts.h"
 #include "watchlist.h"
 
 struct agent_opts {
@@ -24,6 +27,9 @@ struct agent_opts {
 	bool trace_all;			/* overrides the config when set */
 	const char *ready_path;		/* created once probes are attached */
 	unsigned int duration;		/* seconds to run, 0: until signalled */
+	const char *record_path;	/* events and scan results as JSON lines, for --replay */
+	const char *replay_path;	/* run the rules over a recording instead of probes */
+	const char *alert_log;		/* overrides [output] alert_log when set */
 };
 
 struct agent_stats {
@@ -42,6 +48,11 @@ struct agent {
 	struct filetab files;
 	struct json json;
 	FILE *events_out;
+	FILE *record_out;
+	struct rules rules;
+	struct scanq scanq;
+	bool scanq_up;
+	struct alert_out alerts;
 	int epfd;
 	int sigfd;
 	int timerfd;
@@ -54,8 +65,14 @@ struct agent {
 /* Returns a process exit code: 0, 1 on runtime failure, 2 on an unusable machine/config. */
 int agent_run(const struct agent_opts *opts);
 
-/* Pieces the unit tests drive without a kernel. */
+/* Pieces the unit tests and replay drive without a kernel. */
 void agent_handle(struct agent *a, const void *data, size_t size);
+void agent_scan_done(struct agent *a, const struct scan_request *rq, const struct scan_result *res);
 int agent_seed_tracking(struct agent *a, const char *proc_root);
+/* Set up everything but the probes (config already loaded into a->cfg). */
+int agent_init_pipeline(struct agent *a, bool live, char *err, size_t errlen);
+void agent_cleanup(struct agent *a);
+/* Rules over a recording; alerts to stdout (and the alert log if set). */
+int agent_replay(const struct agent_opts *opts);
 
 #endif

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 #include <ctype.h>
+#include <stddef.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -82,6 +83,117 @@ static int parse_uint(const char *v, unsigned long max, unsigned int *out)
 	return 0;
 }
 
+const char *severity_name(unsigned int sev)
+{
+	static const char *const names[] = { "none", "low", "medium", "high", "critical" };
+
+	return sev <= SEV_CRITICAL ? names[sev] : "unknown";
+}
+
+enum key_type { K_BOOL, K_UINT, K_SEVERITY, K_STR, K_LIST };
+
+/* Scalar and list keys, by section; the value lives at @off in struct config. */
+struct key_def {
+	const char *section;
+	const char *key;
+	enum key_type type;
+	size_t off;
+	unsigned int max;
+	size_t count_off;	/* K_LIST: where the count lives */
+};
+
+#define CF(f) offsetof(struct config, f)
+#define RULE_KEYS(name)								\
+	{ "rules." #name, "enabled", K_BOOL, CF(rules.name.enabled), 0, 0 },	\
+	{ "rules." #name, "severity", K_SEVERITY, CF(rules.name.severity), 0, 0 }, \
+	{ "rules." #name, "suppress", K_UINT, CF(rules.name.suppress), 86400, 0 }
+
+static const struct key_def key_defs[] = {
+	{ "agent", "trace_all", K_BOOL, CF(trace_all), 0, 0 },
+	{ "agent", "rescan_interval", K_UINT, CF(rescan_interval), 86400, 0 },
+	RULE_KEYS(bulk_export),
+	{ "rules.bulk_export", "high", K_UINT, CF(rules.bulk_high), 10000000, 0 },
+	{ "rules.bulk_export", "critical", K_UINT, CF(rules.bulk_critical), 10000000, 0 },
+	RULE_KEYS(export_volume),
+	{ "rules.export_volume", "files", K_UINT, CF(rules.volume_files), 1000000, 0 },
+	{ "rules.export_volume", "mib", K_UINT, CF(rules.volume_mib), 1000000, 0 },
+	{ "rules.export_volume", "window", K_UINT, CF(rules.volume_window), 86400, 0 },
+	RULE_KEYS(messaging_exfil),
+	{ "rules.messaging_exfil", "min_cpr", K_UINT, CF(rules.msg_min_cpr), 1000000, 0 },
+	{ "rules.messaging_exfil", "tcp_mib", K_UINT, CF(rules.msg_tcp_mib), 1000000, 0 },
+	{ "rules.messaging_exfil", "window", K_UINT, CF(rules.msg_window), 86400, 0 },
+	RULE_KEYS(removable_media),
+	{ "rules.removable_media", "min_cpr", K_UINT, CF(rules.removable_min_cpr), 1000000, 0 },
+	RULE_KEYS(archive_before_exfil),
+	RULE_KEYS(lookup_burst),
+	{ "rules.lookup_burst", "per_hour", K_UINT, CF(rules.burst_per_hour), 100000000, 0 },
+	{ "rules.lookup_burst", "off_hours_per_hour", K_UINT, CF(rules.burst_off_hours),
+	  100000000, 0 },
+	{ "rules.lookup_burst", "baseline_factor", K_UINT, CF(rules.burst_factor), 1000, 0 },
+	{ "rules.lookup_burst", "baseline_hours", K_UINT, CF(rules.burst_min_baseline), 100000, 0 },
+	{ "rules.lookup_burst", "office_start", K_UINT, CF(rules.office_start), 24, 0 },
+	{ "rules.lookup_burst", "office_end", K_UINT, CF(rules.office_end), 24, 0 },
+	{ "rules.lookup_burst", "endpoint", K_LIST, CF(rules.burst_endpoints), 0,
+	  CF(rules.nr_burst_endpoints) },
+	{ "rules.lookup_burst", "path", K_LIST, CF(rules.burst_paths), 0, CF(rules.nr_burst_paths) },
+	{ "output", "alert_log", K_STR, CF(alert_log), 0, 0 },
+	{ "output", "stdout", K_BOOL, CF(alerts_stdout), 0, 0 },
+	{ "scan", "workers", K_UINT, CF(scan_workers), 64, 0 },
+	{ "scan", "queue", K_UINT, CF(scan_queue), 1000000, 0 },
+	{ "scan", "max_file_mib", K_UINT, CF(scan_max_mib), 1048576, 0 },
+	{ "scan", "max_seconds", K_UINT, CF(scan_max_seconds), 3600, 0 },
+};
+
+static const char *const list_sections[] = {
+	"cpr_clients", "messaging", "archivers", "clipboard_tools", "export_paths", NULL,
+};
+
+static bool known_section(const char *s)
+{
+	size_t i;
+
+	for (i = 0; list_sections[i]; i++)
+		if (!strcmp(s, list_sections[i]))
+			return true;
+	for (i = 0; i < sizeof(key_defs) / sizeof(key_defs[0]); i++)
+		if (!strcmp(s, key_defs[i].section))
+			return true;
+	return false;
+}
+
+static int add_str(char ***list, size_t *n, const char *v)
+{
+	char **nl = realloc(*list, (*n + 1) * sizeof(*nl));
+
+	if (!nl)
+		return -ENOMEM;
+	*list = nl;
+	nl[*n] = strdup(v);
+	if (!nl[*n])
+		return -ENOMEM;
+	(*n)++;
+	return 0;
+}
+
+static int parse_bool(const char *v, bool *out);
+static int parse_uint(const char *v, unsigned long max, unsigned int *out);
+
+static int parse_severity(const char *v, unsigned int *out)
+{
+	unsigned int s;
+
+	for (s = SEV_LOW; s <= SEV_CRITICAL; s++) {
+		if (!strcasecmp(v, severity_name(s))) {
+			*out = s;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* 1: not a table key; 0: set; <0: error already formatted. */
+static int set_table_key(struct parse_state *ps, const char *key, const char *v);
+
 static int add_bin(struct parse_state *ps, const char *key, const char *v, __u32 classes)
 {
 	struct config *cfg = ps->cfg;
@@ -126,42 +238,14 @@ static int set_network_fs(struct parse_state *ps, const char *v)
 {
 	struct config *cfg = ps->cfg;
 	char *copy = strdup(v), *tok, *save = NULL;
-	char **n;
 	int ret = 0;
 
 	if (!copy)
 		return -ENOMEM;
-	for (tok = strtok_r(copy, " \t,", &save); tok; tok = strtok_r(NULL, " \t,", &save)) {
-		n = realloc(cfg->network_fs, (cfg->nr_network_fs + 1) * sizeof(*n));
-		if (!n) {
-			ret = -ENOMEM;
-			break;
-		}
-		cfg->network_fs = n;
-		n[cfg->nr_network_fs] = strdup(tok);
-		if (!n[cfg->nr_network_fs]) {
-			ret = -ENOMEM;
-			break;
-		}
-		cfg->nr_network_fs++;
-	}
+	for (tok = strtok_r(copy, " \t,", &save); tok && !ret; tok = strtok_r(NULL, " \t,", &save))
+		ret = add_str(&cfg->network_fs, &cfg->nr_network_fs, tok);
 	free(copy);
 	return ret;
-}
-
-static int set_agent(struct parse_state *ps, const char *key, const char *v)
-{
-	if (!strcmp(key, "trace_all")) {
-		if (parse_bool(v, &ps->cfg->trace_all))
-			return fail(ps, key, "'%s' is not yes or no", v);
-		return 0;
-	}
-	if (!strcmp(key, "rescan_interval")) {
-		if (parse_uint(v, 86400, &ps->cfg->rescan_interval))
-			return fail(ps, key, "'%s' is not a number of seconds (0-86400)", v);
-		return 0;
-	}
-	return fail(ps, key, "unknown key (known: trace_all, rescan_interval)");
 }
 
 static int set_messaging(struct parse_state *ps, const char *key, const char *v)
@@ -188,12 +272,58 @@ static int set_exports(struct parse_state *ps, const char *key, const char *v)
 	return fail(ps, key, "unknown key (known: local, removable, network, network_fs)");
 }
 
+static int set_table_key(struct parse_state *ps, const char *key, const char *v)
+{
+	const struct key_def *d = NULL;
+	char *base = (char *)ps->cfg;
+	size_t i;
+
+	for (i = 0; i < sizeof(key_defs) / sizeof(key_defs[0]); i++) {
+		if (!strcmp(ps->section, key_defs[i].section) && !strcmp(key, key_defs[i].key)) {
+			d = &key_defs[i];
+			break;
+		}
+	}
+	if (!d)
+		return 1;
+	switch (d->type) {
+	case K_BOOL:
+		if (parse_bool(v, (bool *)(base + d->off)))
+			return fail(ps, key, "'%s' is not yes or no", v);
+		return 0;
+	case K_UINT:
+		if (parse_uint(v, d->max, (unsigned int *)(base + d->off)))
+			return fail(ps, key, "'%s' is not a whole number from 0 to %u", v, d->max);
+		return 0;
+	case K_SEVERITY:
+		if (parse_severity(v, (unsigned int *)(base + d->off)))
+			return fail(ps, key, "'%s' is not low, medium, high or critical", v);
+		return 0;
+	case K_STR: {
+		char *n = strdup(v), **dst = (char **)(base + d->off);
+
+		if (!n)
+			return -ENOMEM;
+		free(*dst);
+		*dst = n;
+		return 0;
+	}
+	case K_LIST:
+		return add_str((char ***)(base + d->off), (size_t *)(base + d->count_off), v);
+	}
+	return 1;
+}
+
 static int set_value(struct parse_state *ps, const char *key, const char *v)
 {
 	const char *s = ps->section;
+	int ret = set_table_key(ps, key, v);
 
-	if (!strcmp(s, "agent"))
-		return set_agent(ps, key, v);
+	if (ret <= 0)
+		return ret;
+	if (!strcmp(s, "agent") || !strncmp(s, "rules.", 6) || !strcmp(s, "output") ||
+	    !strcmp(s, "scan"))
+		return fail(ps, key, "unknown key");
 	if (!strcmp(s, "cpr_clients") || !strcmp(s, "archivers") || !strcmp(s, "clipboard_tools")) {
 		if (strcmp(key, "path"))
 			return fail(ps, key, "unknown key (known: path)");
@@ -236,9 +366,7 @@ static int parse_line(struct parse_state *ps, char *line)
 		*end = '\0';
 		snprintf(ps->section, sizeof(ps->section), "%s", trim(s + 1));
 		/* unknown sections are reported at once, even when empty */
-		if (strcmp(ps->section, "agent") && strcmp(ps->section, "cpr_clients") &&
-		    strcmp(ps->section, "messaging") && strcmp(ps->section, "archivers") &&
-		    strcmp(ps->section, "clipboard_tools") && strcmp(ps->section, "export_paths"))
+		if (!known_section(ps->section))
 			return fail(ps, NULL, "unknown section [%s]", ps->section);
 		return 0;
 	}
@@ -253,10 +381,47 @@ static int parse_line(struct parse_state *ps, char *line)
 	return set_value(ps, key, val);
 }
 
+static void rule_default(struct rule_cfg *r, unsigned int severity, unsigned int suppress)
+{
+	r->enabled = true;
+	r->severity = severity;
+	r->suppress = suppress;
+}
+
+/* Defaults for what the default file leaves out, so a short config still works. */
 static void config_defaults(struct config *cfg)
 {
+	struct rules_cfg *r = &cfg->rules;
+
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->rescan_interval = 30;
+	rule_default(&r->bulk_export, SEV_HIGH, 300);
+	r->bulk_high = 25;
+	r->bulk_critical = 1000;
+	rule_default(&r->export_volume, SEV_MEDIUM, 3600);
+	r->volume_files = 50;
+	r->volume_mib = 200;
+	r->volume_window = 600;
+	rule_default(&r->messaging_exfil, SEV_HIGH, 300);
+	r->msg_min_cpr = 1;
+	r->msg_tcp_mib = 20;
+	r->msg_window = 900;
+	rule_default(&r->removable_media, SEV_HIGH, 300);
+	r->removable_min_cpr = 1;
+	rule_default(&r->archive_before_exfil, SEV_MEDIUM, 300);
+	rule_default(&r->lookup_burst, SEV_HIGH, 3600);
+	r->burst_per_hour = 500;
+	r->burst_off_hours = 100;
+	r->burst_factor = 5;
+	r->burst_min_baseline = 24;
+	r->office_start = 7;
+	r->office_end = 18;
+	cfg->alert_log = strdup("/var/log/cprwatch/alerts.json");
+	cfg->alerts_stdout = true;
+	cfg->scan_workers = 2;
+	cfg->scan_queue = 4096;
+	cfg->scan_max_mib = 1024;
+	cfg->scan_max_seconds = 30;
 }
 
 int config_parse(struct config *cfg, const char *name, const char *text, char *err, size_t errlen)
@@ -308,7 +473,7 @@ static int check_owner(const char *path, const struct stat *st, char *err, size_
 	return 0;
 }
 
-static int read_file(const char *path, char **out, char *err, size_t errlen)
+static int read_file(const char *path, bool strict, char **out, char *err, size_t errlen)
 {
 	struct stat st;
 	char *buf = NULL;
@@ -326,7 +491,7 @@ static int read_file(const char *path, char **out, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		goto out;
 	}
-	ret = check_owner(path, &st, err, errlen);
+	ret = strict ? check_owner(path, &st, err, errlen) : 0;
 	if (ret)
 		goto out;
 	if (st.st_size > CONFIG_MAX_SIZE) {
@@ -358,7 +523,7 @@ out:
 	return ret;
 }
 
-int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
+static int load(struct config *cfg, const char *path, bool strict, char *err, size_t errlen)
 {
 	char *text = NULL;
 	int ret;
@@ -368,12 +533,22 @@ int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 			return config_parse(cfg, BUILTIN_NAME, default_text, err, errlen);
 		path = CPRW_DEFAULT_CONFIG;
 	}
-	ret = read_file(path, &text, err, errlen);
+	ret = read_file(path, strict, &text, err, errlen);
 	if (ret)
 		return ret;
 	ret = config_parse(cfg, path, text, err, errlen);
 	free(text);
 	return ret;
+}
+
+int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
+{
+	return load(cfg, path, true, err, errlen);
+}
+
+int config_load_unchecked(struct config *cfg, const char *path, char *err, size_t errlen)
+{
+	return load(cfg, path, false, err, errlen);
 }
 
 void config_free(struct config *cfg)
@@ -389,6 +564,13 @@ void config_free(struct config *cfg)
 	free(cfg->bins);
 	free(cfg->exports);
 	free(cfg->network_fs);
+	for (i = 0; i < cfg->rules.nr_burst_endpoints; i++)
+		free(cfg->rules.burst_endpoints[i]);
+	for (i = 0; i < cfg->rules.nr_burst_paths; i++)
+		free(cfg->rules.burst_paths[i]);
+	free(cfg->rules.burst_endpoints);
+	free(cfg->rules.burst_paths);
+	free(cfg->alert_log);
 	free(cfg->source);
 	memset(cfg, 0, sizeof(*cfg));
 }

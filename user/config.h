@@ -32,6 +32,48 @@ struct export_pattern {
 	int line;
 };
 
+enum severity {
+	SEV_LOW = 1,
+	SEV_MEDIUM,
+	SEV_HIGH,
+	SEV_CRITICAL,
+};
+
+/* What every rule has: on/off, how loud, and how long a storm is folded into one alert. */
+struct rule_cfg {
+	bool enabled;
+	unsigned int severity;		/* enum severity */
+	unsigned int suppress;		/* seconds; repeats within it are counted, not sent */
+};
+
+struct rules_cfg {
+	struct rule_cfg bulk_export;
+	unsigned int bulk_high;		/* distinct CPR numbers for a high alert */
+	unsigned int bulk_critical;	/* ... for a critical one */
+	struct rule_cfg export_volume;
+	unsigned int volume_files;	/* files written to export paths within the window */
+	unsigned int volume_mib;	/* or MiB within the window */
+	unsigned int volume_window;	/* seconds */
+	struct rule_cfg messaging_exfil;
+	unsigned int msg_min_cpr;	/* CPR numbers in a document a messaging app opens */
+	unsigned int msg_tcp_mib;	/* outbound MiB after CPR-client activity */
+	unsigned int msg_window;	/* seconds after CPR-client activity */
+	struct rule_cfg removable_media;
+	unsigned int removable_min_cpr;
+	struct rule_cfg archive_before_exfil;
+	struct rule_cfg lookup_burst;
+	unsigned int burst_per_hour;	/* look-ups per user per hour in office hours */
+	unsigned int burst_off_hours;	/* ... outside office hours */
+	unsigned int burst_factor;	/* or this many times the user's trailing hourly mean */
+	unsigned int burst_min_baseline; /* hours of history before the factor applies */
+	unsigned int office_start;	/* hour, local time */
+	unsigned int office_end;
+	char **burst_endpoints;		/* "host:port" of CPR services; a look-up is a connect */
+	size_t nr_burst_endpoints;
+	char **burst_paths;		/* or an open of one of these path prefixes */
+	size_t nr_burst_paths;
+};
+
 struct config {
 	char *source;			/* file it came from, or "(built-in defaults)" */
 	bool trace_all;
@@ -42,7 +84,16 @@ struct config {
 	size_t nr_exports;
 	char **network_fs;
 	size_t nr_network_fs;
+	struct rules_cfg rules;
+	char *alert_log;		/* JSON lines alert log, "" = none */
+	bool alerts_stdout;		/* also print alerts on stdout (foreground) */
+	unsigned int scan_workers;
+	unsigned int scan_queue;	/* pending scans before new ones are dropped (and counted) */
+	unsigned int scan_max_mib;	/* largest file scanned */
+	unsigned int scan_max_seconds;
 };
+
+const char *severity_name(unsigned int sev);
 
 /*
  * Load @path (NULL: the default path, falling back to the built-in defaults
@@ -50,6 +101,11 @@ struct config {
  * naming file, line and key in @err.
  */
 int config_load(struct config *cfg, const char *path, char *err, size_t errlen);
+/*
+ * The same without the owner check: for --replay, which loads no probes and
+ * which an analyst runs with a config of their own.
+ */
+int config_load_unchecked(struct config *cfg, const char *path, char *err, size_t errlen);
 /* Parse INI text; @name is used in messages. */
 int config_parse(struct config *cfg, const char *name, const char *text, char *err, size_t errlen);
 void config_free(struct config *cfg);

@@ -26,6 +26,13 @@ static const char usage_text[] =
 "                       and exit: 0 when valid, 2 when not.\n"
 "  -e, --events[=FILE]  write every event as a JSON line to FILE (default\n"
 "                       standard output).  The schema is in README.md.\n"
+"      --record FILE    also write every event and scan result to FILE as\n"
+"                       JSON lines, for --replay (counts and masked samples\n"
+"                       only: a recording holds no CPR number).\n"
+"      --replay FILE    run the rules over a recording instead of the probes\n"
+"                       and print the alerts; needs no root.  FILE may be -.\n"
+"                       With -c, the config's owner is not checked.\n"
+"      --alert-log FILE write alerts to FILE instead of [output] alert_log.\n"
 "      --trace-all      send file and network events of every process, not\n"
 "                       only tracked ones (debugging; costly on busy hosts).\n"
 "      --ready-file FILE  create FILE once the probes are attached.\n"
@@ -41,9 +48,13 @@ static const char usage_text[] =
 "     BTF, tracefs not mounted, BPF refused); the message names the fix.\n"
 "\n"
 "Files:\n"
-"  " CPRW_DEFAULT_CONFIG "   configuration, see cprwatch.conf(5)\n";
+"  " CPRW_DEFAULT_CONFIG "   configuration, see cprwatch.conf(5)\n"
+"  /var/log/cprwatch/alerts.json   alerts, one JSON object per line (mode 0600)\n"
+"\n"
+"Alerts name the rule, severity, user, process chain, file, counts and at\n"
+"most a few masked samples (DDMMYY-XXXX); no output ever holds a CPR number.\n";
 
-enum { OPT_TRACE_ALL = 256, OPT_READY, OPT_DURATION, OPT_CHECK };
+enum { OPT_TRACE_ALL = 256, OPT_READY, OPT_DURATION, OPT_CHECK, OPT_RECORD, OPT_REPLAY, OPT_ALERT_LOG };
 
 static const struct option long_opts[] = {
 	{ "config", required_argument, NULL, 'c' },
@@ -52,6 +63,9 @@ static const struct option long_opts[] = {
 	{ "ready-file", required_argument, NULL, OPT_READY },
 	{ "duration", required_argument, NULL, OPT_DURATION },
 	{ "check-config", no_argument, NULL, OPT_CHECK },
+	{ "record", required_argument, NULL, OPT_RECORD },
+	{ "replay", required_argument, NULL, OPT_REPLAY },
+	{ "alert-log", required_argument, NULL, OPT_ALERT_LOG },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, 'V' },
 	{ "help", no_argument, NULL, 'h' },
@@ -118,6 +132,15 @@ int main(int argc, char **argv)
 			break;
 		case OPT_CHECK:
 			check = true;
+			break;
+		case OPT_RECORD:
+			opts.record_path = optarg;
+			break;
+		case OPT_REPLAY:
+			opts.replay_path = optarg;
+			break;
+		case OPT_ALERT_LOG:
+			opts.alert_log = optarg;
 			break;
 		case 'v':
 			verbose++;

@@ -3,11 +3,6 @@
 #include <string.h>
 #include "filetab.h"
 
-struct file_entry {
-	struct file_id id;
-	__u64 seq;		/* insertion order, for eviction */
-	char path[];
-};
 
 static uint64_t key_of(const struct file_id *id)
 {
@@ -44,43 +39,62 @@ static void evict(struct filetab *ft)
 	if (!keys)
 		return;
 	while (hashmap_next(&ft->map, &it, &key, &v))
-		if (((struct file_entry *)v)->seq < cutoff)
+		if (((struct file_info *)v)->seq < cutoff)
 			keys[n++] = key;
 	for (i = 0; i < n; i++)
 		free(hashmap_del(&ft->map, keys[i]));
 	free(keys);
 }
 
-void filetab_set(struct filetab *ft, const struct file_id *id, const char *path)
+struct file_info *filetab_put(struct filetab *ft, const struct file_id *id, const char *path,
+			      __u32 export_kind, const struct file_id *origin)
 {
 	size_t len = strlen(path);
-	struct file_entry *e, *old;
+	struct file_info *e, *old;
 
 	old = hashmap_get(&ft->map, key_of(id));
 	if (old && old->id.dev == id->dev && old->id.ino == id->ino && !strcmp(old->path, path)) {
-		old->seq = ++ft->seq;
-		return;
+		e = old;
+	} else {
+		if (ft->map.len >= ft->max)
+			evict(ft);
+		e = calloc(1, sizeof(*e) + len + 1);
+		if (!e)
+			return NULL;
+		e->id = *id;
+		memcpy(e->path, path, len + 1);
+		if (hashmap_put(&ft->map, key_of(id), e, (void **)&old)) {
+			free(e);
+			return NULL;
+		}
+		free(old);
 	}
-	if (ft->map.len >= ft->max)
-		evict(ft);
-	e = malloc(sizeof(*e) + len + 1);
-	if (!e)
-		return;
-	e->id = *id;
 	e->seq = ++ft->seq;
-	memcpy(e->path, path, len + 1);
-	if (hashmap_put(&ft->map, key_of(id), e, (void **)&old)) {
-		free(e);
-		return;
+	e->export_kind = export_kind;
+	if (origin) {
+		e->tainted = true;
+		e->origin = *origin;
 	}
-	free(old);
+	return e;
+}
+
+void filetab_set(struct filetab *ft, const struct file_id *id, const char *path)
+{
+	filetab_put(ft, id, path, 0, NULL);
+}
+
+const struct file_info *filetab_info(const struct filetab *ft, const struct file_id *id)
+{
+	struct file_info *e = hashmap_get(&ft->map, key_of(id));
+
+	if (!e || e->id.dev != id->dev || e->id.ino != id->ino)
+		return NULL;
+	return e;
 }
 
 const char *filetab_get(const struct filetab *ft, const struct file_id *id)
 {
-	struct file_entry *e = hashmap_get(&ft->map, key_of(id));
+	const struct file_info *e = filetab_info(ft, id);
 
-	if (!e || e->id.dev != id->dev || e->id.ino != id->ino)
-		return NULL;
-	return e->path;
+	return e ? e->path : NULL;
 }

@@ -22,7 +22,7 @@
 #define CPRW_ARGS_MAX 1024	/* bytes of argv (NUL separated) sent with an exec */
 #define CPRW_PATH_DEPTH 32	/* dentry components walked before a path is cut */
 #define CPRW_UNIX_PATH_MAX 108
-#define CPRW_EVENT_MAX (sizeof(struct exec_event) + CPRW_PATH_MAX + CPRW_ARGS_MAX)
+#define CPRW_EVENT_MAX (sizeof(struct rename_event) + 2 * CPRW_PATH_MAX)	/* largest record */
 
 enum event_type {
 	EV_EXEC = 1,

@@ -9,6 +9,8 @@
  *   cprw_actions rename OLD NEW
  *   cprw_actions send PORT BYTES          connect to 127.0.0.1:PORT, send BYTES,
  *                                         wait for the peer to close
+ *   cprw_actions connect-loop PORT N      N connections to 127.0.0.1:PORT, each
+ *                                         closed at once (CPR look-ups)
  *   cprw_actions redirect FILE BYTES      dup2 FILE onto stdout, close the
  *                                         original fd, write to stdout
  *   cprw_actions hold FILE BYTES          write, then exit without close
@@ -196,6 +198,14 @@ int main(int argc, char **argv)
 		return do_redirect(argv[2], strtoull(argv[3], NULL, 10));
 	if (!strcmp(argv[1], "read") && argc == 3)
 		return do_read(argv[2]);
+	if (!strcmp(argv[1], "connect-loop") && argc == 4) {
+		int i, n = atoi(argv[3]);
+
+		for (i = 0; i < n; i++)
+			if (do_send(atoi(argv[2]), 0))
+				return 1;
+		return 0;
+	}
 	if (!strcmp(argv[1], "copy") && argc == 4)
 		return do_copy(argv[2], argv[3]);
 	if (!strcmp(argv[1], "unlink") && argc == 3)

@@ -60,9 +60,19 @@ start_agent() {
 	exit 1
 }
 
+# SIGINT, as Ctrl-C would; an agent that has not exited 20 s later is a failure.
 stop_agent() {
 	[ -n "$AGENT_PID" ] || return 0
 	kill -INT "$AGENT_PID" 2>/dev/null
+	for _ in $(seq 1 200); do
+		kill -0 "$AGENT_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$AGENT_PID" 2>/dev/null; then
+		echo "  FAIL: agent ignored SIGINT for 20 s; killing it"
+		FAILS=$((FAILS + 1))
+		kill -KILL "$AGENT_PID"
+	fi
 	wait "$AGENT_PID" 2>/dev/null
 	AGENT_RC=$?
 	AGENT_PID=

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * Internals shared by the scanner modules (scan.c, scan_zip.c, scan_pdf.c,
+ * scan_xml.c).  Not an API: include scan.h instead.
+ *
+ * Data flows through "sinks": a sink receives the bytes of one logical stream
+ * (the file, an archive member, a gzip payload), sniffs its first bytes and
+ * hands them to the right decoder, which in turn feeds text to the detector
+ * or bytes to a child sink one level deeper.
+ */
+#ifndef CPRW_SCAN_INT_H
+#define CPRW_SCAN_INT_H
+
+#include <zlib.h>
+#include "scan.h"
+
+#define SCAN_RATIO_MIN	(1U << 20)	/* ratio cap applies past this much output */
+#define SCAN_PROGRESS	(4U << 20)	/* progress callback period, input bytes */
+#define SCAN_TICK	(1U << 20)	/* clock check period, bytes of work */
+#define INFL_OUT	(64U << 10)	/* inflate output buffer */
+
+struct scan_ctx {
+	const struct scan_limits *lim;
+	const struct scan_hooks *hooks;
+	struct scan_result *res;
+	struct cpr_detector det;
+	uint64_t deadline_ns;		/* 0: no time cap */
+	uint64_t total;			/* input size, 0 if unknown */
+	size_t io;			/* read size */
+	uint64_t next_progress;
+	uint64_t work;			/* bytes of work since the last clock check */
+	bool stop;			/* a cap, cancel or fatal error ends the whole scan */
+};
+
+/* Random-access input: memory, or a descriptor read with pread. */
+struct source {
+	const unsigned char *mem;	/* NULL: use fd */
+	int fd;
+	uint64_t base;			/* offset of byte 0 in mem or in the file */
+	uint64_t size;
+	bool top;			/* reads count as file input (progress, size cap) */
+};
+
+/* Small output buffer in front of the detector, for decoders that emit bytewise. */
+struct tbuf {
+	struct scan_ctx *c;
+	size_t n;
+	unsigned char b[4096];
+};
+
+struct inflater {
+	z_stream zs;
+	bool live;
+	uint64_t in, out;
+	const char *what;		/* "zip", "gzip", "pdf": for messages */
+	bool quiet;			/* corrupt data: return -EBADMSG, record nothing */
+	unsigned char *buf;
+};
+
+struct sink;
+
+/* ---- scan.c ---- */
+__attribute__((format(printf, 4, 5)))
+void scan_problem(struct scan_ctx *c, int status, int reason, const char *fmt, ...);
+int scan_tick(struct scan_ctx *c, size_t bytes);
+int scan_input(struct scan_ctx *c, uint64_t bytes);
+bool scan_depth_ok(struct scan_ctx *c, unsigned int depth);
+void scan_text(struct scan_ctx *c, const void *p, size_t n);
+void scan_text_break(struct scan_ctx *c);
+
+int src_read(struct scan_ctx *c, const struct source *s, uint64_t off, void *buf, size_t len);
+const unsigned char *src_map(const struct source *s, uint64_t off, size_t len);
+
+/* office: 0 plain, 1 office XML, 2 office XML with xlsx 9-digit cells */
+struct sink *sink_new(struct scan_ctx *c, unsigned int depth, int office);
+int sink_write(struct sink *s, const void *p, size_t n);
+int sink_close(struct sink *s);
+
+int infl_init(struct scan_ctx *c, struct inflater *z, int window_bits, const char *what);
+int infl_run(struct scan_ctx *c, struct inflater *z, const unsigned char *in, size_t n,
+	     size_t *used, int (*emit)(void *arg, const unsigned char *p, size_t n), void *arg);
+void infl_end(struct inflater *z);
+
+/* Maps a code point to one byte the detector understands (see scan.c). */
+unsigned char scan_cp_byte(uint32_t cp);
+
+static inline void tb_flush(struct tbuf *t)
+{
+	if (t->n)
+		scan_text(t->c, t->b, t->n);
+	t->n = 0;
+}
+
+static inline void tb_put(struct tbuf *t, unsigned char ch)
+{
+	if (t->n == sizeof(t->b))
+		tb_flush(t);
+	t->b[t->n++] = ch;
+}
+
+static inline void tb_write(struct tbuf *t, const unsigned char *p, size_t n)
+{
+	if (n > sizeof(t->b) - t->n) {
+		tb_flush(t);
+		if (n >= sizeof(t->b)) {
+			scan_text(t->c, p, n);
+			return;
+		}
+	}
+	__builtin_memcpy(t->b + t->n, p, n);
+	t->n += n;
+}
+
+/* ---- scan_zip.c ---- */
+/* Scans a zip whose members sit at nesting depth `depth`. */
+void zip_scan(struct scan_ctx *c, const struct source *src, unsigned int depth);
+bool zip_magic(const unsigned char *p, size_t n);
+
+/* ---- scan_pdf.c ---- */
+struct pdf;
+struct pdf *pdf_new(struct scan_ctx *c);
+int pdf_write(struct pdf *p, const unsigned char *buf, size_t n);
+void pdf_close(struct pdf *p);
+
+/* ---- scan_xml.c ---- */
+struct xml;
+struct xml *xml_new(struct scan_ctx *c, bool pad9);
+void xml_write(struct xml *x, const unsigned char *buf, size_t n);
+void xml_close(struct xml *x);
+
+#endif
