@@ -8,7 +8,7 @@ static const char *const type_names[EV_TYPE_MAX] = {
 	[EV_EXEC] = "exec",		[EV_FORK] = "fork",	  [EV_EXIT] = "exit",
 	[EV_OPEN] = "open",		[EV_CLOSE] = "close",	  [EV_RENAME] = "rename",
 	[EV_UNLINK] = "unlink",		[EV_CONNECT] = "connect", [EV_ACCEPT] = "accept",
-	[EV_TCP_CLOSE] = "tcp_close",
+	[EV_TCP_CLOSE] = "tcp_close",	[EV_CLIPBOARD] = "clipboard",
 };
 
 /* Fixed part of each record type. */
@@ -18,6 +18,7 @@ static const size_t fixed_size[EV_TYPE_MAX] = {
 	[EV_CLOSE] = sizeof(struct close_event),   [EV_RENAME] = sizeof(struct rename_event),
 	[EV_UNLINK] = sizeof(struct unlink_event), [EV_CONNECT] = sizeof(struct connect_event),
 	[EV_ACCEPT] = sizeof(struct connect_event), [EV_TCP_CLOSE] = sizeof(struct tcp_close_event),
+	[EV_CLIPBOARD] = sizeof(struct clipboard_event),
 };
 
 const char *const class_name_table[] = {
@@ -126,6 +127,17 @@ static int decode_unlink(const struct unlink_event *e, size_t size, struct event
 	return check_str(e->path, e->path_len, &ev->path_len, err, errlen, "unlink path");
 }
 
+static int decode_clipboard(const struct clipboard_event *e, size_t size, struct event *ev,
+			    char *err, size_t errlen)
+{
+	if (e->data_len > CPRW_CLIP_DATA_MAX || sizeof(*e) + (size_t)e->data_len != size)
+		return bad(err, errlen, "clipboard: data length %u does not match record size %u",
+			   e->data_len, size);
+	ev->args = e->data;	/* content for the scanner only */
+	ev->args_len = e->data_len;
+	return 0;
+}
+
 int event_decode(const void *data, size_t size, struct event *ev, char *err, size_t errlen)
 {
 	const struct event_hdr *h = data;
@@ -152,6 +164,8 @@ int event_decode(const void *data, size_t size, struct event *ev, char *err, siz
 		return decode_rename(data, size, ev, err, errlen);
 	case EV_UNLINK:
 		return decode_unlink(data, size, ev, err, errlen);
+	case EV_CLIPBOARD:
+		return decode_clipboard(data, size, ev, err, errlen);
 	default:
 		if (size != fixed_size[h->type])
 			return bad(err, errlen, "%u-byte record for a fixed %u-byte type", size,

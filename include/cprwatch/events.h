@@ -35,6 +35,7 @@ enum event_type {
 	EV_CONNECT,
 	EV_ACCEPT,
 	EV_TCP_CLOSE,
+	EV_CLIPBOARD,
 	EV_TYPE_MAX,
 };
 
@@ -178,6 +179,38 @@ struct tcp_close_event {
 	__u8 saddr[16];
 	__u8 daddr[16];
 	__u64 duration_ns;
+};
+
+/* Clipboard calls seen by the uprobes (bpf/clipboard.bpf.c). */
+#define CPRW_CLIP_DATA_MAX 4096	/* content bytes sent up for the scanner, then discarded */
+
+enum clip_op {
+	CLIP_TAKE = 1,		/* became the selection owner (copy) */
+	CLIP_REQUEST,		/* asked the owner for the content (paste) */
+	CLIP_SEND,		/* the owner wrote the content to a requester */
+	CLIP_READ,		/* read the content the owner sent */
+	CLIP_SET_TEXT,		/* toolkit call that sets the clipboard with the text */
+};
+
+enum clip_api {
+	CLIP_API_XLIB = 1,
+	CLIP_API_XCB,
+	CLIP_API_GTK3,
+	CLIP_API_GTK4,
+	CLIP_API_QT,
+	CLIP_API_WAYLAND,
+	CLIP_API_TOOL,		/* xclip, xsel, wl-copy, wl-paste (from exec) */
+};
+
+struct clipboard_event {
+	struct event_hdr hdr;
+	__u32 op;		/* enum clip_op */
+	__u32 api;		/* enum clip_api */
+	__u64 selection;	/* X atom (PRIMARY 1, CLIPBOARD interned) or 0 */
+	__u64 total_len;	/* content bytes in the call */
+	__u32 data_len;		/* bytes of it captured below */
+	__u32 pad;
+	char data[];		/* never logged: scanned, counted, discarded */
 };
 
 /* Keys and values of the maps user space writes. */
