@@ -28,7 +28,7 @@ CFLAGS += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter -
 	  -Iinclude -Iuser -I$(OUTPUT) \
 	  -DCPRW_VERSION='"$(VERSION)"' -DCPRW_BUILD_ID='"$(GIT_ID)"' \
 	  -DCPRW_SYSCONFDIR='"$(SYSCONFDIR)"'
-LDLIBS += -lbpf -lelf -lz -lpthread
+LDLIBS += -lbpf -lelf -lz -lpthread -lssl -lcrypto -lsystemd
 
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -D__BPF__ -Wall -Werror \
 	      -Iinclude -Ivmlinux -Ibpf
@@ -52,7 +52,7 @@ BENCH_BINS := $(patsubst bench/%.c,$(OUTPUT)/bench/%,$(wildcard bench/*.c))
 BINS := $(OUTPUT)/cprwatchd $(OUTPUT)/cprwatchctl
 
 .PHONY: all deps vmlinux run test test-unit test-integration asan fuzz bench install uninstall \
-	clean help check-deps
+	clean help check-deps deb
 .DELETE_ON_ERROR:
 
 all: $(BINS) $(UNIT_BIN) $(TEST_HELPERS) $(BENCH_BINS)
@@ -67,12 +67,17 @@ help:
 	@echo 'make fuzz              build libFuzzer targets into $(OUTPUT)/fuzz'
 	@echo 'make bench             overhead and throughput benchmarks (root)'
 	@echo 'make vmlinux           regenerate vmlinux/vmlinux.h from this kernel'
-	@echo 'make install           install binaries and default config under PREFIX'
+	@echo 'make install           install binaries, man pages, unit and default config under PREFIX'
+	@echo '                       (DESTDIR, PREFIX=/usr/local, SYSCONFDIR=/etc); make uninstall'
+	@echo 'make deb               build $(OUTPUT)/cprwatch_$(VERSION)_amd64.deb (DEB_VERSION=... overrides)'
 	@echo 'make V=1 ...           show the commands'
 
 # Debian packages the build and the tests use.  `deps` installs only what is missing.
 DEB_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libcunit1-dev pkg-config \
-	    make gcc jq python3 iproute2 procps zip unzip auditd hyperfine libclang-rt-14-dev
+	    make gcc jq python3 iproute2 procps zip unzip auditd hyperfine libclang-rt-14-dev \
+	    libx11-dev xvfb xclip x11-utils \
+	    dpkg-dev lintian libsystemd-dev systemd \
+	    libssl-dev rsyslog rsyslog-gnutls openssl
 
 deps:
 	$(Q)missing=$$(for p in $(DEB_PKGS); do \
@@ -133,6 +138,9 @@ $(OUTPUT)/tests/%: tests/integration/%.c tests/unit/cpr_gen.c $(LIB) $(HDRS) | $
 	$(call msg,BIN,$@)
 	$(Q)$(CC) $(CFLAGS) $< tests/unit/cpr_gen.c $(LIB) $(LDLIBS) -o $@
 
+# The X11 clipboard client of tests/integration/test_clipboard.sh speaks Xlib and xcb.
+$(OUTPUT)/tests/x11_clip: LDLIBS += -lX11 -lxcb
+
 $(OUTPUT)/bench/%: bench/%.c $(LIB) $(HDRS) | $(OUTPUT)/bench
 	$(call msg,BIN,$@)
 	$(Q)$(CC) $(CFLAGS) $< $(LIB) $(LDLIBS) -o $@
@@ -157,13 +165,15 @@ test-integration: $(BINS) $(TEST_HELPERS)
 asan:
 	$(Q)CFLAGS='-g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all -Wno-unknown-warning-option' \
 		$(MAKE) --no-print-directory OUTPUT=build-asan CC=clang \
-		LDLIBS='-lbpf -lelf -lz -lpthread -fsanitize=address,undefined' build-asan/test_unit
+		LDLIBS='-lbpf -lelf -lz -lpthread -lssl -lcrypto -lsystemd -fsanitize=address,undefined' build-asan/test_unit
 	$(Q)cd tests && ASAN_OPTIONS=detect_leaks=1 ../build-asan/test_unit
 
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(FUZZ_SRCS))
 FUZZ_CFLAGS := -g -O1 -fsanitize=address,undefined -std=gnu11 -D_GNU_SOURCE \
-	       -Iinclude -Iuser -I$(OUTPUT)
+	       -Iinclude -Iuser -I$(OUTPUT) \
+	       -DCPRW_VERSION='"$(VERSION)"' -DCPRW_BUILD_ID='"$(GIT_ID)"' \
+	       -DCPRW_SYSCONFDIR='"$(SYSCONFDIR)"'
 
 # Fuzz targets link an instrumented archive of the modules, so a target pulls in only
 # the parsers it calls (never the BPF loader).
@@ -179,7 +189,7 @@ $(OUTPUT)/fuzz/libfuzz.a: $(FUZZ_OBJS)
 
 $(OUTPUT)/fuzz/%: tests/fuzz/%.c $(OUTPUT)/fuzz/libfuzz.a | $(OUTPUT)/fuzz
 	$(call msg,FUZZ,$@)
-	$(Q)clang $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(OUTPUT)/fuzz/libfuzz.a -lbpf -lelf -lz -lpthread -o $@
+	$(Q)clang $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(OUTPUT)/fuzz/libfuzz.a -lbpf -lelf -lz -lpthread -lssl -lcrypto -lsystemd -o $@
 
 fuzz: $(FUZZ_BINS)
 
@@ -187,14 +197,41 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)OUTPUT=$(abspath $(OUTPUT)) bash bench/run.sh
 
+# ---- install, uninstall, deb (owned by packaging; see packaging/README.md) ----
+# The package installs with PREFIX=/usr; the config path is compiled in from SYSCONFDIR.
+MANDIR ?= $(PREFIX)/share/man
+UNITDIR ?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)
+STATEDIR ?= /var/lib/cprwatch
+LOGDIR ?= /var/log/cprwatch
+DEB_VERSION ?= $(VERSION)
+
 install: $(BINS)
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(SYSCONFDIR)/cprwatch
+	install -d -m 0755 $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/cprwatch
 	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/sbin/
+	install -m 0644 man/cprwatchd.8 man/cprwatchctl.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 man/cprwatch.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	sed 's|/usr/sbin/cprwatchd|$(PREFIX)/sbin/cprwatchd|' packaging/cprwatchd.service \
+		> $(DESTDIR)$(UNITDIR)/cprwatchd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/cprwatchd.service
 	[ -e $(DESTDIR)$(SYSCONFDIR)/cprwatch/cprwatch.conf ] || \
 		install -m 0600 packaging/cprwatch.conf $(DESTDIR)$(SYSCONFDIR)/cprwatch/cprwatch.conf
+	install -d -m 0700 $(DESTDIR)$(STATEDIR) $(DESTDIR)$(STATEDIR)/spool $(DESTDIR)$(LOGDIR)
+	$(Q)[ -n "$(DESTDIR)" ] || [ ! -d /run/systemd/system ] || systemctl daemon-reload
 
+# Keeps the config, the spool and the alert log, as `dpkg -r` does.
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/sbin/cprwatchd $(DESTDIR)$(PREFIX)/sbin/cprwatchctl
+	$(Q)[ -n "$(DESTDIR)" ] || [ ! -d /run/systemd/system ] || \
+		systemctl disable --now cprwatchd.service 2>/dev/null || true
+	rm -f $(DESTDIR)$(PREFIX)/sbin/cprwatchd $(DESTDIR)$(PREFIX)/sbin/cprwatchctl \
+		$(DESTDIR)$(MANDIR)/man8/cprwatchd.8 $(DESTDIR)$(MANDIR)/man8/cprwatchctl.8 \
+		$(DESTDIR)$(MANDIR)/man5/cprwatch.conf.5 $(DESTDIR)$(UNITDIR)/cprwatchd.service
+	@echo 'kept $(SYSCONFDIR)/cprwatch, $(STATEDIR) and $(LOGDIR); delete them to purge'
+
+# Hardened release build in $(OUTPUT)/deb/obj, staged with `make install`, packed with dpkg-deb.
+deb:
+	$(Q)OUTPUT='$(OUTPUT)' DEB_VERSION='$(DEB_VERSION)' MAKE='$(MAKE)' bash packaging/build-deb.sh
+# ---- end of packaging targets ----
 
 clean:
 	rm -rf $(OUTPUT) build-asan

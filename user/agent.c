@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
+#include <systemd/sd-daemon.h>
 #include "agent.h"
 #include "decode.h"
 #include "event_json.h"
@@ -100,6 +101,44 @@ static void flushed_close(const struct close_event *e, void *arg)
 	handle_close(a, &ev, procs_get(&a->procs, e->hdr.tgid));
 }
 
+/*
+ * Clipboard content is scanned here, in the intake thread (at most
+ * CPRW_CLIP_DATA_MAX bytes), and dropped: what goes on to the JSON, the
+ * recording and the rules is a copy of the record without it, carrying the
+ * count of distinct CPR numbers instead.  Qt's text is UTF-16: its low bytes
+ * are what the scanner needs (CPR digits, keywords).
+ */
+static void handle_clipboard(struct agent *a, struct event *ev, const struct proc *p)
+{
+	const struct clipboard_event *e = ev->raw;
+	struct clipboard_event head = *e;
+	struct scan_result res;
+	struct event copy = *ev;
+	char narrow[CPRW_CLIP_DATA_MAX / 2];
+	const void *text = ev->args;
+	size_t len = ev->args_len, i;
+
+	if (len) {
+		if (e->api == CLIP_API_QT) {
+			for (i = 0; i + 1 < len; i += 2)
+				narrow[i / 2] = e->data[i + 1] ? '?' : e->data[i];
+			text = narrow;
+			len /= 2;
+		}
+		scan_buffer(text, len, NULL, NULL, &res);
+		clip_set_cpr_distinct(&head, res.cpr.distinct > UINT32_MAX ? UINT32_MAX :
+							     (__u32)res.cpr.distinct);
+		explicit_bzero(narrow, sizeof(narrow));
+		memset(&res, 0, sizeof(res));
+	}
+	head.hdr.size = sizeof(head);
+	copy.hdr = &head.hdr;
+	copy.raw = &head;
+	copy.args = NULL;
+	copy.args_len = 0;
+	emit_json(a, &copy, p);
+}
+
 static void handle_exit(struct agent *a, struct event *ev, struct proc *p)
 {
 	procs_on_exit(&a->procs, ev->raw);
@@ -159,6 +198,9 @@ void agent_handle(struct agent *a, const void *data, size_t size)
 	case EV_CLOSE:
 		handle_close(a, &ev, p);
 		break;
+	case EV_CLIPBOARD:
+		handle_clipboard(a, &ev, p);
+		break;
 	default:
 		emit_json(a, &ev, p);
 	}
@@ -202,7 +244,7 @@ int agent_seed_tracking(struct agent *a, const char *proc_root)
 	return tracked;
 }
 
-static int resolve_watchlist(struct agent *a)
+int agent_resolve_watchlist(struct agent *a)
 {
 	struct watchlist wl;
 	int ret;
@@ -237,10 +279,14 @@ static void on_tick(struct agent *a)
 	uint64_t now = now_mono_ns();
 
 	a->ticks++;
+	if (a->watchdog_ticks && a->ticks % a->watchdog_ticks == 0)
+		sd_notify(0, "WATCHDOG=1");
+	agent_stats_tick(a);
 	procs_gc(&a->procs, now);
 	rules_tick(&a->rules, now, false);
+	control_tick(&a->control, control_now_ms());
 	if (a->cfg.rescan_interval && a->ticks % a->cfg.rescan_interval == 0)
-		resolve_watchlist(a);
+		agent_resolve_watchlist(a);
 	if (a->opts.duration && a->ticks >= a->opts.duration)
 		a->stop = true;
 }
@@ -252,7 +298,7 @@ static int epoll_add(int epfd, int fd, uint32_t tag)
 	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ee) ? -errno : 0;
 }
 
-enum { TAG_RING = 1, TAG_SIGNAL, TAG_TIMER, TAG_SCAN };
+enum { TAG_RING = 1, TAG_SIGNAL, TAG_TIMER, TAG_SCAN, TAG_CONTROL };
 
 /*
  * Signals are read from a signalfd, so they must be blocked in every thread:
@@ -307,8 +353,11 @@ static void on_signal(struct agent *a)
 	while (read(a->sigfd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
 			log_info("SIGHUP: re-resolving watched programs and directories");
-			resolve_watchlist(a);
+			sd_notify(0, "RELOADING=1");
+			agent_resolve_watchlist(a);
+			sd_notify(0, "READY=1");
 		} else {
+			sd_notify(0, "STOPPING=1");
 			a->stop = true;
 		}
 	}
@@ -350,6 +399,9 @@ static int event_loop(struct agent *a)
 			case TAG_SCAN:
 				drain_scans(a);
 				break;
+			case TAG_CONTROL:
+				control_dispatch(&a->control);
+				break;
 			}
 		}
 		flush_outputs(a);
@@ -384,7 +436,13 @@ static void mark_ready(struct agent *a)
 {
 	int fd;
 
+	uint64_t usec = 0;
+
 	log_info("probes attached; watching");
+	/* systemd (Type=notify): ready now, and pings from the loop so a stuck loop is restarted */
+	if (sd_watchdog_enabled(0, &usec) > 0)
+		a->watchdog_ticks = usec / 2000000 ? usec / 2000000 : 1;
+	sd_notify(0, "READY=1");
 	if (!a->opts.ready_path)
 		return;
 	fd = open(a->opts.ready_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -425,6 +483,8 @@ void agent_cleanup(struct agent *a)
 	if (a->scanq_up)
 		scanq_destroy(&a->scanq);
 	ring_buffer__free(a->rb);
+	clipboard_detach(a->clip);
+	a->clip = NULL;
 	loader_close(&a->ld);
 	if (a->events_out && a->events_out != stdout)
 		fclose(a->events_out);
@@ -436,7 +496,9 @@ void agent_cleanup(struct agent *a)
 		close(a->sigfd);
 	if (a->timerfd >= 0)
 		close(a->timerfd);
+	control_close(&a->control);
 	rules_free(&a->rules);
+	agent_forget_alerts(a);
 	alert_out_close(&a->alerts);
 	json_free(&a->json);
 	filetab_free(&a->files);
@@ -453,11 +515,17 @@ static void ops_scan(void *arg, const struct scan_request *rq)
 		scanq_submit(&a->scanq, rq);
 }
 
+void agent_raise_alert(struct agent *a, const struct alert *al)
+{
+	alert_emit(&a->alerts, al, &a->procs);
+	if (a->alerts.j.len > 1)
+		agent_remember_alert(a, a->alerts.j.buf, a->alerts.j.len - 1,
+				     al->ts_ns + a->alerts.clock_offset, al->rule);
+}
+
 static void ops_alert(void *arg, const struct alert *al)
 {
-	struct agent *a = arg;
-
-	alert_emit(&a->alerts, al, &a->procs);
+	agent_raise_alert(arg, al);
 }
 
 /* A file the scanner found CPR numbers in is tainted, so its copies are followed. */
@@ -498,6 +566,7 @@ int agent_init_pipeline(struct agent *a, bool live, char *err, size_t errlen)
 		return -ENOMEM;
 	json_init(&a->json);
 	a->clock_offset = clock_offset_ns();
+	a->stats.start_ns = now_mono_ns();
 	if (a->opts.print_events) {
 		a->events_out = open_output(a->opts.events_path, "events");
 		if (!a->events_out)
@@ -559,11 +628,17 @@ int agent_run(const struct agent_opts *opts)
 		code = 2;
 		goto out;
 	}
-	if (resolve_watchlist(&a) || setup_fds(&a)) {
+	clipboard_attach(&a.ld, &a.clip);
+	if (agent_resolve_watchlist(&a) || setup_fds(&a)) {
 		log_err("setting up the event loop failed: %s", strerror(errno));
 		goto out;
 	}
 	agent_seed_tracking(&a, "/proc");
+	if (agent_control_open(&a, err, sizeof(err)) ||
+	    epoll_add(a.epfd, control_fd(&a.control), TAG_CONTROL)) {
+		log_err("control socket: %s", err);
+		goto out;
+	}
 	mark_ready(&a);
 	ret = event_loop(&a);
 	if (ret) {

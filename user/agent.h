@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "config.h"
+#include "control.h"
 #include "filetab.h"
 #include "json.h"
 #include "loader.h"
@@ -18,6 +19,7 @@
 #include "rules.h"
 #include "scanq.h"
 #include "alerts.h"
+#include "clipboard.h"
 #include "watchlist.h"
 
 struct agent_opts {
@@ -32,10 +34,25 @@ struct agent_opts {
 	const char *alert_log;		/* overrides [output] alert_log when set */
 };
 
+#define RATE_WINDOW 10	/* seconds over which events/s is measured */
+
 struct agent_stats {
+	uint64_t start_ns;		/* monotonic */
+	uint64_t per_tick[RATE_WINDOW];	/* events per second, ring by tick */
+	uint64_t events_at_tick;
+	uint64_t kernel_drops;		/* as of the last tick */
+	uint64_t drops_at_minute;	/* kernel drops a minute ago, for health */
 	uint64_t events;
 	uint64_t decode_errors;
 	uint64_t by_type[EV_TYPE_MAX];
+};
+
+#define RECENT_ALERTS 1000	/* kept in memory for `cprwatchctl alerts` */
+
+struct recent_alert {
+	char *json;
+	uint64_t real_ns;
+	char rule[32];
 };
 
 struct agent {
@@ -43,6 +60,7 @@ struct agent {
 	struct config cfg;
 	struct watchlist wl;
 	struct loader ld;
+	struct clip_probes *clip;	/* clipboard uprobes and their status */
 	struct ring_buffer *rb;
 	struct procs procs;
 	struct filetab files;
@@ -53,11 +71,15 @@ struct agent {
 	struct scanq scanq;
 	bool scanq_up;
 	struct alert_out alerts;
+	struct control control;
+	struct recent_alert recent[RECENT_ALERTS];
+	uint64_t recent_next;
 	int epfd;
 	int sigfd;
 	int timerfd;
 	int64_t clock_offset;
 	uint64_t ticks;
+	unsigned int watchdog_ticks;	/* systemd watchdog ping period, 0: none */
 	bool stop;
 	struct agent_stats stats;
 };
@@ -72,7 +94,26 @@ int agent_seed_tracking(struct agent *a, const char *proc_root);
 /* Set up everything but the probes (config already loaded into a->cfg). */
 int agent_init_pipeline(struct agent *a, bool live, char *err, size_t errlen);
 void agent_cleanup(struct agent *a);
+/* Every alert goes through here: outputs, the recent list, the spool. */
+void agent_raise_alert(struct agent *a, const struct alert *al);
+void agent_remember_alert(struct agent *a, const char *json, size_t len, uint64_t real_ns,
+			  const char *rule);
+void agent_forget_alerts(struct agent *a);
+int agent_control_open(struct agent *a, char *err, size_t errlen);
+int agent_resolve_watchlist(struct agent *a);
+
+/* The status the control socket serves (schema in control.h). */
+void agent_status_json(struct agent *a, struct json *j);
+/* Called every second: rates and health counters. */
+void agent_stats_tick(struct agent *a);
+
 /* Rules over a recording; alerts to stdout (and the alert log if set). */
 int agent_replay(const struct agent_opts *opts);
+/*
+ * The lines of @f (named @name in messages) through a pipeline set up with
+ * agent_init_pipeline(a, false, ...), as --replay does; suppression windows
+ * still open at the end are flushed.  Returns 0 (bad lines are skipped).
+ */
+int agent_replay_stream(struct agent *a, FILE *f, const char *name);
 
 #endif

@@ -115,6 +115,31 @@ static void put_chain(struct json *j, const struct alert *a, const struct procs 
 	json_arr_end(j);
 }
 
+/* The owner of the content a clipboard alert is about, with its own chain. */
+static void put_clipboard(struct json *j, const struct alert_clipboard *c, const struct procs *pt)
+{
+	const struct proc *chain[PROC_CHAIN_MAX];
+	int i, n = pt ? procs_chain(pt, c->owner_pid, chain, PROC_CHAIN_MAX) : 0;
+
+	json_key(j, "clipboard");
+	json_obj_begin(j);
+	json_kv_u64(j, "owner_pid", c->owner_pid);
+	json_kv_str(j, "owner_exe", c->owner_exe);
+	json_key(j, "owner_chain");
+	json_arr_begin(j);
+	for (i = 0; i < n; i++) {
+		json_obj_begin(j);
+		json_kv_u64(j, "pid", chain[i]->tgid);
+		json_kv_str(j, "exe", chain[i]->exe);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	json_kv_u64(j, "selection", c->selection);
+	json_kv_str(j, "op", c->op);
+	json_kv_str(j, "api", c->api);
+	json_obj_end(j);
+}
+
 static void put_counts(struct json *j, const struct alert *a)
 {
 	unsigned int i;
@@ -181,17 +206,17 @@ void alert_json(struct json *j, const struct alert *a, const struct procs *pt, c
 		json_kv_str(j, "peer", a->peer);
 	if (a->scan_problem)
 		json_kv_str(j, "scan_problem", a->scan_problem);
+	if (a->clipboard)
+		put_clipboard(j, a->clipboard, pt);
 	put_counts(j, a);
 	json_obj_end(j);
 }
 
 void alert_emit(struct alert_out *o, const struct alert *a, const struct procs *pt)
 {
-	char id[37];
-
-	alert_new_id(id);
+	alert_new_id(o->last_id);
 	json_reset(&o->j);
-	alert_json(&o->j, a, pt, o->host, o->clock_offset, id);
+	alert_json(&o->j, a, pt, o->host, o->clock_offset, o->last_id);
 	if (o->j.oom)
 		return;
 	json_raw(&o->j, "\n", 1);

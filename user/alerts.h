@@ -15,6 +15,15 @@
 #include "json.h"
 #include "procs.h"
 
+/* What the clipboard rules know of the selection's owner. */
+struct alert_clipboard {
+	__u32 owner_pid;		/* the process that held the content */
+	const char *owner_exe;
+	__u64 selection;		/* X atom, 1 PRIMARY, 0 unknown or a toolkit's clipboard */
+	const char *op;			/* what the alert's process did: request, ... */
+	const char *api;		/* through which library: xlib, xcb, gtk3, qt, ... */
+};
+
 struct alert {
 	const char *rule;
 	unsigned int severity;		/* enum severity */
@@ -34,6 +43,7 @@ struct alert {
 	uint64_t bytes;
 	const char *peer;		/* "addr:port" for network rules */
 	uint64_t suppressed;		/* a follow-up: repeats folded into this one */
+	const struct alert_clipboard *clipboard;	/* clipboard rules, or NULL */
 };
 
 struct alert_out {
@@ -41,7 +51,8 @@ struct alert_out {
 	bool to_stdout;
 	char host[256];
 	int64_t clock_offset;		/* monotonic -> wall clock */
-	struct json j;
+	struct json j;			/* the last alert's JSON line, newline included */
+	char last_id[37];		/* and its id */
 	uint64_t emitted;
 };
 

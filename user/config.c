@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <openssl/evp.h>
 #include "config.h"
 
 #define CONFIG_MAX_SIZE (1 << 20)
@@ -136,8 +137,15 @@ static const struct key_def key_defs[] = {
 	{ "rules.lookup_burst", "endpoint", K_LIST, CF(rules.burst_endpoints), 0,
 	  CF(rules.nr_burst_endpoints) },
 	{ "rules.lookup_burst", "path", K_LIST, CF(rules.burst_paths), 0, CF(rules.nr_burst_paths) },
+	RULE_KEYS(clipboard_to_messaging),
+	{ "rules.clipboard_to_messaging", "window", K_UINT, CF(rules.clip_window), 86400, 0 },
+	{ "rules.clipboard_to_messaging", "require_cpr", K_BOOL, CF(rules.clip_require_cpr), 0, 0 },
+	RULE_KEYS(bulk_clipboard),
+	{ "rules.bulk_clipboard", "min_cpr", K_UINT, CF(rules.clip_bulk_min_cpr), 10000000, 0 },
 	{ "output", "alert_log", K_STR, CF(alert_log), 0, 0 },
 	{ "output", "stdout", K_BOOL, CF(alerts_stdout), 0, 0 },
+	{ "control", "socket", K_STR, CF(control_socket), 0, 0 },
+	{ "control", "admin_group", K_STR, CF(admin_group), 0, 0 },
 	{ "scan", "workers", K_UINT, CF(scan_workers), 64, 0 },
 	{ "scan", "queue", K_UINT, CF(scan_queue), 1000000, 0 },
 	{ "scan", "max_file_mib", K_UINT, CF(scan_max_mib), 1048576, 0 },
@@ -322,7 +330,7 @@ static int set_value(struct parse_state *ps, const char *key, const char *v)
 	if (ret <= 0)
 		return ret;
 	if (!strcmp(s, "agent") || !strncmp(s, "rules.", 6) || !strcmp(s, "output") ||
-	    !strcmp(s, "scan"))
+	    !strcmp(s, "scan") || !strcmp(s, "control"))
 		return fail(ps, key, "unknown key");
 	if (!strcmp(s, "cpr_clients") || !strcmp(s, "archivers") || !strcmp(s, "clipboard_tools")) {
 		if (strcmp(key, "path"))
@@ -416,12 +424,31 @@ static void config_defaults(struct config *cfg)
 	r->burst_min_baseline = 24;
 	r->office_start = 7;
 	r->office_end = 18;
+	rule_default(&r->clipboard_to_messaging, SEV_HIGH, 300);
+	r->clip_window = 600;
+	r->clip_require_cpr = true;
+	rule_default(&r->bulk_clipboard, SEV_HIGH, 300);
+	r->clip_bulk_min_cpr = 25;
 	cfg->alert_log = strdup("/var/log/cprwatch/alerts.json");
 	cfg->alerts_stdout = true;
+	cfg->control_socket = strdup("/run/cprwatch/control.sock");
+	cfg->admin_group = strdup("");
 	cfg->scan_workers = 2;
 	cfg->scan_queue = 4096;
 	cfg->scan_max_mib = 1024;
 	cfg->scan_max_seconds = 30;
+}
+
+static void hash_text(const char *text, char out[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0, i;
+
+	out[0] = '\0';
+	if (!EVP_Digest(text, strlen(text), md, &n, EVP_sha256(), NULL))
+		return;
+	for (i = 0; i < n && i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 
 int config_parse(struct config *cfg, const char *name, const char *text, char *err, size_t errlen)
@@ -431,6 +458,7 @@ int config_parse(struct config *cfg, const char *name, const char *text, char *e
 	int ret = 0;
 
 	config_defaults(cfg);
+	hash_text(text, cfg->sha256);
 	cfg->source = strdup(name);
 	copy = strdup(text);
 	if (!copy || !cfg->source) {
@@ -571,6 +599,8 @@ void config_free(struct config *cfg)
 	free(cfg->rules.burst_endpoints);
 	free(cfg->rules.burst_paths);
 	free(cfg->alert_log);
+	free(cfg->control_socket);
+	free(cfg->admin_group);
 	free(cfg->source);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -72,10 +72,16 @@ struct rules_cfg {
 	size_t nr_burst_endpoints;
 	char **burst_paths;		/* or an open of one of these path prefixes */
 	size_t nr_burst_paths;
+	struct rule_cfg clipboard_to_messaging;
+	unsigned int clip_window;	/* seconds from a CPR-lineage copy to the paste */
+	bool clip_require_cpr;		/* only content the scanner found CPR numbers in */
+	struct rule_cfg bulk_clipboard;
+	unsigned int clip_bulk_min_cpr;	/* distinct CPR numbers in one transfer */
 };
 
 struct config {
-	char *source;			/* file it came from, or "(built-in defaults)" */
+	char *source;
+	char sha256[65];		/* of the text parsed, hex: shows which config runs where */			/* file it came from, or "(built-in defaults)" */
 	bool trace_all;
 	unsigned int rescan_interval;	/* seconds, 0 = never */
 	struct watch_pattern *bins;
@@ -87,6 +93,8 @@ struct config {
 	struct rules_cfg rules;
 	char *alert_log;		/* JSON lines alert log, "" = none */
 	bool alerts_stdout;		/* also print alerts on stdout (foreground) */
+	char *control_socket;		/* cprwatchctl's unix socket */
+	char *admin_group;		/* besides root, who may use it ("" = root only) */
 	unsigned int scan_workers;
 	unsigned int scan_queue;	/* pending scans before new ones are dropped (and counted) */
 	unsigned int scan_max_mib;	/* largest file scanned */

@@ -651,11 +651,11 @@ static void feed_big(struct cpr_detector *d, const unsigned char *p, size_t len)
 	if (r < to)
 		r = scan_range(d, &v, p, base, len, r, to, false);
 	d->done = r > to ? r : to;
-
-	win_append(d, p + JUNCTION, len - JUNCTION);
 	d->end = base + len;
-	view_init(&v, d, p, base, len);
+
+	/* Before the window moves on: look-ahead may still need its older bytes. */
 	kw_advance(d, &v, false);
+	win_append(d, p + JUNCTION, len - JUNCTION);
 }
 
 void cpr_feed(struct cpr_detector *d, const void *buf, size_t len)
@@ -729,4 +729,53 @@ void cpr_destroy(struct cpr_detector *d)
 	set_free(d->set, d->set_cap);
 	d->set = NULL;
 	explicit_bzero(d->win, sizeof(d->win));
+}
+
+static bool is_alnum(unsigned char c)
+{
+	return is_digit(c) || (unsigned int)((c | 0x20) - 'a') < 26 || c >= 0x80;
+}
+
+/* A digit group glued on with -, / or . makes a longer number, not a CPR. */
+static bool glued_digits(const char *s, size_t len, size_t i)
+{
+	return i + 1 < len && (s[i] == '-' || s[i] == '/' || s[i] == '.') && is_digit(s[i + 1]);
+}
+
+size_t cpr_redact(char *s, size_t len)
+{
+	size_t i = 0, n = 0, j, k;
+	char digits[10];
+
+	while (i + 10 <= len) {
+		if (!is_digit(s[i]) || (i && (is_alnum(s[i - 1]) ||
+					     (i > 1 && (s[i - 1] == '-' || s[i - 1] == '/' ||
+							s[i - 1] == '.') && is_digit(s[i - 2]))))) {
+			i++;
+			continue;
+		}
+		for (j = 0; j < 6 && is_digit(s[i + j]); j++)
+			;
+		if (j < 6) {
+			i += j ? j : 1;
+			continue;
+		}
+		k = i + 6;
+		if (k < len && (s[k] == '-' || s[k] == ' '))
+			k++;
+		if (k + 4 > len || !is_digit(s[k]) || !is_digit(s[k + 1]) || !is_digit(s[k + 2]) ||
+		    !is_digit(s[k + 3]) || (k + 4 < len && (is_alnum(s[k + 4]) ||
+							    glued_digits(s, len, k + 4)))) {
+			i++;
+			continue;
+		}
+		memcpy(digits, s + i, 6);
+		memcpy(digits + 6, s + k, 4);
+		if (cpr_classify(digits) & (CPR_VALID | CPR_SUBST)) {
+			memset(s + k, 'X', 4);
+			n++;
+		}
+		i = k + 4;
+	}
+	return n;
 }

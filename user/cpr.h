@@ -135,4 +135,12 @@ int cpr_century_year(int yy, int digit7);
 /* Days in a month of a full year (leap years by the Gregorian rule), 0 if bad. */
 int cpr_days_in_month(int year, int month);
 
+/*
+ * Mask every CPR-shaped number in @s (a valid date, outside longer digit or
+ * letter-digit runs) in place: the serial becomes XXXX, the length stays.
+ * For text the agent itself writes (argv, paths, summaries): its outputs
+ * must never carry a CPR number.  Returns how many were masked.
+ */
+size_t cpr_redact(char *s, size_t len);
+
 #endif

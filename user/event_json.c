@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include "clipboard.h"
 #include "event_json.h"
 #include "watchlist.h"
 
@@ -226,6 +227,19 @@ static void put_tcp_close(struct json *j, const struct event *ev)
 	json_kv_u64(j, "duration_ns", e->duration_ns);
 }
 
+/* Never the content: what was done, through which API, how much, and its CPR count. */
+static void put_clipboard(struct json *j, const struct event *ev)
+{
+	const struct clipboard_event *e = ev->raw;
+
+	json_kv_str(j, "op", clip_op_name(e->op));
+	json_kv_str(j, "api", clip_api_name(e->api));
+	json_kv_u64(j, "selection", e->selection);
+	json_kv_u64(j, "total_len", e->total_len);
+	json_kv_u64(j, "data_len", e->data_len);
+	json_kv_u64(j, "cpr_distinct", clip_cpr_distinct(e));
+}
+
 void event_json(struct json *j, const struct event *ev, const struct proc *p, int64_t offset)
 {
 	json_obj_begin(j);
@@ -268,6 +282,9 @@ void event_json(struct json *j, const struct event *ev, const struct proc *p, in
 		break;
 	case EV_TCP_CLOSE:
 		put_tcp_close(j, ev);
+		break;
+	case EV_CLIPBOARD:
+		put_clipboard(j, ev);
 		break;
 	}
 	json_obj_end(j);

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include "cprwatch/events.h"
+#include "clipboard.h"
 #include "decode.h"
 #include "event_parse.h"
 
@@ -266,6 +267,23 @@ static size_t unlink_from(const struct jval *o, struct unlink_event *e)
 	return sizeof(*e) + e->path_len;
 }
 
+/*
+ * A recorded clipboard event holds no content (the agent never writes it):
+ * the record gets none, data_len 0, and the recorded CPR count.
+ */
+static size_t clipboard_from(const struct jval *o, struct clipboard_event *e)
+{
+	uint64_t n = get_u64(o, "cpr_distinct");
+
+	e->op = clip_op_from_name(jobj_str(o, "op"));
+	e->api = clip_api_from_name(jobj_str(o, "api"));
+	e->selection = get_u64(o, "selection");
+	e->total_len = get_u64(o, "total_len");
+	e->data_len = 0;
+	clip_set_cpr_distinct(e, n > UINT32_MAX ? UINT32_MAX : (__u32)n);
+	return sizeof(*e);
+}
+
 static unsigned int type_of(const char *name)
 {
 	unsigned int t;
@@ -328,6 +346,9 @@ int event_from_json(const struct jval *obj, void *buf, size_t cap, char *err, si
 	case EV_CONNECT:
 	case EV_ACCEPT:
 		size = connect_from(obj, buf);
+		break;
+	case EV_CLIPBOARD:
+		size = clipboard_from(obj, buf);
 		break;
 	default:
 		size = tcp_close_from(obj, buf);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cpr.h"
 #include "json.h"
 
 void json_init(struct json *j)
@@ -187,8 +188,24 @@ static void value_done(struct json *j)
 
 void json_strn(struct json *j, const char *s, size_t n)
 {
+	char stack[1024], *copy = stack;
+
 	value_prefix(j);
-	write_escaped(j, s, n);
+	if (j->keep_numbers) {
+		write_escaped(j, s, n);
+	} else {
+		if (n > sizeof(stack))
+			copy = malloc(n);
+		if (!copy) {
+			j->oom = true;
+			return;
+		}
+		memcpy(copy, s, n);
+		cpr_redact(copy, n);
+		write_escaped(j, copy, n);
+		if (copy != stack)
+			free(copy);
+	}
 	value_done(j);
 }
 

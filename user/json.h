@@ -2,7 +2,9 @@
 /*
  * A small JSON writer into a growable buffer.  Strings are escaped per
  * RFC 8259; bytes that are not valid UTF-8 (paths may hold any bytes) are
- * written as \u00XX so the output always parses.
+ * written as \u00XX so the output always parses.  Every string value passes
+ * through cpr_redact(): whatever a path, argv or summary holds, the agent's
+ * JSON never carries a CPR number.
  */
 #ifndef CPRW_JSON_H
 #define CPRW_JSON_H
@@ -20,6 +22,7 @@ struct json {
 	int depth;
 	bool need_comma[JSON_MAX_DEPTH];
 	bool oom;		/* an allocation failed: output is incomplete */
+	bool keep_numbers;	/* off (default): CPR-shaped numbers in strings are masked */
 };
 
 void json_init(struct json *j);

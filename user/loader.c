@@ -69,6 +69,10 @@ static void attach_all(struct loader *ld)
 
 		if (ld->nr_probes == LOADER_MAX_PROBES)
 			break;
+		/* uprobes need a library and a symbol: user/clipboard.c attaches them */
+		if (!strncmp(bpf_program__section_name(prog), "uprobe", 6) ||
+		    !strncmp(bpf_program__section_name(prog), "uretprobe", 9))
+			continue;
 		ps = &ld->probes[ld->nr_probes];
 		ps->name = bpf_program__name(prog);
 		ps->hook = bpf_program__section_name(prog);
@@ -122,6 +126,11 @@ void loader_close(struct loader *ld)
 		bpf_link__destroy(ld->links[i]);
 	cprwatch_bpf__destroy(ld->skel);
 	memset(ld, 0, sizeof(*ld));
+}
+
+struct bpf_object *loader_object(const struct loader *ld)
+{
+	return ld->skel ? ld->skel->obj : NULL;
 }
 
 int loader_events_fd(const struct loader *ld)

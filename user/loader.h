@@ -17,6 +17,7 @@
 struct ring_buffer;
 struct cprwatch_bpf;
 struct bpf_link;
+struct bpf_object;
 
 struct probe_state {
 	const char *name;	/* program name */
@@ -44,6 +45,8 @@ int loader_preflight(char *err, size_t errlen);
 int loader_open(struct loader *ld, bool trace_all, char *err, size_t errlen);
 void loader_close(struct loader *ld);
 int loader_events_fd(const struct loader *ld);
+/* The loaded object, for probes attached elsewhere (user/clipboard.c). */
+struct bpf_object *loader_object(const struct loader *ld);
 
 /* Make the kernel's watched-program and export-dir maps equal to @wl. */
 int loader_sync_watchlist(struct loader *ld, const struct watchlist *wl);

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <bpf/libbpf.h>
+#include "cpr.h"
 #include "log.h"
 
 static enum log_level cur_level = LOG_LVL_WARN;
@@ -23,14 +24,23 @@ enum log_level log_get_level(void)
 	return cur_level;
 }
 
+/* Messages name paths and argv: mask CPR-shaped numbers like every other output. */
 static void log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
 {
+	char msg[2048];
+	int n;
+
 	if (lvl > cur_level)
 		return;
-	fprintf(stderr, "cprwatch: %s: ", level_names[lvl]);
-	vfprintf(stderr, fmt, ap);
-	if (!*fmt || fmt[strlen(fmt) - 1] != '\n')
-		fputc('\n', stderr);
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(msg))
+		n = sizeof(msg) - 1;
+	cpr_redact(msg, n);
+	while (n && msg[n - 1] == '\n')
+		n--;
+	fprintf(stderr, "cprwatch: %s: %.*s\n", level_names[lvl], n, msg);
 }
 
 void log_msg(enum log_level lvl, const char *fmt, ...)
@@ -46,11 +56,18 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	enum log_level lvl = level == LIBBPF_WARN ? LOG_LVL_INFO : LOG_LVL_DEBUG;
+	char msg[2048];
+	int n;
 
 	if (lvl > cur_level)
 		return 0;
-	fprintf(stderr, "cprwatch: libbpf: ");
-	return vfprintf(stderr, fmt, ap);
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (n < 0)
+		return n;
+	if ((size_t)n >= sizeof(msg))
+		n = sizeof(msg) - 1;
+	cpr_redact(msg, n);
+	return fprintf(stderr, "cprwatch: libbpf: %.*s", n, msg);
 }
 
 void log_install_libbpf(void)

@@ -102,6 +102,11 @@ static int replay_file(struct agent *a, FILE *f, const char *name)
 	return 0;
 }
 
+int agent_replay_stream(struct agent *a, FILE *f, const char *name)
+{
+	return replay_file(a, f, name);
+}
+
 int agent_replay(const struct agent_opts *opts)
 {
 	struct agent a = { .opts = *opts, .epfd = -1, .sigfd = -1, .timerfd = -1 };

@@ -16,6 +16,12 @@
  * encrypted zip entries and PDFs, zip methods other than stored/deflate, 7z,
  * rar, xz, bzip2, zstd.
  *
+ * Scanned as plain bytes, so text inside is found only where it is stored as
+ * 8-bit text: legacy .doc/.xls (OLE; their UTF-16 text and numeric cells are
+ * missed), base64 or quoted-printable mail parts, HTML entities, PDF text in
+ * fonts without an ASCII encoding (see scan_pdf.c), ods cells whose leading
+ * zero was dropped (only xlsx <v> cells are padded).
+ *
  * Every function is thread-safe: all state lives in the caller's structs.
  * Results hold counts and masked samples ("DDMMYY-XXXX") only; status
  * messages never contain digits from the content.
@@ -66,6 +72,13 @@ enum scan_reason {
 #define SCAN_FMT_PDF	0x100
 #define SCAN_FMT_XML	0x200	/* office XML reduced to text */
 
+/*
+ * Caps for one scan.  Start from scan_limits_default() or zero the struct: a
+ * zero field means its default.  max_time_ms = SCAN_NO_LIMIT turns the clock
+ * off.
+ */
+#define SCAN_NO_LIMIT	UINT32_MAX
+
 struct scan_limits {
 	uint64_t max_file_size;		/* bytes of input; default 1 GiB */
 	uint64_t max_inflated;		/* decompressed bytes over the whole file; 2 GiB */
@@ -73,8 +86,8 @@ struct scan_limits {
 	uint32_t max_entries;		/* members per archive; 10000 */
 	uint32_t max_depth;		/* container nesting; the file's own content is 0; 4 */
 	uint32_t max_ratio;		/* decompressed/compressed per stream, checked past 1 MiB; 100 */
-	uint32_t max_time_ms;		/* wall clock per file, 0 = none; 30000 */
-	uint32_t max_samples;		/* masked samples in the result, <= CPR_MAX_SAMPLES; 5 */
+	uint32_t max_time_ms;		/* wall clock per file; 30000 */
+	uint32_t max_samples;		/* masked samples, <= CPR_MAX_SAMPLES; 5 */
 	uint32_t max_distinct;		/* distinct-set capacity; 262144 (4 MiB when full) */
 	uint32_t read_size;		/* bytes per read; 256 KiB (0: default) */
 	bool substitutes;		/* count day+60 substitute numbers apart; false */

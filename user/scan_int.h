@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
- * Internals shared by the scanner modules (scan.c, scan_zip.c, scan_pdf.c,
- * scan_xml.c).  Not an API: include scan.h instead.
+ * Internals shared by the scanner modules (scan.c, scan_sink.c, scan_zip.c,
+ * scan_pdf.c, scan_xml.c).  Not an API: include scan.h instead.
  *
  * Data flows through "sinks": a sink receives the bytes of one logical stream
  * (the file, an archive member, a gzip payload), sniffs its first bytes and
@@ -20,7 +20,8 @@
 #define INFL_OUT	(64U << 10)	/* inflate output buffer */
 
 struct scan_ctx {
-	const struct scan_limits *lim;
+	const struct scan_limits *lim;	/* &limv */
+	struct scan_limits limv;	/* the caller's, zeros filled with defaults */
 	const struct scan_hooks *hooks;
 	struct scan_result *res;
 	struct cpr_detector det;
@@ -57,9 +58,9 @@ struct inflater {
 	unsigned char *buf;
 };
 
-struct sink;
+struct scan_sink;
 
-/* ---- scan.c ---- */
+/* ---- scan.c, scan_sink.c ---- */
 __attribute__((format(printf, 4, 5)))
 void scan_problem(struct scan_ctx *c, int status, int reason, const char *fmt, ...);
 int scan_tick(struct scan_ctx *c, size_t bytes);
@@ -72,9 +73,9 @@ int src_read(struct scan_ctx *c, const struct source *s, uint64_t off, void *buf
 const unsigned char *src_map(const struct source *s, uint64_t off, size_t len);
 
 /* office: 0 plain, 1 office XML, 2 office XML with xlsx 9-digit cells */
-struct sink *sink_new(struct scan_ctx *c, unsigned int depth, int office);
-int sink_write(struct sink *s, const void *p, size_t n);
-int sink_close(struct sink *s);
+struct scan_sink *scan_sink_new(struct scan_ctx *c, unsigned int depth, int office);
+int scan_sink_write(struct scan_sink *s, const void *p, size_t n);
+int scan_sink_close(struct scan_sink *s);
 
 int infl_init(struct scan_ctx *c, struct inflater *z, int window_bits, const char *what);
 int infl_run(struct scan_ctx *c, struct inflater *z, const unsigned char *in, size_t n,

@@ -319,6 +319,23 @@ static size_t attr_run(struct xml *x, const unsigned char *b, size_t n)
 	return i;
 }
 
+/* Tag name bytes up to the byte that ends the name, which xml_byte() then takes. */
+static size_t name_run(struct xml *x, const unsigned char *b, size_t n)
+{
+	static const unsigned char stop[256] = {
+		['>'] = 1, ['/'] = 1, [' '] = 1, ['\t'] = 1, ['\r'] = 1, ['\n'] = 1,
+	};
+	size_t i;
+
+	for (i = 0; i < n && !stop[b[i]]; i++) {
+		if (x->nlen < NAME_LEN - 1)
+			x->name[x->nlen++] = b[i];
+		if (b[i] == ':')
+			x->colon = x->nlen;
+	}
+	return i;
+}
+
 void xml_write(struct xml *x, const unsigned char *b, size_t n)
 {
 	const unsigned char *q;
@@ -329,6 +346,11 @@ void xml_write(struct xml *x, const unsigned char *b, size_t n)
 		case X_TEXT:
 			i += text_run(x, b + i, n - i);
 			continue;
+		case X_NAME:
+			i += name_run(x, b + i, n - i);
+			if (i == n)
+				return;
+			break;
 		case X_ATTR:
 			i += attr_run(x, b + i, n - i);
 			if (i == n)

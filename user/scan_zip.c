@@ -125,7 +125,7 @@ static int office_mode(struct zip *z, const char *name)
 
 static int emit_sink(void *arg, const unsigned char *p, size_t n)
 {
-	return sink_write(arg, p, n);
+	return scan_sink_write(arg, p, n);
 }
 
 /*
@@ -141,13 +141,13 @@ static int64_t entry_stream(struct zip *z, const struct zip_entry *e, uint64_t d
 	bool ended = false, failed = false;
 	const unsigned char *p;
 	uint64_t off;
-	struct sink *s;
+	struct scan_sink *s;
 	size_t n, used;
 	int r;
 
 	if (e->method == 8 && infl_init(c, &inf, -MAX_WBITS, "zip"))
 		return -ENOMEM;
-	s = sink_new(c, z->depth, office_mode(z, e->name));
+	s = scan_sink_new(c, z->depth, office_mode(z, e->name));
 	if (!s) {
 		infl_end(&inf);
 		return -ENOMEM;
@@ -160,7 +160,7 @@ static int64_t entry_stream(struct zip *z, const struct zip_entry *e, uint64_t d
 			break;
 		}
 		if (e->method == 0) {
-			if (sink_write(s, p, n))
+			if (scan_sink_write(s, p, n))
 				break;
 			continue;
 		}
@@ -182,7 +182,7 @@ static int64_t entry_stream(struct zip *z, const struct zip_entry *e, uint64_t d
 		scan_problem(c, SCAN_ERROR, SCAN_R_CORRUPT,
 			     "zip: entry %u: size differs from its header", e->index);
 	infl_end(&inf);
-	sink_close(s);
+	scan_sink_close(s);
 	if (c->stop)
 		return -ECANCELED;
 	return e->method == 8 ? (int64_t)inf.in : (int64_t)off;

@@ -209,7 +209,7 @@ struct clipboard_event {
 	__u64 selection;	/* X atom (PRIMARY 1, CLIPBOARD interned) or 0 */
 	__u64 total_len;	/* content bytes in the call */
 	__u32 data_len;		/* bytes of it captured below */
-	__u32 pad;
+	__u32 cpr_distinct;	/* 0 from the kernel; the agent's scan count of data */
 	char data[];		/* never logged: scanned, counted, discarded */
 };
 

@@ -10,7 +10,9 @@
  *   - the JSON line for it is one valid JSON object (checked by a small
  *     validator below: RFC 8259 grammar, UTF-8 in strings) naming the type.
  * Each input is also decoded with hdr.size patched to the input's size, so
- * the fuzzer reaches the per-type checks without first guessing the size.
+ * the fuzzer reaches the per-type checks without first guessing the size,
+ * and written as one JSON string value, so every byte sequence the fuzzer
+ * makes goes through the escaper.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -312,6 +314,13 @@ static void one(const uint8_t *data, size_t size)
 		check_path(rec, size, ev.path2, ev.path2_len);
 		CHECK(ev.path2 > ev.path);
 		break;
+	case EV_CLIPBOARD:
+		/* content bytes, not a string: bounded, inside, ending the record */
+		CHECK(!ev.path && !ev.path2);
+		CHECK(ev.args_len <= CPRW_CLIP_DATA_MAX);
+		CHECK(inside(rec, size, ev.args, ev.args_len));
+		CHECK(ev.args + ev.args_len == (const char *)rec + size);
+		break;
 	default:
 		CHECK(!ev.path && !ev.path2 && !ev.args);
 	}
@@ -329,8 +338,28 @@ static void one(const uint8_t *data, size_t size)
 	free(rec);
 }
 
+/* The raw input as a string value: any byte sequence must still give valid JSON. */
+static void raw_string(const uint8_t *data, size_t size)
+{
+	struct json j;
+
+	json_init(&j);
+	json_obj_begin(&j);
+	json_key(&j, "s");
+	json_strn(&j, (const char *)data, size);
+	json_kv_u64(&j, "n", size);
+	json_obj_end(&j);
+	CHECK(!j.oom);
+	if (!fz_valid_object(j.buf, j.len)) {
+		fprintf(stderr, "fuzz_decode: invalid JSON for a raw string: %s\n", j.buf);
+		abort();
+	}
+	json_free(&j);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	raw_string(data, size);
 	one(data, size);
 	/* the same record with a consistent size, to get past the first gate */
 	if (size >= sizeof(struct event_hdr) && size <= CPRW_EVENT_MAX + 64) {

@@ -37,10 +37,13 @@ cleanup() {
 	[ -n "${KEEP_TMP:-}" ] || rm -rf "$T"
 }
 
-# write_config FILE <<EOF ... EOF: a root-owned 0600 config.
+# write_config FILE <<EOF ... EOF: a root-owned 0600 config, with a control
+# socket of the test's own so tests never meet another agent's.
 write_config() {
 	cat > "$1"
+	printf '\n[control]\nsocket = %s/control.sock\n' "$T" >> "$1"
 	chmod 0600 "$1"
+	export CPRWATCH_SOCKET=$T/control.sock
 }
 
 # start_agent CONFIG [extra args]: starts cprwatchd writing $T/events.json.

@@ -218,6 +218,12 @@ size_t gen_id10_text(struct gen_rng *r, char *buf, size_t len)
 
 size_t gen_cpr_text(struct gen_rng *r, char *buf, size_t len, size_t every, uint64_t *planted)
 {
+	return gen_cpr_prose(r, buf, len, every, planted, 0);
+}
+
+size_t gen_cpr_prose(struct gen_rng *r, char *buf, size_t len, size_t every, uint64_t *planted,
+		     int prose_pct)
+{
 	static const char *const intro[] = { "CPR: ", "cpr-nr. ", "Personnummer ", "", "ID ", "" };
 	size_t pos = 0, next = every ? gen_below(r, every) : len;
 	char line[160], num[12];
@@ -232,6 +238,9 @@ size_t gen_cpr_text(struct gen_rng *r, char *buf, size_t len, size_t every, uint
 			n = snprintf(line, sizeof(line), "%s%s\n",
 				     intro[gen_below(r, sizeof(intro) / sizeof(intro[0]))], num);
 			next = pos + every / 2 + gen_below(r, every);
+		} else if ((int)gen_below(r, 100) < prose_pct) {
+			n = snprintf(line, sizeof(line), "%s ",
+				     prose[gen_below(r, sizeof(prose) / sizeof(prose[0]))]);
 		} else {
 			n = noise_line(r, line, sizeof(line));
 			n += snprintf(line + n, sizeof(line) - n, "%s",

@@ -59,6 +59,9 @@ size_t gen_noise_text(struct gen_rng *r, char *buf, size_t len);
 size_t gen_id10_text(struct gen_rng *r, char *buf, size_t len);
 /* Noise text with a CPR planted about every `every` bytes; *planted counts them. */
 size_t gen_cpr_text(struct gen_rng *r, char *buf, size_t len, size_t every, uint64_t *planted);
+/* The same with prose_pct percent of the lines plain prose (fewer digits). */
+size_t gen_cpr_prose(struct gen_rng *r, char *buf, size_t len, size_t every, uint64_t *planted,
+		     int prose_pct);
 
 void gb_put(struct gen_buf *b, const void *p, size_t n);
 void gb_puts(struct gen_buf *b, const char *s);

@@ -367,7 +367,12 @@ static struct cpr_stats feed_chunks(const char *b, size_t n, struct gen_rng *r, 
 
 	CU_ASSERT_FATAL(cpr_init(&d, NULL) == 0);
 	while (pos < n) {
-		c = maxchunk == 1 ? 1 : 1 + gen_below(r, maxchunk);
+		if (maxchunk == 1)
+			c = 1;
+		else if (maxchunk == 2)	/* alternate small and large: the window resets */
+			c = gen_below(r, 2) ? 1 + gen_below(r, 40) : 500 + gen_below(r, 3000);
+		else
+			c = 1 + gen_below(r, maxchunk);
 		if (c > n - pos)
 			c = n - pos;
 		cpr_feed(&d, b + pos, c);
@@ -386,8 +391,8 @@ static bool same(const struct cpr_stats *a, const struct cpr_stats *b)
 
 static void test_stream_vs_reference(void)
 {
-	static const size_t chunks[] = { 0, 1, 7, 64, 200, 5000 };
-	size_t len = 40000, n, k;
+	static const size_t chunks[] = { 0, 1, 2, 7, 64, 200, 5000 };
+	size_t len = 60000, n, k;
 	char *b = malloc(len);
 	uint64_t pool[50];
 	struct gen_rng r;
@@ -430,14 +435,18 @@ static void test_stream_vs_reference(void)
 static void test_split_everywhere(void)
 {
 	struct gen_rng r;
-	char d[12], text[256];
+	char d[12], text[1024];
 	size_t len, cut, i;
 	int style;
 
 	gen_seed(&r, 5);
-	for (style = 0; style < 3; style++) {
-		gen_format(gen_cpr(&r, GEN_MOD11_ANY), style, d);
-		len = snprintf(text, sizeof(text), "%70s cpr %s, %60s", "", d, "");
+	for (style = 0; style < 6; style++) {
+		gen_format(gen_cpr(&r, GEN_MOD11_ANY), style % 3, d);
+		/* keyword before; keyword after with a long tail (the window moves on) */
+		if (style < 3)
+			len = snprintf(text, sizeof(text), "%70s cpr %s, %60s", "", d, "");
+		else
+			len = snprintf(text, sizeof(text), "%40s %s, %30s ssn %600s", "", d, "", "");
 		for (cut = 0; cut <= len; cut++) {
 			struct cpr_detector det;
 			struct cpr_stats st;

@@ -107,6 +107,21 @@ static size_t decode_mk_rename(void *rec, const char *old, __u32 olen, const cha
 	return size;
 }
 
+static size_t decode_mk_clip(void *rec, const char *data, __u32 len)
+{
+	struct clipboard_event *c = rec;
+	size_t size = sizeof(*c) + len;
+
+	decode_set_hdr(rec, EV_CLIPBOARD, size);
+	c->op = CLIP_SET_TEXT;
+	c->api = CLIP_API_GTK3;
+	c->total_len = len;
+	c->data_len = len;
+	if (len)
+		memcpy(c->data, data, len);
+	return size;
+}
+
 /*
  * Decode @size bytes of @rec from an exact-size heap copy.  The copy is
  * returned in @copy (the event points into it); the caller frees it.
@@ -302,6 +317,37 @@ static void test_rename_at_limits_decodes(void)
 	free(copy);
 }
 
+/* Clipboard content is bytes, not a string: no NUL needed, none required. */
+static void test_clipboard_decodes(void)
+{
+	static char big[CPRW_CLIP_DATA_MAX];
+	static const struct {
+		const char *data;
+		__u32 len;
+	} cases[] = {
+		{ "", 0 },
+		{ "copied text", 11 },
+		{ "a\0b\xff", 4 },
+		{ big, sizeof(big) },
+	};
+	size_t i;
+
+	memset(big, 'c', sizeof(big));
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		void *rec = decode_buf(), *copy;
+		struct event ev;
+		char err[128] = "";
+		size_t size = decode_mk_clip(rec, cases[i].data, cases[i].len);
+
+		CU_ASSERT_EQUAL_FATAL(decode_exact(rec, size, &ev, err, sizeof(err), &copy), 0);
+		CU_ASSERT_EQUAL(ev.args_len, cases[i].len);
+		CU_ASSERT_PTR_EQUAL(ev.args, ((struct clipboard_event *)copy)->data);
+		CU_ASSERT_EQUAL(memcmp(ev.args, cases[i].data, cases[i].len), 0);
+		CU_ASSERT_PTR_NULL(ev.path);
+		free(copy);
+	}
+}
+
 /* ---- rejected records ----------------------------------------------------- */
 
 /* Each builder fills the scratch record and returns the size handed to the decoder. */
@@ -453,6 +499,14 @@ static size_t bad_exec_lengths_not_summing(void *rec)
 	return size;
 }
 
+static size_t bad_exec_lengths_short(void *rec)
+{
+	size_t size = decode_mk_exec(rec, "/bin/sh", 8, "sh\0-c\0", 6);
+
+	((struct exec_event *)rec)->args_len = 5;
+	return size;
+}
+
 static size_t bad_exec_args_len_wraps(void *rec)
 {
 	size_t size = decode_mk_exec(rec, "/bin/sh", 8, "sh\0", 3);
@@ -466,6 +520,22 @@ static size_t bad_rename_not_summing(void *rec)
 	size_t size = decode_mk_rename(rec, "/a", 3, "/b", 3);
 
 	((struct rename_event *)rec)->new_len = 2;
+	return size;
+}
+
+static size_t bad_rename_past_record(void *rec)
+{
+	size_t size = decode_mk_rename(rec, "/a", 3, "/b", 3);
+
+	((struct rename_event *)rec)->new_len = 4;
+	return size;
+}
+
+static size_t bad_unlink_len_short(void *rec)
+{
+	size_t size = decode_mk_open(rec, EV_UNLINK, "/tmp/abc", 9);
+
+	((struct unlink_event *)rec)->path_len = 8;
 	return size;
 }
 
@@ -490,6 +560,37 @@ static size_t bad_rename_lens_wrap(void *rec)
 
 	((struct rename_event *)rec)->old_len = 0x80000003u;
 	((struct rename_event *)rec)->new_len = 0x80000003u;
+	return size;
+}
+
+static size_t bad_clip_too_long(void *rec)
+{
+	static char big[CPRW_CLIP_DATA_MAX + 1];
+
+	return decode_mk_clip(rec, big, sizeof(big));
+}
+
+static size_t bad_clip_len_mismatch(void *rec)
+{
+	size_t size = decode_mk_clip(rec, "abc", 3);
+
+	((struct clipboard_event *)rec)->data_len = 4;
+	return size;
+}
+
+static size_t bad_clip_len_wraps(void *rec)
+{
+	size_t size = decode_mk_clip(rec, "abc", 3);
+
+	((struct clipboard_event *)rec)->data_len = 0xffffffffu;
+	return size;
+}
+
+static size_t bad_clip_short(void *rec)
+{
+	size_t size = sizeof(struct clipboard_event) - 8;
+
+	decode_set_hdr(rec, EV_CLIPBOARD, size);
 	return size;
 }
 
@@ -525,14 +626,21 @@ static void test_rejects(void)
 		{ "exec no NUL", bad_exec_no_nul, "exec path" },
 		{ "exec args > max", bad_exec_args_too_long, "args 1025" },
 		{ "exec lengths", bad_exec_lengths_not_summing, "exec:" },
+		{ "exec lengths short", bad_exec_lengths_short, "exec:" },
 		{ "exec args wrap", bad_exec_args_len_wraps, "exec:" },
 		{ "rename not summing", bad_rename_not_summing, "rename:" },
+		{ "rename past record", bad_rename_past_record, "rename:" },
+		{ "unlink len short", bad_unlink_len_short, "unlink:" },
 		{ "rename old_len 0", bad_rename_old_len_0, "rename old path" },
 		{ "rename new_len 0", bad_rename_new_len_0, "rename new path" },
 		{ "rename old no NUL", bad_rename_old_no_nul, "rename old path" },
 		{ "rename new no NUL", bad_rename_new_no_nul, "rename new path" },
 		{ "rename > max", bad_rename_too_long, "rename:" },
 		{ "rename lens wrap", bad_rename_lens_wrap, "rename:" },
+		{ "clipboard > max", bad_clip_too_long, "clipboard: data length 4097" },
+		{ "clipboard len mismatch", bad_clip_len_mismatch, "clipboard: data length 4" },
+		{ "clipboard len wraps", bad_clip_len_wraps, "clipboard:" },
+		{ "clipboard too short", bad_clip_short, "shorter than its type" },
 	};
 	size_t i;
 
@@ -544,8 +652,8 @@ static void test_rejects(void)
 		int ret = decode_exact(rec, size, &ev, err, sizeof(err), NULL);
 
 		if (ret != -EINVAL || !strstr(err, cases[i].needle))
-			fprintf(stderr, "\n  case '%s': ret %d, err '%s' (want '%s')", cases[i].name,
-				ret, err, cases[i].needle);
+			fprintf(stderr, "\n  case '%s': ret %d, err '%s' (want '%s')",
+				cases[i].name, ret, err, cases[i].needle);
 		CU_ASSERT_EQUAL(ret, -EINVAL);
 		CU_ASSERT_PTR_NOT_NULL(strstr(err, cases[i].needle));
 	}
@@ -610,11 +718,15 @@ static void test_type_and_export_names(void)
 		[EV_EXEC] = "exec", [EV_FORK] = "fork", [EV_EXIT] = "exit", [EV_OPEN] = "open",
 		[EV_CLOSE] = "close", [EV_RENAME] = "rename", [EV_UNLINK] = "unlink",
 		[EV_CONNECT] = "connect", [EV_ACCEPT] = "accept", [EV_TCP_CLOSE] = "tcp_close",
+		[EV_CLIPBOARD] = "clipboard",
 	};
 	unsigned int t;
 
-	for (t = 1; t < EV_TYPE_MAX; t++)
+	for (t = 1; t < EV_TYPE_MAX; t++) {
+		/* a new type needs its name here, and cases in this suite */
+		CU_ASSERT_PTR_NOT_NULL_FATAL(want[t]);
 		CU_ASSERT_STRING_EQUAL(event_type_name(t), want[t]);
+	}
 	CU_ASSERT_STRING_EQUAL(event_type_name(0), "unknown");
 	CU_ASSERT_STRING_EQUAL(event_type_name(EV_TYPE_MAX), "unknown");
 	CU_ASSERT_STRING_EQUAL(event_type_name(~0u), "unknown");
@@ -636,6 +748,7 @@ static CU_TestInfo decode_tests[] = {
 	{ "inner NUL ends the path", test_open_inner_nul_cuts_path },
 	{ "rename decodes both paths", test_rename_decodes },
 	{ "rename at path limits", test_rename_at_limits_decodes },
+	{ "clipboard decodes its bytes", test_clipboard_decodes },
 	{ "malformed records rejected", test_rejects },
 	{ "error text bounded", test_error_text_bounded },
 	{ "class_names", test_class_names },

@@ -242,9 +242,11 @@ static void test_backward_shift_wrap(void)
 			if (j == d || !hashmap_get(&m, keys[j]))
 				continue;
 			bad += hashmap_del(&m, keys[j]) != HM_VAL(j);
-			for (k = 0; k < n; k++)
-				if (hashmap_get(&m, keys[k]) && hashmap_get(&m, keys[k]) != HM_VAL(k))
-					bad++;
+			for (k = 0; k < n; k++) {
+				void *v = hashmap_get(&m, keys[k]);
+
+				bad += v && v != HM_VAL(k);
+			}
 		}
 		CU_ASSERT_EQUAL(m.len, 0);
 		hashmap_free(&m);

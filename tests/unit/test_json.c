@@ -104,22 +104,22 @@ static void test_escaping(void)
 		{ S("nul\0in"), "\"nul\\u0000in\"" },
 		{ S("/"), "\"/\"" },
 		/* valid UTF-8 passes through unchanged */
-		{ S("\xc3\xa6\xc3\xb8\xc3\xa5"), "\"\xc3\xa6\xc3\xb8\xc3\xa5\"" },	/* æøå */
-		{ S("\xe2\x82\xac"), "\"\xe2\x82\xac\"" },				/* € */
-		{ S("\xf0\x9f\x98\x80"), "\"\xf0\x9f\x98\x80\"" },			/* U+1F600 */
-		{ S("\xf4\x8f\xbf\xbf"), "\"\xf4\x8f\xbf\xbf\"" },			/* U+10FFFF */
+		{ S("\xc3\xa6\xc3\xb8\xc3\xa5"), "\"\xc3\xa6\xc3\xb8\xc3\xa5\"" }, /* æøå */
+		{ S("\xe2\x82\xac"), "\"\xe2\x82\xac\"" }, /* € */
+		{ S("\xf0\x9f\x98\x80"), "\"\xf0\x9f\x98\x80\"" }, /* U+1F600 */
+		{ S("\xf4\x8f\xbf\xbf"), "\"\xf4\x8f\xbf\xbf\"" }, /* U+10FFFF */
 		{ S("Hentede filer/\xc3\x86" "ble.txt"), "\"Hentede filer/\xc3\x86" "ble.txt\"" },
 		/* invalid UTF-8 bytes become \u00XX, one per byte */
 		{ S("\xff"), "\"\\u00ff\"" },
 		{ S("a\xfe" "b"), "\"a\\u00feb\"" },
-		{ S("\x80"), "\"\\u0080\"" },					/* lone continuation */
-		{ S("\xc3"), "\"\\u00c3\"" },					/* cut at the end */
-		{ S("\xc3("), "\"\\u00c3(\"" },					/* bad continuation */
-		{ S("\xe2\x82"), "\"\\u00e2\\u0082\"" },				/* cut 3-byte */
-		{ S("\xc0\xaf"), "\"\\u00c0\\u00af\"" },				/* overlong '/' */
-		{ S("\xe0\x80\xaf"), "\"\\u00e0\\u0080\\u00af\"" },		/* overlong 3-byte */
-		{ S("\xed\xa0\x80"), "\"\\u00ed\\u00a0\\u0080\"" },		/* surrogate */
-		{ S("\xf4\x90\x80\x80"), "\"\\u00f4\\u0090\\u0080\\u0080\"" },	/* > U+10FFFF */
+		{ S("\x80"), "\"\\u0080\"" }, /* lone continuation */
+		{ S("\xc3"), "\"\\u00c3\"" }, /* cut at the end */
+		{ S("\xc3("), "\"\\u00c3(\"" }, /* bad continuation */
+		{ S("\xe2\x82"), "\"\\u00e2\\u0082\"" }, /* cut 3-byte */
+		{ S("\xc0\xaf"), "\"\\u00c0\\u00af\"" }, /* overlong '/' */
+		{ S("\xe0\x80\xaf"), "\"\\u00e0\\u0080\\u00af\"" }, /* overlong 3-byte */
+		{ S("\xed\xa0\x80"), "\"\\u00ed\\u00a0\\u0080\"" }, /* surrogate */
+		{ S("\xf4\x90\x80\x80"), "\"\\u00f4\\u0090\\u0080\\u0080\"" }, /* > U+10FFFF */
 		{ S("\xf8\x88\x80\x80\x80"), "\"\\u00f8\\u0088\\u0080\\u0080\\u0080\"" },
 		{ S("ok\xc3\xa6\xff\xc3\xa6"), "\"ok\xc3\xa6\\u00ff\xc3\xa6\"" },
 #undef S

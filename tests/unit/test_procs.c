@@ -77,7 +77,15 @@ static void procs_rm_tree(const char *path)
 	if (strncmp(path, "/tmp/cprw-procs-", 16))
 		return;
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", path);
-	CU_ASSERT(system(cmd) == 0);
+	if (system(cmd) == 0)
+		procs_root[0] = '\0';
+}
+
+/* A test stopped by a fatal assertion still leaves no tree behind. */
+static void procs_atexit(void)
+{
+	if (procs_root[0])
+		procs_rm_tree(procs_root);
 }
 
 static char procs_long_cmdline[2000];
@@ -93,11 +101,14 @@ static const struct procs_fake procs_fakes[] = {
 
 static void procs_mk_tree(void)
 {
+	static bool registered;
 	char path[PATH_MAX];
 	size_t i;
 
 	strcpy(procs_root, "/tmp/cprw-procs-XXXXXX");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(procs_root));
+	if (!registered)
+		registered = !atexit(procs_atexit);
 	snprintf(path, sizeof(path), "%s/proc", procs_root);
 	CU_ASSERT_FATAL(mkdir(path, 0755) == 0);
 	snprintf(path, sizeof(path), "%s/bin", procs_root);

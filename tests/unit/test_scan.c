@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "cpr_gen.h"
 #include "scan.h"
@@ -233,6 +234,14 @@ static void test_zip(void)
 	CU_ASSERT_EQUAL(res.cpr.keyword_matches, 6);
 	CU_ASSERT_EQUAL(res.entries, 6);
 	CU_ASSERT(res.formats & SCAN_FMT_ZIP);
+	{
+		/* A zeroed limits struct means all defaults. */
+		struct scan_limits zero = { 0 };
+
+		CU_ASSERT_EQUAL(scan_mem(b.p, b.len, &zero, &res), SCAN_OK);
+		CU_ASSERT_EQUAL(res.cpr.matches, 6);
+		CU_ASSERT_EQUAL(res.cpr.nr_samples, CPR_DEF_SAMPLES);
+	}
 	gb_free(&b);
 }
 
@@ -706,6 +715,29 @@ static void test_files_and_progress(void)
 	CU_ASSERT_EQUAL(res.cpr.matches, 5);
 	CU_ASSERT(res.bytes_in > 0);
 	unlink(path);
+	gb_free(&b);
+
+	/* A pipe cannot seek: the zip is collected in memory, then read. */
+	make_zip(&b, &r, 3);
+	{
+		int fds[2];
+		pid_t pid;
+
+		CU_ASSERT_FATAL(pipe(fds) == 0);
+		pid = fork();
+		if (pid == 0) {
+			close(fds[0]);
+			if (write(fds[1], b.p, b.len) != (ssize_t)b.len)
+				_exit(1);
+			_exit(0);
+		}
+		close(fds[1]);
+		CU_ASSERT_EQUAL(scan_fd(fds[0], NULL, NULL, &res), SCAN_OK);
+		CU_ASSERT_EQUAL(res.cpr.matches, 3);
+		CU_ASSERT_EQUAL(res.bytes_in, b.len);
+		close(fds[0]);
+		waitpid(pid, NULL, 0);
+	}
 	gb_free(&b);
 
 	CU_ASSERT_EQUAL(scan_file("/nonexistent/cprw", NULL, NULL, &res), SCAN_ERROR);

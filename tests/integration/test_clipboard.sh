@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# The clipboard channel end to end with the real uprobes, under an Xvfb of
+# its own: a CPR client puts 50 synthetic CPR numbers on the CLIPBOARD
+# through libX11, through xcb's typed wrappers (as Qt), through raw xcb
+# requests (as Chromium and Electron), and through xclip run as its child;
+# a messaging app pastes each time -> clipboard_to_messaging (50 numbers,
+# the owner named) and bulk_clipboard.  An app that is not a messaging app
+# pasting raises no clipboard_to_messaging; harmless text raises nothing.
+# The probes are listed in the log; the recording replays to the same
+# alerts; no output of the agent holds any of the numbers.
+. "$(dirname "$0")/lib.sh"
+need_bpf
+command -v Xvfb >/dev/null || cannot_run "Xvfb is not installed (make deps)"
+command -v xclip >/dev/null || cannot_run "xclip is not installed (make deps)"
+[ -x "$HELPERS/x11_clip" ] || cannot_run "$HELPERS/x11_clip is not built (libx11-dev: make deps)"
+setup_tmp
+
+# An X server on a display nobody uses: Xvfb picks it and tells us (-displayfd).
+XVFB_PID=
+stop_xvfb() {
+	[ -n "$XVFB_PID" ] || return 0
+	kill "$XVFB_PID" 2>/dev/null
+	wait "$XVFB_PID" 2>/dev/null
+	XVFB_PID=
+}
+trap 'stop_xvfb; cleanup' EXIT
+Xvfb -displayfd 3 -nolisten tcp -noreset 3> "$T/display" 2> "$T/xvfb.log" &
+XVFB_PID=$!
+for _ in $(seq 1 100); do
+	[ -s "$T/display" ] && break
+	kill -0 "$XVFB_PID" 2>/dev/null || break
+	sleep 0.05
+done
+[ -s "$T/display" ] || { cat "$T/xvfb.log"; cannot_run "Xvfb did not start"; }
+export DISPLAY=:$(head -n1 "$T/display")
+unset WAYLAND_DISPLAY
+echo "Xvfb on $DISPLAY"
+
+SEED=$RANDOM
+mkdir -p "$T/bin"
+cp "$HELPERS/x11_clip" "$T/bin/cprclient"
+cp "$HELPERS/x11_clip" "$T/bin/signal-desktop"
+cp "$HELPERS/x11_clip" "$T/bin/notes-app"
+"$HELPERS/cprw_gen" text "$T/export.csv" 50 "$SEED"
+tail -n +2 "$T/export.csv" | cut -d';' -f2 > "$T/cpr.txt"	# the numbers only
+rm "$T/export.csv"
+printf 'Husk mødet i morgen kl. 10, lokale 2.14. Ring på +45 12 34 56 78.\n' > "$T/harmless.txt"
+
+write_config "$T/cprwatch.conf" <<CONF
+[agent]
+rescan_interval = 0
+[cpr_clients]
+path = $T/bin/cprclient
+[messaging]
+app = $T/bin/signal-desktop
+[clipboard_tools]
+path = xclip
+[output]
+stdout = no
+CONF
+
+# own API FILE: the CPR client owns the CLIPBOARD with FILE (its pid in OWN_PID).
+own() {
+	local out=$T/own.$RANDOM
+	"$T/bin/cprclient" "$1" own "$2" 20 > "$out" &
+	OWN_PID=$!
+	for _ in $(seq 1 100); do
+		grep -q ready "$out" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	echo "  FAIL: the CPR client ($1) did not get the selection"
+	FAILS=$((FAILS + 1))
+}
+
+# paste APP API FILE: APP pastes; what it gets must be FILE's text.
+paste_as() {
+	if ! "$T/bin/$1" "$2" paste > "$T/pasted" || ! cmp -s "$T/pasted" "$3"; then
+		echo "  FAIL: $1 ($2) did not paste the text"
+		FAILS=$((FAILS + 1))
+	fi
+}
+
+OWNERS=()
+start_agent "$T/cprwatch.conf" --alert-log "$T/alerts.json" --record "$T/recording.json"
+
+for api in --xlib --xcb --xcb-raw; do
+	own "$api" "$T/cpr.txt"
+	OWNERS+=("$api:$OWN_PID")
+	paste_as signal-desktop "$api" "$T/cpr.txt"
+	paste_as notes-app "$api" "$T/cpr.txt"
+	kill "$OWN_PID" 2>/dev/null
+	wait "$OWN_PID" 2>/dev/null
+done
+# xclip as the CPR client's child: it takes the selection, forks, and its child answers.
+"$T/bin/cprclient" run xclip -selection clipboard -i "$T/cpr.txt"
+sleep 0.2
+paste_as signal-desktop --xlib "$T/cpr.txt"
+# Harmless text from the CPR client.
+own --xlib "$T/harmless.txt"
+harmless=$OWN_PID
+paste_as signal-desktop --xlib "$T/harmless.txt"
+kill "$harmless" 2>/dev/null
+wait "$harmless" 2>/dev/null
+sleep 0.5
+stop_agent
+
+alerts() { jq -c "select($1)" "$T/alerts.json"; }
+
+echo "probes:"
+for p in libX11.so.6:XSetSelectionOwner libX11.so.6:XConvertSelection \
+	 libX11.so.6:XChangeProperty libX11.so.6:XGetWindowProperty; do
+	expect_eq "log says $p attached" "$(grep -c "clipboard probe $p attached" "$T/agent.log")" 1
+done
+expect_eq "log says which xcb entry point is attached" \
+	"$(grep -c 'clipboard probe libxcb.so.1:xcb_send_request[a-z_0-9]* attached' "$T/agent.log")" 1
+listed=$(grep -c 'clipboard probe .* \(attached (\|not attached: \)' "$T/agent.log")
+expect_eq "every clipboard probe is listed, attached or why not (18 or more)" \
+	"$([ "$listed" -ge 18 ] && echo yes || echo "$listed")" yes
+
+echo "events:"
+expect_count "the CPR client's takes (xlib, xcb, raw xcb, harmless)" \
+	'.event=="clipboard" and .op=="take" and .comm=="cprclient"' 4
+expect_count "xclip's take, in the CPR client's lineage" \
+	'.event=="clipboard" and .op=="take" and .comm=="xclip" and (.classes|index("cpr_client"))' 1
+expect_eq "sends of the 50 numbers, per API (600 bytes each)" \
+	"$(events '.event=="clipboard" and .op=="send" and .cpr_distinct==50 and .total_len==600' |
+		jq -r '.api' | sort | uniq -c | awk '{print $2 "=" $1}' | paste -sd' ')" \
+	"xcb=4 xlib=3"
+expect_count "the messaging app's Xlib reads of the numbers" \
+	'.event=="clipboard" and .op=="read" and .comm=="signal-desktop" and .cpr_distinct==50' 2
+expect_count "no clipboard event of the untracked app" \
+	'.event=="clipboard" and .comm=="notes-app" and .op!="send"' 0
+expect_count "no event carries content" '.event=="clipboard" and has("data")' 0
+
+echo "alerts:"
+for o in "${OWNERS[@]}"; do
+	api=${o%%:*} pid=${o#*:}
+	expect_eq "clipboard_to_messaging ($api): requester, owner, count" \
+		"$(alerts ".rule==\"clipboard_to_messaging\" and .clipboard.owner_pid==$pid" |
+			jq -r '[(.process_chain[0].exe|sub(".*/";"")), .clipboard.owner_exe, .counts.cpr_distinct, .counts.bytes]|join(" ")')" \
+		"signal-desktop $T/bin/cprclient 50 600"
+	expect_eq "bulk_clipboard ($api) on the owner's send" \
+		"$(alerts ".rule==\"bulk_clipboard\" and .pid==$pid and .counts.suppressed==null" | jq -r '.counts.cpr_distinct')" 50
+done
+expect_eq "clipboard_to_messaging from xclip names the CPR client in the owner chain" \
+	"$(alerts '.rule=="clipboard_to_messaging" and .clipboard.owner_exe=="/usr/bin/xclip"' |
+		jq -r "[.counts.cpr_distinct, (.clipboard.owner_chain|map(.exe)|index(\"$T/bin/cprclient\") != null)]|join(\" \")")" \
+	"50 true"
+expect_eq "bulk_clipboard on xclip's send" \
+	"$(alerts '.rule=="bulk_clipboard" and .clipboard.owner_exe=="/usr/bin/xclip" and .counts.suppressed==null' | jq -r '.counts.cpr_distinct')" 50
+expect_eq "the summary names the owner and its pid" \
+	"$(alerts '.rule=="clipboard_to_messaging"' | jq -r '.summary' | grep -c 'pasted what .* (pid [0-9]*) put on the clipboard: 50 CPR numbers')" 4
+expect_eq "no clipboard_to_messaging for the app that is not a messaging app" \
+	"$(alerts '.rule=="clipboard_to_messaging" and (.process_chain[0].exe|endswith("notes-app"))' | wc -l)" 0
+expect_eq "no alert for the harmless text" \
+	"$(alerts ".pid==$harmless or .clipboard.owner_pid==$harmless" | wc -l)" 0
+expect_eq "no clipboard alert beyond these (and their follow-ups)" \
+	"$(alerts '(.rule=="clipboard_to_messaging" or .rule=="bulk_clipboard") and .counts.suppressed==null' | wc -l)" 8
+
+echo "replay of the recording:"
+live=$(jq -r '.rule' "$T/alerts.json" | sort | uniq -c)
+replayed=$("$AGENT" --replay "$T/recording.json" -c "$T/cprwatch.conf" 2> "$T/replay.log" | jq -r '.rule' | sort | uniq -c)
+expect_eq "replay raises the same alerts, rule by rule" "$replayed" "$live"
+
+echo "leaks: no synthetic CPR number in any output"
+"$HELPERS/cprw_gen" list 50 "$SEED" > "$T/numbers.txt"
+hits=$(cat "$T/events.json" "$T/recording.json" "$T/alerts.json" "$T/agent.log" "$T/replay.log" |
+	grep -c -F -f "$T/numbers.txt")
+expect_eq "numbers found in events, recording, alerts, logs" "$hits" 0
+finish

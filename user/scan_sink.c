@@ -1,0 +1,517 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * Sinks: one per logical stream (the file, an archive member, a gzip
+ * payload).  A sink holds back the first bytes, picks a decoder from them -
+ * never from a name - and from then on passes bytes through it: text and
+ * UTF-16 to the detector, gzip inflated into a child sink one level deeper, a
+ * zip collected in memory (random access is needed) and scanned at close,
+ * PDF and office XML to their extractors.  Also the shared inflate loop with
+ * the bomb caps.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "scan_int.h"
+
+#define MIB		(1024 * 1024)
+#define SNIFF		64	/* bytes a sink looks at before choosing a decoder */
+
+enum sink_kind { K_SNIFF, K_TEXT, K_XML, K_U16LE, K_U16BE, K_GZIP, K_ZIPBUF, K_PDF, K_SKIP };
+
+struct scan_sink {
+	struct scan_ctx *c;
+	unsigned int depth;
+	int office;
+	int kind;
+	bool failed;			/* a problem in this stream: ignore the rest */
+	size_t head_len;
+	unsigned char head[SNIFF];
+
+	int u16_pend;			/* UTF-16: first byte of a unit, or -1 */
+	uint32_t u16_high;		/* UTF-16: pending high surrogate, or 0 */
+	struct tbuf *tb;
+
+	struct inflater z;		/* gzip */
+	struct scan_sink *child;
+	bool gz_end;			/* gzip: the current member ended */
+
+	unsigned char *buf;		/* zip held in memory */
+	size_t len, cap;
+
+	struct pdf *pdf;
+	struct xml *xml;
+};
+
+/*
+ * One byte per code point for the detector: Latin-1 stays itself (so UTF-16
+ * and Latin-1 text classify alike), general punctuation and odd spaces become
+ * a neutral boundary byte (never a separator: the CPR form allows a plain
+ * space or hyphen only), other scripts a letter.
+ */
+unsigned char scan_cp_byte(uint32_t cp)
+{
+	if (cp < 0x100)
+		return cp;
+	if (cp < 0x2000)
+		return 'x';
+	return 0x80;
+}
+
+/* ---- inflate ------------------------------------------------------------- */
+
+int infl_init(struct scan_ctx *c, struct inflater *z, int window_bits, const char *what)
+{
+	memset(z, 0, sizeof(*z));
+	z->what = what;
+	z->buf = malloc(INFL_OUT);
+	if (!z->buf || inflateInit2(&z->zs, window_bits) != Z_OK) {
+		free(z->buf);
+		z->buf = NULL;
+		scan_problem(c, SCAN_ERROR, SCAN_R_NOMEM, "%s: out of memory", what);
+		return -ENOMEM;
+	}
+	z->live = true;
+	return 0;
+}
+
+void infl_end(struct inflater *z)
+{
+	if (z->live)
+		inflateEnd(&z->zs);
+	z->live = false;
+	free(z->buf);
+	z->buf = NULL;
+}
+
+/* Applies the inflate caps to output just produced; 0 or -E2BIG. */
+static int infl_caps(struct scan_ctx *c, struct inflater *z, size_t got)
+{
+	const struct scan_limits *lim = c->lim;
+	struct scan_result *res = c->res;
+	uint64_t ratio;
+
+	res->bytes_inflated += got;
+	if (res->bytes_inflated > lim->max_inflated) {
+		scan_problem(c, SCAN_REFUSED, SCAN_R_INFLATED, "inflated data: over %llu MiB",
+			     (unsigned long long)(lim->max_inflated / MIB));
+		return -E2BIG;
+	}
+	ratio = z->out / (z->in ? z->in : 1);
+	if (z->out > SCAN_RATIO_MIN && ratio > lim->max_ratio) {
+		scan_problem(c, SCAN_REFUSED, SCAN_R_RATIO, "%s bomb: ratio %llu > %u", z->what,
+			     (unsigned long long)ratio, lim->max_ratio);
+		return -E2BIG;
+	}
+	return 0;
+}
+
+/*
+ * Inflates n bytes, handing output to emit.  Returns 1 at the end of the
+ * deflate stream (*used: input consumed), 0 when all input was consumed and
+ * more is needed, negative on error (recorded as a problem) or stop.
+ */
+int infl_run(struct scan_ctx *c, struct inflater *z, const unsigned char *in, size_t n,
+	     size_t *used, int (*emit)(void *arg, const unsigned char *p, size_t n), void *arg)
+{
+	size_t left = n, got;
+	uInt before;
+	int ret;
+
+	*used = 0;
+	while (left) {
+		z->zs.next_in = (Bytef *)in + (n - left);
+		z->zs.avail_in = before = left > (1U << 30) ? (1U << 30) : left;
+		do {
+			uInt in_before = z->zs.avail_in;
+
+			z->zs.next_out = z->buf;
+			z->zs.avail_out = INFL_OUT;
+			ret = inflate(&z->zs, Z_NO_FLUSH);
+			got = INFL_OUT - z->zs.avail_out;
+			z->in += in_before - z->zs.avail_in;
+			z->out += got;
+			if (got) {
+				if (infl_caps(c, z, got))
+					return -E2BIG;
+				if (emit(arg, z->buf, got) < 0 || scan_tick(c, got) < 0)
+					return -ECANCELED;
+			}
+			if (ret == Z_STREAM_END) {
+				*used = n - left + (before - z->zs.avail_in);
+				return 1;
+			}
+			if (ret == Z_BUF_ERROR && !z->zs.avail_in)
+				break;
+			if (ret == Z_MEM_ERROR) {
+				scan_problem(c, SCAN_ERROR, SCAN_R_NOMEM, "%s: out of memory", z->what);
+				return -ENOMEM;
+			}
+			if (ret != Z_OK && ret != Z_BUF_ERROR) {
+				if (z->quiet)
+					return -EBADMSG;
+				scan_problem(c, SCAN_ERROR, SCAN_R_CORRUPT, "%s: corrupt deflate data",
+					     z->what);
+				return -EBADMSG;
+			}
+		} while (z->zs.avail_in || !z->zs.avail_out);
+		left -= before;
+	}
+	*used = n;
+	return 0;
+}
+
+/* ---- sinks --------------------------------------------------------------- */
+
+static const struct {
+	const char *magic;
+	size_t len;
+	const char *name;
+} unsupported[] = {
+	{ "7z\xbc\xaf\x27\x1c", 6, "7z" },
+	{ "Rar!\x1a\x07", 6, "rar" },
+	{ "\xfd" "7zXZ\0", 6, "xz" },
+	{ "\x28\xb5\x2f\xfd", 4, "zstd" },
+	{ "BZh", 3, "bzip2" },
+};
+
+static bool unsupported_magic(struct scan_sink *s)
+{
+	const unsigned char *h = s->head;
+	size_t i, n = s->head_len;
+
+	for (i = 0; i < sizeof(unsupported) / sizeof(unsupported[0]); i++) {
+		if (n < unsupported[i].len || memcmp(h, unsupported[i].magic, unsupported[i].len))
+			continue;
+		/* "BZh" starts words too: require a block size and a block magic. */
+		if (i == 4 && (n < 10 || h[3] < '1' || h[3] > '9' ||
+			       (memcmp(h + 4, "\x31\x41\x59\x26\x53\x59", 6) &&
+				memcmp(h + 4, "\x17\x72\x45\x38\x50\x90", 6))))
+			continue;
+		scan_problem(s->c, SCAN_UNSUPPORTED, SCAN_R_FORMAT, "%s data not supported",
+			     unsupported[i].name);
+		return true;
+	}
+	return false;
+}
+
+static bool texty(unsigned char c)
+{
+	return (c >= 0x20 && c < 0x7f) || (c >= 0x09 && c <= 0x0d) || c >= 0xa0;
+}
+
+/*
+ * UTF-16 without a BOM: in ASCII-range text one byte of each unit is zero,
+ * always on the same side, and the other is a printable character.  Binary
+ * data with small 16-bit numbers rarely has both.
+ */
+static int utf16_guess(const unsigned char *h, size_t n)
+{
+	size_t i, pairs = n / 2, ze = 0, zo = 0, te = 0, to = 0;
+
+	if (pairs < 8)
+		return 0;
+	for (i = 0; i < pairs; i++) {
+		ze += !h[2 * i];
+		zo += !h[2 * i + 1];
+		te += texty(h[2 * i]);
+		to += texty(h[2 * i + 1]);
+	}
+	if (zo * 10 >= pairs * 8 && ze * 10 <= pairs && te * 10 >= pairs * 9)
+		return K_U16LE;
+	if (ze * 10 >= pairs * 8 && zo * 10 <= pairs && to * 10 >= pairs * 9)
+		return K_U16BE;
+	return 0;
+}
+
+static bool looks_xml(const unsigned char *h, size_t n)
+{
+	size_t i = 0;
+
+	if (n >= 3 && !memcmp(h, "\xef\xbb\xbf", 3))
+		i = 3;
+	while (i < n && (h[i] == ' ' || h[i] == '\t' || h[i] == '\r' || h[i] == '\n'))
+		i++;
+	return i < n && h[i] == '<';
+}
+
+/* Picks the decoder; returns how many head bytes (a BOM) to drop. */
+static size_t sink_pick(struct scan_sink *s)
+{
+	const unsigned char *h = s->head;
+	size_t n = s->head_len;
+	struct scan_ctx *c = s->c;
+	int u16;
+
+	if (zip_magic(h, n)) {
+		s->kind = scan_depth_ok(c, s->depth + 1) ? K_ZIPBUF : K_SKIP;
+		return 0;
+	}
+	if (n >= 3 && h[0] == 0x1f && h[1] == 0x8b && h[2] == 8) {
+		c->res->formats |= SCAN_FMT_GZIP;
+		s->kind = K_SKIP;
+		if (!scan_depth_ok(c, s->depth + 1) || infl_init(c, &s->z, 16 + MAX_WBITS, "gzip"))
+			return 0;
+		s->child = scan_sink_new(c, s->depth + 1, 0);
+		if (s->child)
+			s->kind = K_GZIP;
+		return 0;
+	}
+	if (memmem(h, n, "%PDF-", 5)) {
+		c->res->formats |= SCAN_FMT_PDF;
+		s->pdf = pdf_new(c);
+		s->kind = s->pdf ? K_PDF : K_SKIP;
+		return 0;
+	}
+	u16 = 0;
+	if (n >= 2 && h[0] == 0xff && h[1] == 0xfe)
+		u16 = K_U16LE;
+	else if (n >= 2 && h[0] == 0xfe && h[1] == 0xff)
+		u16 = K_U16BE;
+	if (u16 || (u16 = utf16_guess(h, n))) {
+		c->res->formats |= SCAN_FMT_UTF16;
+		s->tb = malloc(sizeof(*s->tb));
+		if (!s->tb) {
+			scan_problem(c, SCAN_ERROR, SCAN_R_NOMEM, "utf-16: out of memory");
+			s->kind = K_SKIP;
+			return 0;
+		}
+		s->tb->c = c;
+		s->tb->n = 0;
+		s->u16_pend = -1;
+		s->kind = u16;
+		return n >= 2 && (h[0] == 0xff || h[0] == 0xfe) ? 2 : 0;
+	}
+	if (unsupported_magic(s)) {
+		s->kind = K_SKIP;
+		return 0;
+	}
+	if (s->office && looks_xml(h, n)) {
+		c->res->formats |= SCAN_FMT_XML;
+		s->xml = xml_new(c, s->office == 2);
+		s->kind = s->xml ? K_XML : K_SKIP;
+		return 0;
+	}
+	c->res->formats |= SCAN_FMT_TEXT;
+	s->kind = K_TEXT;
+	return n >= 3 && !memcmp(h, "\xef\xbb\xbf", 3) ? 3 : 0;
+}
+
+struct scan_sink *scan_sink_new(struct scan_ctx *c, unsigned int depth, int office)
+{
+	struct scan_sink *s = calloc(1, sizeof(*s));
+
+	if (!s) {
+		scan_problem(c, SCAN_ERROR, SCAN_R_NOMEM, "out of memory");
+		return NULL;
+	}
+	s->c = c;
+	s->depth = depth;
+	s->office = office;
+	s->kind = K_SNIFF;
+	return s;
+}
+
+static void u16_push(struct scan_sink *s, const unsigned char *p, size_t n)
+{
+	bool le = s->kind == K_U16LE;
+	uint32_t u;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (s->u16_pend < 0) {
+			s->u16_pend = p[i];
+			continue;
+		}
+		u = le ? (uint32_t)s->u16_pend | (uint32_t)p[i] << 8 :
+			 (uint32_t)s->u16_pend << 8 | p[i];
+		s->u16_pend = -1;
+		if (u >= 0xd800 && u < 0xdc00) {
+			s->u16_high = u;
+			continue;
+		}
+		if (u >= 0xdc00 && u < 0xe000)
+			u = s->u16_high ? 0x10000 : 0xfffd;
+		else if (s->u16_high)
+			tb_put(s->tb, scan_cp_byte(0xfffd));
+		s->u16_high = 0;
+		tb_put(s->tb, scan_cp_byte(u));
+	}
+}
+
+static int gz_emit(void *arg, const unsigned char *p, size_t n)
+{
+	struct scan_sink *s = arg;
+
+	return scan_sink_write(s->child, p, n);
+}
+
+static void gz_push(struct scan_sink *s, const unsigned char *p, size_t n)
+{
+	size_t used, i;
+	int r;
+
+	while (n && !s->failed) {
+		if (s->gz_end) {
+			if (p[0] != 0x1f) {
+				/* Padding after the last member is fine; anything else is not. */
+				for (i = 0; i < n && !p[i]; i++)
+					;
+				if (i < n) {
+					scan_problem(s->c, SCAN_ERROR, SCAN_R_CORRUPT,
+						     "gzip: trailing data after the stream");
+					s->failed = true;
+				}
+				return;
+			}
+			inflateReset(&s->z.zs);
+			s->gz_end = false;
+		}
+		r = infl_run(s->c, &s->z, p, n, &used, gz_emit, s);
+		if (r < 0) {
+			s->failed = true;
+			return;
+		}
+		if (r == 1)
+			s->gz_end = true;
+		p += used;
+		n -= used;
+	}
+}
+
+static void zipbuf_push(struct scan_sink *s, const unsigned char *p, size_t n)
+{
+	struct scan_ctx *c = s->c;
+	size_t cap;
+	void *nb;
+
+	if (s->len + n > c->lim->max_buffer) {
+		scan_problem(c, SCAN_REFUSED, SCAN_R_BUFFER, "nested zip: over %llu MiB",
+			     (unsigned long long)(c->lim->max_buffer / MIB));
+		s->failed = true;
+		return;
+	}
+	if (s->len + n > s->cap) {
+		cap = s->cap ? s->cap : 64 * 1024;
+		while (cap < s->len + n)
+			cap *= 2;
+		if (cap > c->lim->max_buffer)
+			cap = c->lim->max_buffer;
+		nb = realloc(s->buf, cap);
+		if (!nb) {
+			scan_problem(c, SCAN_ERROR, SCAN_R_NOMEM, "nested zip: out of memory");
+			s->failed = true;
+			return;
+		}
+		s->buf = nb;
+		s->cap = cap;
+	}
+	memcpy(s->buf + s->len, p, n);
+	s->len += n;
+}
+
+static void sink_push(struct scan_sink *s, const unsigned char *p, size_t n)
+{
+	if (s->failed || !n)
+		return;
+	switch (s->kind) {
+	case K_TEXT:
+		scan_text(s->c, p, n);
+		break;
+	case K_XML:
+		xml_write(s->xml, p, n);
+		break;
+	case K_U16LE:
+	case K_U16BE:
+		u16_push(s, p, n);
+		break;
+	case K_GZIP:
+		gz_push(s, p, n);
+		break;
+	case K_ZIPBUF:
+		zipbuf_push(s, p, n);
+		break;
+	case K_PDF:
+		if (pdf_write(s->pdf, p, n) < 0)
+			s->failed = true;
+		break;
+	default:
+		break;
+	}
+}
+
+static void sink_start(struct scan_sink *s)
+{
+	size_t skip = sink_pick(s);
+
+	sink_push(s, s->head + skip, s->head_len - skip);
+}
+
+int scan_sink_write(struct scan_sink *s, const void *buf, size_t n)
+{
+	const unsigned char *p = buf;
+	size_t take;
+
+	if (s->c->stop)
+		return -ECANCELED;
+	if (s->kind == K_SNIFF) {
+		take = n < SNIFF - s->head_len ? n : SNIFF - s->head_len;
+		memcpy(s->head + s->head_len, p, take);
+		s->head_len += take;
+		p += take;
+		n -= take;
+		if (s->head_len < SNIFF)
+			return 0;
+		sink_start(s);
+	}
+	sink_push(s, p, n);
+	return s->c->stop ? -ECANCELED : 0;
+}
+
+static void zipbuf_close(struct scan_sink *s)
+{
+	struct source src = { .mem = s->buf, .size = s->len };
+
+	if (!s->failed && !s->c->stop)
+		zip_scan(s->c, &src, s->depth + 1);
+	free(s->buf);
+	s->buf = NULL;
+}
+
+int scan_sink_close(struct scan_sink *s)
+{
+	struct scan_ctx *c;
+
+	if (!s)
+		return 0;
+	c = s->c;
+	if (s->kind == K_SNIFF)
+		sink_start(s);
+	switch (s->kind) {
+	case K_XML:
+		xml_close(s->xml);
+		break;
+	case K_U16LE:
+	case K_U16BE:
+		tb_flush(s->tb);
+		free(s->tb);
+		break;
+	case K_GZIP:
+		if (!s->gz_end && !s->failed && !c->stop)
+			scan_problem(c, SCAN_ERROR, SCAN_R_CORRUPT, "gzip: truncated stream");
+		scan_sink_close(s->child);
+		break;
+	case K_ZIPBUF:
+		zipbuf_close(s);
+		break;
+	case K_PDF:
+		pdf_close(s->pdf);
+		break;
+	default:
+		break;
+	}
+	infl_end(&s->z);
+	scan_text_break(c);
+	free(s);
+	return c->stop ? -ECANCELED : 0;
+}
+
