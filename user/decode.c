@@ -51,12 +51,15 @@ const char *class_names(__u32 classes, char *buf, size_t len)
 	size_t off = 0;
 	int i;
 
+	if (!len)
+		return buf;
 	buf[0] = '\0';
 	for (i = 0; class_name_table[i]; i++) {
 		if (!(classes & (1u << i)))
 			continue;
-		off += snprintf(buf + off, off < len ? len - off : 0, "%s%s", off ? "," : "",
-				class_name_table[i]);
+		if (off >= len)
+			break;
+		off += snprintf(buf + off, len - off, "%s%s", off ? "," : "", class_name_table[i]);
 	}
 	return buf;
 }

@@ -47,17 +47,19 @@ void *hashmap_get(const struct hashmap *m, uint64_t key)
 	return NULL;
 }
 
+/* Build the bigger table aside: on ENOMEM the map stays as it was. */
 static int grow(struct hashmap *m)
 {
-	struct hashmap old = *m;
+	struct hashmap bigger;
 	size_t i;
 
-	if (hashmap_init(m, old.cap))
+	if (hashmap_init(&bigger, m->cap))
 		return -ENOMEM;
-	for (i = 0; i < old.cap; i++)
-		if (old.slots[i].val)
-			hashmap_put(m, old.slots[i].key, old.slots[i].val, NULL);
-	free(old.slots);
+	for (i = 0; i < m->cap; i++)
+		if (m->slots[i].val)
+			hashmap_put(&bigger, m->slots[i].key, m->slots[i].val, NULL);
+	free(m->slots);
+	*m = bigger;
 	return 0;
 }
 

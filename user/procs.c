@@ -129,9 +129,12 @@ void procs_on_exec(struct procs *pt, const struct exec_event *e, const char *pat
 
 void procs_on_fork(struct procs *pt, const struct fork_event *e)
 {
-	struct proc *parent = procs_get(pt, e->hdr.tgid);
-	struct proc *c = proc_new(pt, e->child_tgid);
+	struct proc *parent, *c;
 
+	if (e->child_tgid == e->hdr.tgid)
+		return;		/* a thread, or a malformed record: no new process */
+	parent = procs_get(pt, e->hdr.tgid);
+	c = proc_new(pt, e->child_tgid);
 	if (!c)
 		return;
 	/* a child runs its parent's image until it execs */

@@ -423,8 +423,8 @@ void rules_on_scan(struct rules *r, const struct scan_request *rq, const struct 
 
 	if (rq->ts_ns > r->now_ns)
 		r->now_ns = rq->ts_ns;
-	/* a file gone or replaced before the scan is no finding; unreadable is one */
-	bool gone = res->reason == SCAN_R_IO && (res->err == ENOENT || res->err == ESTALE);
+	/* a file gone or replaced before the scan is no finding; one we may not read is */
+	bool gone = res->reason == SCAN_R_IO && res->err != EACCES && res->err != EPERM;
 
 	if (res->status != SCAN_OK && !gone)
 		scan_problem(r, rq, res);

@@ -59,6 +59,8 @@ void scan_json(struct json *j, const struct scan_request *rq, const struct scan_
 	json_kv_str(j, "status", scan_status_str(res->status));
 	json_kv_str(j, "reason", scan_reason_str(res->reason));
 	json_kv_str(j, "problem", res->msg);
+	if (res->err)
+		json_kv_i64(j, "errno", res->err);
 	json_key(j, "cpr");
 	json_obj_begin(j);
 	json_kv_u64(j, "distinct", res->cpr.distinct);
@@ -165,6 +167,7 @@ int scan_from_json(const struct jval *obj, struct scan_request *rq, struct scan_
 	}
 	rq->bytes_written = jobj_u64(obj, "bytes_written", &u) ? u : 0;
 	res->reason = reason_of(jobj_str(obj, "reason"));
+	res->err = jobj_i64(obj, "errno", &v) && v > 0 && v < 4096 ? v : 0;
 	if (problem)
 		snprintf(res->msg, sizeof(res->msg), "%s", problem);
 	cpr_from(jobj_get(obj, "cpr"), jobj_get(obj, "masked_samples"), &res->cpr);
