@@ -54,18 +54,28 @@ static __always_inline void fill_hdr(struct event_hdr *h, __u16 type, __u32 clas
 }
 
 /*
+ * Wake the reader only once this much is waiting: a wakeup per event costs
+ * more than the probe itself (measured: fork/exit 16 us -> 3 us).  The
+ * agent also polls every 100 ms, so an event waits at most that long.
+ */
+#define WAKEUP_BYTES (256 * 1024)
+
+/*
  * Send the first @size bytes of @ev.  The mask keeps the verifier sure the
  * copy stays inside the scratch buffer; sizes are always below it.
  */
 static __always_inline void submit(void *ev, __u32 size)
 {
 	struct event_hdr *h = ev;
+	__u64 flags;
 
 	size &= EVENT_BUF_SIZE - 1;
 	if (size < sizeof(*h))
 		return;
 	h->size = size;
-	if (bpf_ringbuf_output(&events, ev, size, 0))
+	flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= WAKEUP_BYTES ?
+			BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	if (bpf_ringbuf_output(&events, ev, size, flags))
 		counter_add(CNT_DROPS, 1);
 	else
 		counter_add(CNT_EVENTS, 1);

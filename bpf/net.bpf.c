@@ -202,6 +202,9 @@ int handle_set_state(struct trace_event_raw_inet_sock_set_state *tp_ctx)
 		return 0;
 	if (tp_ctx->newstate != TCP_SYN_SENT_VAL && tp_ctx->newstate != TCP_CLOSE_VAL)
 		return 0;
+	sk = (__u64)tp_ctx->skaddr;
+	if (tp_ctx->newstate == TCP_CLOSE_VAL && !bpf_map_lookup_elem(&sock_owners, &sk))
+		return 0;	/* not a socket we follow: skip the copy below */
 	bpf_probe_read_kernel(&c, sizeof(c), tp_ctx);
 	sk = (__u64)ctx->skaddr;
 

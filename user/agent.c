@@ -285,6 +285,7 @@ static void on_tick(struct agent *a)
 	procs_gc(&a->procs, now);
 	rules_tick(&a->rules, now, false);
 	control_tick(&a->control, control_now_ms());
+	agent_sinks_tick(a);
 	if (a->cfg.rescan_interval && a->ticks % a->cfg.rescan_interval == 0)
 		agent_resolve_watchlist(a);
 	if (a->opts.duration && a->ticks >= a->opts.duration)
@@ -378,12 +379,15 @@ static int event_loop(struct agent *a)
 	int n, i;
 
 	while (!a->stop) {
-		n = epoll_wait(a->epfd, ev, 8, -1);
+		/* the probes wake us only past 256 KiB: poll the ring every 100 ms too */
+		n = epoll_wait(a->epfd, ev, 8, 100);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			return -errno;
 		}
+		if (n == 0)
+			ring_buffer__consume(a->rb);
 		for (i = 0; i < n; i++) {
 			switch (ev[i].data.u32) {
 			case TAG_RING:
@@ -401,6 +405,11 @@ static int event_loop(struct agent *a)
 				break;
 			case TAG_CONTROL:
 				control_dispatch(&a->control);
+				break;
+			default:
+				if (ev[i].data.u32 >= TAG_SINK_BASE)
+					agent_sinks_on_io(a, ev[i].data.u32 - TAG_SINK_BASE,
+							  ev[i].events);
 				break;
 			}
 		}
@@ -497,6 +506,7 @@ void agent_cleanup(struct agent *a)
 	if (a->timerfd >= 0)
 		close(a->timerfd);
 	control_close(&a->control);
+	agent_sinks_close(a);
 	rules_free(&a->rules);
 	agent_forget_alerts(a);
 	alert_out_close(&a->alerts);
@@ -518,9 +528,11 @@ static void ops_scan(void *arg, const struct scan_request *rq)
 void agent_raise_alert(struct agent *a, const struct alert *al)
 {
 	alert_emit(&a->alerts, al, &a->procs);
-	if (a->alerts.j.len > 1)
-		agent_remember_alert(a, a->alerts.j.buf, a->alerts.j.len - 1,
-				     al->ts_ns + a->alerts.clock_offset, al->rule);
+	if (a->alerts.j.len <= 1)
+		return;
+	agent_sinks_on_alert(a, a->alerts.j.buf, a->alerts.j.len);
+	agent_remember_alert(a, a->alerts.j.buf, a->alerts.j.len - 1,
+			     al->ts_ns + a->alerts.clock_offset, al->rule);
 }
 
 static void ops_alert(void *arg, const struct alert *al)
@@ -631,6 +643,11 @@ int agent_run(const struct agent_opts *opts)
 	clipboard_attach(&a.ld, &a.clip);
 	if (agent_resolve_watchlist(&a) || setup_fds(&a)) {
 		log_err("setting up the event loop failed: %s", strerror(errno));
+		goto out;
+	}
+	if (agent_sinks_open(&a, err, sizeof(err))) {
+		log_err("SOC receivers: %s", err);
+		code = 2;
 		goto out;
 	}
 	agent_seed_tracking(&a, "/proc");

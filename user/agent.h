@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include "config.h"
 #include "control.h"
+#include "sink.h"
+#include "spool.h"
 #include "filetab.h"
 #include "json.h"
 #include "loader.h"
@@ -72,6 +74,11 @@ struct agent {
 	bool scanq_up;
 	struct alert_out alerts;
 	struct control control;
+	struct spool spool;
+	bool spool_up;
+	struct sink *sinks;
+	size_t nr_sinks;
+	uint64_t spool_failures;
 	struct recent_alert recent[RECENT_ALERTS];
 	uint64_t recent_next;
 	int epfd;
@@ -104,6 +111,15 @@ int agent_resolve_watchlist(struct agent *a);
 
 /* The status the control socket serves (schema in control.h). */
 void agent_status_json(struct agent *a, struct json *j);
+#define TAG_SINK_BASE 1000	/* epoll tag of SOC receiver i: TAG_SINK_BASE + i */
+
+int agent_sinks_open(struct agent *a, char *err, size_t errlen);
+void agent_sinks_on_alert(struct agent *a, const char *json, size_t len);
+void agent_sinks_on_io(struct agent *a, size_t idx, uint32_t revents);
+void agent_sinks_tick(struct agent *a);
+void agent_sinks_close(struct agent *a);
+/* "sinks": each remote output with its state and spool depth. */
+void agent_sinks_status_json(struct agent *a, struct json *j);
 /* Called every second: rates and health counters. */
 void agent_stats_tick(struct agent *a);
 

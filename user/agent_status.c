@@ -162,6 +162,7 @@ void agent_status_json(struct agent *a, struct json *j)
 	put_events(a, j);
 	put_scan(a, j);
 	put_rules(a, j);
+	agent_sinks_status_json(a, j);
 	json_key(j, "clipboard_probes");
 	clipboard_status_json(j, a->clip);
 	json_kv_u64(j, "alerts", a->alerts.emitted);

@@ -12,6 +12,9 @@
 #include <unistd.h>
 #include <openssl/evp.h>
 #include "config.h"
+#include "sink.h"
+#include "spool.h"
+#include "syslog_fmt.h"
 
 #define CONFIG_MAX_SIZE (1 << 20)
 #define BUILTIN_NAME "(built-in defaults)"
@@ -144,6 +147,11 @@ static const struct key_def key_defs[] = {
 	{ "rules.bulk_clipboard", "min_cpr", K_UINT, CF(rules.clip_bulk_min_cpr), 10000000, 0 },
 	{ "output", "alert_log", K_STR, CF(alert_log), 0, 0 },
 	{ "output", "stdout", K_BOOL, CF(alerts_stdout), 0, 0 },
+	{ "agent", "heartbeat_interval", K_UINT, CF(heartbeat_interval), 86400, 0 },
+	{ "spool", "dir", K_STR, CF(spool_dir), 0, 0 },
+	{ "spool", "max_mib", K_UINT, CF(spool_max_mib), 1048576, 0 },
+	{ "spool", "fsync", K_STR, CF(spool_fsync), 0, 0 },
+	{ "spool", "overflow", K_STR, CF(spool_overflow), 0, 0 },
 	{ "control", "socket", K_STR, CF(control_socket), 0, 0 },
 	{ "control", "admin_group", K_STR, CF(admin_group), 0, 0 },
 	{ "scan", "workers", K_UINT, CF(scan_workers), 64, 0 },
@@ -160,6 +168,8 @@ static bool known_section(const char *s)
 {
 	size_t i;
 
+	if (!strcmp(s, "syslog") || !strncmp(s, "syslog.", 7))
+		return true;
 	for (i = 0; list_sections[i]; i++)
 		if (!strcmp(s, list_sections[i]))
 			return true;
@@ -322,15 +332,104 @@ static int set_table_key(struct parse_state *ps, const char *key, const char *v)
 	return 1;
 }
 
+static struct sink_conf *sink_for(struct parse_state *ps, const char *name)
+{
+	struct config *cfg = ps->cfg;
+	struct sink_conf *n;
+	size_t i;
+
+	for (i = 0; i < cfg->nr_sinks; i++)
+		if (!strcmp(cfg->sinks[i].name, name))
+			return &cfg->sinks[i];
+	n = realloc(cfg->sinks, (cfg->nr_sinks + 1) * sizeof(*n));
+	if (!n)
+		return NULL;
+	cfg->sinks = n;
+	n += cfg->nr_sinks;
+	memset(n, 0, sizeof(*n));
+	n->name = strdup(name);
+	n->line = ps->line;
+	if (!n->name)
+		return NULL;
+	cfg->nr_sinks++;
+	return n;
+}
+
+static int set_sink_str(char **dst, const char *v)
+{
+	char *n = strdup(v);
+
+	if (!n)
+		return -ENOMEM;
+	free(*dst);
+	*dst = n;
+	return 0;
+}
+
+/* [syslog] or [syslog.NAME]: the name is also the receiver's name in the spool. */
+static int set_sink_key(struct parse_state *ps, const char *key, const char *v)
+{
+	const char *name = ps->section[6] == '.' ? ps->section + 7 : "syslog";
+	struct sink_conf *sc;
+	enum sink_transport t;
+	enum syslog_format f;
+	unsigned int u;
+
+	if (!*name || strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				    "0123456789-_.") != strlen(name))
+		return fail(ps, NULL, "[%s]: a receiver name takes letters, digits, - _ .", ps->section);
+	sc = sink_for(ps, name);
+	if (!sc)
+		return -ENOMEM;
+	if (!strcmp(key, "transport")) {
+		if (sink_parse_transport(v, &t))
+			return fail(ps, key, "'%s' is not unix, udp, tcp or tls", v);
+		return set_sink_str(&sc->transport, v);
+	}
+	if (!strcmp(key, "format")) {
+		if (syslog_parse_format(v, &f))
+			return fail(ps, key, "'%s' is not rfc5424 or cef", v);
+		return set_sink_str(&sc->format, v);
+	}
+	if (!strcmp(key, "facility")) {
+		if (syslog_parse_facility(v, &u))
+			return fail(ps, key, "'%s' is not a syslog facility (local0..local7, "
+				    "authpriv, or 0-23)", v);
+		return set_sink_str(&sc->facility, v);
+	}
+	if (!strcmp(key, "port"))
+		return parse_uint(v, 65535, &sc->port) ?
+			fail(ps, key, "'%s' is not a port number", v) : 0;
+	if (!strcmp(key, "max_msg"))
+		return parse_uint(v, 1 << 20, &sc->max_msg) || (sc->max_msg && sc->max_msg < 480) ?
+			fail(ps, key, "'%s' is not a size from 480 to 1048576", v) : 0;
+	if (!strcmp(key, "host"))
+		return set_sink_str(&sc->host, v);
+	if (!strcmp(key, "path"))
+		return set_sink_str(&sc->path, v);
+	if (!strcmp(key, "ca_file"))
+		return set_sink_str(&sc->ca_file, v);
+	if (!strcmp(key, "cert_file"))
+		return set_sink_str(&sc->cert_file, v);
+	if (!strcmp(key, "key_file"))
+		return set_sink_str(&sc->key_file, v);
+	return fail(ps, key, "unknown key (known: transport, host, port, path, format, facility, "
+		    "ca_file, cert_file, key_file, max_msg)");
+}
+
 static int set_value(struct parse_state *ps, const char *key, const char *v)
 {
 	const char *s = ps->section;
-	int ret = set_table_key(ps, key, v);
+	int ret;
+
+	if (!strcmp(s, "syslog") || !strncmp(s, "syslog.", 7))
+		return set_sink_key(ps, key, v);
+	ret = set_table_key(ps, key, v);
 
 	if (ret <= 0)
 		return ret;
 	if (!strcmp(s, "agent") || !strncmp(s, "rules.", 6) || !strcmp(s, "output") ||
-	    !strcmp(s, "scan") || !strcmp(s, "control"))
+	    !strcmp(s, "scan") || !strcmp(s, "control") || !strcmp(s, "spool"))
 		return fail(ps, key, "unknown key");
 	if (!strcmp(s, "cpr_clients") || !strcmp(s, "archivers") || !strcmp(s, "clipboard_tools")) {
 		if (strcmp(key, "path"))
@@ -432,6 +531,11 @@ static void config_defaults(struct config *cfg)
 	cfg->alert_log = strdup("/var/log/cprwatch/alerts.json");
 	cfg->alerts_stdout = true;
 	cfg->control_socket = strdup("/run/cprwatch/control.sock");
+	cfg->heartbeat_interval = 60;
+	cfg->spool_dir = strdup("/var/lib/cprwatch/spool");
+	cfg->spool_max_mib = 64;
+	cfg->spool_fsync = strdup("always");
+	cfg->spool_overflow = strdup("drop_oldest");
 	cfg->admin_group = strdup("");
 	cfg->scan_workers = 2;
 	cfg->scan_queue = 4096;
@@ -449,6 +553,40 @@ static void hash_text(const char *text, char out[65])
 		return;
 	for (i = 0; i < n && i < 32; i++)
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+/* What only the whole file can tell: a receiver needs a transport and a host. */
+static int validate(const struct config *cfg, const char *name, char *err, size_t errlen)
+{
+	enum spool_fsync fs;
+	enum spool_overflow ov;
+	size_t i;
+
+	for (i = 0; i < cfg->nr_sinks; i++) {
+		const struct sink_conf *sc = &cfg->sinks[i];
+
+		if (!sc->transport) {
+			snprintf(err, errlen, "%s:%d: [syslog.%s] transport: missing (unix, udp, tcp "
+				 "or tls)", name, sc->line, sc->name);
+			return -EINVAL;
+		}
+		if (strcmp(sc->transport, "unix") && (!sc->host || !*sc->host)) {
+			snprintf(err, errlen, "%s:%d: [syslog.%s] host: missing for transport %s",
+				 name, sc->line, sc->name, sc->transport);
+			return -EINVAL;
+		}
+	}
+	if (spool_parse_fsync(cfg->spool_fsync, &fs)) {
+		snprintf(err, errlen, "%s: [spool] fsync: '%s' is not always, interval or never",
+			 name, cfg->spool_fsync);
+		return -EINVAL;
+	}
+	if (spool_parse_overflow(cfg->spool_overflow, &ov)) {
+		snprintf(err, errlen, "%s: [spool] overflow: '%s' is not drop_oldest or drop_new",
+			 name, cfg->spool_overflow);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 int config_parse(struct config *cfg, const char *name, const char *text, char *err, size_t errlen)
@@ -477,6 +615,8 @@ int config_parse(struct config *cfg, const char *name, const char *text, char *e
 			ret = parse_line(&ps, line);
 	}
 	free(copy);
+	if (!ret)
+		ret = validate(cfg, name, err, errlen);
 	if (ret == -ENOMEM)
 		snprintf(err, errlen, "%s: out of memory", name);
 	if (ret)
@@ -600,6 +740,23 @@ void config_free(struct config *cfg)
 	free(cfg->rules.burst_paths);
 	free(cfg->alert_log);
 	free(cfg->control_socket);
+	free(cfg->spool_dir);
+	free(cfg->spool_fsync);
+	free(cfg->spool_overflow);
+	for (i = 0; i < cfg->nr_sinks; i++) {
+		struct sink_conf *sc = &cfg->sinks[i];
+
+		free(sc->name);
+		free(sc->transport);
+		free(sc->host);
+		free(sc->path);
+		free(sc->format);
+		free(sc->facility);
+		free(sc->ca_file);
+		free(sc->cert_file);
+		free(sc->key_file);
+	}
+	free(cfg->sinks);
 	free(cfg->admin_group);
 	free(cfg->source);
 	memset(cfg, 0, sizeof(*cfg));

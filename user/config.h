@@ -79,6 +79,22 @@ struct rules_cfg {
 	unsigned int clip_bulk_min_cpr;	/* distinct CPR numbers in one transfer */
 };
 
+/* One [syslog.NAME] section: a SOC receiver. */
+struct sink_conf {
+	char *name;
+	char *transport;		/* unix | udp | tcp | tls */
+	char *host;
+	char *path;			/* unix socket, default /dev/log */
+	char *format;			/* rfc5424 | cef */
+	char *facility;			/* name (local4) or number */
+	char *ca_file;
+	char *cert_file;
+	char *key_file;
+	unsigned int port;
+	unsigned int max_msg;
+	int line;
+};
+
 struct config {
 	char *source;
 	char sha256[65];		/* of the text parsed, hex: shows which config runs where */			/* file it came from, or "(built-in defaults)" */
@@ -93,6 +109,13 @@ struct config {
 	struct rules_cfg rules;
 	char *alert_log;		/* JSON lines alert log, "" = none */
 	bool alerts_stdout;		/* also print alerts on stdout (foreground) */
+	unsigned int heartbeat_interval;	/* seconds between heartbeats to the SOC, 0: none */
+	char *spool_dir;		/* durable queue in front of the SOC receivers */
+	unsigned int spool_max_mib;
+	char *spool_fsync;		/* always | interval | never */
+	char *spool_overflow;		/* drop_oldest | drop_new */
+	struct sink_conf *sinks;
+	size_t nr_sinks;
 	char *control_socket;		/* cprwatchctl's unix socket */
 	char *admin_group;		/* besides root, who may use it ("" = root only) */
 	unsigned int scan_workers;

@@ -43,6 +43,7 @@ struct user_state {
 	uint64_t msg_since;		/* time of the last counted upload */
 	struct vol_entry vol[VOL_MAX];	/* ring of exports in the volume window */
 	unsigned int vol_head, vol_len;
+	uint64_t vol_bytes;		/* sum of the ring, kept as it changes */
 	uint64_t minute_count[60];	/* look-ups per minute of the last hour */
 	uint64_t minute_of[60];		/* which absolute minute each slot holds */
 	uint64_t first_minute;
@@ -677,24 +678,20 @@ static void export_volume(struct rules *r, const struct event_hdr *h, const stru
 {
 	const struct rules_cfg *c = r->cfg;
 	struct user_state *u = user_get(r, user_of(h->uid, p ? p->loginuid : (__u32)-1));
-	uint64_t total = 0, horizon;
-	unsigned int i;
+	uint64_t total, horizon;
 	struct alert a;
 
 	if (!u)
 		return;
 	horizon = h->ts_ns > c->volume_window * NS ? h->ts_ns - c->volume_window * NS : 0;
-	while (u->vol_len && u->vol[u->vol_head].ts < horizon) {
-		u->vol_head = (u->vol_head + 1) % VOL_MAX;
-		u->vol_len--;
-	}
-	if (u->vol_len == VOL_MAX) {
+	while (u->vol_len && (u->vol[u->vol_head].ts < horizon || u->vol_len == VOL_MAX)) {
+		u->vol_bytes -= u->vol[u->vol_head].bytes;
 		u->vol_head = (u->vol_head + 1) % VOL_MAX;
 		u->vol_len--;
 	}
 	u->vol[(u->vol_head + u->vol_len++) % VOL_MAX] = (struct vol_entry){ h->ts_ns, bytes };
-	for (i = 0; i < u->vol_len; i++)
-		total += u->vol[(u->vol_head + i) % VOL_MAX].bytes;
+	u->vol_bytes += bytes;
+	total = u->vol_bytes;
 	if (u->vol_len < c->volume_files && total < c->volume_mib * MIB)
 		return;
 	alert_from_hdr(&a, h, p);

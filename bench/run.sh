@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# `make bench`: the agent's overhead next to no monitor and auditd
+# (bench/overhead.sh), then the scanner's throughput (bench/scan.sh, when
+# present).  Root only.  bench/README.md explains the figures.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+export OUTPUT=${OUTPUT:-$PWD/build}
+
+start=$(date +%s)
+rc=0
+echo "== bench/overhead.sh"
+bash bench/overhead.sh || rc=$?
+[ $rc -eq 0 ] || echo "bench: overhead.sh failed (exit $rc)" >&2
+if [ -f bench/scan.sh ]; then
+	echo
+	echo "== bench/scan.sh"
+	bash bench/scan.sh || { r=$?; echo "bench: scan.sh failed (exit $r)" >&2; [ $rc -ne 0 ] || rc=$r; }
+fi
+echo
+echo "bench: done in $(($(date +%s) - start))s"
+exit $rc
