@@ -72,6 +72,28 @@ static int ctl_alerts(void *arg, const struct control_alerts_query *q, struct js
 	return 0;
 }
 
+#define SWAP(x, y) do { __typeof__(x) t_ = (x); (x) = (y); (y) = t_; } while (0)
+
+/*
+ * The spool, the SOC receivers and the control socket stay as they run
+ * until a restart: hand the running settings to the new config, so status
+ * shows what is in effect.
+ */
+static void keep_running_outputs(struct config *cur, struct config *next)
+{
+	if (strcmp(cur->spool_dir, next->spool_dir) || cur->nr_sinks != next->nr_sinks ||
+	    strcmp(cur->control_socket, next->control_socket))
+		log_warn("reload: [spool], [syslog.*] and [control] change only at restart");
+	SWAP(cur->spool_dir, next->spool_dir);
+	SWAP(cur->spool_fsync, next->spool_fsync);
+	SWAP(cur->spool_overflow, next->spool_overflow);
+	SWAP(cur->spool_max_mib, next->spool_max_mib);
+	SWAP(cur->sinks, next->sinks);
+	SWAP(cur->nr_sinks, next->nr_sinks);
+	SWAP(cur->control_socket, next->control_socket);
+	SWAP(cur->admin_group, next->admin_group);
+}
+
 /*
  * Validate first: a config with an error leaves the running one in place.
  * The probes' load-time switches (trace_all) need a restart to change.
@@ -88,6 +110,7 @@ static int ctl_reload(void *arg, struct json *out, char *err, size_t errlen)
 	if (next.trace_all != trace_all)
 		log_warn("reload: trace_all changes only at restart");
 	next.trace_all = trace_all;
+	keep_running_outputs(&a->cfg, &next);
 	config_free(&a->cfg);
 	a->cfg = next;		/* rules keep pointing at a->cfg.rules */
 	rules_reconfigure(&a->rules);
