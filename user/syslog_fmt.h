@@ -38,7 +38,7 @@
 #define SYSLOG_APP_NAME		"cprwatch"
 #define SYSLOG_FAC_DEFAULT	20		/* local4 */
 #define SYSLOG_MAX_MSG_DGRAM	2048		/* RFC 5426: receivers should take 2048 */
-#define SYSLOG_MAX_MSG_STREAM	8192		/* rsyslog's default maxMessageSize */
+#define SYSLOG_MAX_MSG_STREAM	8096		/* rsyslog 8.2302 truncates past 8096 by default */
 #define SYSLOG_MIN_MSG		480		/* RFC 5426: what every receiver takes */
 
 enum syslog_format {
