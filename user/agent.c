@@ -164,7 +164,13 @@ void agent_handle(struct agent *a, const void *data, size_t size)
 	switch (ev.hdr->type) {
 	case EV_EXEC:
 		procs_on_exec(&a->procs, ev.raw, ev.path, ev.args, ev.args_len);
-		emit_json(a, &ev, procs_get(&a->procs, ev.hdr->tgid));
+		p = procs_get(&a->procs, ev.hdr->tgid);
+		/* xclip, wl-copy...: who pipes into them, who reads from them */
+		if (p && (ev.hdr->classes & CLASS_CLIPBOARD) && a->ld.skel) {
+			p->stdin_from = procs_pipe_peer("/proc", p->tgid, 0);
+			p->stdout_to = procs_pipe_peer("/proc", p->tgid, 1);
+		}
+		emit_json(a, &ev, p);
 		return;
 	case EV_FORK:
 		procs_on_fork(&a->procs, ev.raw);

@@ -247,6 +247,11 @@ void event_json(struct json *j, const struct event *ev, const struct proc *p, in
 	switch (ev->hdr->type) {
 	case EV_EXEC:
 		put_exec(j, ev);
+		/* clipboard tools: the processes at the other end of their pipes */
+		if (p && p->stdin_from)
+			json_kv_u64(j, "stdin_from_pid", p->stdin_from);
+		if (p && p->stdout_to)
+			json_kv_u64(j, "stdout_to_pid", p->stdout_to);
 		break;
 	case EV_FORK:
 		json_kv_u64(j, "child_pid", ((const struct fork_event *)ev->raw)->child_tgid);

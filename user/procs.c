@@ -316,3 +316,61 @@ int procs_seed(struct procs *pt, const char *proc_root)
 	closedir(d);
 	return n;
 }
+
+/* Whether any fd of @pid points at @target ("pipe:[N]"). */
+static bool holds(const char *proc_root, unsigned long pid, const char *target)
+{
+	char dir[PATH_MAX], path[PATH_MAX], link[64];
+	struct dirent *de;
+	bool found = false;
+	ssize_t n;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%s/%lu/fd", proc_root, pid);
+	d = opendir(dir);
+	if (!d)
+		return false;
+	while (!found && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n > 0) {
+			link[n] = '\0';
+			found = !strcmp(link, target);
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+__u32 procs_pipe_peer(const char *proc_root, __u32 pid, int fd)
+{
+	char path[PATH_MAX], target[64];
+	struct dirent *de;
+	__u32 peer = 0;
+	ssize_t n;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/%u/fd/%d", proc_root, pid, fd);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n <= 0)
+		return 0;
+	target[n] = '\0';
+	if (strncmp(target, "pipe:[", 6))
+		return 0;
+	d = opendir(proc_root);
+	if (!d)
+		return 0;
+	while (!peer && (de = readdir(d))) {
+		char *end;
+		unsigned long other = strtoul(de->d_name, &end, 10);
+
+		if (*end || !other || other == pid)
+			continue;
+		if (holds(proc_root, other, target))
+			peer = other;
+	}
+	closedir(d);
+	return peer;
+}

@@ -33,6 +33,8 @@ struct proc {
 	uint64_t exit_ns;	/* 0 while alive */
 	int exit_code;
 	unsigned int open_files; /* open events seen: exit needs an fd flush */
+	__u32 stdin_from;	/* clipboard tools: the process writing into our stdin pipe */
+	__u32 stdout_to;	/* ... and the one reading our stdout pipe; 0 = none */
 };
 
 struct procs {
@@ -61,6 +63,12 @@ unsigned int procs_gc(struct procs *pt, uint64_t now_ns);
 
 /* Ancestors from @tgid up to init or PROC_CHAIN_MAX; returns the count. */
 int procs_chain(const struct procs *pt, __u32 tgid, const struct proc **out, int max);
+
+/*
+ * The other process holding the pipe that @pid has on @fd, or 0 (not a pipe,
+ * nobody else, or gone).  Scans every fd under @proc_root: for rare execs only.
+ */
+__u32 procs_pipe_peer(const char *proc_root, __u32 pid, int fd);
 
 /* NUL-separated argv -> one line with spaces, bounded; returns @out. */
 char *argv_join(const char *args, size_t len, char *out, size_t outlen);

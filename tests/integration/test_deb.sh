@@ -3,6 +3,9 @@
 # build/), lintian, then dpkg -i, run the installed agent with the installed
 # config, upgrade with a file in the spool and an edited conffile, dpkg -r with
 # an agent running (prerm must stop it), dpkg -P; no probe or map of ours left.
+# With a [syslog.soc] tcp receiver that is down, `cprwatchctl status` is healthy
+# and 5 test alerts wait in the spool; they survive the upgrade and the upgraded
+# agent delivers them once a receiver listens.
 #
 # dpkg runs for real, maintainer scripts included, but in a chroot on a
 # copy-on-write overlay of this machine's root inside a private mount
@@ -28,6 +31,8 @@ V2=$VERSION+upgrade1
 ARCH=$(dpkg --print-architecture)
 R=			# the overlay root, once mounted
 AGENT_PIDS=()		# every agent started, for the trap
+LISTEN_PID=		# the SOC receiver (python3), for the trap
+CTL_SOCK=/run/cprwatch-test/control.sock	# in the root; $R$CTL_SOCK from here
 
 setup_tmp
 t0=$SECONDS
@@ -39,6 +44,7 @@ section() { echo "$1: (at $((SECONDS - t0)) s)"; }
 cleanup() {
 	local p
 	[ -z "${LINTIAN_PID:-}" ] || kill "$LINTIAN_PID" 2>/dev/null
+	[ -z "$LISTEN_PID" ] || kill "$LISTEN_PID" 2>/dev/null
 	for p in "${AGENT_PIDS[@]}"; do
 		kill -INT "$p" 2>/dev/null || continue
 		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
@@ -112,6 +118,61 @@ run_agent() {
 		return 1
 	fi
 	echo "  ok: installed agent ($name) ready, pid $PID"
+}
+
+# ctl ARGS...: the installed cprwatchctl, in the root, on the test's socket.
+ctl() {
+	in_root /usr/sbin/cprwatchctl -s "$CTL_SOCK" "$@"
+}
+
+# pick_port VAR: a TCP/UDP port no socket uses, below the ephemeral range so
+# that no outgoing connection takes it while nothing listens (test_syslog.sh).
+pick_port() {
+	local p low
+	low=$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
+	[ "${low:-0}" -gt 12000 ] || low=32768
+	while :; do
+		p=$((10000 + RANDOM % (low - 10000)))
+		[ -z "$(ss -Htuan "sport = :$p")" ] && break
+	done
+	printf -v "$1" %s "$p"
+}
+
+# start_listener PORT FILE: a TCP receiver appending every byte it gets (any
+# number of connections) to FILE, until ready.  Sets LISTEN_PID.
+start_listener() {
+	cat > "$T/listen.py" <<'EOF'
+import socket, sys, threading
+port, out, ready = int(sys.argv[1]), open(sys.argv[2], "ab", buffering=0), sys.argv[3]
+lock = threading.Lock()
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", port))
+s.listen(8)
+open(ready, "w").close()
+def serve(c):
+    while True:
+        b = c.recv(65536)
+        if not b:
+            break
+        with lock:
+            out.write(b)
+    c.close()
+while True:
+    c, _ = s.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+EOF
+	rm -f "$T/listen.ready"
+	python3 "$T/listen.py" "$1" "$2" "$T/listen.ready" 2> "$T/listen.log" &
+	LISTEN_PID=$!
+	for _ in $(seq 100); do
+		[ -e "$T/listen.ready" ] && return 0
+		kill -0 "$LISTEN_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	echo "  FAIL: TCP listener on port $1 did not start"; cat "$T/listen.log"
+	FAILS=$((FAILS + 1))
+	return 1
 }
 
 section "build"
@@ -211,6 +272,44 @@ if run_agent first --duration 60; then
 	expect_eq "none of its programs, maps or links left" "$(bpf_left "$ids")" ""
 fi
 
+section "SOC receiver down: status, and 5 test alerts into the spool"
+pick_port SOC_PORT
+cat >> "$R/etc/cprwatch/cprwatch.conf" <<EOF
+
+[control]
+socket = $CTL_SOCK
+
+[syslog.soc]
+transport = tcp
+host = 127.0.0.1
+port = $SOC_PORT
+format = rfc5424
+EOF
+expect_eq "config with [syslog.soc] (tcp 127.0.0.1:$SOC_PORT) is valid" \
+	"$(in_root /usr/sbin/cprwatchd --check-config >/dev/null 2>&1; echo $?)" 0
+IDS=()
+if run_agent spooling --duration 120; then
+	status=$(ctl status --json 2> "$T/ctl.err")
+	expect_eq "cprwatchctl status --json exits 0 (nothing listens on $SOC_PORT)" "$?" 0
+	expect_eq "status: healthy" "$(jq -r .healthy <<<"$status" 2>&1)" true
+	expect_eq "status: .sinks[0].name" "$(jq -r '.sinks[0].name' <<<"$status" 2>&1)" soc
+	for i in 1 2 3 4 5; do
+		out=$(ctl test-alert 2>&1)
+		id=$(sed -n 's/^test alert \([0-9a-f-]*\) sent$/\1/p' <<<"$out")
+		if [ -n "$id" ]; then
+			IDS+=("$id")
+		else
+			echo "  FAIL: test-alert $i: $out"; FAILS=$((FAILS + 1))
+		fi
+	done
+	expect_eq "5 test alert ids printed" "${#IDS[@]}" 5
+	expect_eq "status: .sinks[0].spool_depth >= 5" \
+		"$(ctl status --json | jq '.sinks[0].spool_depth >= 5' 2>&1)" true
+	kill -INT "$PID"
+	wait "$PID"
+	expect_eq "exits 0 on SIGINT with alerts spooled" "$?" 0
+fi
+
 section "upgrade to $V2 with a spooled file and an edited conffile"
 echo "undelivered" > "$R/var/lib/cprwatch/spool/marker"
 echo "# local edit $$" >> "$R/etc/cprwatch/cprwatch.conf"
@@ -224,6 +323,41 @@ expect_eq "edited conffile kept" "$(sha256sum < "$R/etc/cprwatch/cprwatch.conf")
 stat_is "config still 0600 root" /etc/cprwatch/cprwatch.conf "600 root:root regular file"
 stat_is "/var/log/cprwatch back to 0700" /var/log/cprwatch "700 root:root directory"
 expect_eq "no .dpkg-new/.dpkg-dist left" "$(ls "$R/etc/cprwatch")" cprwatch.conf
+
+section "the upgraded agent delivers the 5 spooled alerts"
+if [ "${#IDS[@]}" -gt 0 ] && run_agent upgraded --duration 120; then
+	: > "$T/soc.rx"
+	start_listener "$SOC_PORT" "$T/soc.rx"
+	missing=("${IDS[@]}")
+	for _ in $(seq 300); do	# 30 s
+		left=()
+		for id in "${missing[@]}"; do
+			grep -qF " id=\"$id\"" "$T/soc.rx" || left+=("$id")
+		done
+		missing=("${left[@]}")
+		[ "${#missing[@]}" = 0 ] && break
+		sleep 0.1
+	done
+	expect_eq "all ${#IDS[@]} spooled alerts received after the upgrade (within 30 s)" \
+		"${missing[*]}" ""
+	got=0
+	for id in "${IDS[@]}"; do
+		got=$((got + $(grep -oF " id=\"$id\"" "$T/soc.rx" | wc -l)))
+	done
+	echo "  (received $got copies of the ${#IDS[@]} alerts: $((got - ${#IDS[@]})) duplicates, allowed)"
+	for _ in $(seq 100); do	# acknowledged once the receiver's TCP acked them
+		depth=$(ctl status --json | jq '.sinks[0].spool_depth' 2>&1)
+		[ "$depth" = 0 ] && break
+		sleep 0.1
+	done
+	expect_eq "status after delivery: .sinks[0].spool_depth" "$depth" 0
+	kill -INT "$PID"
+	wait "$PID"
+	expect_eq "upgraded agent exits 0 on SIGINT" "$?" 0
+	kill "$LISTEN_PID" 2>/dev/null
+	wait "$LISTEN_PID" 2>/dev/null
+	LISTEN_PID=
+fi
 
 section "remove with the agent running"
 if run_agent second --duration 120; then
