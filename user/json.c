@@ -5,6 +5,7 @@
 #include <string.h>
 #include "cpr.h"
 #include "json.h"
+#include "utf8.h"
 
 void json_init(struct json *j)
 {
@@ -90,40 +91,6 @@ void json_obj_end(struct json *j) { close_container(j, '}'); }
 void json_arr_begin(struct json *j) { open_container(j, '['); }
 void json_arr_end(struct json *j) { close_container(j, ']'); }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	size_t len, i;
-	uint32_t cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xe0) == 0xc0) {
-		len = 2;
-		cp = s[0] & 0x1f;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		len = 3;
-		cp = s[0] & 0x0f;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		len = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	/* overlong forms, surrogates and values past U+10FFFF are not valid */
-	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return len;
-}
-
 static void write_escaped(struct json *j, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -160,7 +127,7 @@ static void write_escaped(struct json *j, const char *s, size_t n)
 				run++;
 			json_raw(j, s + i, run - i);
 			i = run;
-		} else if ((run = utf8_len(p + i, n - i))) {
+		} else if ((run = utf8_next(p + i, n - i, NULL))) {
 			json_raw(j, s + i, run);
 			i += run;
 		} else {

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "json_parse.h"
+#include "utf8.h"
 
 struct jparser {
 	const char *buf;
@@ -124,39 +125,6 @@ void jval_free(struct jval *v)
 }
 
 /* ---- strings ---------------------------------------------------------- */
-
-/* Length of the valid UTF-8 sequence at s (n bytes available), or 0. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t len, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		if (s[0] == 0xe0)
-			lo = 0xa0;	/* overlong */
-		else if (s[0] == 0xed)
-			hi = 0x9f;	/* UTF-16 surrogates */
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		if (s[0] == 0xf0)
-			lo = 0x90;	/* overlong */
-		else if (s[0] == 0xf4)
-			hi = 0x8f;	/* past U+10FFFF */
-	} else {
-		return 0;	/* continuation byte, C0/C1 overlong, F5.. */
-	}
-	if (len > n || s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < len; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return len;
-}
 
 static size_t utf8_put(char *out, uint32_t cp)
 {
@@ -275,7 +243,7 @@ static int decode_string(struct jparser *p, size_t start, size_t end, char *out,
 		} else if (s[i] < 0x20) {
 			return fail_at(p, i, "control byte 0x%02x must be escaped", s[i]);
 		} else {
-			k = utf8_seq(s + i, end - i);
+			k = utf8_next(s + i, end - i, NULL);
 			if (!k)
 				return fail_at(p, i, "invalid UTF-8");
 			memcpy(out + n, s + i, k);

@@ -18,6 +18,7 @@
 #include <strings.h>
 #include <time.h>
 #include "syslog_fmt.h"
+#include "utf8.h"
 
 #ifndef CPRW_VERSION
 #define CPRW_VERSION "0.0.0"	/* the fuzz build does not pass -D flags */
@@ -93,34 +94,6 @@ static void sb_truncate(struct syslog_buf *b, size_t len)
 }
 
 /* ---- characters ------------------------------------------------------------ */
-
-/* Length of the valid UTF-8 sequence at s[0..n) with its code point, 0 if invalid. */
-static size_t utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	size_t len, k;
-	uint32_t c;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] < 0xc2 || s[0] > 0xf4)
-		return 0;
-	len = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : 2;
-	if (len > n)
-		return 0;
-	c = s[0] & (0x7f >> len);
-	for (k = 1; k < len; k++) {
-		if ((s[k] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (s[k] & 0x3f);
-	}
-	if (c < (len == 3 ? 0x800u : len == 4 ? 0x10000u : 0x80u) || c > 0x10ffff ||
-	    (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return len;
-}
 
 /* C0, DEL, C1 and the Unicode line/paragraph separators: all may break a line. */
 static bool is_control(uint32_t cp)
