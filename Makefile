@@ -8,7 +8,9 @@ OUTPUT ?= build
 CLANG ?= clang
 CC ?= cc
 BPFTOOL ?= bpftool
-ARCH := x86
+# Kernel headers per architecture: vmlinux/$(ARCH)/vmlinux.h (`make vmlinux` writes this host's).
+ARCH ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' -e 's/ppc64le/powerpc/' \
+	  -e 's/s390x/s390/' -e 's/riscv64/riscv/' -e 's/loongarch64/loongarch/')
 PREFIX ?= /usr/local
 SYSCONFDIR ?= /etc
 
@@ -23,28 +25,34 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-CFLAGS ?= -g -O2
-CFLAGS += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-truncation \
-	  -Iinclude -Iuser -I$(OUTPUT) \
+# Include lines name the layer: "lib/cpr.h", "event/procs.h" (see user/README.md).
+CPPFLAGS_COMMON := -Iinclude -Iuser -I$(OUTPUT) \
 	  -DCPRW_VERSION='"$(VERSION)"' -DCPRW_BUILD_ID='"$(GIT_ID)"' \
 	  -DCPRW_SYSCONFDIR='"$(SYSCONFDIR)"'
-LDLIBS += -lbpf -lelf -lz -lpthread -lssl -lcrypto -lsystemd
+CFLAGS ?= -g -O2
+CFLAGS += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-truncation \
+	  $(CPPFLAGS_COMMON)
+# The one list of libraries every binary links (the asan and fuzz builds reuse it).
+LIBS := -lbpf -lelf -lz -lpthread -lssl -lcrypto -lsystemd
+LDLIBS += $(LIBS)
 
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -D__BPF__ -Wall -Werror \
-	      -Iinclude -Ivmlinux -Ibpf
+	      -Iinclude -Ivmlinux/$(ARCH) -Ibpf
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
 SKEL := $(OUTPUT)/cprwatch.skel.h
 
-# Every user/*.c is a module of the shared library except the two mains.
-MAINS := user/cprwatchd.c user/cprwatchctl.c
-LIB_SRCS := $(filter-out $(MAINS),$(wildcard user/*.c))
+# Every user/<layer>/*.c is a module of the shared library; user/cmd/ holds the mains.
+MAINS := $(wildcard user/cmd/*.c)
+LIB_SRCS := $(filter-out $(MAINS),$(wildcard user/*/*.c))
 LIB_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIB_SRCS))
 LIB := $(OUTPUT)/libcprwatch.a
-HDRS := $(wildcard include/cprwatch/*.h user/*.h)
+# Test data generators shared by unit tests, integration helpers, fuzz targets and benches.
+TESTLIB_SRCS := $(wildcard tests/lib/*.c)
 
-UNIT_SRCS := $(wildcard tests/unit/*.c)
+UNIT_SRCS := $(wildcard tests/unit/*.c) $(TESTLIB_SRCS)
+UNIT_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(UNIT_SRCS))
 UNIT_BIN := $(OUTPUT)/test_unit
 TEST_HELPERS := $(patsubst tests/integration/%.c,$(OUTPUT)/tests/%,$(wildcard tests/integration/*.c))
 BENCH_BINS := $(patsubst bench/%.c,$(OUTPUT)/bench/%,$(wildcard bench/*.c))
@@ -66,7 +74,7 @@ help:
 	@echo 'make asan              unit tests under AddressSanitizer + UBSan'
 	@echo 'make fuzz              build libFuzzer targets into $(OUTPUT)/fuzz'
 	@echo 'make bench             overhead and throughput benchmarks (root)'
-	@echo 'make vmlinux           regenerate vmlinux/vmlinux.h from this kernel'
+	@echo 'make vmlinux           regenerate vmlinux/$$ARCH/vmlinux.h from this kernel'
 	@echo 'make install           install binaries, man pages, unit and default config under PREFIX'
 	@echo '                       (DESTDIR, PREFIX=/usr/local, SYSCONFDIR=/etc); make uninstall'
 	@echo 'make deb               build $(OUTPUT)/cprwatch_$(VERSION)_amd64.deb (DEB_VERSION=... overrides)'
@@ -91,14 +99,15 @@ deps:
 	fi
 
 vmlinux:
-	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux.h
+	$(Q)mkdir -p vmlinux/$(ARCH)
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/$(ARCH)/vmlinux.h
 
-$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/user $(OUTPUT)/tests $(OUTPUT)/bench $(OUTPUT)/fuzz:
+$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/tests $(OUTPUT)/bench $(OUTPUT)/fuzz:
 	$(Q)mkdir -p $@
 
-$(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) include/cprwatch/events.h | $(OUTPUT)/bpf
+$(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c | $(OUTPUT)/bpf
 	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
 
 $(OUTPUT)/cprwatch.bpf.o: $(BPF_OBJS)
 	$(call msg,LINK,$@)
@@ -108,42 +117,50 @@ $(SKEL): $(OUTPUT)/cprwatch.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name cprwatch_bpf > $@
 
-$(OUTPUT)/user/%.o: user/%.c $(HDRS) | $(OUTPUT)/user
+# Header dependencies are generated (-MMD -MP): an object rebuilds when a header it includes changes.
+$(OUTPUT)/user/%.o: user/%.c
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
 # The default config is embedded: packaging/cprwatch.conf is the one place defaults live.
 $(OUTPUT)/default_conf.inc: packaging/cprwatch.conf | $(OUTPUT)
 	$(Q)sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $< > $@
 
-$(OUTPUT)/user/config.o $(OUTPUT)/fuzz/obj/config.o: $(OUTPUT)/default_conf.inc
+$(OUTPUT)/user/agent/config.o $(OUTPUT)/fuzz/obj/agent/config.o: $(OUTPUT)/default_conf.inc
 
 # Only the loader includes the generated skeleton.
-$(OUTPUT)/user/loader.o: $(SKEL)
+$(OUTPUT)/user/agent/loader.o: $(SKEL)
 
 $(LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(OUTPUT)/%: user/%.c $(LIB) $(HDRS) $(SKEL)
+$(OUTPUT)/%: user/cmd/%.c $(LIB) $(SKEL)
 	$(call msg,BIN,$@)
-	$(Q)$(CC) $(CFLAGS) $< $(LIB) $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) -MMD -MP $< $(LIB) $(LDLIBS) -o $@
 
-$(UNIT_BIN): $(UNIT_SRCS) $(LIB) $(HDRS)
-	$(call msg,BIN,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests/unit $(UNIT_SRCS) $(LIB) $(LDLIBS) -lcunit -o $@
+$(OUTPUT)/tests/unit/%.o $(OUTPUT)/tests/lib/%.o: CFLAGS += -Itests/unit -Itests/lib
+$(OUTPUT)/tests/%.o: tests/%.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
-# Integration helpers may use the synthetic data generators of the unit tests.
-$(OUTPUT)/tests/%: tests/integration/%.c tests/unit/cpr_gen.c $(LIB) $(HDRS) | $(OUTPUT)/tests
+$(UNIT_BIN): $(UNIT_OBJS) $(LIB)
 	$(call msg,BIN,$@)
-	$(Q)$(CC) $(CFLAGS) $< tests/unit/cpr_gen.c $(LIB) $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(UNIT_OBJS) $(LIB) $(LDLIBS) -lcunit -o $@
+
+# Integration helpers may use the synthetic data generators in tests/lib.
+$(OUTPUT)/tests/%: tests/integration/%.c $(TESTLIB_SRCS) $(LIB) | $(OUTPUT)/tests
+	$(call msg,BIN,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests/lib -MMD -MP $< $(TESTLIB_SRCS) $(LIB) $(LDLIBS) -o $@
 
 # The X11 clipboard client of tests/integration/test_clipboard.sh speaks Xlib and xcb.
 $(OUTPUT)/tests/x11_clip: LDLIBS += -lX11 -lxcb
 
-$(OUTPUT)/bench/%: bench/%.c $(LIB) $(HDRS) | $(OUTPUT)/bench
+$(OUTPUT)/bench/%: bench/%.c $(TESTLIB_SRCS) $(LIB) | $(OUTPUT)/bench
 	$(call msg,BIN,$@)
-	$(Q)$(CC) $(CFLAGS) $< $(LIB) $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) -Itests/lib -MMD -MP $< $(TESTLIB_SRCS) $(LIB) $(LDLIBS) -o $@
 
 run: deps
 	$(Q)$(MAKE) --no-print-directory all
@@ -165,31 +182,28 @@ test-integration: $(BINS) $(TEST_HELPERS)
 asan:
 	$(Q)CFLAGS='-g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all -Wno-unknown-warning-option' \
 		$(MAKE) --no-print-directory OUTPUT=build-asan CC=clang \
-		LDLIBS='-lbpf -lelf -lz -lpthread -lssl -lcrypto -lsystemd -fsanitize=address,undefined' build-asan/test_unit
+		LDLIBS='$(LIBS) -fsanitize=address,undefined' build-asan/test_unit
 	$(Q)cd tests && ASAN_OPTIONS=detect_leaks=1 ../build-asan/test_unit
 
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(FUZZ_SRCS))
-FUZZ_CFLAGS := -g -O1 -fsanitize=address,undefined -std=gnu11 -D_GNU_SOURCE \
-	       -Iinclude -Iuser -I$(OUTPUT) \
-	       -DCPRW_VERSION='"$(VERSION)"' -DCPRW_BUILD_ID='"$(GIT_ID)"' \
-	       -DCPRW_SYSCONFDIR='"$(SYSCONFDIR)"'
+FUZZ_CFLAGS := -g -O1 -fsanitize=address,undefined -std=gnu11 -D_GNU_SOURCE $(CPPFLAGS_COMMON)
 
 # Fuzz targets link an instrumented archive of the modules, so a target pulls in only
 # the parsers it calls (never the BPF loader).
-FUZZ_OBJS := $(patsubst user/%.c,$(OUTPUT)/fuzz/obj/%.o,$(filter-out user/loader.c,$(LIB_SRCS)))
+FUZZ_OBJS := $(patsubst user/%.c,$(OUTPUT)/fuzz/obj/%.o,$(filter-out user/agent/loader.c,$(LIB_SRCS)))
 
-$(OUTPUT)/fuzz/obj/%.o: user/%.c $(HDRS)
+$(OUTPUT)/fuzz/obj/%.o: user/%.c
 	$(Q)mkdir -p $(dir $@)
 	$(call msg,FUZZCC,$@)
-	$(Q)clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+	$(Q)clang $(FUZZ_CFLAGS) -MMD -MP -fsanitize=fuzzer-no-link -c $< -o $@
 
 $(OUTPUT)/fuzz/libfuzz.a: $(FUZZ_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(OUTPUT)/fuzz/%: tests/fuzz/%.c $(OUTPUT)/fuzz/libfuzz.a | $(OUTPUT)/fuzz
 	$(call msg,FUZZ,$@)
-	$(Q)clang $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(OUTPUT)/fuzz/libfuzz.a -lbpf -lelf -lz -lpthread -lssl -lcrypto -lsystemd -o $@
+	$(Q)clang $(FUZZ_CFLAGS) -Itests/lib -MMD -MP -fsanitize=fuzzer $< $(OUTPUT)/fuzz/libfuzz.a $(LIBS) -o $@
 
 fuzz: $(FUZZ_BINS)
 
@@ -235,3 +249,6 @@ deb:
 
 clean:
 	rm -rf $(OUTPUT) build-asan
+
+# Generated header dependencies of every object and binary built so far.
+-include $(shell find $(OUTPUT) -name '*.d' 2>/dev/null)

@@ -16,8 +16,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-#include "scan.h"
-#include "../tests/unit/cpr_gen.c"
+#include "scan/scan.h"
+#include "cpr_gen.h"
 
 static double clock_s(clockid_t id)
 {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Clipboard: uprobes on the libraries programs copy and paste through.
- * user/clipboard.c attaches each program system-wide (pid -1) to every copy
+ * user/agent/clipboard.c attaches each program system-wide (pid -1) to every copy
  * of its library it finds; a program here never knows which file it runs in.
  *
  *   libX11     XSetSelectionOwner (TAKE), XConvertSelection (REQUEST),

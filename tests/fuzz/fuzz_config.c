@@ -16,7 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "config.h"
+#include "agent/config.h"
 
 #define CHECK(cond)								\
 	do {									\

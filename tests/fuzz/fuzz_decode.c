@@ -20,8 +20,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "decode.h"
-#include "event_json.h"
+#include "event/decode.h"
+#include "event/event_json.h"
 
 /* ---- a strict JSON validator ----------------------------------------------- */
 

@@ -11,8 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "json_parse.h"
-#include "../unit/utf8_check.h"
+#include "lib/json_parse.h"
+#include "utf8_check.h"
 
 struct out {
 	char *buf;

@@ -16,8 +16,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "cpr.h"
-#include "scan.h"
+#include "lib/cpr.h"
+#include "scan/scan.h"
 
 static void check_result(const struct scan_result *res)
 {

@@ -18,9 +18,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "json_parse.h"
-#include "syslog_fmt.h"
-#include "../unit/utf8_check.h"
+#include "lib/json_parse.h"
+#include "soc/syslog_fmt.h"
+#include "utf8_check.h"
 
 
 static bool printusascii(char c)

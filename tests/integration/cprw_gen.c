@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "../unit/cpr_gen.h"
+#include "cpr_gen.h"
 
 static void numbers(uint64_t *out, int n, uint64_t seed)
 {

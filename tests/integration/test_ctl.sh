@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # cprwatchctl against the live agent's control socket: `status --json` has
-# the schema of user/control.h and an exit status that follows "healthy";
+# the schema of user/control/control.h and an exit status that follows "healthy";
 # a user who is neither root nor in the admin group is refused (exit 4); a
 # socket with no agent behind it says so (exit 3).
 . "$(dirname "$0")/lib.sh"

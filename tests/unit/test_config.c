@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * user/config.c: the embedded default parses and says what the README says
+ * user/agent/config.c: the embedded default parses and says what the README says
  * it does; every error names file, line and key; config_load refuses files
  * that someone other than root could have changed.
  */
@@ -13,7 +13,7 @@
 #include <unistd.h>
 #include <CUnit/CUnit.h>
 #include "unit.h"
-#include "config.h"
+#include "agent/config.h"
 
 static bool config_has_bin(const struct config *cfg, const char *pattern, __u32 classes)
 {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * The control socket server (user/control.c) with fake agent callbacks and
+ * The control socket server (user/control/control.c) with fake agent callbacks and
  * clients in this process: round trips of every command, malformed and
  * oversized requests, a client that never finishes (timeout), one client
  * too many, an answer too big for the socket buffer, file modes, stale and
@@ -24,8 +24,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include "control.h"
-#include "json_parse.h"
+#include "control/control.h"
+#include "lib/json_parse.h"
 #include "unit.h"
 
 #define ADMIN_GID 4242		/* root runs: a group nobody is in */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * Tests for user/cpr.c: dates and centuries, modulus 11, separators,
+ * Tests for user/lib/cpr.c: dates and centuries, modulus 11, separators,
  * boundaries, streaming across chunk boundaries (against a naive reference
  * scanner), distinct counting, keyword context, masking.  Numbers are
  * generated (cpr_gen.c); table rows give a date and the 7th digit and the
@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "cpr.h"
+#include "lib/cpr.h"
 #include "cpr_gen.h"
 #include "unit.h"
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * user/decode.c: every record type decodes, and every malformed record the
+ * user/event/decode.c: every record type decodes, and every malformed record the
  * kernel (or a corrupted ring) could hand us is refused with a reason.
  *
  * Records are built in a scratch buffer with the structs from events.h and
@@ -13,7 +13,7 @@
 #include <string.h>
 #include <CUnit/CUnit.h>
 #include "unit.h"
-#include "decode.h"
+#include "event/decode.h"
 
 /* Big enough for any record we build, including oversized ones. */
 #define DECODE_SCRATCH (CPRW_EVENT_MAX + 2 * CPRW_PATH_MAX)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * user/event_json.c: one event of each type, built with the events.h
+ * user/event/event_json.c: one event of each type, built with the events.h
  * structs, decoded, rendered, and checked for the fields the README's event
  * schema promises.  Every line must also parse (jq, when installed).
  */
@@ -15,7 +15,7 @@
 #include <unistd.h>
 #include <CUnit/CUnit.h>
 #include "unit.h"
-#include "event_json.h"
+#include "event/event_json.h"
 
 #define EJ_JQ "/usr/bin/jq"
 

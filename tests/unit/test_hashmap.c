@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * user/hashmap.c, and user/filetab.c which sits on it: put/get/del/replace,
+ * user/lib/hashmap.c, and user/event/filetab.c which sits on it: put/get/del/replace,
  * growth, backward-shift deletion (every key stays findable whatever was
  * deleted around it), iteration, and the inode->path cache's eviction.
  */
@@ -10,8 +10,8 @@
 #include <string.h>
 #include <CUnit/CUnit.h>
 #include "unit.h"
-#include "hashmap.h"
-#include "filetab.h"
+#include "lib/hashmap.h"
+#include "event/filetab.h"
 
 /* Values are never dereferenced: encode the index so a wrong value is caught. */
 #define HM_VAL(i) ((void *)(uintptr_t)((i) * 16 + 8))

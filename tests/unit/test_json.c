@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * user/json.c: exact output for escaping and container commas, and every
+ * user/lib/json.c: exact output for escaping and container commas, and every
  * output parses (checked with jq when it is installed).  Paths may hold any
  * bytes; the writer must still produce valid JSON.
  */
@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include <CUnit/CUnit.h>
 #include "unit.h"
-#include "json.h"
+#include "lib/json.h"
 
 #define JSON_JQ "/usr/bin/jq"
 

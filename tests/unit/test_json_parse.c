@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "unit.h"
-#include "json.h"
-#include "json_parse.h"
+#include "lib/json.h"
+#include "lib/json_parse.h"
 
 #define ERRLEN 256
 

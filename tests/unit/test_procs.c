@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * user/procs.c: seeding from a fake /proc tree, the exec/fork/exit life
+ * user/event/procs.c: seeding from a fake /proc tree, the exec/fork/exit life
  * cycle, ancestry walks and garbage collection of exited processes.
  */
 #include <errno.h>
@@ -13,8 +13,8 @@
 #include <unistd.h>
 #include <CUnit/CUnit.h>
 #include "unit.h"
-#include "procs.h"
-#include "watchlist.h"
+#include "event/procs.h"
+#include "agent/watchlist.h"
 
 /* ---- a fake /proc ------------------------------------------------------- */
 

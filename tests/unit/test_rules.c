@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * user/rules.c, driven the way `cprwatchd --replay` drives it: every case
+ * user/detect/rules.c, driven the way `cprwatchd --replay` drives it: every case
  * builds a config from INI text, generates a JSON-lines recording (events
  * and "scan" lines, as cprwatchd --record writes them), feeds it through
  * agent_replay_stream() -- event_parse, agent_handle, the process and file
@@ -34,10 +34,10 @@
 #include <unistd.h>
 #include <CUnit/CUnit.h>
 #include "unit.h"
-#include "agent.h"
-#include "event_json.h"
-#include "json_parse.h"
-#include "log.h"
+#include "agent/agent.h"
+#include "event/event_json.h"
+#include "lib/json_parse.h"
+#include "lib/log.h"
 
 #define TR_NS 1000000000ULL
 #define TR_MS 1000000ULL

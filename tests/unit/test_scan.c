@@ -15,7 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "cpr_gen.h"
-#include "scan.h"
+#include "scan/scan.h"
 #include "unit.h"
 
 /* Documents built by the tests, kept for the read-size test at the end. */

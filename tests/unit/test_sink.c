@@ -35,10 +35,10 @@
 #include <time.h>
 #include <unistd.h>
 #include "unit.h"
-#include "json_parse.h"
-#include "log.h"
-#include "sink.h"
-#include "spool.h"
+#include "lib/json_parse.h"
+#include "lib/log.h"
+#include "soc/sink.h"
+#include "soc/spool.h"
 
 #define ERRLEN 256
 #define MAX_FRAMES 4096

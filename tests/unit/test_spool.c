@@ -17,8 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "unit.h"
-#include "log.h"
-#include "spool.h"
+#include "lib/log.h"
+#include "soc/spool.h"
 
 #define ERRLEN 256
 

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "unit.h"
-#include "json_parse.h"
-#include "syslog_fmt.h"
+#include "lib/json_parse.h"
+#include "soc/syslog_fmt.h"
 #include "utf8_check.h"
 
 #define SAMPLE_ALERT							\

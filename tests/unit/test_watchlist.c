@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * user/watchlist.c: config patterns resolved against a temporary root tree
+ * user/agent/watchlist.c: config patterns resolved against a temporary root tree
  * and a fake mountinfo, checked against stat() of the files themselves.
  */
 #include <errno.h>
@@ -15,8 +15,8 @@
 #include <unistd.h>
 #include <CUnit/CUnit.h>
 #include "unit.h"
-#include "config.h"
-#include "watchlist.h"
+#include "agent/config.h"
+#include "agent/watchlist.h"
 
 static char wl_root[64];
 

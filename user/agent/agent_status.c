@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * What `cprwatchctl status` shows: versions, config, probes, event rates,
+ * drops, scans, rules, and a health verdict with the reasons, so monitoring
+ * can call it and act on the exit code.
+ */
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "agent.h"
+#include "lib/log.h"
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+void agent_stats_tick(struct agent *a)
+{
+	struct agent_stats *st = &a->stats;
+	__u64 c[CNT_MAX] = {};
+
+	st->per_tick[a->ticks % RATE_WINDOW] = st->events - st->events_at_tick;
+	st->events_at_tick = st->events;
+	if (a->ld.skel && !loader_counters(&a->ld, c))
+		st->kernel_drops = c[CNT_DROPS];
+	if (a->ticks % 60 == 0)
+		st->drops_at_minute = st->kernel_drops;
+}
+
+static double events_per_second(const struct agent *a)
+{
+	uint64_t sum = 0;
+	unsigned int i, n = a->ticks < RATE_WINDOW ? a->ticks : RATE_WINDOW;
+
+	for (i = 0; i < n; i++)
+		sum += a->stats.per_tick[i];
+	return n ? (double)sum / n : 0;
+}
+
+/* Probes every install must have; the clipboard ones depend on the desktop. */
+static bool probe_required(const struct probe_state *ps)
+{
+	return strncmp(ps->hook, "uprobe", 6) && strncmp(ps->hook, "uretprobe", 9);
+}
+
+static void put_problems(struct agent *a, struct json *j, bool *healthy)
+{
+	char buf[256];
+	int i;
+
+	json_key(j, "problems");
+	json_arr_begin(j);
+	for (i = 0; i < a->ld.nr_probes; i++) {
+		const struct probe_state *ps = &a->ld.probes[i];
+
+		if (ps->attached || !probe_required(ps))
+			continue;
+		snprintf(buf, sizeof(buf), "probe %s (%s) is not attached", ps->name, ps->hook);
+		json_str(j, buf);
+		*healthy = false;
+	}
+	if (a->stats.kernel_drops > a->stats.drops_at_minute) {
+		snprintf(buf, sizeof(buf), "%llu events lost in the kernel in the last minute",
+			 (unsigned long long)(a->stats.kernel_drops - a->stats.drops_at_minute));
+		json_str(j, buf);
+		*healthy = false;
+	}
+	if (a->scanq_up && a->scanq.stats.dropped) {
+		snprintf(buf, sizeof(buf), "%llu scans dropped: the scan queue was full",
+			 (unsigned long long)a->scanq.stats.dropped);
+		json_str(j, buf);
+	}
+	json_arr_end(j);
+}
+
+static void put_probes(struct agent *a, struct json *j)
+{
+	int i;
+
+	json_key(j, "probes");
+	json_arr_begin(j);
+	for (i = 0; i < a->ld.nr_probes; i++) {
+		json_obj_begin(j);
+		json_kv_str(j, "name", a->ld.probes[i].name);
+		json_kv_str(j, "hook", a->ld.probes[i].hook);
+		json_kv_bool(j, "attached", a->ld.probes[i].attached);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+}
+
+static void put_events(struct agent *a, struct json *j)
+{
+	char rate[32];
+	int t;
+
+	json_key(j, "events");
+	json_obj_begin(j);
+	json_kv_u64(j, "total", a->stats.events);
+	snprintf(rate, sizeof(rate), "%.1f", events_per_second(a));
+	json_key(j, "per_second");
+	json_raw(j, rate, strlen(rate));
+	j->need_comma[j->depth] = true;
+	json_kv_u64(j, "kernel_drops", a->stats.kernel_drops);
+	json_kv_u64(j, "decode_errors", a->stats.decode_errors);
+	json_key(j, "by_type");
+	json_obj_begin(j);
+	for (t = 1; t < EV_TYPE_MAX; t++)
+		json_kv_u64(j, event_type_name(t), a->stats.by_type[t]);
+	json_obj_end(j);
+	json_obj_end(j);
+}
+
+static void put_scan(struct agent *a, struct json *j)
+{
+	json_key(j, "scan");
+	json_obj_begin(j);
+	json_kv_u64(j, "queue", a->scanq_up ? a->scanq.todo_len : 0);
+	json_kv_u64(j, "submitted", a->scanq.stats.submitted);
+	json_kv_u64(j, "scanned", a->scanq.stats.scanned);
+	json_kv_u64(j, "cache_hits", a->scanq.stats.cache_hits);
+	json_kv_u64(j, "dropped", a->scanq.stats.dropped);
+	json_obj_end(j);
+}
+
+static void put_rules(struct agent *a, struct json *j)
+{
+	int i;
+
+	json_key(j, "rules");
+	json_arr_begin(j);
+	for (i = 0; i < RULE_MAX; i++) {
+		json_obj_begin(j);
+		json_kv_str(j, "name", rule_names[i]);
+		json_kv_u64(j, "alerts", a->rules.fired[i]);
+		json_kv_u64(j, "folded", a->rules.folded[i]);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+}
+
+void agent_status_json(struct agent *a, struct json *j)
+{
+	bool healthy = true;
+
+	json_kv_str(j, "version", CPRW_VERSION);
+	json_kv_str(j, "build_id", CPRW_BUILD_ID);
+	json_kv_u64(j, "uptime_s", (mono_ns() - a->stats.start_ns) / 1000000000ULL);
+	json_kv_u64(j, "pid", getpid());
+	json_key(j, "config");
+	json_obj_begin(j);
+	json_kv_str(j, "path", a->cfg.source);
+	json_kv_str(j, "sha256", a->cfg.sha256);
+	json_obj_end(j);
+	put_problems(a, j, &healthy);
+	json_kv_bool(j, "healthy", healthy);
+	put_probes(a, j);
+	put_events(a, j);
+	put_scan(a, j);
+	put_rules(a, j);
+	agent_sinks_status_json(a, j);
+	json_key(j, "clipboard_probes");
+	clipboard_status_json(j, a->clip);
+	json_kv_u64(j, "alerts", a->alerts.emitted);
+}

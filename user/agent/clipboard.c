@@ -1,0 +1,504 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * Attaching the clipboard uprobes.  Each program of bpf/clipboard.bpf.c goes
+ * on one symbol of one library, system-wide (pid -1), once per copy of that
+ * library on the machine: the system one and those inside Flatpak runtimes,
+ * snaps and /opt bundles, which are different files to the kernel.  A copy
+ * is one inode: the same file under two names (merged /usr, symlinks) is
+ * attached once.
+ *
+ * libxcb's request entry points call one another (in 1.15:
+ * xcb_send_request -> xcb_send_request64 -> xcb_send_request_with_fds64),
+ * and the typed wrappers (xcb_change_property, ...) call xcb_send_request,
+ * so only the innermost entry point a library has is attached and the rest
+ * are reported as covered by it; otherwise one request would be counted two
+ * or three times.  The typed wrappers are attached only to a libxcb without
+ * any of them.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <glob.h>
+#include <libelf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include "clipboard.h"
+#include "lib/json.h"
+#include "loader.h"
+#include "lib/log.h"
+
+#define MAX_COPIES 16		/* copies of one library attached */
+#define QT_SET_TEXT_PREFIX "_ZN10QClipboard7setTextERK7QString"
+
+enum lib_kind {
+	LIB_X11,
+	LIB_XCB,
+	LIB_GTK3,
+	LIB_GTK4,
+	LIB_QT5,
+	LIB_QT6,
+	LIB_WAYLAND,
+	LIB_KINDS,
+};
+
+static const char *const sonames[LIB_KINDS] = {
+	[LIB_X11] = "libX11.so.6",
+	[LIB_XCB] = "libxcb.so.1",
+	[LIB_GTK3] = "libgtk-3.so.0",
+	[LIB_GTK4] = "libgtk-4.so.1",
+	[LIB_QT5] = "libQt5Gui.so.5",
+	[LIB_QT6] = "libQt6Gui.so.6",
+	[LIB_WAYLAND] = "libwayland-client.so.0",
+};
+
+/*
+ * xcb request entry points: one of the first three, innermost first, and
+ * xcb_send_request_with_fds beside it when there is no fds64 one to call.
+ */
+enum xcb_send {
+	XS_FDS64,
+	XS_64,
+	XS_PLAIN,
+	XS_FDS,
+};
+
+struct target {
+	enum lib_kind lib;
+	const char *symbol;	/* NULL: Qt's setText, found in the library's symbols */
+	const char *prog;
+	bool retprobe;
+	int xcb_send;		/* enum xcb_send + 1, or 0 */
+	bool xcb_typed;		/* a typed wrapper: only without any entry point */
+};
+
+static const struct target targets[] = {
+	{ LIB_X11, "XSetSelectionOwner", "xlib_set_selection_owner", .retprobe = false },
+	{ LIB_X11, "XConvertSelection", "xlib_convert_selection", .retprobe = false },
+	{ LIB_X11, "XChangeProperty", "xlib_change_property", .retprobe = false },
+	{ LIB_X11, "XGetWindowProperty", "xlib_get_window_property", .retprobe = false },
+	{ LIB_X11, "XGetWindowProperty", "xlib_get_window_property_ret", .retprobe = true },
+	{ LIB_XCB, "xcb_send_request_with_fds64", "xcb_send_request", .xcb_send = XS_FDS64 + 1 },
+	{ LIB_XCB, "xcb_send_request64", "xcb_send_request", .xcb_send = XS_64 + 1 },
+	{ LIB_XCB, "xcb_send_request_with_fds", "xcb_send_request", .xcb_send = XS_FDS + 1 },
+	{ LIB_XCB, "xcb_send_request", "xcb_send_request", .xcb_send = XS_PLAIN + 1 },
+	{ LIB_XCB, "xcb_set_selection_owner", "xcb_set_selection_owner", .xcb_typed = true },
+	{ LIB_XCB, "xcb_convert_selection", "xcb_convert_selection", .xcb_typed = true },
+	{ LIB_XCB, "xcb_change_property", "xcb_change_property", .xcb_typed = true },
+	{ LIB_GTK3, "gtk_clipboard_set_text", "gtk3_set_text", .retprobe = false },
+	{ LIB_GTK4, "gdk_clipboard_set_text", "gtk4_set_text", .retprobe = false },
+	{ LIB_QT5, NULL, "qt5_set_text", .retprobe = false },
+	{ LIB_QT6, NULL, "qt6_set_text", .retprobe = false },
+	{ LIB_WAYLAND, "wl_proxy_marshal_flags", "wl_marshal_flags", .retprobe = false },
+	{ LIB_WAYLAND, "wl_proxy_marshal", "wl_marshal", .retprobe = false },
+};
+
+#define NR_TARGETS (sizeof(targets) / sizeof(targets[0]))
+
+/* Where libraries live: the system directories, then bundles (globs). */
+static const char *const lib_dirs[] = {
+	"/usr/lib/x86_64-linux-gnu",
+	"/lib/x86_64-linux-gnu",
+	"/usr/lib64",
+	"/lib64",
+	"/usr/lib",
+	"/lib",
+	"/usr/local/lib",
+	"/var/lib/flatpak/runtime/*/x86_64/*/active/files/lib/x86_64-linux-gnu",
+	"/home/*/.local/share/flatpak/runtime/*/x86_64/*/active/files/lib/x86_64-linux-gnu",
+	"/snap/*/current/usr/lib/x86_64-linux-gnu",
+	"/snap/*/current/lib/x86_64-linux-gnu",
+	"/opt/*",
+	"/opt/*/lib",
+	"/opt/*/lib64",
+	NULL,
+};
+
+struct lib_copy {
+	char path[256];
+	dev_t dev;
+	ino_t ino;
+};
+
+struct lib_copies {
+	struct lib_copy c[MAX_COPIES];
+	int n;
+};
+
+/* A file's dynamic symbols, for existence checks and Qt's mangled name. */
+struct dynsyms {
+	char **names;
+	size_t n;
+};
+
+static void dynsyms_free(struct dynsyms *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		free(d->names[i]);
+	free(d->names);
+	memset(d, 0, sizeof(*d));
+}
+
+/* Defined functions of @path's .dynsym. */
+static int dynsyms_read(const char *path, struct dynsyms *d)
+{
+	Elf_Scn *scn = NULL;
+	Elf *elf;
+	int fd, ret = -ENOENT;
+
+	memset(d, 0, sizeof(*d));
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return -EINVAL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	if (!elf) {
+		close(fd);
+		return -EINVAL;
+	}
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *data;
+		size_t i, cnt;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNSYM || !sh.sh_entsize)
+			continue;
+		data = elf_getdata(scn, NULL);
+		cnt = sh.sh_size / sh.sh_entsize;
+		for (i = 0; data && i < cnt; i++) {
+			GElf_Sym sym;
+			const char *name;
+			char **nn;
+
+			if (!gelf_getsym(data, i, &sym) || sym.st_shndx == SHN_UNDEF ||
+			    GELF_ST_TYPE(sym.st_info) != STT_FUNC)
+				continue;
+			name = elf_strptr(elf, sh.sh_link, sym.st_name);
+			if (!name || !*name)
+				continue;
+			nn = realloc(d->names, (d->n + 1) * sizeof(*nn));
+			if (!nn) {
+				ret = -ENOMEM;
+				goto out;
+			}
+			d->names = nn;
+			d->names[d->n] = strdup(name);
+			if (!d->names[d->n]) {
+				ret = -ENOMEM;
+				goto out;
+			}
+			d->n++;
+		}
+		ret = 0;
+	}
+out:
+	elf_end(elf);
+	close(fd);
+	if (ret)
+		dynsyms_free(d);
+	return ret;
+}
+
+static bool dynsyms_has(const struct dynsyms *d, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		if (!strcmp(d->names[i], name))
+			return true;
+	return false;
+}
+
+/* Qt's QClipboard::setText(const QString &, Mode), whatever its mangled tail. */
+static const char *qt_set_text(const struct dynsyms *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		if (!strncmp(d->names[i], QT_SET_TEXT_PREFIX, strlen(QT_SET_TEXT_PREFIX)))
+			return d->names[i];
+	return NULL;
+}
+
+static void add_copy(struct lib_copies *lc, const char *path)
+{
+	struct stat st;
+	int i;
+
+	if (lc->n == MAX_COPIES || stat(path, &st) || !S_ISREG(st.st_mode))
+		return;
+	for (i = 0; i < lc->n; i++)
+		if (lc->c[i].dev == st.st_dev && lc->c[i].ino == st.st_ino)
+			return;
+	snprintf(lc->c[lc->n].path, sizeof(lc->c[lc->n].path), "%s", path);
+	lc->c[lc->n].dev = st.st_dev;
+	lc->c[lc->n].ino = st.st_ino;
+	lc->n++;
+}
+
+static void find_copies(const char *soname, struct lib_copies *lc)
+{
+	char pattern[512];
+	glob_t g;
+	size_t i;
+	int d;
+
+	lc->n = 0;
+	for (d = 0; lib_dirs[d]; d++) {
+		snprintf(pattern, sizeof(pattern), "%s/%s", lib_dirs[d], soname);
+		if (!strchr(lib_dirs[d], '*')) {
+			add_copy(lc, pattern);
+			continue;
+		}
+		if (glob(pattern, GLOB_NOSORT, NULL, &g))
+			continue;
+		for (i = 0; i < g.gl_pathc; i++)
+			add_copy(lc, g.gl_pathv[i]);
+		globfree(&g);
+	}
+}
+
+static struct clip_probe *new_probe(struct clip_probes *cp, const struct target *t,
+				    const char *path, const char *symbol)
+{
+	struct clip_probe *p;
+
+	if (cp->nr == cp->cap) {
+		size_t cap = cp->cap ? 2 * cp->cap : 32;
+
+		p = realloc(cp->probes, cap * sizeof(*p));
+		if (!p)
+			return NULL;
+		cp->probes = p;
+		cp->cap = cap;
+	}
+	p = &cp->probes[cp->nr++];
+	memset(p, 0, sizeof(*p));
+	snprintf(p->lib, sizeof(p->lib), "%s", sonames[t->lib]);
+	snprintf(p->path, sizeof(p->path), "%s", path ? path : "");
+	snprintf(p->symbol, sizeof(p->symbol), "%s", symbol);
+	p->prog = t->prog;
+	return p;
+}
+
+static int keep_link(struct clip_probes *cp, struct bpf_link *link)
+{
+	if (cp->nr_links == cp->cap_links) {
+		size_t cap = cp->cap_links ? 2 * cp->cap_links : 32;
+		struct bpf_link **l = realloc(cp->links, cap * sizeof(*l));
+
+		if (!l)
+			return -ENOMEM;
+		cp->links = l;
+		cp->cap_links = cap;
+	}
+	cp->links[cp->nr_links++] = link;
+	return 0;
+}
+
+static void attach_one(struct clip_probes *cp, struct bpf_object *obj, const struct target *t,
+		       struct clip_probe *p)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .func_name = p->symbol, .retprobe = t->retprobe);
+	struct bpf_program *prog = bpf_object__find_program_by_name(obj, t->prog);
+	struct bpf_link *link;
+
+	if (!prog) {
+		p->err = -ENOENT;
+		snprintf(p->note, sizeof(p->note), "program %s is not in the BPF object", t->prog);
+		return;
+	}
+	link = bpf_program__attach_uprobe_opts(prog, -1, p->path, 0, &opts);
+	if (!link) {
+		p->err = -errno;
+		snprintf(p->note, sizeof(p->note), "attach failed: %s", strerror(errno));
+		return;
+	}
+	if (keep_link(cp, link)) {
+		bpf_link__destroy(link);
+		p->err = -ENOMEM;
+		snprintf(p->note, sizeof(p->note), "out of memory");
+		return;
+	}
+	p->attached = true;
+}
+
+static const char *xcb_symbol(int which)
+{
+	size_t k;
+
+	for (k = 0; k < NR_TARGETS; k++)
+		if (targets[k].xcb_send == which + 1)
+			return targets[k].symbol;
+	return "?";
+}
+
+/* Which xcb entry point of this library is attached (enum xcb_send), or -1. */
+static int xcb_entry(const struct dynsyms *d)
+{
+	int i;
+
+	for (i = 0; i < XS_FDS; i++)
+		if (dynsyms_has(d, xcb_symbol(i)))
+			return i;
+	return -1;
+}
+
+/*
+ * Why @t is left alone in a libxcb whose attached entry point is @entry, or
+ * NULL when it is attached.  xcb_send_request_with_fds calls the fds64 one
+ * like the others do; in a libxcb without fds64 it is attached beside the
+ * 64-bit or plain entry point, which do not call it.
+ */
+static const char *xcb_skip(const struct target *t, const struct dynsyms *d, int entry,
+			    char *buf, size_t len)
+{
+	const char *inner = entry >= 0 ? xcb_symbol(entry) : NULL;
+
+	if (t->xcb_typed) {
+		if (entry < 0)
+			return NULL;
+		snprintf(buf, len, "covered by %s (the typed wrappers call it)", inner);
+		return buf;
+	}
+	if (t->xcb_send - 1 == entry)
+		return NULL;
+	if (t->xcb_send - 1 == XS_FDS && entry != XS_FDS64)
+		return NULL;
+	if (entry < 0)
+		return "symbol not in the library";
+	snprintf(buf, len, "covered by %s (it calls it)", inner);
+	return buf;
+}
+
+static void attach_copy(struct clip_probes *cp, struct bpf_object *obj, enum lib_kind kind,
+			const char *path)
+{
+	struct dynsyms d;
+	int entry = -1;
+	size_t k;
+
+	if (dynsyms_read(path, &d)) {
+		log_warn("clipboard: cannot read the symbols of %s", path);
+		memset(&d, 0, sizeof(d));
+	}
+	if (kind == LIB_XCB)
+		entry = xcb_entry(&d);
+	for (k = 0; k < NR_TARGETS; k++) {
+		const struct target *t = &targets[k];
+		const char *sym = t->symbol, *why = NULL;
+		struct clip_probe *p;
+		char buf[96];
+
+		if (t->lib != kind)
+			continue;
+		if (!sym)
+			sym = qt_set_text(&d);
+		p = new_probe(cp, t, path, sym ? sym : "QClipboard::setText");
+		if (!p)
+			break;
+		if (!sym || (d.n && !dynsyms_has(&d, sym)))
+			why = "symbol not in the library";
+		else if (kind == LIB_XCB)
+			why = xcb_skip(t, &d, entry, buf, sizeof(buf));
+		if (why) {
+			snprintf(p->note, sizeof(p->note), "%s", why);
+			continue;
+		}
+		attach_one(cp, obj, t, p);
+	}
+	dynsyms_free(&d);
+}
+
+static void log_probe(const struct clip_probe *p)
+{
+	const char *ret = !strncmp(p->prog, "xlib_get_window_property_ret", 28) ? " (return)" : "";
+
+	if (p->attached)
+		log_info("clipboard probe %s:%s%s attached (%s)", p->lib, p->symbol, ret, p->path);
+	else if (p->err)
+		log_warn("clipboard probe %s:%s%s not attached: %s%s%s", p->lib, p->symbol, ret,
+			 p->note, *p->path ? " in " : "", p->path);
+	else
+		log_info("clipboard probe %s:%s%s not attached: %s%s%s", p->lib, p->symbol, ret,
+			 p->note, *p->path ? " in " : "", p->path);
+}
+
+int clipboard_attach(struct loader *ld, struct clip_probes **out)
+{
+	struct bpf_object *obj = loader_object(ld);
+	struct clip_probes *cp;
+	struct lib_copies lc;
+	int kind, i, attached = 0;
+	size_t k;
+
+	*out = NULL;
+	if (!obj)
+		return -EINVAL;
+	cp = calloc(1, sizeof(*cp));
+	if (!cp)
+		return -ENOMEM;
+	for (kind = 0; kind < LIB_KINDS; kind++) {
+		find_copies(sonames[kind], &lc);
+		for (i = 0; i < lc.n; i++)
+			attach_copy(cp, obj, kind, lc.c[i].path);
+		if (lc.n)
+			continue;
+		for (k = 0; k < NR_TARGETS; k++) {
+			struct clip_probe *p;
+
+			if (targets[k].lib != (enum lib_kind)kind)
+				continue;
+			p = new_probe(cp, &targets[k], NULL,
+				      targets[k].symbol ?: "QClipboard::setText");
+			if (p)
+				snprintf(p->note, sizeof(p->note), "library not installed");
+		}
+	}
+	for (k = 0; k < cp->nr; k++) {
+		log_probe(&cp->probes[k]);
+		attached += cp->probes[k].attached;
+	}
+	log_info("clipboard: %d of %zu probes attached", attached, cp->nr);
+	*out = cp;
+	return attached;
+}
+
+void clipboard_detach(struct clip_probes *cp)
+{
+	size_t i;
+
+	if (!cp)
+		return;
+	for (i = 0; i < cp->nr_links; i++)
+		bpf_link__destroy(cp->links[i]);
+	free(cp->links);
+	free(cp->probes);
+	free(cp);
+}
+
+void clipboard_status_json(struct json *j, const struct clip_probes *cp)
+{
+	size_t i;
+
+	json_arr_begin(j);
+	for (i = 0; cp && i < cp->nr; i++) {
+		const struct clip_probe *p = &cp->probes[i];
+
+		json_obj_begin(j);
+		json_kv_str(j, "library", p->lib);
+		json_kv_str(j, "path", *p->path ? p->path : NULL);
+		json_kv_str(j, "symbol", p->symbol);
+		json_kv_str(j, "program", p->prog);
+		json_kv_bool(j, "attached", p->attached);
+		json_kv_str(j, "note", *p->note ? p->note : NULL);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+}

@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "cprwatch.skel.h"
+#include "loader.h"
+#include "lib/log.h"
+
+#define TRACEFS_MAGIC_VAL 0x74726163
+#define DEBUGFS_MAGIC_VAL 0x64626720
+
+
+static bool tracefs_mounted(void)
+{
+	struct statfs sf;
+
+	if (!statfs("/sys/kernel/tracing", &sf) && sf.f_type == TRACEFS_MAGIC_VAL)
+		return true;
+	return !statfs("/sys/kernel/debug/tracing", &sf) && sf.f_type == TRACEFS_MAGIC_VAL;
+}
+
+int loader_preflight(char *err, size_t errlen)
+{
+	if (geteuid() != 0) {
+		snprintf(err, errlen, "must run as root: loading BPF probes needs CAP_BPF, "
+			 "CAP_PERFMON and CAP_SYS_RESOURCE; fix: run it as root (sudo cprwatchd)");
+		return -EPERM;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		snprintf(err, errlen, "this kernel exposes no BTF (/sys/kernel/btf/vmlinux); "
+			 "fix: boot a kernel built with CONFIG_DEBUG_INFO_BTF=y");
+		return -ENOENT;
+	}
+	if (!tracefs_mounted()) {
+		snprintf(err, errlen, "tracefs is not mounted; fix: "
+			 "mount -t tracefs tracefs /sys/kernel/tracing");
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static const char *load_hint(int ret)
+{
+	struct rlimit rl;
+
+	if (ret != -EPERM)
+		return "run with -v for the verifier log";
+	if (!getrlimit(RLIMIT_MEMLOCK, &rl) && rl.rlim_cur != RLIM_INFINITY)
+		return "locked-memory limit too low; fix: ulimit -l unlimited "
+		       "(or LimitMEMLOCK=infinity in the unit)";
+	return "permission denied: run as root outside a restricted container "
+	       "(kernel.unprivileged_bpf_disabled and lockdown can refuse BPF)";
+}
+
+static void attach_all(struct loader *ld)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, ld->skel->obj) {
+		struct probe_state *ps;
+		struct bpf_link *link;
+
+		if (ld->nr_probes == LOADER_MAX_PROBES)
+			break;
+		/* uprobes need a library and a symbol: user/agent/clipboard.c attaches them */
+		if (!strncmp(bpf_program__section_name(prog), "uprobe", 6) ||
+		    !strncmp(bpf_program__section_name(prog), "uretprobe", 9))
+			continue;
+		ps = &ld->probes[ld->nr_probes];
+		ps->name = bpf_program__name(prog);
+		ps->hook = bpf_program__section_name(prog);
+		link = bpf_program__attach(prog);
+		if (!link) {
+			ps->err = -errno;
+			log_warn("probe %s (%s) did not attach: %s", ps->name, ps->hook,
+				 strerror(errno));
+		} else {
+			ps->attached = true;
+		}
+		ld->links[ld->nr_probes++] = link;
+	}
+}
+
+int loader_open(struct loader *ld, bool trace_all, char *err, size_t errlen)
+{
+	int ret, i;
+
+	memset(ld, 0, sizeof(*ld));
+	ld->skel = cprwatch_bpf__open();
+	if (!ld->skel) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot open the embedded BPF object: %s", strerror(errno));
+		return ret;
+	}
+	ld->skel->rodata->trace_all = trace_all;
+	ld->skel->rodata->self_tgid = getpid();
+	ret = cprwatch_bpf__load(ld->skel);
+	if (ret) {
+		snprintf(err, errlen, "loading the BPF probes failed: %s; %s", strerror(-ret),
+			 load_hint(ret));
+		goto fail;
+	}
+	attach_all(ld);
+	for (i = 0; i < ld->nr_probes; i++)
+		if (ld->probes[i].attached)
+			return 0;
+	ret = -ENOENT;
+	snprintf(err, errlen, "no probe attached; run with -v for details");
+fail:
+	loader_close(ld);
+	return ret;
+}
+
+void loader_close(struct loader *ld)
+{
+	int i;
+
+	for (i = 0; i < ld->nr_probes; i++)
+		bpf_link__destroy(ld->links[i]);
+	cprwatch_bpf__destroy(ld->skel);
+	memset(ld, 0, sizeof(*ld));
+}
+
+struct bpf_object *loader_object(const struct loader *ld)
+{
+	return ld->skel ? ld->skel->obj : NULL;
+}
+
+int loader_events_fd(const struct loader *ld)
+{
+	return bpf_map__fd(ld->skel->maps.events);
+}
+
+/* Delete keys of @fd not in @keep (n entries of @ksize bytes). */
+static void prune_map(int fd, const void *keep, size_t n, size_t ksize, size_t stride)
+{
+	struct file_id key, next;
+	void *prev = NULL;
+	size_t i;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		bool found = false;
+
+		for (i = 0; i < n && !found; i++)
+			found = !memcmp((const char *)keep + i * stride, &next, ksize);
+		if (!found && !bpf_map_delete_elem(fd, &next))
+			continue;	/* deleted: restart from the same place */
+		key = next;
+		prev = &key;
+	}
+}
+
+int loader_sync_watchlist(struct loader *ld, const struct watchlist *wl)
+{
+	int bins = bpf_map__fd(ld->skel->maps.watched_bins);
+	int dirs = bpf_map__fd(ld->skel->maps.export_dirs);
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < wl->nr_bins; i++)
+		if (bpf_map_update_elem(bins, &wl->bins[i].id, &wl->bins[i].classes, BPF_ANY))
+			ret = -errno;
+	for (i = 0; i < wl->nr_dirs; i++) {
+		__u32 kind = wl->dirs[i].kind;
+
+		if (bpf_map_update_elem(dirs, &wl->dirs[i].id, &kind, BPF_ANY))
+			ret = -errno;
+	}
+	prune_map(bins, wl->bins, wl->nr_bins, sizeof(struct file_id), sizeof(wl->bins[0]));
+	prune_map(dirs, wl->dirs, wl->nr_dirs, sizeof(struct file_id), sizeof(wl->dirs[0]));
+	if (ret)
+		log_warn("could not write every watched entry to the kernel: %s", strerror(-ret));
+	return ret;
+}
+
+int loader_track(struct loader *ld, __u32 tgid, __u32 classes)
+{
+	int fd = bpf_map__fd(ld->skel->maps.tracked);
+	struct proc_track t = {};
+
+	if (!bpf_map_lookup_elem(fd, &tgid, &t) && (t.classes & classes) == classes)
+		return 0;
+	t.classes |= classes;
+	return bpf_map_update_elem(fd, &tgid, &t, BPF_ANY) ? -errno : 0;
+}
+
+int loader_taint(struct loader *ld, const struct file_id *id, const struct file_id *origin,
+		 __u32 by_tgid)
+{
+	struct taint_info ti = { .origin = *origin, .by_tgid = by_tgid };
+	int fd = bpf_map__fd(ld->skel->maps.tainted);
+
+	return bpf_map_update_elem(fd, id, &ti, BPF_NOEXIST) && errno != EEXIST ? -errno : 0;
+}
+
+bool loader_is_tainted(struct loader *ld, const struct file_id *id, struct file_id *origin)
+{
+	struct taint_info ti;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(ld->skel->maps.tainted), id, &ti))
+		return false;
+	if (origin)
+		*origin = ti.origin;
+	return true;
+}
+
+int loader_counters(struct loader *ld, __u64 out[CNT_MAX])
+{
+	int fd = bpf_map__fd(ld->skel->maps.counters);
+	int ncpu = libbpf_num_possible_cpus();
+	__u64 *vals;
+	__u32 k;
+	int c;
+
+	if (ncpu <= 0)
+		return -EINVAL;
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	for (k = 0; k < CNT_MAX; k++) {
+		out[k] = 0;
+		if (bpf_map_lookup_elem(fd, &k, vals))
+			continue;
+		for (c = 0; c < ncpu; c++)
+			out[k] += vals[c];
+	}
+	free(vals);
+	return 0;
+}
+
+int loader_flush_fds(struct loader *ld, const struct event_hdr *exit_hdr, close_fn fn, void *arg)
+{
+	int fdf = bpf_map__fd(ld->skel->maps.fd_files);
+	int fio = bpf_map__fd(ld->skel->maps.file_io);
+	__u64 key, next, *prev = NULL, file;
+	struct file_io io;
+	int n = 0;
+
+	while (!bpf_map_get_next_key(fdf, prev, &next)) {
+		if (next >> 32 != exit_hdr->tgid ||
+		    bpf_map_lookup_elem(fdf, &next, &file)) {
+			key = next;
+			prev = &key;
+			continue;
+		}
+		bpf_map_delete_elem(fdf, &next);
+		if (bpf_map_lookup_elem(fio, &file, &io))
+			continue;
+		if (io.refs > 1) {
+			io.refs--;
+			bpf_map_update_elem(fio, &file, &io, BPF_EXIST);
+			continue;
+		}
+		bpf_map_delete_elem(fio, &file);
+		if (fn) {
+			struct close_event ce = { .hdr = *exit_hdr };
+
+			ce.hdr.type = EV_CLOSE;
+			ce.hdr.size = sizeof(ce);
+			ce.hdr.flags = EVF_AT_EXIT;
+			ce.fd = (__s32)(next & 0xffffffff);
+			ce.open_flags = io.open_flags;
+			ce.dev = io.id.dev;
+			ce.ino = io.id.ino;
+			ce.bytes_read = io.bytes_read;
+			ce.bytes_written = io.bytes_written;
+			ce.reads = io.reads;
+			ce.writes = io.writes;
+			fn(&ce, arg);
+		}
+		n++;
+	}
+	return n;
+}

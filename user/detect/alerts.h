@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * The alert schema and its local outputs (stdout, the JSON-lines alert log).
+ * An alert carries counts and masked samples ("DDMMYY-XXXX") only: a raw CPR
+ * number never reaches this module.
+ */
+#ifndef CPRW_ALERTS_H
+#define CPRW_ALERTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "lib/cpr.h"
+#include "cprwatch/events.h"
+#include "lib/json.h"
+#include "event/procs.h"
+
+/* What the clipboard rules know of the selection's owner. */
+struct alert_clipboard {
+	__u32 owner_pid;		/* the process that held the content */
+	const char *owner_exe;
+	__u64 selection;		/* X atom, 1 PRIMARY, 0 unknown or a toolkit's clipboard */
+	const char *op;			/* what the alert's process did: request, ... */
+	const char *api;		/* through which library: xlib, xcb, gtk3, qt, ... */
+};
+
+struct alert {
+	const char *rule;
+	unsigned int severity;		/* enum severity */
+	char summary[256];
+	uint64_t ts_ns;			/* monotonic, of the event that fired it */
+	__u32 tgid;
+	__u32 uid;
+	__u32 loginuid;
+	const char *path;		/* the file, or NULL */
+	struct file_id file;
+	bool has_origin;		/* a tainted file: the export it came from */
+	struct file_id origin;
+	const char *origin_path;
+	const struct cpr_stats *cpr;	/* scan counts, or NULL */
+	const char *scan_problem;	/* scan refused or failed: why */
+	uint64_t count;			/* files, look-ups, ... (rule-specific) */
+	uint64_t bytes;
+	const char *peer;		/* "addr:port" for network rules */
+	uint64_t suppressed;		/* a follow-up: repeats folded into this one */
+	const struct alert_clipboard *clipboard;	/* clipboard rules, or NULL */
+};
+
+struct alert_out {
+	FILE *log;			/* alert log, or NULL */
+	bool to_stdout;
+	char host[256];
+	int64_t clock_offset;		/* monotonic -> wall clock */
+	struct json j;			/* the last alert's JSON line, newline included */
+	char last_id[37];		/* and its id */
+	uint64_t emitted;
+};
+
+int alert_out_open(struct alert_out *o, const char *log_path, bool to_stdout, char *err,
+		   size_t errlen);
+void alert_out_close(struct alert_out *o);
+/* Render @a (with its process chain from @pt) and write it to every output. */
+void alert_emit(struct alert_out *o, const struct alert *a, const struct procs *pt);
+/* The JSON object only, into @j (for tests and other sinks). */
+void alert_json(struct json *j, const struct alert *a, const struct procs *pt, const char *host,
+		int64_t clock_offset, const char *id);
+/* A random RFC 4122 version 4 id into @buf (37 bytes). */
+void alert_new_id(char buf[37]);
+
+#endif

@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * File-level CPR scanner: detects the format from content (never the name),
+ * unpacks containers and feeds text to the CPR detector (cpr.h).
+ *
+ * Formats: UTF-8 / Latin-1 text and CSV; UTF-16LE/BE with a BOM (also without
+ * one when the zero bytes make it obvious); gzip (multi-member); zip (stored and
+ * deflate, zip64; central directory, or local headers when it is missing);
+ * xlsx, docx, pptx, odt, ods, odp (office XML is reduced to its text, so runs
+ * split by formatting join again; a 9-digit numeric xlsx cell is a CPR whose
+ * leading zero Excel dropped); PDF (FlateDecode streams inflated, string
+ * literals decoded, TJ kerning gaps become spaces).  Containers nest up to
+ * max_depth.
+ *
+ * Not scanned, and reported as SCAN_UNSUPPORTED instead of passing silently:
+ * encrypted zip entries and PDFs, zip methods other than stored/deflate, 7z,
+ * rar, xz, bzip2, zstd.
+ *
+ * Scanned as plain bytes, so text inside is found only where it is stored as
+ * 8-bit text: legacy .doc/.xls (OLE; their UTF-16 text and numeric cells are
+ * missed), base64 or quoted-printable mail parts, HTML entities, PDF text in
+ * fonts without an ASCII encoding (see scan_pdf.c), ods cells whose leading
+ * zero was dropped (only xlsx <v> cells are padded).
+ *
+ * Every function is thread-safe: all state lives in the caller's structs.
+ * Results hold counts and masked samples ("DDMMYY-XXXX") only; status
+ * messages never contain digits from the content.
+ */
+#ifndef CPRW_SCAN_H
+#define CPRW_SCAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "lib/cpr.h"
+
+/* Ordered by severity: a result keeps the most severe problem met. */
+enum scan_status {
+	SCAN_OK = 0,		/* everything was read and scanned */
+	SCAN_UNSUPPORTED,	/* some content could not be read: encrypted, unknown method */
+	SCAN_ERROR,		/* I/O error, corrupt or truncated data, out of memory */
+	SCAN_REFUSED,		/* a cap in struct scan_limits stopped the scan */
+	SCAN_CANCELLED,		/* the progress callback asked to stop */
+};
+
+enum scan_reason {
+	SCAN_R_NONE = 0,
+	SCAN_R_FILE_SIZE,	/* refused: input larger than max_file_size */
+	SCAN_R_ENTRIES,		/* refused: more archive members than max_entries */
+	SCAN_R_DEPTH,		/* refused: containers nested deeper than max_depth */
+	SCAN_R_INFLATED,	/* refused: decompressed bytes over max_inflated */
+	SCAN_R_RATIO,		/* refused: compression ratio over max_ratio (bomb) */
+	SCAN_R_TIME,		/* refused: over max_time_ms */
+	SCAN_R_BUFFER,		/* refused: nested archive larger than max_buffer */
+	SCAN_R_IO,		/* error: read failed (res->err holds errno) */
+	SCAN_R_CORRUPT,		/* error: malformed or truncated data */
+	SCAN_R_NOMEM,		/* error: allocation failed */
+	SCAN_R_ENCRYPTED,	/* unsupported: encrypted content */
+	SCAN_R_FORMAT,		/* unsupported: compression method or format */
+	SCAN_R_CANCELLED,	/* cancelled by the progress callback */
+};
+
+/* Formats met while scanning, res->formats bits. */
+#define SCAN_FMT_TEXT	0x001
+#define SCAN_FMT_UTF16	0x002
+#define SCAN_FMT_GZIP	0x004
+#define SCAN_FMT_ZIP	0x008
+#define SCAN_FMT_XLSX	0x010
+#define SCAN_FMT_DOCX	0x020
+#define SCAN_FMT_PPTX	0x040
+#define SCAN_FMT_ODF	0x080
+#define SCAN_FMT_PDF	0x100
+#define SCAN_FMT_XML	0x200	/* office XML reduced to text */
+
+/*
+ * Caps for one scan.  Start from scan_limits_default() or zero the struct: a
+ * zero field means its default.  max_time_ms = SCAN_NO_LIMIT turns the clock
+ * off.
+ */
+#define SCAN_NO_LIMIT	UINT32_MAX
+
+struct scan_limits {
+	uint64_t max_file_size;		/* bytes of input; default 1 GiB */
+	uint64_t max_inflated;		/* decompressed bytes over the whole file; 2 GiB */
+	uint64_t max_buffer;		/* a compressed nested zip is unpacked into memory; 64 MiB */
+	uint32_t max_entries;		/* members per archive; 10000 */
+	uint32_t max_depth;		/* container nesting; the file's own content is 0; 4 */
+	uint32_t max_ratio;		/* decompressed/compressed per stream, checked past 1 MiB; 100 */
+	uint32_t max_time_ms;		/* wall clock per file; 30000 */
+	uint32_t max_samples;		/* masked samples, <= CPR_MAX_SAMPLES; 5 */
+	uint32_t max_distinct;		/* distinct-set capacity; 262144 (4 MiB when full) */
+	uint32_t read_size;		/* bytes per read; 256 KiB (0: default) */
+	bool substitutes;		/* count day+60 substitute numbers apart; false */
+};
+
+/* Optional hooks; pass NULL for none. */
+struct scan_hooks {
+	/*
+	 * Called every 4 MiB of input and once at the end, with the bytes of the
+	 * file read so far and its size (0 when unknown, e.g. a pipe).  A non-zero
+	 * return cancels the scan (SCAN_CANCELLED).
+	 */
+	int (*progress)(void *arg, uint64_t done, uint64_t total);
+	void *arg;
+};
+
+struct scan_result {
+	int status;			/* enum scan_status, also the return value */
+	int reason;			/* enum scan_reason of that status */
+	int err;			/* errno for SCAN_R_IO */
+	char msg[128];			/* e.g. "zip bomb: ratio 1032 > 100"; no content digits */
+	unsigned int problems;		/* problems met; msg describes the most severe */
+
+	/*
+	 * CPR counts.  When status is not SCAN_OK they cover what was scanned
+	 * before the problem: a lower bound, still worth an alert.
+	 */
+	struct cpr_stats cpr;
+
+	uint64_t bytes_in;		/* bytes read from the file or buffer */
+	uint64_t bytes_inflated;	/* bytes produced by decompression */
+	uint64_t bytes_scanned;		/* bytes given to the detector (decoded text) */
+	uint32_t entries;		/* archive members scanned */
+	uint32_t formats;		/* SCAN_FMT_* met */
+	uint64_t elapsed_us;
+};
+
+/* Fills in the defaults listed in struct scan_limits. */
+void scan_limits_default(struct scan_limits *lim);
+
+/*
+ * Scans a file, a buffer or an open descriptor (read from its current
+ * position; random access is used for zip when it can seek).  lim and hooks
+ * may be NULL.  Returns res->status (enum scan_status, never negative).
+ */
+int scan_file(const char *path, const struct scan_limits *lim, const struct scan_hooks *hooks,
+	      struct scan_result *res);
+int scan_fd(int fd, const struct scan_limits *lim, const struct scan_hooks *hooks,
+	    struct scan_result *res);
+int scan_buffer(const void *buf, size_t len, const struct scan_limits *lim,
+		const struct scan_hooks *hooks, struct scan_result *res);
+
+const char *scan_status_str(int status);	/* "ok", "refused", ... */
+const char *scan_reason_str(int reason);	/* "zip bomb", "nesting depth", ... */
+
+#endif

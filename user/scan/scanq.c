@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "scanq.h"
+#include "agent/watchlist.h"
+
+#define CACHE_MAX 16384
+
+static uint64_t cache_key(const struct file_id *id, uint64_t size, int64_t mtime_ns)
+{
+	return hash_pair(hash_pair(id->dev, id->ino), hash_pair(size, (uint64_t)mtime_ns));
+}
+
+int scan_request_copy(struct scan_request *dst, const struct scan_request *src)
+{
+	*dst = *src;
+	dst->path = strdup(src->path ? src->path : "");
+	return dst->path ? 0 : -ENOMEM;
+}
+
+void scan_job_free(struct scan_job *j)
+{
+	if (!j)
+		return;
+	free(j->rq.path);
+	free(j);
+}
+
+static void push(struct scan_job **head, struct scan_job **tail, struct scan_job *j)
+{
+	j->next = NULL;
+	if (*tail)
+		(*tail)->next = j;
+	else
+		*head = j;
+	*tail = j;
+}
+
+static struct scan_job *pop(struct scan_job **head, struct scan_job **tail)
+{
+	struct scan_job *j = *head;
+
+	if (j) {
+		*head = j->next;
+		if (!*head)
+			*tail = NULL;
+		j->next = NULL;
+	}
+	return j;
+}
+
+static void signal_done(struct scanq *q)
+{
+	uint64_t one = 1;
+
+	if (write(q->efd, &one, sizeof(one)) < 0) {
+		/* the counter is saturated: the loop is already due to wake */
+	}
+}
+
+/*
+ * Scan the file the request names, but only if it is still the same inode:
+ * a path reused by another file since the event must not be blamed on it.
+ */
+static void run_job(struct scanq *q, struct scan_job *j)
+{
+	struct stat st;
+	int fd = open(j->rq.path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+
+	memset(&j->res, 0, sizeof(j->res));
+	if (fd < 0 || fstat(fd, &st) || kernel_dev(st.st_dev) != j->rq.id.dev ||
+	    st.st_ino != j->rq.id.ino || !S_ISREG(st.st_mode)) {
+		j->res.status = SCAN_ERROR;
+		j->res.reason = SCAN_R_IO;
+		j->res.err = fd < 0 ? errno : ESTALE;
+		snprintf(j->res.msg, sizeof(j->res.msg), "file gone or replaced before the scan");
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	j->size = st.st_size;
+	j->mtime_ns = st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+	scan_fd(fd, &q->lim, NULL, &j->res);
+	close(fd);
+}
+
+static void *worker(void *arg)
+{
+	struct scanq *q = arg;
+	struct scan_job *j;
+
+	pthread_mutex_lock(&q->lock);
+	for (;;) {
+		while (!q->stop && !q->todo)
+			pthread_cond_wait(&q->cond, &q->lock);
+		if (q->stop)
+			break;
+		j = pop(&q->todo, &q->todo_tail);
+		q->todo_len--;
+		pthread_mutex_unlock(&q->lock);
+		run_job(q, j);
+		pthread_mutex_lock(&q->lock);
+		q->stats.scanned++;
+		push(&q->done, &q->done_tail, j);
+		signal_done(q);
+		pthread_cond_broadcast(&q->cond);	/* scanq_drain waits on it too */
+	}
+	pthread_mutex_unlock(&q->lock);
+	return NULL;
+}
+
+int scanq_init(struct scanq *q, unsigned int workers, unsigned int max_queue,
+	       const struct scan_limits *lim)
+{
+	unsigned int i;
+
+	memset(q, 0, sizeof(*q));
+	q->max_queue = max_queue ? max_queue : 1;
+	if (lim)
+		q->lim = *lim;
+	else
+		scan_limits_default(&q->lim);
+	q->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (q->efd < 0 || hashmap_init(&q->cache, 256))
+		return -errno ?: -ENOMEM;
+	pthread_mutex_init(&q->lock, NULL);
+	pthread_cond_init(&q->cond, NULL);
+	q->threads = calloc(workers ? workers : 1, sizeof(*q->threads));
+	if (!q->threads)
+		return -ENOMEM;
+	for (i = 0; i < (workers ? workers : 1); i++) {
+		if (pthread_create(&q->threads[i], NULL, worker, q))
+			break;
+		q->nr_threads++;
+	}
+	return q->nr_threads ? 0 : -EAGAIN;
+}
+
+static void free_list(struct scan_job *j)
+{
+	while (j) {
+		struct scan_job *n = j->next;
+
+		scan_job_free(j);
+		j = n;
+	}
+}
+
+void scanq_destroy(struct scanq *q)
+{
+	size_t it = 0;
+	unsigned int i;
+	void *v;
+
+	if (!q->threads && q->efd <= 0)
+		return;
+	pthread_mutex_lock(&q->lock);
+	q->stop = true;
+	pthread_cond_broadcast(&q->cond);
+	pthread_mutex_unlock(&q->lock);
+	for (i = 0; i < q->nr_threads; i++)
+		pthread_join(q->threads[i], NULL);
+	free(q->threads);
+	free_list(q->todo);
+	free_list(q->done);
+	while (hashmap_next(&q->cache, &it, NULL, &v))
+		free(v);
+	hashmap_free(&q->cache);
+	if (q->efd >= 0)
+		close(q->efd);
+	pthread_mutex_destroy(&q->lock);
+	pthread_cond_destroy(&q->cond);
+	memset(q, 0, sizeof(*q));
+	q->efd = -1;
+}
+
+/* A cache entry is a finished job's result, keyed by identity, size and mtime. */
+static void cache_store(struct scanq *q, const struct scan_job *j)
+{
+	struct scan_job *c, *old;
+
+	if (j->cached || j->res.reason == SCAN_R_IO || !j->mtime_ns)
+		return;
+	if (q->cache.len >= CACHE_MAX) {
+		size_t it = 0;
+		void *v;
+
+		while (hashmap_next(&q->cache, &it, NULL, &v))
+			free(v);
+		hashmap_free(&q->cache);
+		hashmap_init(&q->cache, 256);
+	}
+	c = malloc(sizeof(*c));
+	if (!c)
+		return;
+	*c = *j;
+	c->rq.path = NULL;
+	c->next = NULL;
+	if (hashmap_put(&q->cache, cache_key(&j->rq.id, j->size, j->mtime_ns), c, (void **)&old))
+		free(c);
+	else
+		free(old);
+}
+
+int scanq_submit(struct scanq *q, const struct scan_request *rq)
+{
+	struct scan_job *j, *hit;
+	struct stat st;
+	int64_t mtime;
+
+	q->stats.submitted++;
+	if (stat(rq->path, &st) || kernel_dev(st.st_dev) != rq->id.dev || st.st_ino != rq->id.ino) {
+		q->stats.gone++;
+		return -ENOENT;
+	}
+	mtime = st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+	j = calloc(1, sizeof(*j));
+	if (!j || scan_request_copy(&j->rq, rq)) {
+		free(j);
+		return -ENOMEM;
+	}
+	hit = hashmap_get(&q->cache, cache_key(&rq->id, st.st_size, mtime));
+	pthread_mutex_lock(&q->lock);
+	if (hit && hit->rq.id.dev == rq->id.dev && hit->rq.id.ino == rq->id.ino) {
+		j->res = hit->res;
+		j->size = hit->size;
+		j->mtime_ns = hit->mtime_ns;
+		j->cached = true;
+		q->stats.cache_hits++;
+		push(&q->done, &q->done_tail, j);
+		signal_done(q);
+	} else if (q->todo_len >= q->max_queue) {
+		q->stats.dropped++;
+		pthread_mutex_unlock(&q->lock);
+		scan_job_free(j);
+		return -EAGAIN;
+	} else {
+		push(&q->todo, &q->todo_tail, j);
+		q->todo_len++;
+		pthread_cond_signal(&q->cond);
+	}
+	pthread_mutex_unlock(&q->lock);
+	return 0;
+}
+
+struct scan_job *scanq_take(struct scanq *q)
+{
+	struct scan_job *j;
+	uint64_t n;
+
+	pthread_mutex_lock(&q->lock);
+	j = pop(&q->done, &q->done_tail);
+	if (!q->done && read(q->efd, &n, sizeof(n)) < 0) {
+		/* nothing pending on the eventfd: fine */
+	}
+	pthread_mutex_unlock(&q->lock);
+	if (j)
+		cache_store(q, j);
+	return j;
+}
+
+void scanq_drain(struct scanq *q, unsigned int timeout_ms)
+{
+	struct timespec until;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += timeout_ms / 1000;
+	until.tv_nsec += (timeout_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&q->lock);
+	while ((q->todo_len || q->stats.scanned + q->stats.cache_hits + q->stats.dropped <
+				      q->stats.submitted - q->stats.gone) &&
+	       pthread_cond_timedwait(&q->cond, &q->lock, &until) == 0)
+		;
+	pthread_mutex_unlock(&q->lock);
+}

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * Content scans off the event loop: a bounded queue feeding worker threads.
+ * Intake never waits: when the queue is full a request is dropped and
+ * counted.  Results come back through a done list and an eventfd the event
+ * loop polls.  Results are cached by (dev, ino, size, mtime), so a file is
+ * scanned once however often it is opened.
+ */
+#ifndef CPRW_SCANQ_H
+#define CPRW_SCANQ_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "cprwatch/events.h"
+#include "lib/hashmap.h"
+#include "scan.h"
+
+enum scan_why {
+	SCAN_WHY_WRITTEN = 1,	/* written to an export path, tainted, or by a CPR client */
+	SCAN_WHY_APP_READ,	/* opened by a messaging app, browser or sync tool */
+};
+
+/* What a scan is for: everything the rules need when the result comes back. */
+struct scan_request {
+	char *path;
+	struct file_id id;
+	__u32 why;		/* enum scan_why */
+	__u32 tgid;
+	__u32 uid;
+	__u32 loginuid;
+	__u32 classes;
+	__u32 export_kind;
+	bool tainted;
+	struct file_id origin;
+	uint64_t ts_ns;
+	uint64_t bytes_written;
+};
+
+struct scan_job {
+	struct scan_request rq;
+	struct scan_result res;
+	bool cached;		/* answered from the cache, not scanned again */
+	uint64_t size;
+	int64_t mtime_ns;
+	struct scan_job *next;
+};
+
+struct scanq_stats {
+	uint64_t submitted;
+	uint64_t scanned;
+	uint64_t cache_hits;
+	uint64_t dropped;	/* queue full */
+	uint64_t duplicates;	/* same file already queued */
+	uint64_t gone;		/* file vanished or was replaced before the scan */
+};
+
+struct scanq {
+	pthread_t *threads;
+	unsigned int nr_threads;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct scan_job *todo, *todo_tail;
+	struct scan_job *done, *done_tail;
+	unsigned int todo_len;
+	unsigned int max_queue;
+	bool stop;
+	int efd;			/* readable when done is not empty */
+	struct scan_limits lim;
+	struct hashmap cache;		/* main thread only: key -> struct scan_job copy */
+	struct scanq_stats stats;
+};
+
+int scanq_init(struct scanq *q, unsigned int workers, unsigned int max_queue,
+	       const struct scan_limits *lim);
+/* Stops the workers (jobs in the queue are dropped) and frees everything. */
+void scanq_destroy(struct scanq *q);
+/* Queue a scan (copies @rq).  0 queued or answered from cache, -EAGAIN dropped, -ENOENT gone. */
+int scanq_submit(struct scanq *q, const struct scan_request *rq);
+/* Next finished job (caller frees with scan_job_free), or NULL. */
+struct scan_job *scanq_take(struct scanq *q);
+void scan_job_free(struct scan_job *j);
+/* Copy @src into @dst with its own path string. */
+int scan_request_copy(struct scan_request *dst, const struct scan_request *src);
+/* Block until the queue is empty and every worker is idle (tests, --duration end). */
+void scanq_drain(struct scanq *q, unsigned int timeout_ms);
+
+#endif
