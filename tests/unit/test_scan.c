@@ -421,7 +421,7 @@ static void test_pdf(void)
 	CU_ASSERT_EQUAL(res.cpr.matches, 0);
 	keep("image.pdf", b.p, b.len);
 	gb_puts(&b, "trailer << /Encrypt 9 0 R >>\n");
-	CU_ASSERT_EQUAL(scan_mem(b.p, b.len, NULL, &res), SCAN_UNSUPPORTED);
+	CU_ASSERT_EQUAL(scan_mem(b.p, b.len, NULL, &res), SCAN_REFUSED);
 	CU_ASSERT_EQUAL(res.reason, SCAN_R_ENCRYPTED);
 	gb_free(&b);
 	gb_free(&content);
@@ -635,7 +635,7 @@ static void test_damaged(void)
 		zipw_add_raw(&z, "lzma.bin", 14, 0, 0, 4, "abcd", 4);
 		zipw_finish(&z, &x);
 		keep("encrypted.zip", x.p, x.len);
-		CU_ASSERT_EQUAL(scan_mem(x.p, x.len, NULL, &res), SCAN_UNSUPPORTED);
+		CU_ASSERT_EQUAL(scan_mem(x.p, x.len, NULL, &res), SCAN_REFUSED);
 		CU_ASSERT_EQUAL(res.reason, SCAN_R_ENCRYPTED);
 		CU_ASSERT_EQUAL(res.problems, 2);
 		gb_free(&x);

@@ -193,6 +193,8 @@ static void print_text(const char *name, const struct scan_result *res)
 	       "context)", (unsigned long long)res->cpr.distinct,
 	       (unsigned long long)res->cpr.distinct_mod11,
 	       (unsigned long long)res->cpr.keyword_matches);
+	if (res->pages_without_text)
+		printf(", %u pages without text", res->pages_without_text);
 	for (i = 0; i < res->cpr.nr_samples; i++)
 		printf("%s%s", i ? " " : ", samples: ", res->cpr.samples[i]);
 	printf("\n");
@@ -207,7 +209,9 @@ static void print_json(const char *name, const struct scan_result *res)
 	json_obj_begin(&j);
 	json_kv_str(&j, "file", name);
 	json_kv_str(&j, "status", scan_status_str(res->status));
+	json_kv_str(&j, "reason", scan_reason_str(res->reason));
 	json_kv_str(&j, "problem", res->msg);
+	json_kv_u64(&j, "pages_without_text", res->pages_without_text);
 	json_kv_u64(&j, "cpr_distinct", res->cpr.distinct);
 	json_kv_u64(&j, "cpr_mod11", res->cpr.distinct_mod11);
 	json_kv_u64(&j, "cpr_keyword_context", res->cpr.keyword_matches);

@@ -40,7 +40,8 @@ void scan_limits_default(struct scan_limits *lim)
 const char *scan_status_str(int status)
 {
 	static const char *const names[] = {
-		[SCAN_OK] = "ok", [SCAN_UNSUPPORTED] = "unsupported", [SCAN_ERROR] = "error",
+		[SCAN_OK] = "ok", [SCAN_PARTIAL] = "partial", [SCAN_UNSUPPORTED] = "unsupported",
+		[SCAN_ERROR] = "error",
 		[SCAN_REFUSED] = "refused", [SCAN_CANCELLED] = "cancelled",
 	};
 
@@ -59,9 +60,12 @@ const char *scan_reason_str(int reason)
 		[SCAN_R_IO] = "i/o error", [SCAN_R_CORRUPT] = "corrupt data",
 		[SCAN_R_NOMEM] = "out of memory", [SCAN_R_ENCRYPTED] = "encrypted",
 		[SCAN_R_FORMAT] = "unsupported format", [SCAN_R_CANCELLED] = "cancelled",
+		[SCAN_R_UNREAD] = "text not extracted", [SCAN_R_CRASHED] = "crashed",
+		[SCAN_R_TIMEOUT] = "timeout", [SCAN_R_SECCOMP] = "seccomp",
+		[SCAN_R_SANDBOX] = "sandbox unavailable",
 	};
 
-	if (reason < 0 || reason > SCAN_R_CANCELLED)
+	if (reason < 0 || reason > SCAN_R_MAX)
 		return "unknown";
 	return names[reason];
 }
@@ -147,6 +151,16 @@ void scan_problem(struct scan_ctx *c, int status, int reason, const char *fmt, .
 		c->stop = true;
 		break;
 	}
+}
+
+void scan_encrypted(struct scan_ctx *c, const char *what)
+{
+	scan_problem(c, SCAN_REFUSED, SCAN_R_ENCRYPTED, "%s: encrypted", what);
+}
+
+void scan_partial(struct scan_ctx *c, const char *what, const char *why)
+{
+	scan_problem(c, SCAN_PARTIAL, SCAN_R_UNREAD, "%s: %s", what, why);
 }
 
 int scan_tick(struct scan_ctx *c, size_t bytes)

@@ -12,9 +12,13 @@
  * literals decoded, TJ kerning gaps become spaces).  Containers nest up to
  * max_depth.
  *
- * Not scanned, and reported as SCAN_UNSUPPORTED instead of passing silently:
- * encrypted zip entries and PDFs, zip methods other than stored/deflate, 7z,
- * rar, xz, bzip2, zstd.
+ * Never "ok" for what was not read: encrypted content is SCAN_REFUSED with
+ * SCAN_R_ENCRYPTED; unknown formats and methods SCAN_UNSUPPORTED; a known
+ * format whose text could not all be extracted SCAN_PARTIAL (with
+ * pages_without_text for image-only pages).  Counts are then lower bounds.
+ *
+ * Untrusted files are scanned by the sandboxed helper (sandbox.h), which runs
+ * these same functions in an unprivileged, seccomp-confined process.
  *
  * Scanned as plain bytes, so text inside is found only where it is stored as
  * 8-bit text: legacy .doc/.xls (OLE; their UTF-16 text and numeric cells are
@@ -37,7 +41,10 @@
 /* Ordered by severity: a result keeps the most severe problem met. */
 enum scan_status {
 	SCAN_OK = 0,		/* everything was read and scanned */
-	SCAN_UNSUPPORTED,	/* some content could not be read: encrypted, unknown method */
+	SCAN_PARTIAL,		/* the format was read but some of it yielded no text: a
+				 * font without encoding, an unknown filter, image-only
+				 * pages.  Counts are a lower bound, never "ok" */
+	SCAN_UNSUPPORTED,	/* some content could not be read: unknown method or format */
 	SCAN_ERROR,		/* I/O error, corrupt or truncated data, out of memory */
 	SCAN_REFUSED,		/* a cap in struct scan_limits stopped the scan */
 	SCAN_CANCELLED,		/* the progress callback asked to stop */
@@ -55,9 +62,15 @@ enum scan_reason {
 	SCAN_R_IO,		/* error: read failed (res->err holds errno) */
 	SCAN_R_CORRUPT,		/* error: malformed or truncated data */
 	SCAN_R_NOMEM,		/* error: allocation failed */
-	SCAN_R_ENCRYPTED,	/* unsupported: encrypted content */
+	SCAN_R_ENCRYPTED,	/* refused: encrypted content (scan_encrypted()) */
 	SCAN_R_FORMAT,		/* unsupported: compression method or format */
 	SCAN_R_CANCELLED,	/* cancelled by the progress callback */
+	SCAN_R_UNREAD,		/* partial: part of a known format gave no text */
+	SCAN_R_CRASHED,		/* refused: the sandboxed scanner died on this file */
+	SCAN_R_TIMEOUT,		/* refused: the sandboxed scanner did not answer in time */
+	SCAN_R_SECCOMP,		/* refused: the sandboxed scanner made a forbidden system call */
+	SCAN_R_SANDBOX,		/* refused: the sandboxed scanner could not be started */
+	SCAN_R_MAX = SCAN_R_SANDBOX,
 };
 
 /* Formats met while scanning, res->formats bits. */
@@ -121,6 +134,7 @@ struct scan_result {
 	uint64_t bytes_inflated;	/* bytes produced by decompression */
 	uint64_t bytes_scanned;		/* bytes given to the detector (decoded text) */
 	uint32_t entries;		/* archive members scanned */
+	uint32_t pages_without_text;	/* document pages that gave no text (scanned images) */
 	uint32_t formats;		/* SCAN_FMT_* met */
 	uint64_t elapsed_us;
 };

@@ -63,6 +63,13 @@ struct scan_sink;
 /* ---- scan.c, scan_sink.c ---- */
 __attribute__((format(printf, 4, 5)))
 void scan_problem(struct scan_ctx *c, int status, int reason, const char *fmt, ...);
+/*
+ * Encrypted content is refused, not skipped: "what" names the container
+ * ("zip", "7z", "pdf").  A format read but with parts that gave no text is
+ * partial; "why" says which part ("font without encoding").
+ */
+void scan_encrypted(struct scan_ctx *c, const char *what);
+void scan_partial(struct scan_ctx *c, const char *what, const char *why);
 int scan_tick(struct scan_ctx *c, size_t bytes);
 int scan_input(struct scan_ctx *c, uint64_t bytes);
 bool scan_depth_ok(struct scan_ctx *c, unsigned int depth);

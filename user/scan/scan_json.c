@@ -74,6 +74,7 @@ void scan_json(struct json *j, const struct scan_request *rq, const struct scan_
 	for (i = 0; i < res->cpr.nr_samples; i++)
 		json_str(j, res->cpr.samples[i]);
 	json_arr_end(j);
+	json_kv_u64(j, "pages_without_text", res->pages_without_text);
 	json_kv_u64(j, "bytes_scanned", res->bytes_scanned);
 	json_kv_u64(j, "elapsed_us", res->elapsed_us);
 	json_obj_end(j);
@@ -93,7 +94,7 @@ static int reason_of(const char *s)
 {
 	int i;
 
-	for (i = SCAN_R_NONE; s && i <= SCAN_R_CANCELLED; i++)
+	for (i = SCAN_R_NONE; s && i <= SCAN_R_MAX; i++)
 		if (!strcmp(s, scan_reason_str(i)))
 			return i;
 	return SCAN_R_NONE;
@@ -168,6 +169,7 @@ int scan_from_json(const struct jval *obj, struct scan_request *rq, struct scan_
 	rq->bytes_written = jobj_u64(obj, "bytes_written", &u) ? u : 0;
 	res->reason = reason_of(jobj_str(obj, "reason"));
 	res->err = jobj_i64(obj, "errno", &v) && v > 0 && v < 4096 ? v : 0;
+	res->pages_without_text = jobj_u64(obj, "pages_without_text", &u) && u < UINT32_MAX ? u : 0;
 	if (problem)
 		snprintf(res->msg, sizeof(res->msg), "%s", problem);
 	cpr_from(jobj_get(obj, "cpr"), jobj_get(obj, "masked_samples"), &res->cpr);

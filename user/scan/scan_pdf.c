@@ -476,7 +476,7 @@ void pdf_close(struct pdf *p)
 	}
 	tb_flush(&p->tb);
 	if (p->encrypted)
-		scan_problem(c, SCAN_UNSUPPORTED, SCAN_R_ENCRYPTED, "pdf: encrypted");
+		scan_encrypted(c, "pdf");
 	else if (p->bad)
 		scan_problem(c, SCAN_ERROR, SCAN_R_CORRUPT,
 			     "pdf: %u of %u streams failed to inflate", p->bad, p->streams);

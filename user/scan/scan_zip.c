@@ -201,8 +201,7 @@ static int64_t entry_scan(struct zip *z, const struct zip_entry *e, uint64_t dat
 	if (nlen && e->name[nlen - 1] == '/' && !e->usize)
 		return 0;	/* a directory */
 	if (e->flags & 1) {
-		scan_problem(c, SCAN_UNSUPPORTED, SCAN_R_ENCRYPTED, "zip: entry %u is encrypted",
-			     e->index);
+		scan_encrypted(c, "zip");
 		return csize;
 	}
 	if (e->method != 0 && e->method != 8) {
