@@ -30,7 +30,7 @@ static void numbers(uint64_t *out, int n, uint64_t seed)
 	gen_seed(&r, seed);
 	for (i = 0; i < n; i++) {
 		do {
-			out[i] = gen_cpr(&r, GEN_MOD11_ANY);
+			out[i] = gen_cpr_future(&r, GEN_MOD11_ANY);
 			for (j = 0; j < i && out[j] != out[i]; j++)
 				;
 		} while (j < i);	/* distinct */

@@ -107,3 +107,19 @@ finish() {
 	fi
 	exit 0
 }
+
+# make_test_user: a fresh unprivileged user with a home (TUSER, THOME), removed
+# with its home at exit; as_user CMD...: runs CMD as that user, in its home.
+make_test_user() {
+	command -v useradd >/dev/null && command -v setpriv >/dev/null ||
+		cannot_run "useradd/setpriv (passwd, util-linux) are not installed"
+	TUSER=cprwt$$
+	useradd -m -s /bin/sh "$TUSER" || cannot_run "cannot create a test user"
+	THOME=$(getent passwd "$TUSER" | cut -d: -f6)
+	trap 'cleanup; userdel -r "$TUSER" 2>/dev/null' EXIT
+}
+
+as_user() {
+	(cd "$THOME" && setpriv --reuid="$TUSER" --regid="$TUSER" --init-groups \
+		env HOME="$THOME" USER="$TUSER" "$@")
+}

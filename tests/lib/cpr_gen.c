@@ -111,6 +111,16 @@ uint64_t gen_cpr(struct gen_rng *r, int mod11)
 	return gen_cpr_date(r, day, month, year, mod11);
 }
 
+uint64_t gen_cpr_future(struct gen_rng *r, int mod11)
+{
+	int yy = 27 + gen_below(r, 31), month = 1 + gen_below(r, 12);
+	int day = 1 + gen_below(r, cpr_days_in_month(2000 + yy, month));
+	char ddmmyy[7];
+
+	snprintf(ddmmyy, sizeof(ddmmyy), "%02d%02d%02d", day, month, yy);
+	return gen_cpr_d7(r, ddmmyy, 5 + gen_below(r, 4), mod11);
+}
+
 int gen_format(uint64_t v, int style, char *out)
 {
 	char d[11];

@@ -48,6 +48,8 @@ uint32_t gen_below(struct gen_rng *r, uint32_t n);
 uint64_t gen_cpr_date(struct gen_rng *r, int day, int month, int year, int mod11);
 /* A number with a random date. */
 uint64_t gen_cpr(struct gen_rng *r, int mod11);
+/* A number born 2027-2057 (7th digit 5-8): can belong to nobody alive today. */
+uint64_t gen_cpr_future(struct gen_rng *r, int mod11);
 /* ddmmyy + 7th digit given, the last three digits random (mod11 as above). */
 uint64_t gen_cpr_d7(struct gen_rng *r, const char ddmmyy[6], int d7, int mod11);
 /* Writes the number in a style; returns the length (10 or 11), NUL-terminated. */

@@ -664,6 +664,88 @@ static void test_substitutes(void)
 	CU_ASSERT_EQUAL(st.matches, 0);
 }
 
+/*
+ * The masker against what surrounds a number (issue 14 item 1): non-ASCII
+ * quotes and spaces, a euro sign, an en dash, letters, digit-ending path
+ * components.  Each row is text with %s for a synthetic number (birth year in
+ * the future); the number's serial must not survive cpr_redact.
+ */
+static void test_redact_neighbours(void)
+{
+	static const char *const rows[] = {
+		"\xe2\x80\x9c%s\xe2\x80\x9d",	/* curly quotes */
+		"\xc2\xab%s\xc2\xbb",		/* guillemets */
+		"cpr\xc2\xa0%s",			/* no-break space */
+		"\xe2\x82\xac%s",			/* euro sign */
+		"%s\xe2\x80\x93next",		/* en dash */
+		"/media/usb0/%s.pdf",
+		"/home/u/2024/%s.pdf",
+		"/home/u/2024-%s",
+		"v1.%s",
+		"abc%sdef",
+		"\xc3\xa6%s\xc3\xb8",			/* ae, o-slash */
+		"%s",
+	};
+	static const int styles[] = { GEN_PLAIN, GEN_HYPHEN, GEN_SPACE };
+	struct gen_rng r;
+	char n[12], text[128];
+	size_t i, k, len;
+
+	gen_seed(&r, 14);
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		for (k = 0; k < 3; k++) {
+			gen_format(gen_cpr_d7(&r, "150640", 5, GEN_MOD11_ANY), styles[k], n);
+			len = snprintf(text, sizeof(text), rows[i], n);
+			CU_ASSERT_EQUAL(cpr_redact(text, len), 1);
+			CU_ASSERT_PTR_NULL(strstr(text, n + strlen(n) - 4));
+			CU_ASSERT_PTR_NOT_NULL(strstr(text, "XXXX"));
+		}
+	}
+}
+
+/* What the masker leaves alone: longer digit runs, impossible dates. */
+static void test_redact_keeps(void)
+{
+	static const char *const rows[] = {
+		"12345678901234",	/* a 14-digit run is another number */
+		"9913401234",		/* day 99 */
+		"010128-12345",		/* the serial runs on */
+		"0101281-1234",		/* seven digits before the hyphen */
+		"",
+	};
+	char text[64];
+	size_t i, len;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		len = snprintf(text, sizeof(text), "%s", rows[i]);
+		CU_ASSERT_EQUAL(cpr_redact(text, len), 0);
+		CU_ASSERT_STRING_EQUAL(text, rows[i]);
+	}
+}
+
+/* Anything the detector counts, in random text around random numbers, comes out masked. */
+static void test_redact_vs_detector(void)
+{
+	struct cpr_opts o = { .substitutes = true };
+	struct cpr_detector d;
+	struct cpr_stats st;
+	struct gen_rng r;
+	static char buf[1 << 16];
+	size_t len;
+	uint64_t planted;
+
+	gen_seed(&r, 1414);
+	len = gen_cpr_text(&r, buf, sizeof(buf), 200, &planted);
+	CU_ASSERT_FATAL(planted > 0);
+	CU_ASSERT(cpr_redact(buf, len) >= planted);
+	CU_ASSERT_FATAL(cpr_init(&d, &o) == 0);
+	cpr_feed(&d, buf, len);
+	cpr_finish(&d, &st);
+	cpr_destroy(&d);
+	CU_ASSERT_EQUAL(st.matches, 0);
+	CU_ASSERT_EQUAL(st.substitutes, 0);
+}
+
 static CU_TestInfo cpr_tests[] = {
 	{ "century table", test_century_table },
 	{ "dates and leap years", test_dates },
@@ -677,6 +759,9 @@ static CU_TestInfo cpr_tests[] = {
 	{ "keyword context", test_keywords },
 	{ "masking and samples", test_mask },
 	{ "substitute numbers", test_substitutes },
+	{ "redact whatever the neighbours", test_redact_neighbours },
+	{ "redact keeps other numbers", test_redact_keeps },
+	{ "redact masks what the detector counts", test_redact_vs_detector },
 	CU_TEST_INFO_NULL,
 };
 

@@ -429,7 +429,7 @@ void rules_on_scan(struct rules *r, const struct scan_request *rq, const struct 
 
 	if (res->status != SCAN_OK && !gone)
 		scan_problem(r, rq, res);
-	if (res->status == SCAN_ERROR && res->reason == SCAN_R_IO)
+	if ((res->status == SCAN_ERROR && res->reason == SCAN_R_IO) || res->reason == SCAN_R_PATH)
 		return;		/* nothing was read: nothing known */
 	fi = filetab_put(r->files, &rq->id, rq->path, rq->export_kind,
 			 rq->tainted ? &rq->origin : NULL);

@@ -731,51 +731,48 @@ void cpr_destroy(struct cpr_detector *d)
 	explicit_bzero(d->win, sizeof(d->win));
 }
 
-static bool is_alnum(unsigned char c)
+/* Length of the digit run starting at s[i]. */
+static size_t digit_run(const char *s, size_t i, size_t len)
 {
-	return is_digit(c) || (unsigned int)((c | 0x20) - 'a') < 26 || c >= 0x80;
+	return skip_digits((const unsigned char *)s, i, len) - i;
 }
 
-/* A digit group glued on with -, / or . makes a longer number, not a CPR. */
-static bool glued_digits(const char *s, size_t len, size_t i)
-{
-	return i + 1 < len && (s[i] == '-' || s[i] == '/' || s[i] == '.') && is_digit(s[i + 1]);
-}
-
+/*
+ * Unlike the detector, the masker ignores what surrounds a number: a letter,
+ * a non-ASCII character, a joiner or a digit-ending path component before it
+ * ("usb0/", "2024/") may make the detector doubt it is a CPR number, but text
+ * the agent writes must not show it either way.  Any run of exactly ten
+ * digits, or six and four joined by one '-' or ' ', with a valid (or
+ * substitute) date is masked; longer digit runs are other numbers.
+ */
 size_t cpr_redact(char *s, size_t len)
 {
-	size_t i = 0, n = 0, j, k;
+	size_t i = 0, n = 0, run, k;
 	char digits[10];
 
-	while (i + 10 <= len) {
-		if (!is_digit(s[i]) || (i && (is_alnum(s[i - 1]) ||
-					     (i > 1 && (s[i - 1] == '-' || s[i - 1] == '/' ||
-							s[i - 1] == '.') && is_digit(s[i - 2]))))) {
+	while (i < len) {
+		if (!is_digit(s[i])) {
 			i++;
 			continue;
 		}
-		for (j = 0; j < 6 && is_digit(s[i + j]); j++)
-			;
-		if (j < 6) {
-			i += j ? j : 1;
+		run = digit_run(s, i, len);
+		k = 0;
+		if (run == 10)
+			k = i + 6;
+		else if (run == 6 && i + 7 < len && (s[i + 6] == '-' || s[i + 6] == ' ') &&
+			 digit_run(s, i + 7, len) == 4)
+			k = i + 7;
+		if (k) {
+			memcpy(digits, s + i, 6);
+			memcpy(digits + 6, s + k, 4);
+			if (cpr_classify(digits) & (CPR_VALID | CPR_SUBST)) {
+				memset(s + k, 'X', 4);
+				n++;
+			}
+			i = k + 4;
 			continue;
 		}
-		k = i + 6;
-		if (k < len && (s[k] == '-' || s[k] == ' '))
-			k++;
-		if (k + 4 > len || !is_digit(s[k]) || !is_digit(s[k + 1]) || !is_digit(s[k + 2]) ||
-		    !is_digit(s[k + 3]) || (k + 4 < len && (is_alnum(s[k + 4]) ||
-							    glued_digits(s, len, k + 4)))) {
-			i++;
-			continue;
-		}
-		memcpy(digits, s + i, 6);
-		memcpy(digits + 6, s + k, 4);
-		if (cpr_classify(digits) & (CPR_VALID | CPR_SUBST)) {
-			memset(s + k, 'X', 4);
-			n++;
-		}
-		i = k + 4;
+		i += run;
 	}
 	return n;
 }

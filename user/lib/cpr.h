@@ -136,10 +136,13 @@ int cpr_century_year(int yy, int digit7);
 int cpr_days_in_month(int year, int month);
 
 /*
- * Mask every CPR-shaped number in @s (a valid date, outside longer digit or
- * letter-digit runs) in place: the serial becomes XXXX, the length stays.
- * For text the agent itself writes (argv, paths, summaries): its outputs
- * must never carry a CPR number.  Returns how many were masked.
+ * Mask every CPR-shaped number in @s in place, whatever surrounds it (letters,
+ * non-ASCII text, "2024/" before it): a run of exactly ten digits, or six and
+ * four joined by one '-' or ' ', with a valid or substitute date.  The serial
+ * becomes XXXX, the length stays.  Stricter than the detector on purpose:
+ * anything cpr_feed() counts is masked, and so is what it only doubts.  For
+ * text the agent itself writes (argv, paths, summaries): its outputs must
+ * never carry a CPR number.  Returns how many were masked.
  */
 size_t cpr_redact(char *s, size_t len);
 

@@ -62,7 +62,7 @@ const char *scan_reason_str(int reason)
 		[SCAN_R_FORMAT] = "unsupported format", [SCAN_R_CANCELLED] = "cancelled",
 		[SCAN_R_UNREAD] = "text not extracted", [SCAN_R_CRASHED] = "crashed",
 		[SCAN_R_TIMEOUT] = "timeout", [SCAN_R_SECCOMP] = "seccomp",
-		[SCAN_R_SANDBOX] = "sandbox unavailable",
+		[SCAN_R_SANDBOX] = "sandbox unavailable", [SCAN_R_PATH] = "unsafe path",
 	};
 
 	if (reason < 0 || reason > SCAN_R_MAX)

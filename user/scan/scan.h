@@ -70,7 +70,8 @@ enum scan_reason {
 	SCAN_R_TIMEOUT,		/* refused: the sandboxed scanner did not answer in time */
 	SCAN_R_SECCOMP,		/* refused: the sandboxed scanner made a forbidden system call */
 	SCAN_R_SANDBOX,		/* refused: the sandboxed scanner could not be started */
-	SCAN_R_MAX = SCAN_R_SANDBOX,
+	SCAN_R_PATH,		/* refused: a symlink in the path, or not a regular file */
+	SCAN_R_MAX = SCAN_R_PATH,
 };
 
 /* Formats met while scanning, res->formats bits. */

@@ -9,13 +9,27 @@
 #include <time.h>
 #include <unistd.h>
 #include "scanq.h"
+#include "scan_open.h"
 #include "agent/watchlist.h"
 
 #define CACHE_MAX 16384
 
-static uint64_t cache_key(const struct file_id *id, uint64_t size, int64_t mtime_ns)
+/*
+ * Identity, size, mtime and ctime: a user can rewrite a file at the same size
+ * and set its mtime back (utimensat), but ctime moves with every change and
+ * only the clock can set it.
+ */
+static uint64_t cache_key(const struct file_id *id, const struct scan_stamp *s)
 {
-	return hash_pair(hash_pair(id->dev, id->ino), hash_pair(size, (uint64_t)mtime_ns));
+	return hash_pair(hash_pair(hash_pair(id->dev, id->ino), hash_pair(s->size, s->mtime_ns)),
+			 s->ctime_ns);
+}
+
+static void stamp_of(const struct stat *st, struct scan_stamp *s)
+{
+	s->size = st->st_size;
+	s->mtime_ns = st->st_mtim.tv_sec * 1000000000LL + st->st_mtim.tv_nsec;
+	s->ctime_ns = st->st_ctim.tv_sec * 1000000000LL + st->st_ctim.tv_nsec;
 }
 
 int scan_request_copy(struct scan_request *dst, const struct scan_request *src)
@@ -68,25 +82,31 @@ static void signal_done(struct scanq *q)
 /*
  * Scan the file the request names, but only if it is still the same inode:
  * a path reused by another file since the event must not be blamed on it.
+ * scan_open() refuses a path through a symlink and anything not a regular
+ * file before opening it for reading: a refusal is reported, not scanned.
  */
 static void run_job(struct scanq *q, struct scan_job *j)
 {
 	struct stat st;
-	int fd = open(j->rq.path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	int fd = scan_open(j->rq.path, &st, j->res.msg, sizeof(j->res.msg));
 
-	memset(&j->res, 0, sizeof(j->res));
-	if (fd < 0 || fstat(fd, &st) || kernel_dev(st.st_dev) != j->rq.id.dev ||
-	    st.st_ino != j->rq.id.ino || !S_ISREG(st.st_mode)) {
+	j->res.status = SCAN_OK;
+	if (fd == -ELOOP || fd == -EINVAL) {
+		j->res.status = SCAN_REFUSED;
+		j->res.reason = SCAN_R_PATH;
+		j->res.err = -fd;
+		return;
+	}
+	if (fd < 0 || kernel_dev(st.st_dev) != j->rq.id.dev || st.st_ino != j->rq.id.ino) {
 		j->res.status = SCAN_ERROR;
 		j->res.reason = SCAN_R_IO;
-		j->res.err = fd < 0 ? errno : ESTALE;
+		j->res.err = fd < 0 ? -fd : ESTALE;
 		snprintf(j->res.msg, sizeof(j->res.msg), "file gone or replaced before the scan");
 		if (fd >= 0)
 			close(fd);
 		return;
 	}
-	j->size = st.st_size;
-	j->mtime_ns = st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+	stamp_of(&st, &j->stamp);
 	scan_fd(fd, &q->lim, NULL, &j->res);
 	close(fd);
 }
@@ -186,7 +206,8 @@ static void cache_store(struct scanq *q, const struct scan_job *j)
 {
 	struct scan_job *c, *old;
 
-	if (j->cached || j->res.reason == SCAN_R_IO || !j->mtime_ns)
+	if (j->cached || j->res.reason == SCAN_R_IO || j->res.reason == SCAN_R_PATH ||
+	    !j->stamp.mtime_ns)
 		return;
 	if (q->cache.len >= CACHE_MAX) {
 		size_t it = 0;
@@ -203,7 +224,7 @@ static void cache_store(struct scanq *q, const struct scan_job *j)
 	*c = *j;
 	c->rq.path = NULL;
 	c->next = NULL;
-	if (hashmap_put(&q->cache, cache_key(&j->rq.id, j->size, j->mtime_ns), c, (void **)&old))
+	if (hashmap_put(&q->cache, cache_key(&j->rq.id, &j->stamp), c, (void **)&old))
 		free(c);
 	else
 		free(old);
@@ -212,26 +233,26 @@ static void cache_store(struct scanq *q, const struct scan_job *j)
 int scanq_submit(struct scanq *q, const struct scan_request *rq)
 {
 	struct scan_job *j, *hit;
+	struct scan_stamp now;
 	struct stat st;
-	int64_t mtime;
 
 	q->stats.submitted++;
 	if (stat(rq->path, &st) || kernel_dev(st.st_dev) != rq->id.dev || st.st_ino != rq->id.ino) {
 		q->stats.gone++;
 		return -ENOENT;
 	}
-	mtime = st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+	stamp_of(&st, &now);
 	j = calloc(1, sizeof(*j));
 	if (!j || scan_request_copy(&j->rq, rq)) {
 		free(j);
 		return -ENOMEM;
 	}
-	hit = hashmap_get(&q->cache, cache_key(&rq->id, st.st_size, mtime));
+	hit = hashmap_get(&q->cache, cache_key(&rq->id, &now));
 	pthread_mutex_lock(&q->lock);
-	if (hit && hit->rq.id.dev == rq->id.dev && hit->rq.id.ino == rq->id.ino) {
+	if (hit && hit->rq.id.dev == rq->id.dev && hit->rq.id.ino == rq->id.ino &&
+	    !memcmp(&hit->stamp, &now, sizeof(now))) {
 		j->res = hit->res;
-		j->size = hit->size;
-		j->mtime_ns = hit->mtime_ns;
+		j->stamp = hit->stamp;
 		j->cached = true;
 		q->stats.cache_hits++;
 		push(&q->done, &q->done_tail, j);

@@ -3,8 +3,8 @@
  * Content scans off the event loop: a bounded queue feeding worker threads.
  * Intake never waits: when the queue is full a request is dropped and
  * counted.  Results come back through a done list and an eventfd the event
- * loop polls.  Results are cached by (dev, ino, size, mtime), so a file is
- * scanned once however often it is opened.
+ * loop polls.  Results are cached by (dev, ino, size, mtime, ctime), so a file
+ * is scanned once however often it is opened, and again after any change.
  */
 #ifndef CPRW_SCANQ_H
 #define CPRW_SCANQ_H
@@ -37,12 +37,18 @@ struct scan_request {
 	uint64_t bytes_written;
 };
 
+/* What the cache keys a result on besides the file's identity. */
+struct scan_stamp {
+	uint64_t size;
+	int64_t mtime_ns;
+	int64_t ctime_ns;
+};
+
 struct scan_job {
 	struct scan_request rq;
 	struct scan_result res;
 	bool cached;		/* answered from the cache, not scanned again */
-	uint64_t size;
-	int64_t mtime_ns;
+	struct scan_stamp stamp;	/* of the file as scanned */
 	struct scan_job *next;
 };
 

@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Issue 14, as a hostile local user would try it (an unprivileged test user
+# with a home, no root): each attack must fail, and where the agent refuses
+# something it says so in a scan_refused alert.
+#   1  a number in a file name next to "2024/" or non-ASCII text is masked
+#      in every output (alerts, events, cprwatchctl scan --json)
+#   2  a same-size rewrite with the mtime set back is scanned again, not
+#      answered "0 CPR" from the cache
+#   5  a directory swapped for a symlink after the write: the scan worker
+#      refuses the path instead of following it
+. "$(dirname "$0")/lib.sh"
+need_bpf
+command -v python3 >/dev/null || cannot_run "python3 is not installed (make deps)"
+setup_tmp
+make_test_user
+GEN=$T/cprw_gen
+install -m 0755 "$HELPERS/cprw_gen" "$GEN"
+install -m 0755 "$OUTPUT/cprwatchctl" "$T/cprwatchctl"
+SEED=$RANDOM
+as_user mkdir -p "$THOME/Downloads"
+
+write_config "$T/cprwatch.conf" <<CONF
+[agent]
+rescan_interval = 0
+[export_paths]
+local = $THOME/Downloads
+[rules.bulk_export]
+high = 10
+[scan]
+workers = 1
+[output]
+stdout = no
+CONF
+start_agent "$T/cprwatch.conf" --alert-log "$T/alerts.json" --record "$T/recording.json"
+alerts() { jq -c "select($1)" "$T/alerts.json" 2>/dev/null; }
+# wait_alert JQ: up to 10 s for an alert to match
+wait_alert() {
+	for _ in $(seq 1 100); do
+		[ -n "$(alerts "$1")" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+echo "1: a number in a file name is masked whatever surrounds it:"
+"$GEN" list 3 "$SEED" > "$T/names"
+num=$(sed -n 1p "$T/names")		# hyphenated
+plain=$(sed -n 4p "$T/names")		# the second number, plain
+nbsp=$(sed -n 5p "$T/names")		# the third, hyphenated
+as_user mkdir -p "$THOME/Downloads/2024" "$THOME/Downloads/usb0"
+as_user "$GEN" text "$THOME/Downloads/2024/$num.csv" 20 "$SEED"
+as_user "$GEN" text "$THOME/Downloads/usb0/$plain.csv" 20 "$SEED"
+as_user "$GEN" text "$THOME/Downloads/«${nbsp}» €.csv" 20 "$SEED"
+wait_alert ".rule==\"bulk_export\" and (.file.path|contains(\"«\"))" || true
+sleep 0.5
+expect_eq "three bulk_export alerts" "$(alerts '.rule=="bulk_export"' | wc -l)" 3
+expect_eq "their paths masked" \
+	"$(alerts '.rule=="bulk_export"' | jq -r '.file.path' | grep -c 'XXXX')" 3
+as_user "$T/cprwatchctl" scan --json "$THOME/Downloads/2024/$num.csv" \
+	"$THOME/Downloads/usb0/$plain.csv" "$THOME/Downloads/«${nbsp}» €.csv" > "$T/ctl-scan.json"
+expect_eq "cprwatchctl scan --json: three files, masked paths" \
+	"$(jq -r '.file' "$T/ctl-scan.json" 2>/dev/null | grep -c XXXX)" 3
+
+echo "2: a same-size rewrite with the mtime set back is scanned again:"
+f=$THOME/Downloads/cache.csv
+"$GEN" list 28 "$((SEED + 1))" | grep -v -- - > "$T/cpr.lines"	# 28 plain numbers
+sed 's/^\(..\)\(..\)/\199/' "$T/cpr.lines" > "$T/clean.lines"	# month 99: no CPR
+install -o "$TUSER" -m 0644 "$T/clean.lines" "$T/clean.csv"
+install -o "$TUSER" -m 0644 "$T/cpr.lines" "$T/cpr.csv"
+as_user cp "$T/clean.csv" "$f"
+sleep 1				# the clean file is scanned and cached
+as_user cat "$f" > /dev/null
+sleep 0.5
+# rewrite in place, put atime/mtime back before the close that triggers the scan
+as_user python3 - "$f" "$T/cpr.csv" <<'PY'
+import os, sys
+st = os.stat(sys.argv[1])
+data = open(sys.argv[2], 'rb').read()
+assert len(data) == st.st_size
+fd = os.open(sys.argv[1], os.O_WRONLY)
+os.write(fd, data)
+os.utime(fd, ns=(st.st_atime_ns, st.st_mtime_ns))
+os.close(fd)
+PY
+wait_alert ".rule==\"bulk_export\" and .file.path==\"$f\"" || true
+expect_eq "bulk_export for the rewrite, 28 numbers" \
+	"$(alerts ".rule==\"bulk_export\" and .file.path==\"$f\"" | jq -r '.counts.cpr_distinct')" 28
+
+echo "5: a directory swapped for a symlink before the scan is refused:"
+refused=0
+for i in 1 2 3 4 5 6 7 8; do
+	d=$THOME/Downloads/swap$i
+	as_user mkdir "$d"
+	# write, close, then swap the directory for a symlink to its renamed self
+	as_user python3 - "$d" "$T/cpr.csv" <<'PY'
+import os, sys
+d = sys.argv[1]
+data = open(sys.argv[2], 'rb').read()
+fd = os.open(d + '/f.csv', os.O_WRONLY | os.O_CREAT, 0o644)
+os.write(fd, data)
+os.close(fd)
+os.rename(d, d + '.real')
+os.symlink(d + '.real', d)
+PY
+	wait_alert ".file.path==\"$d/f.csv\"" || true
+	if [ -n "$(alerts ".rule==\"scan_refused\" and .file.path==\"$d/f.csv\"")" ]; then
+		refused=$((refused + 1))
+		break
+	fi
+done
+expect_eq "a swapped path refused (in $i tries)" "$refused" 1
+expect_eq "the refusal says why" \
+	"$(alerts '.rule=="scan_refused"' | jq -r '.scan_problem' | sort -u)" \
+	"refused: a symbolic link in the path"
+expect_eq "no CPR counted through a symlinked path" \
+	"$(alerts '.rule=="bulk_export" and (.file.path|contains("swap")) and .counts.cpr_distinct>0' |
+	   jq -r '.file.path' | while read -r p; do [ -L "$(dirname "$p")" ] && echo "$p"; done |
+	   head -1)" ""
+
+stop_agent
+echo "no output holds a number in the clear:"
+"$GEN" list 28 "$((SEED + 1))" >> "$T/names"
+leaks=$(cat "$T/alerts.json" "$T/events.json" "$T/recording.json" "$T/agent.log" \
+	"$T/ctl-scan.json" | grep -c -F -f "$T/names")
+expect_eq "no synthetic number in alerts, events, recording, log, scan output" "$leaks" 0
+finish

@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * Tests for user/scan/scanq.c and scan_open.c: the result cache cannot be
+ * fooled by a same-size rewrite with the mtime set back, and the workers
+ * open nothing but regular files reached without a symlink.  Files live in a
+ * private mkdtemp directory; numbers are synthetic (cpr_gen.c).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "agent/watchlist.h"
+#include "cpr_gen.h"
+#include "scan/scan_open.h"
+#include "scan/scanq.h"
+#include "unit.h"
+
+static char dir[64];
+
+static void make_dir(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/cprw-scanq.XXXXXX");
+	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+}
+
+static void remove_dir(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	CU_ASSERT(system(cmd) == 0);
+}
+
+/* Writes n synthetic numbers (n = 0: as many impossible dates) as lines of 11 bytes. */
+static void write_numbers(const char *path, int n, int total, uint64_t seed)
+{
+	struct gen_rng r;
+	char num[16];
+	int fd, i;
+
+	gen_seed(&r, seed);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	CU_ASSERT_FATAL(fd >= 0);
+	for (i = 0; i < total; i++) {
+		if (i < n)
+			gen_format(gen_cpr_d7(&r, "150640", 5 + i % 4, GEN_MOD11_ANY), GEN_PLAIN, num);
+		else
+			snprintf(num, sizeof(num), "15%02d405%03d", 13 + i % 80, i);	/* month 13+ */
+		strcat(num, "\n");
+		CU_ASSERT_FATAL(write(fd, num, 11) == 11);
+	}
+	close(fd);
+}
+
+static struct scan_job *scan_one(struct scanq *q, const char *path)
+{
+	struct scan_request rq = { .path = (char *)path, .why = SCAN_WHY_WRITTEN };
+	struct scan_job *j;
+	struct stat st;
+
+	CU_ASSERT_FATAL(stat(path, &st) == 0);
+	rq.id.dev = kernel_dev(st.st_dev);
+	rq.id.ino = st.st_ino;
+	CU_ASSERT_FATAL(scanq_submit(q, &rq) == 0);
+	scanq_drain(q, 10000);
+	j = scanq_take(q);
+	CU_ASSERT_FATAL(j != NULL);
+	return j;
+}
+
+/* Issue 14 item 2: same size, mtime set back, the rewrite is scanned again. */
+static void test_cache_rewrite_same_size(void)
+{
+	struct timespec old[2];
+	struct scanq q;
+	struct scan_job *j;
+	struct stat st;
+	char path[128];
+
+	make_dir();
+	snprintf(path, sizeof(path), "%s/export.csv", dir);
+	CU_ASSERT_FATAL(scanq_init(&q, 1, 16, NULL) == 0);
+	write_numbers(path, 0, 28, 1);
+	j = scan_one(&q, path);
+	CU_ASSERT_EQUAL(j->res.cpr.distinct, 0);
+	CU_ASSERT_FALSE(j->cached);
+	scan_job_free(j);
+	j = scan_one(&q, path);
+	CU_ASSERT_TRUE(j->cached);	/* unchanged: answered from the cache */
+	scan_job_free(j);
+
+	CU_ASSERT_FATAL(stat(path, &st) == 0);
+	old[0] = st.st_atim;
+	old[1] = st.st_mtim;
+	usleep(20000);			/* let the clock (and so ctime) move on */
+	write_numbers(path, 28, 28, 2);
+	CU_ASSERT_FATAL(utimensat(AT_FDCWD, path, old, 0) == 0);
+	CU_ASSERT_FATAL(stat(path, &st) == 0);
+	CU_ASSERT_EQUAL(st.st_mtim.tv_nsec, old[1].tv_nsec);	/* the attack's setup held */
+
+	j = scan_one(&q, path);
+	CU_ASSERT_FALSE(j->cached);
+	CU_ASSERT_EQUAL(j->res.cpr.distinct, 28);
+	scan_job_free(j);
+	scanq_destroy(&q);
+	remove_dir();
+}
+
+/* Issue 14 item 5: a directory swapped for a symlink, a device node, a FIFO. */
+static void test_open_refusals(void)
+{
+	char path[128], link[128], why[128];
+	struct stat st;
+	int fd;
+
+	make_dir();
+	snprintf(path, sizeof(path), "%s/real", dir);
+	CU_ASSERT_FATAL(mkdir(path, 0755) == 0);
+	snprintf(path, sizeof(path), "%s/real/f.txt", dir);
+	write_numbers(path, 1, 1, 3);
+	fd = scan_open(path, &st, why, sizeof(why));
+	CU_ASSERT(fd >= 0);
+	CU_ASSERT(S_ISREG(st.st_mode));
+	if (fd >= 0)
+		close(fd);
+
+	/* the parent directory is a symlink: refused, whatever it points at */
+	snprintf(link, sizeof(link), "%s/via", dir);
+	CU_ASSERT_FATAL(symlink("real", link) == 0);
+	snprintf(path, sizeof(path), "%s/via/f.txt", dir);
+	CU_ASSERT_EQUAL(scan_open(path, &st, why, sizeof(why)), -ELOOP);
+	CU_ASSERT_STRING_EQUAL(why, "refused: a symbolic link in the path");
+	snprintf(link, sizeof(link), "%s/dev", dir);
+	CU_ASSERT_FATAL(symlink("/dev", link) == 0);
+	snprintf(path, sizeof(path), "%s/dev/null", dir);
+	CU_ASSERT_EQUAL(scan_open(path, &st, why, sizeof(why)), -ELOOP);
+	/* the last component too */
+	snprintf(link, sizeof(link), "%s/last", dir);
+	CU_ASSERT_FATAL(symlink("real/f.txt", link) == 0);
+	CU_ASSERT_EQUAL(scan_open(link, &st, why, sizeof(why)), -ELOOP);
+
+	/* not regular files: never opened for reading (a FIFO would block) */
+	CU_ASSERT_EQUAL(scan_open("/dev/null", &st, why, sizeof(why)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(why, "refused: not a regular file");
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	CU_ASSERT_FATAL(mkfifo(path, 0600) == 0);
+	CU_ASSERT_EQUAL(scan_open(path, &st, why, sizeof(why)), -EINVAL);
+	CU_ASSERT_EQUAL(scan_open(dir, &st, why, sizeof(why)), -EINVAL);
+	CU_ASSERT_EQUAL(scan_open("/proc/self/root/etc/hostname", &st, why, sizeof(why)), -ELOOP);
+	remove_dir();
+}
+
+/* The queue reports a symlinked path as refused (a scan_refused alert), not as gone. */
+static void test_queue_refuses_symlinked_dir(void)
+{
+	struct scan_request rq = { .why = SCAN_WHY_WRITTEN };
+	char real[128], path[128], link[128];
+	struct scan_job *j;
+	struct scanq q;
+	struct stat st;
+
+	make_dir();
+	snprintf(real, sizeof(real), "%s/real", dir);
+	CU_ASSERT_FATAL(mkdir(real, 0755) == 0);
+	snprintf(path, sizeof(path), "%s/real/f.txt", dir);
+	write_numbers(path, 3, 3, 4);
+	CU_ASSERT_FATAL(stat(path, &st) == 0);
+	rq.id.dev = kernel_dev(st.st_dev);
+	rq.id.ino = st.st_ino;
+	snprintf(link, sizeof(link), "%s/via", dir);
+	CU_ASSERT_FATAL(symlink("real", link) == 0);
+	snprintf(path, sizeof(path), "%s/via/f.txt", dir);
+	rq.path = path;
+	CU_ASSERT_FATAL(scanq_init(&q, 1, 16, NULL) == 0);
+	CU_ASSERT_EQUAL(scanq_submit(&q, &rq), 0);
+	scanq_drain(&q, 10000);
+	j = scanq_take(&q);
+	CU_ASSERT_FATAL(j != NULL);
+	CU_ASSERT_EQUAL(j->res.status, SCAN_REFUSED);
+	CU_ASSERT_EQUAL(j->res.reason, SCAN_R_PATH);
+	CU_ASSERT_EQUAL(j->res.cpr.matches, 0);
+	scan_job_free(j);
+	scanq_destroy(&q);
+	remove_dir();
+}
+
+static CU_TestInfo scanq_tests[] = {
+	{ "cache: same-size rewrite with mtime set back", test_cache_rewrite_same_size },
+	{ "open: symlinks anywhere, non-regular files", test_open_refusals },
+	{ "queue: symlinked directory refused", test_queue_refuses_symlinked_dir },
+	CU_TEST_INFO_NULL,
+};
+
+UNIT_SUITE(scanq, scanq_tests)
