@@ -6,6 +6,8 @@
 #      in every output (alerts, events, cprwatchctl scan --json)
 #   2  a same-size rewrite with the mtime set back is scanned again, not
 #      answered "0 CPR" from the cache
+#   3  ~/ patterns: a symlinked ~/Desktop -> / is no export directory, a
+#      sync client's name linked to /bin/bash does not make bash one
 #   5  a directory swapped for a symlink after the write: the scan worker
 #      refuses the path instead of following it
 . "$(dirname "$0")/lib.sh"
@@ -17,13 +19,19 @@ GEN=$T/cprw_gen
 install -m 0755 "$HELPERS/cprw_gen" "$GEN"
 install -m 0755 "$OUTPUT/cprwatchctl" "$T/cprwatchctl"
 SEED=$RANDOM
-as_user mkdir -p "$THOME/Downloads"
+as_user mkdir -p "$THOME/Downloads" "$THOME/.dropbox-dist/dropbox-lnx.1"
+# item 3's plants, before the agent resolves its watch list
+as_user ln -s / "$THOME/Desktop"
+as_user ln -s "$(readlink -f /bin/bash)" "$THOME/.dropbox-dist/dropbox-lnx.1/dropbox"
 
 write_config "$T/cprwatch.conf" <<CONF
 [agent]
 rescan_interval = 0
+[messaging]
+sync = ~/.dropbox-dist/*/dropbox
 [export_paths]
 local = $THOME/Downloads
+local = ~/Desktop
 [rules.bulk_export]
 high = 10
 [scan]
@@ -85,6 +93,20 @@ PY
 wait_alert ".rule==\"bulk_export\" and .file.path==\"$f\"" || true
 expect_eq "bulk_export for the rewrite, 28 numbers" \
 	"$(alerts ".rule==\"bulk_export\" and .file.path==\"$f\"" | jq -r '.counts.cpr_distinct')" 28
+
+echo "3: ~/ patterns stay in the home:"
+expect_eq "the agent says why it ignored ~/Desktop" \
+	"$(grep -c "watch list: $THOME/Desktop leads out of its home: ignored" "$T/agent.log")" 1
+expect_eq "and the dropbox link" \
+	"$(grep -c "watch list: $THOME/.dropbox-dist/dropbox-lnx.1/dropbox leads out of its home" \
+	   "$T/agent.log")" 1
+as_user mkdir -p /tmp/$TUSER.d
+as_user install -m 0644 "$T/cpr.csv" "/tmp/$TUSER.d/out.csv"	# under /: no export
+as_user bash -c "read -r line < /tmp/$TUSER.d/out.csv"		# bash: no sync client
+sleep 1
+expect_eq "no alert for a write under / or a read by bash" \
+	"$(alerts "(.file.path // \"\")|startswith(\"/tmp/$TUSER.d\")" | wc -l)" 0
+rm -rf "/tmp/$TUSER.d"
 
 echo "5: a directory swapped for a symlink before the scan is refused:"
 refused=0

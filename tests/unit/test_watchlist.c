@@ -344,6 +344,76 @@ static void test_every_home(void)
 	wl_rm_tree();
 }
 
+/*
+ * Issue 14 item 3: a home is its user's to shape, so ~/ patterns never lead
+ * out of it (`ln -s / ~/Downloads`, a sync client's name pointing at a
+ * system program) and only match files of that user or root.  Planted in
+ * root's home under the temp root; the other-owner case needs root (chown).
+ */
+static void test_home_escapes(void)
+{
+	struct config cfg;
+	struct watchlist wl;
+	char err[CONFIG_ERR_MAX], rel[PATH_MAX], path[PATH_MAX], target[PATH_MAX];
+	struct passwd *pw = getpwuid(0);
+	struct file_id id;
+	const char *p;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pw);
+	wl_new_root();
+	wl_file("/usr/bin/bash");
+	snprintf(rel, sizeof(rel), "%s/.dropbox-dist/dropbox-lnx.x", pw->pw_dir);
+	wl_mkdir(rel);
+	/* the sync client's name, pointing at a system program by absolute and relative links */
+	snprintf(path, sizeof(path), "%s%s/dropbox", wl_root, rel);
+	CU_ASSERT_FATAL(symlink("/usr/bin/bash", path) == 0);
+	snprintf(path, sizeof(path), "%s%s/dropbox-rel", wl_root, rel);
+	target[0] = '\0';
+	for (p = pw->pw_dir; *p; p++)		/* up out of the home to the temp root */
+		if (*p == '/')
+			strcat(target, "../");
+	strcat(target, "../../usr/bin/bash");
+	CU_ASSERT_FATAL(symlink(target, path) == 0);
+	/* a symlink that stays in the home is fine */
+	snprintf(rel, sizeof(rel), "%s/.dropbox-dist/dropbox-lnx.y", pw->pw_dir);
+	wl_mkdir(rel);
+	snprintf(rel, sizeof(rel), "%s/.dropbox-dist/real-dropbox", pw->pw_dir);
+	wl_file(rel);
+	snprintf(path, sizeof(path), "%s%s/.dropbox-dist/dropbox-lnx.y/dropbox", wl_root, pw->pw_dir);
+	CU_ASSERT_FATAL(symlink("../real-dropbox", path) == 0);
+	/* / as an export directory */
+	wl_mkdir("/var/tmp");
+	snprintf(path, sizeof(path), "%s%s/Downloads", wl_root, pw->pw_dir);
+	CU_ASSERT_FATAL(symlink("/", path) == 0);
+	snprintf(path, sizeof(path), "%s%s/Desktop", wl_root, pw->pw_dir);
+	CU_ASSERT_FATAL(symlink("../../var/tmp", path) == 0);
+
+	CU_ASSERT_EQUAL_FATAL(config_parse(&cfg, "h", "[messaging]\n"
+					   "sync = ~/.dropbox-dist/*/dropbox*\n"
+					   "[export_paths]\nlocal = ~/Downloads\nlocal = ~/Desktop\n",
+					   err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(watchlist_resolve(&wl, &cfg, wl_root, "/nonexistent"), 0);
+	id = wl_id("/usr/bin/bash");
+	CU_ASSERT_PTR_NULL(wl_bin(&wl, &id));		/* bash is no sync client */
+	snprintf(rel, sizeof(rel), "%s/.dropbox-dist/real-dropbox", pw->pw_dir);
+	id = wl_id(rel);
+	CU_ASSERT_PTR_NOT_NULL(wl_bin(&wl, &id));	/* the link inside the home is */
+	CU_ASSERT_EQUAL(wl.nr_bins, 1);
+	CU_ASSERT_EQUAL(wl.nr_dirs, 0);			/* neither / nor /var/tmp */
+	watchlist_free(&wl);
+
+	/* a file of another user in this home is not this user's program */
+	if (geteuid() == 0) {
+		snprintf(path, sizeof(path), "%s%s", wl_root, rel);
+		CU_ASSERT_FATAL(chown(path, 12345, 12345) == 0);
+		CU_ASSERT_EQUAL_FATAL(watchlist_resolve(&wl, &cfg, wl_root, "/nonexistent"), 0);
+		CU_ASSERT_EQUAL(wl.nr_bins, 0);
+		watchlist_free(&wl);
+	}
+	config_free(&cfg);
+	wl_rm_tree();
+}
+
 /* No mount table, nothing configured: an empty list, not an error. */
 static void test_empty(void)
 {
@@ -413,6 +483,7 @@ static CU_TestInfo watchlist_tests[] = {
 	{ "nothing to resolve", test_empty },
 	{ "bin dirs", test_bin_dirs },
 	{ "kernel_dev encoding", test_kernel_dev },
+	{ "~/ never leads out of the home", test_home_escapes },
 	CU_TEST_INFO_NULL,
 };
 

@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 #include <errno.h>
+#include <fcntl.h>
 #include <glob.h>
+#include <linux/openat2.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 #include "lib/log.h"
 #include "watchlist.h"
 
@@ -82,14 +86,17 @@ static int add_dir(struct watchlist *wl, const struct stat *st, enum export_kind
 	return 0;
 }
 
-typedef int (*match_fn)(struct watchlist *wl, const char *path, const char *shown, void *arg);
+/* Called with the stat of a match (its target, when a symlink may be followed). */
+typedef int (*match_fn)(struct watchlist *wl, const struct stat *st, const char *shown,
+			void *arg);
 
-/* Expand one glob under @root and call @fn for every match. */
+/* Expand one glob under @root and call @fn for every match; stat follows symlinks. */
 static int for_each_glob(struct watchlist *wl, const char *root, const char *pattern,
 			 match_fn fn, void *arg)
 {
 	char full[PATH_MAX];
 	size_t rlen = strlen(root);
+	struct stat st;
 	glob_t g;
 	size_t i;
 	int ret = 0;
@@ -99,8 +106,73 @@ static int for_each_glob(struct watchlist *wl, const char *root, const char *pat
 	if (glob(full, GLOB_NOSORT, NULL, &g))
 		return 0;
 	for (i = 0; i < g.gl_pathc && !ret; i++)
-		ret = fn(wl, g.gl_pathv[i], g.gl_pathv[i] + rlen, arg);
+		if (!stat(g.gl_pathv[i], &st))
+			ret = fn(wl, &st, g.gl_pathv[i] + rlen, arg);
 	globfree(&g);
+	return ret;
+}
+
+/*
+ * A match under a user's home is the user's to shape: `ln -s / ~/Downloads`
+ * would make every write on the machine an export, a symlink named like a
+ * sync client pointing at /bin/bash would flag bash for everyone.  So the
+ * match is resolved beneath the home (symlinks that stay inside are fine,
+ * none may lead out; openat2 refuses them as the walk happens, so no swap
+ * can slip in after a check), and its target must belong to that user or to
+ * root (a root-owned file with other links may be a hard link to a system
+ * program: refused too).
+ */
+static int home_stat(int home_fd, const char *rel, uid_t uid, const char *shown, struct stat *st)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_CLOEXEC,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+	};
+	int fd = syscall(SYS_openat2, home_fd, rel, &how, sizeof(how));
+
+	if (fd < 0) {
+		if (errno == EXDEV || errno == ELOOP)
+			log_warn("watch list: %s leads out of its home: ignored", shown);
+		return -1;
+	}
+	if (fstat(fd, st)) {
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	if (st->st_uid == uid ||
+	    ((st->st_uid == 0 || st->st_uid == geteuid()) && (S_ISDIR(st->st_mode) ||
+							       st->st_nlink == 1)))
+		return 0;
+	log_warn("watch list: %s belongs to uid %u, not to its home's user or root: ignored",
+		 shown, (unsigned int)st->st_uid);
+	return -1;
+}
+
+/* The glob @rest under one home (@home already prefixed with the root). */
+static int for_each_in_home(struct watchlist *wl, const char *root, const char *home, uid_t uid,
+			    const char *rest, match_fn fn, void *arg)
+{
+	size_t rlen = strlen(root), hlen = strlen(home);
+	char full[PATH_MAX];
+	struct stat st;
+	int home_fd, ret = 0;
+	glob_t g;
+	size_t i;
+
+	if (snprintf(full, sizeof(full), "%s/%s", home, rest) >= (int)sizeof(full))
+		return 0;
+	home_fd = open(home, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (home_fd < 0)
+		return 0;
+	if (!glob(full, GLOB_NOSORT, NULL, &g)) {
+		for (i = 0; i < g.gl_pathc && !ret; i++)
+			if (!home_stat(home_fd, g.gl_pathv[i] + hlen + 1, uid, g.gl_pathv[i] + rlen,
+				       &st))
+				ret = fn(wl, &st, g.gl_pathv[i] + rlen, arg);
+		globfree(&g);
+	}
+	close(home_fd);
 	return ret;
 }
 
@@ -108,7 +180,7 @@ static int for_each_glob(struct watchlist *wl, const char *root, const char *pat
 static int for_each_home(struct watchlist *wl, const char *root, const char *rest,
 			 match_fn fn, void *arg)
 {
-	char pat[PATH_MAX];
+	char home[PATH_MAX];
 	struct passwd *pw;
 	int ret = 0;
 
@@ -118,9 +190,9 @@ static int for_each_home(struct watchlist *wl, const char *root, const char *res
 			continue;
 		if (!pw->pw_dir || pw->pw_dir[0] != '/')
 			continue;
-		if (snprintf(pat, sizeof(pat), "%s/%s", pw->pw_dir, rest) >= (int)sizeof(pat))
+		if (snprintf(home, sizeof(home), "%s%s", root, pw->pw_dir) >= (int)sizeof(home))
 			continue;
-		ret = for_each_glob(wl, root, pat, fn, arg);
+		ret = for_each_in_home(wl, root, home, pw->pw_uid, rest, fn, arg);
 	}
 	endpwent();
 	return ret;
@@ -146,25 +218,19 @@ static int expand(struct watchlist *wl, const char *root, const char *pattern, b
 	return 0;
 }
 
-/* stat follows symlinks: exec runs the link's target, and that is what the kernel sees. */
-static int bin_match(struct watchlist *wl, const char *path, const char *shown, void *arg)
+/* The stat followed symlinks: exec runs the link's target, and that is what the kernel sees. */
+static int bin_match(struct watchlist *wl, const struct stat *st, const char *shown, void *arg)
 {
-	__u32 classes = *(__u32 *)arg;
-	struct stat st;
-
-	if (stat(path, &st) || !S_ISREG(st.st_mode))
+	if (!S_ISREG(st->st_mode))
 		return 0;
-	return add_bin(wl, &st, classes, shown);
+	return add_bin(wl, st, *(__u32 *)arg, shown);
 }
 
-static int dir_match(struct watchlist *wl, const char *path, const char *shown, void *arg)
+static int dir_match(struct watchlist *wl, const struct stat *st, const char *shown, void *arg)
 {
-	enum export_kind kind = *(enum export_kind *)arg;
-	struct stat st;
-
-	if (stat(path, &st) || !S_ISDIR(st.st_mode))
+	if (!S_ISDIR(st->st_mode))
 		return 0;
-	return add_dir(wl, &st, kind, shown);
+	return add_dir(wl, st, *(enum export_kind *)arg, shown);
 }
 
 /* Decode the octal escapes mountinfo uses for spaces and the like. */
@@ -200,6 +266,7 @@ static int add_network_mounts(struct watchlist *wl, const struct config *cfg, co
 {
 	enum export_kind kind = EXPORT_NETWORK;
 	char line[4096], mnt[PATH_MAX], type[64], full[PATH_MAX];
+	struct stat st;
 	FILE *f;
 	int ret = 0;
 
@@ -218,7 +285,8 @@ static int add_network_mounts(struct watchlist *wl, const struct config *cfg, co
 			continue;
 		unescape_mount(mnt);
 		snprintf(full, sizeof(full), "%s%s", root, mnt);
-		ret = dir_match(wl, full, full + strlen(root), &kind);
+		if (!stat(full, &st))
+			ret = dir_match(wl, &st, full + strlen(root), &kind);
 	}
 	fclose(f);
 	return ret;

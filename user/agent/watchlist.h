@@ -2,7 +2,8 @@
 /*
  * Resolves the config's program and directory patterns to the (dev, ino)
  * identities the kernel filters on: globs, bare names looked up in the
- * standard bin directories, ~/dir for every user's home, and mounts of
+ * standard bin directories, ~/dir for every user's home (never leading
+ * out of it, only files of that user or root), and mounts of
  * network filesystem types.  Re-run on a timer so programs installed and
  * media mounted after start are picked up.
  */
