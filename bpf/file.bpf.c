@@ -1,347 +1,61 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * File activity: opens (with data lineage), bytes read and written summed per
- * open file and sent once at close, renames and unlinks.
+ * File syscalls through the per-syscall tracepoints: the fallback for
+ * kernels where the raw dispatcher (bpf/syscalls.bpf.c) does not load.  The
+ * loader enables either these programs or the dispatcher, never both; the
+ * logic lives in bpf/file_handlers.h and is shared by both.
  *
- * Every syscall tracepoint we enable puts every syscall through the tracing
- * slow path, so the work for an uninteresting process or fd is kept to one
- * map lookup on enter and one on exit.  An open is interesting when the
- * process is tracked, the inode is tainted, or the file is below a watched
- * export directory; only then does anything go up.
+ * Each program here runs through the perf tracepoint path (a record built
+ * and copied per call) for every process before any filter can run:
+ * measured 1.13x CPU on a syscall-heavy workload with empty programs, which
+ * is why it is only the fallback.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
-#include <bpf/bpf_core_read.h>
-#include <bpf/bpf_tracing.h>
-#include "maps.h"
-#include "emit.h"
-#include "path.h"
+#include "file_handlers.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
-#define O_ACCMODE_VAL 3
-#define O_RDONLY_VAL 0
-#define O_WRONLY_VAL 1
-#define O_CREAT_VAL 0100
-#define O_TRUNC_VAL 01000
-#define S_IFMT_VAL 0170000
-#define S_IFREG_VAL 0100000
-#define FMODE_WRITE_VAL 0x2
-#define F_DUPFD_VAL 0
-#define F_DUPFD_CLOEXEC_VAL 1030
+#define ARG(n) ((int)ctx->args[n])
+#define PTR(n) ((void *)ctx->args[n])
 
-/* Arguments carried from a syscall's enter to its exit, keyed by pid_tgid. */
-enum pending_kind {
-	PEND_OPEN = 1,
-	PEND_IO,
-	PEND_DUP,
-	PEND_RENAME,
-	PEND_UNLINK,
-};
-
-struct pending {
-	__u32 kind;
-	__s32 fd_in;		/* IO: fd read from, or -1 */
-	__s32 fd_out;		/* IO: fd written to, or -1 */
-	__u32 flags;
-	__u32 mode;
-	__s32 dfd;
-	__s32 dfd2;
-	__u32 pad;
-	__u64 file;		/* DUP: the struct file being duplicated */
-	const char *name;
-	const char *name2;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, MAX_INFLIGHT);
-	__type(key, __u64);
-	__type(value, struct pending);
-} pending SEC(".maps");
-
-static __always_inline __u64 fd_key(__u32 tgid, int fd)
-{
-	return (__u64)tgid << 32 | (__u32)fd;
-}
-
-static __always_inline void pend(struct pending *p)
-{
-	__u64 id = bpf_get_current_pid_tgid();
-
-	bpf_map_update_elem(&pending, &id, p, BPF_ANY);
-}
-
-/* Fetch and remove this thread's pending record into @out. */
-static __always_inline bool unpend(struct pending *out, __u32 kind)
-{
-	__u64 id = bpf_get_current_pid_tgid();
-	struct pending *p = bpf_map_lookup_elem(&pending, &id);
-
-	if (!p)
-		return false;
-	*out = *p;
-	bpf_map_delete_elem(&pending, &id);
-	return out->kind == kind;
-}
-
-static __always_inline bool wants_events(__u32 tgid)
-{
-	if (is_self(tgid))
-		return false;
-	return trace_all || track_of(tgid);
-}
+#define EXIT_PROBE(sc, handler)							\
+SEC("tp/syscalls/sys_exit_" #sc)						\
+int exit_##sc(struct trace_event_raw_sys_exit *ctx) { return handler(ctx->ret); }
 
 /* ---- open ---------------------------------------------------------------- */
-
-static __always_inline int open_enter(const char *name, __u32 flags, __u32 mode)
-{
-	struct pending p = { .kind = PEND_OPEN, .flags = flags, .mode = mode, .name = name };
-
-	if (!wants_events(bpf_get_current_pid_tgid() >> 32))
-		return 0;
-	pend(&p);
-	return 0;
-}
 
 SEC("tp/syscalls/sys_enter_openat")
 int enter_openat(struct trace_event_raw_sys_enter *ctx)
 {
-	return open_enter((const char *)ctx->args[1], ctx->args[2], ctx->args[3]);
+	return open_enter(PTR(1), ctx->args[2], ctx->args[3]);
 }
 
 SEC("tp/syscalls/sys_enter_open")
 int enter_open(struct trace_event_raw_sys_enter *ctx)
 {
-	return open_enter((const char *)ctx->args[0], ctx->args[1], ctx->args[2]);
+	return open_enter(PTR(0), ctx->args[1], ctx->args[2]);
 }
 
 SEC("tp/syscalls/sys_enter_creat")
-int enter_creat(struct trace_event_raw_sys_enter *ctx)
-{
-	return open_enter((const char *)ctx->args[0], O_CREAT_VAL | O_WRONLY_VAL | O_TRUNC_VAL,
-			  ctx->args[1]);
-}
+int enter_creat(struct trace_event_raw_sys_enter *ctx) { return creat_enter(PTR(0), ctx->args[1]); }
 
 SEC("tp/syscalls/sys_enter_openat2")
-int enter_openat2(struct trace_event_raw_sys_enter *ctx)
-{
-	struct open_how how = {};
+int enter_openat2(struct trace_event_raw_sys_enter *ctx) { return openat2_enter(PTR(1), PTR(2)); }
 
-	bpf_probe_read_user(&how, sizeof(how), (void *)ctx->args[2]);
-	return open_enter((const char *)ctx->args[1], how.flags, how.mode);
-}
-
-/*
- * Lineage.  A CPR client (or anything that read its exports) opening a
- * regular file for writing taints the inode, with the origin export; a
- * process opening a tainted inode for reading becomes tainted itself.
- */
-static __always_inline void lineage(__u32 tgid, struct proc_track *t, struct taint_info *ti,
-				    struct file_id *id, __u32 flags, __u32 imode)
-{
-	__u32 acc = flags & O_ACCMODE_VAL;
-
-	if (acc != O_RDONLY_VAL && t && (t->classes & (CLASS_CPR_CLIENT | CLASS_TAINTED)) &&
-	    !ti && (imode & S_IFMT_VAL) == S_IFREG_VAL) {
-		struct taint_info nt = { .ts_ns = bpf_ktime_get_ns(), .by_tgid = tgid };
-
-		nt.origin = (t->classes & CLASS_TAINTED) ? t->origin : *id;
-		bpf_map_update_elem(&tainted, id, &nt, BPF_NOEXIST);
-	}
-	if (acc != O_WRONLY_VAL && ti) {
-		if (t) {
-			if (!(t->classes & CLASS_TAINTED)) {
-				t->origin = ti->origin;
-				t->classes |= CLASS_TAINTED;
-			}
-		} else {
-			struct proc_track nt = { .classes = CLASS_TAINTED, .origin = ti->origin };
-
-			bpf_map_update_elem(&tracked, &tgid, &nt, BPF_ANY);
-		}
-	}
-}
-
-static __always_inline void io_start(__u32 tgid, int fd, struct file *f, struct file_id *id,
-				     __u32 flags)
-{
-	__u64 key = fd_key(tgid, fd), fp = (__u64)f;
-	struct file_io io = { .id = *id, .open_flags = flags, .refs = 1 };
-	struct file_io *cur = bpf_map_lookup_elem(&file_io, &fp);
-
-	if (cur)
-		__sync_fetch_and_add(&cur->refs, 1);
-	else
-		bpf_map_update_elem(&file_io, &fp, &io, BPF_ANY);
-	bpf_map_update_elem(&fd_files, &key, &fp, BPF_ANY);
-}
-
-static __always_inline void emit_open(struct pending *p, bool have_args, int ret, struct file *f,
-				      struct file_id *id, __u32 classes, __u32 kind,
-				      struct taint_info *ti)
-{
-	struct open_event *ev = event_buf();
-	char *pbuf = path_buf(0);
-	bool trunc = false;
-	__u32 len;
-
-	if (!ev || !pbuf)
-		return;
-	fill_hdr(&ev->hdr, EV_OPEN, classes);
-	ev->ret = ret;
-	ev->flags = p->flags;
-	ev->mode = p->mode;
-	ev->export_kind = kind;
-	ev->pad = 0;
-	if (f) {
-		ev->dev = id->dev;
-		ev->ino = id->ino;
-		ev->size = BPF_CORE_READ(f, f_inode, i_size);
-		len = path_build(&f->f_path, 0, &trunc);
-		len = path_copy(ev->path, pbuf, len);
-	} else {
-		/* failed open: only the name the program passed is known */
-		ev->dev = ev->ino = ev->size = 0;
-		len = bpf_probe_read_user_str(ev->path, CPRW_PATH_MAX, p->name);
-		if ((long)len <= 0) {
-			ev->path[0] = '\0';
-			len = 1;
-		}
-	}
-	ev->taint_dev = ti ? ti->origin.dev : 0;
-	ev->taint_ino = ti ? ti->origin.ino : 0;
-	if (ti)
-		ev->hdr.flags |= EVF_TAINTED_FILE;
-	if (kind)
-		ev->hdr.flags |= EVF_EXPORT_DIR;
-	if (trunc)
-		ev->hdr.flags |= EVF_TRUNCATED;
-	ev->path_len = len & PATH_MASK;
-	submit(ev, sizeof(*ev) + (len & PATH_MASK));
-}
-
-static __always_inline int open_exit(long ret)
-{
-	__u64 id64 = bpf_get_current_pid_tgid();
-	__u32 tgid = id64 >> 32;
-	struct pending p = {};
-	bool have = unpend(&p, PEND_OPEN);
-	struct taint_info *ti;
-	struct proc_track *t;
-	struct file_id id;
-	struct file *f;
-	__u32 kind, imode;
-
-	if (ret < 0) {
-		if (have)
-			emit_open(&p, true, ret, NULL, NULL, 0, 0, NULL);
-		return 0;
-	}
-	if (is_self(tgid))
-		return 0;
-	f = fd_file(ret);
-	if (!f)
-		return 0;
-	file_id_of(f, &id);
-	ti = bpf_map_lookup_elem(&tainted, &id);
-	t = track_of(tgid);
-	/*
-	 * An untracked process reading an untainted file matters nowhere, so
-	 * most opens on a machine stop here, before the walk up the directories.
-	 */
-	if (!have && !ti && !t && !trace_all && !(BPF_CORE_READ(f, f_mode) & FMODE_WRITE_VAL))
-		return 0;
-	kind = export_kind_of(&f->f_path);
-	if (!have && !ti && !kind && !t && !trace_all)
-		return 0;
-	imode = BPF_CORE_READ(f, f_inode, i_mode);
-	if (!have) {
-		p.flags = BPF_CORE_READ(f, f_flags);
-		p.mode = imode;
-	}
-	lineage(tgid, t, ti, &id, p.flags, imode);
-	if (!ti)
-		ti = bpf_map_lookup_elem(&tainted, &id);	/* lineage may have tainted it */
-	t = track_of(tgid);
-	io_start(tgid, ret, f, &id, p.flags);
-	emit_open(&p, have, ret, f, &id, t ? t->classes : 0, kind, ti);
-	return 0;
-}
-
-SEC("tp/syscalls/sys_exit_openat")
-int exit_openat(struct trace_event_raw_sys_exit *ctx) { return open_exit(ctx->ret); }
-
-SEC("tp/syscalls/sys_exit_open")
-int exit_open(struct trace_event_raw_sys_exit *ctx) { return open_exit(ctx->ret); }
-
-SEC("tp/syscalls/sys_exit_creat")
-int exit_creat(struct trace_event_raw_sys_exit *ctx) { return open_exit(ctx->ret); }
-
-SEC("tp/syscalls/sys_exit_openat2")
-int exit_openat2(struct trace_event_raw_sys_exit *ctx) { return open_exit(ctx->ret); }
+EXIT_PROBE(openat, open_exit)
+EXIT_PROBE(open, open_exit)
+EXIT_PROBE(creat, open_exit)
+EXIT_PROBE(openat2, open_exit)
 
 /* ---- read / write accounting --------------------------------------------- */
-
-static __always_inline bool fd_accounted(__u32 tgid, int fd)
-{
-	__u64 key = fd_key(tgid, fd);
-
-	return fd >= 0 && bpf_map_lookup_elem(&fd_files, &key);
-}
-
-/* Enter of a syscall that moves bytes: one lookup per fd when not accounted. */
-static __always_inline int io_enter(int fd_in, int fd_out)
-{
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	struct pending p = { .kind = PEND_IO, .fd_in = -1, .fd_out = -1 };
-
-	if (fd_in >= 0 && fd_accounted(tgid, fd_in))
-		p.fd_in = fd_in;
-	if (fd_out >= 0 && fd_accounted(tgid, fd_out))
-		p.fd_out = fd_out;
-	if (p.fd_in < 0 && p.fd_out < 0)
-		return 0;
-	pend(&p);
-	return 0;
-}
-
-static __always_inline struct file_io *io_of(__u32 tgid, int fd)
-{
-	__u64 key = fd_key(tgid, fd);
-	__u64 *fp = bpf_map_lookup_elem(&fd_files, &key);
-
-	return fp ? bpf_map_lookup_elem(&file_io, fp) : NULL;
-}
-
-static __always_inline int io_exit(long ret)
-{
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	struct pending p;
-	struct file_io *io;
-
-	if (!unpend(&p, PEND_IO) || ret <= 0)
-		return 0;
-	if (p.fd_in >= 0 && (io = io_of(tgid, p.fd_in))) {
-		__sync_fetch_and_add(&io->bytes_read, ret);
-		__sync_fetch_and_add(&io->reads, 1);
-	}
-	if (p.fd_out >= 0 && (io = io_of(tgid, p.fd_out))) {
-		__sync_fetch_and_add(&io->bytes_written, ret);
-		__sync_fetch_and_add(&io->writes, 1);
-	}
-	return 0;
-}
 
 #define IO_PROBES(sc, in_expr, out_expr)					\
 SEC("tp/syscalls/sys_enter_" #sc)						\
 int enter_##sc(struct trace_event_raw_sys_enter *ctx)			\
 { return io_enter(in_expr, out_expr); }					\
-SEC("tp/syscalls/sys_exit_" #sc)						\
-int exit_##sc(struct trace_event_raw_sys_exit *ctx)			\
-{ return io_exit(ctx->ret); }
+EXIT_PROBE(sc, io_exit)
 
-#define ARG(n) ((int)ctx->args[n])
 IO_PROBES(read, ARG(0), -1)
 IO_PROBES(readv, ARG(0), -1)
 IO_PROBES(pread64, ARG(0), -1)
@@ -358,245 +72,61 @@ IO_PROBES(splice, ARG(0), ARG(2))
 
 /* ---- close and dup --------------------------------------------------------- */
 
-static __always_inline void emit_close(__u32 tgid, int fd, struct file_io *io, __u16 flags)
-{
-	struct close_event *ev = event_buf();
-	struct proc_track *t = track_of(tgid);
-
-	if (!ev)
-		return;
-	fill_hdr(&ev->hdr, EV_CLOSE, t ? t->classes : 0);
-	ev->hdr.flags |= flags;
-	ev->fd = fd;
-	ev->open_flags = io->open_flags;
-	ev->dev = io->id.dev;
-	ev->ino = io->id.ino;
-	ev->bytes_read = io->bytes_read;
-	ev->bytes_written = io->bytes_written;
-	ev->reads = io->reads;
-	ev->writes = io->writes;
-	submit(ev, sizeof(*ev));
-}
-
-/* An accounted fd goes away; the last one for a file sends the totals. */
-static __always_inline void fd_release(__u32 tgid, int fd)
-{
-	__u64 key = fd_key(tgid, fd);
-	__u64 *fp = bpf_map_lookup_elem(&fd_files, &key);
-	struct file_io *io;
-	__u64 file;
-
-	if (!fp)
-		return;
-	file = *fp;
-	bpf_map_delete_elem(&fd_files, &key);
-	io = bpf_map_lookup_elem(&file_io, &file);
-	if (!io)
-		return;
-	if (__sync_fetch_and_add(&io->refs, -1) > 1)
-		return;
-	emit_close(tgid, fd, io, 0);
-	bpf_map_delete_elem(&file_io, &file);
-}
-
 SEC("tp/syscalls/sys_enter_close")
-int enter_close(struct trace_event_raw_sys_enter *ctx)
-{
-	fd_release(bpf_get_current_pid_tgid() >> 32, ARG(0));
-	return 0;
-}
-
-/* dup2/dup3 close their target first, then make it name the old fd's file. */
-static __always_inline int dup_enter(int oldfd, int newfd)
-{
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	__u64 key = fd_key(tgid, oldfd);
-	__u64 *fp;
-	struct pending p = { .kind = PEND_DUP };
-
-	if (newfd >= 0 && newfd != oldfd)
-		fd_release(tgid, newfd);
-	fp = bpf_map_lookup_elem(&fd_files, &key);
-	if (!fp)
-		return 0;
-	p.file = *fp;
-	pend(&p);
-	return 0;
-}
-
-static __always_inline int dup_exit(long ret)
-{
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	struct pending p;
-	struct file_io *io;
-	__u64 key;
-
-	if (!unpend(&p, PEND_DUP) || ret < 0)
-		return 0;
-	io = bpf_map_lookup_elem(&file_io, &p.file);
-	if (!io)
-		return 0;
-	key = fd_key(tgid, ret);
-	__sync_fetch_and_add(&io->refs, 1);
-	bpf_map_update_elem(&fd_files, &key, &p.file, BPF_ANY);
-	return 0;
-}
+int enter_close(struct trace_event_raw_sys_enter *ctx) { return close_enter(ARG(0)); }
 
 SEC("tp/syscalls/sys_enter_dup")
 int enter_dup(struct trace_event_raw_sys_enter *ctx) { return dup_enter(ARG(0), -1); }
 
-SEC("tp/syscalls/sys_exit_dup")
-int exit_dup(struct trace_event_raw_sys_exit *ctx) { return dup_exit(ctx->ret); }
-
 SEC("tp/syscalls/sys_enter_dup2")
 int enter_dup2(struct trace_event_raw_sys_enter *ctx) { return dup_enter(ARG(0), ARG(1)); }
-
-SEC("tp/syscalls/sys_exit_dup2")
-int exit_dup2(struct trace_event_raw_sys_exit *ctx) { return dup_exit(ctx->ret); }
 
 SEC("tp/syscalls/sys_enter_dup3")
 int enter_dup3(struct trace_event_raw_sys_enter *ctx) { return dup_enter(ARG(0), ARG(1)); }
 
-SEC("tp/syscalls/sys_exit_dup3")
-int exit_dup3(struct trace_event_raw_sys_exit *ctx) { return dup_exit(ctx->ret); }
-
 SEC("tp/syscalls/sys_enter_fcntl")
-int enter_fcntl(struct trace_event_raw_sys_enter *ctx)
-{
-	int cmd = ARG(1);
+int enter_fcntl(struct trace_event_raw_sys_enter *ctx) { return fcntl_enter(ARG(0), ARG(1)); }
 
-	if (cmd != F_DUPFD_VAL && cmd != F_DUPFD_CLOEXEC_VAL)
-		return 0;
-	return dup_enter(ARG(0), -1);
-}
-
-SEC("tp/syscalls/sys_exit_fcntl")
-int exit_fcntl(struct trace_event_raw_sys_exit *ctx) { return dup_exit(ctx->ret); }
+EXIT_PROBE(dup, dup_exit)
+EXIT_PROBE(dup2, dup_exit)
+EXIT_PROBE(dup3, dup_exit)
+EXIT_PROBE(fcntl, dup_exit)
 
 /* ---- rename and unlink (tracked processes) ----------------------------------- */
-
-static __always_inline int rename_enter(int odfd, const char *oldn, int ndfd, const char *newn,
-					__u32 flags)
-{
-	struct pending p = { .kind = PEND_RENAME, .dfd = odfd, .name = oldn, .dfd2 = ndfd,
-			     .name2 = newn, .flags = flags };
-
-	if (!wants_events(bpf_get_current_pid_tgid() >> 32))
-		return 0;
-	pend(&p);
-	return 0;
-}
-
-static __always_inline int rename_exit(long ret)
-{
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	struct rename_event *ev;
-	struct proc_track *t;
-	struct pending p;
-	char *a, *b;
-	__u32 olen, nlen;
-
-	if (!unpend(&p, PEND_RENAME))
-		return 0;
-	ev = event_buf();
-	a = path_buf(0);
-	b = path_buf(1);
-	if (!ev || !a || !b)
-		return 0;
-	t = track_of(tgid);
-	fill_hdr(&ev->hdr, EV_RENAME, t ? t->classes : 0);
-	ev->ret = ret;
-	ev->flags = p.flags;
-	olen = user_path_abs(b, 0, p.dfd, p.name);
-	bpf_probe_read_kernel(ev->data, olen & PATH_MASK, b);
-	nlen = user_path_abs(b, 0, p.dfd2, p.name2);
-	bpf_probe_read_kernel(ev->data + (olen & PATH_MASK), nlen & PATH_MASK, b);
-	ev->old_len = olen & PATH_MASK;
-	ev->new_len = nlen & PATH_MASK;
-	submit(ev, sizeof(*ev) + (olen & PATH_MASK) + (nlen & PATH_MASK));
-	return 0;
-}
 
 SEC("tp/syscalls/sys_enter_rename")
 int enter_rename(struct trace_event_raw_sys_enter *ctx)
 {
-	return rename_enter(AT_FDCWD_VAL, (void *)ctx->args[0], AT_FDCWD_VAL, (void *)ctx->args[1], 0);
+	return rename_enter(AT_FDCWD_VAL, PTR(0), AT_FDCWD_VAL, PTR(1), 0);
 }
 
 SEC("tp/syscalls/sys_enter_renameat")
 int enter_renameat(struct trace_event_raw_sys_enter *ctx)
 {
-	return rename_enter(ARG(0), (void *)ctx->args[1], ARG(2), (void *)ctx->args[3], 0);
+	return rename_enter(ARG(0), PTR(1), ARG(2), PTR(3), 0);
 }
 
 SEC("tp/syscalls/sys_enter_renameat2")
 int enter_renameat2(struct trace_event_raw_sys_enter *ctx)
 {
-	return rename_enter(ARG(0), (void *)ctx->args[1], ARG(2), (void *)ctx->args[3],
-			    ctx->args[4]);
+	return rename_enter(ARG(0), PTR(1), ARG(2), PTR(3), ctx->args[4]);
 }
 
-SEC("tp/syscalls/sys_exit_rename")
-int exit_rename(struct trace_event_raw_sys_exit *ctx) { return rename_exit(ctx->ret); }
-
-SEC("tp/syscalls/sys_exit_renameat")
-int exit_renameat(struct trace_event_raw_sys_exit *ctx) { return rename_exit(ctx->ret); }
-
-SEC("tp/syscalls/sys_exit_renameat2")
-int exit_renameat2(struct trace_event_raw_sys_exit *ctx) { return rename_exit(ctx->ret); }
-
-static __always_inline int unlink_enter(int dfd, const char *name, __u32 flags)
-{
-	struct pending p = { .kind = PEND_UNLINK, .dfd = dfd, .name = name, .flags = flags };
-
-	if (!wants_events(bpf_get_current_pid_tgid() >> 32))
-		return 0;
-	pend(&p);
-	return 0;
-}
-
-static __always_inline int unlink_exit(long ret)
-{
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	struct unlink_event *ev;
-	struct proc_track *t;
-	struct pending p;
-	char *a, *b;
-	__u32 len;
-
-	if (!unpend(&p, PEND_UNLINK))
-		return 0;
-	ev = event_buf();
-	a = path_buf(0);
-	b = path_buf(1);
-	if (!ev || !a || !b)
-		return 0;
-	t = track_of(tgid);
-	fill_hdr(&ev->hdr, EV_UNLINK, t ? t->classes : 0);
-	ev->ret = ret;
-	ev->flags = p.flags;
-	ev->pad = 0;
-	len = user_path_abs(b, 0, p.dfd, p.name);
-	bpf_probe_read_kernel(ev->path, len & PATH_MASK, b);
-	ev->path_len = len & PATH_MASK;
-	submit(ev, sizeof(*ev) + (len & PATH_MASK));
-	return 0;
-}
+EXIT_PROBE(rename, rename_exit)
+EXIT_PROBE(renameat, rename_exit)
+EXIT_PROBE(renameat2, rename_exit)
 
 SEC("tp/syscalls/sys_enter_unlink")
 int enter_unlink(struct trace_event_raw_sys_enter *ctx)
 {
-	return unlink_enter(AT_FDCWD_VAL, (void *)ctx->args[0], 0);
+	return unlink_enter(AT_FDCWD_VAL, PTR(0), 0);
 }
 
 SEC("tp/syscalls/sys_enter_unlinkat")
 int enter_unlinkat(struct trace_event_raw_sys_enter *ctx)
 {
-	return unlink_enter(ARG(0), (void *)ctx->args[1], ctx->args[2]);
+	return unlink_enter(ARG(0), PTR(1), ctx->args[2]);
 }
 
-SEC("tp/syscalls/sys_exit_unlink")
-int exit_unlink(struct trace_event_raw_sys_exit *ctx) { return unlink_exit(ctx->ret); }
-
-SEC("tp/syscalls/sys_exit_unlinkat")
-int exit_unlinkat(struct trace_event_raw_sys_exit *ctx) { return unlink_exit(ctx->ret); }
+EXIT_PROBE(unlink, unlink_exit)
+EXIT_PROBE(unlinkat, unlink_exit)

@@ -1,171 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Network activity of tracked processes: connect and accept with the peer
- * address, and one event per TCP connection at close with the bytes sent
- * and received (tcp_sock counters), attributed to the process that made or
- * accepted it.  The owner is recorded in process context (connect, accept)
- * because the final state change can run in softirq.
+ * address (per-syscall tracepoints: the fallback of bpf/syscalls.bpf.c,
+ * handlers in bpf/net_handlers.h), and one event per TCP connection at close
+ * with the bytes sent and received (tcp_sock counters), attributed to the
+ * process that made or accepted it.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
-#include <bpf/bpf_tracing.h>
-#include <bpf/bpf_endian.h>
-#include "maps.h"
-#include "emit.h"
-#include "path.h"
+#include "net_handlers.h"
 
 char LICENSE[] SEC("license") = "GPL";
-
-#define AF_UNIX_VAL 1
-#define AF_INET_VAL 2
-#define AF_INET6_VAL 10
-#define IPPROTO_TCP_VAL 6
-#define TCP_CLOSE_VAL 7
-#define TCP_SYN_SENT_VAL 2
-#define RCV_SHUTDOWN_VAL 1
-
-struct conn_args {
-	__s32 fd;
-	__u32 is_accept;
-	const void *addr;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, MAX_INFLIGHT);
-	__type(key, __u64);
-	__type(value, struct conn_args);
-} conn_args SEC(".maps");
-
-/* Owner of a TCP socket: a header captured in process context, plus start time. */
-struct sock_owner {
-	struct event_hdr hdr;
-	__u64 start_ns;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, MAX_TRACKED);
-	__type(key, __u64);
-	__type(value, struct sock_owner);
-} sock_owners SEC(".maps");
-
-static __always_inline bool wants_net(__u32 tgid)
-{
-	if (is_self(tgid))
-		return false;
-	return trace_all || track_of(tgid);
-}
-
-static __always_inline __u32 classes_of(__u32 tgid)
-{
-	struct proc_track *t = track_of(tgid);
-
-	return t ? t->classes : 0;
-}
-
-static __always_inline void own_sock(__u64 sk)
-{
-	struct sock_owner o = {};
-
-	fill_hdr(&o.hdr, EV_TCP_CLOSE, classes_of(bpf_get_current_pid_tgid() >> 32));
-	o.start_ns = o.hdr.ts_ns;
-	bpf_map_update_elem(&sock_owners, &sk, &o, BPF_ANY);
-}
-
-static __always_inline int conn_enter(int fd, const void *addr, __u32 is_accept)
-{
-	__u64 id = bpf_get_current_pid_tgid();
-	struct conn_args a = { .fd = fd, .addr = addr, .is_accept = is_accept };
-
-	if (!wants_net(id >> 32))
-		return 0;
-	bpf_map_update_elem(&conn_args, &id, &a, BPF_ANY);
-	return 0;
-}
-
-/* Peer address from a user sockaddr (connect). */
-static __always_inline void addr_from_user(struct sock_addr *out, const void *uaddr)
-{
-	struct sockaddr_in6 in6 = {};
-
-	bpf_probe_read_user(&out->family, sizeof(out->family), uaddr);
-	if (out->family == AF_INET_VAL) {
-		struct sockaddr_in in = {};
-
-		bpf_probe_read_user(&in, sizeof(in), uaddr);
-		out->port = bpf_ntohs(in.sin_port);
-		__builtin_memcpy(out->addr, &in.sin_addr.s_addr, 4);
-	} else if (out->family == AF_INET6_VAL) {
-		bpf_probe_read_user(&in6, sizeof(in6), uaddr);
-		out->port = bpf_ntohs(in6.sin6_port);
-		__builtin_memcpy(out->addr, &in6.sin6_addr, 16);
-	} else if (out->family == AF_UNIX_VAL) {
-		bpf_probe_read_user(out->unix_path, sizeof(out->unix_path) - 1,
-				    (const char *)uaddr + 2);
-		if (!out->unix_path[0] && out->unix_path[1])
-			out->unix_path[0] = '@';	/* abstract socket, as ss(8) shows it */
-	}
-}
-
-/* Peer address from the kernel socket (accept). */
-static __always_inline void addr_from_sock(struct sock_addr *out, struct sock *sk)
-{
-	out->family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	out->port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
-	if (out->family == AF_INET_VAL) {
-		__u32 a = BPF_CORE_READ(sk, __sk_common.skc_daddr);
-
-		__builtin_memcpy(out->addr, &a, 4);
-	} else if (out->family == AF_INET6_VAL) {
-		BPF_CORE_READ_INTO(&out->addr, sk, __sk_common.skc_v6_daddr);
-	}
-}
-
-static __always_inline struct sock *sock_of_fd(int fd)
-{
-	struct file *f = fd_file(fd);
-	struct socket *so;
-
-	if (!f)
-		return NULL;
-	so = BPF_CORE_READ(f, private_data);
-	return so ? BPF_CORE_READ(so, sk) : NULL;
-}
-
-static __always_inline int conn_exit(long ret)
-{
-	__u64 id = bpf_get_current_pid_tgid();
-	struct conn_args *a = bpf_map_lookup_elem(&conn_args, &id);
-	struct connect_event *ev;
-	struct conn_args args;
-	struct sock *sk;
-
-	if (!a)
-		return 0;
-	args = *a;
-	bpf_map_delete_elem(&conn_args, &id);
-	ev = event_buf();
-	if (!ev)
-		return 0;
-	__builtin_memset(&ev->addr, 0, sizeof(ev->addr));
-	fill_hdr(&ev->hdr, args.is_accept ? EV_ACCEPT : EV_CONNECT, classes_of(id >> 32));
-	ev->ret = ret;
-	ev->fd = args.is_accept ? ret : args.fd;
-	if (!args.is_accept) {
-		addr_from_user(&ev->addr, args.addr);
-	} else if (ret >= 0) {
-		sk = sock_of_fd(ret);
-		if (sk) {
-			addr_from_sock(&ev->addr, sk);
-			if (BPF_CORE_READ(sk, sk_protocol) == IPPROTO_TCP_VAL)
-				own_sock((__u64)sk);
-		}
-	}
-	submit(ev, sizeof(*ev));
-	return 0;
-}
 
 SEC("tp/syscalls/sys_enter_connect")
 int enter_connect(struct trace_event_raw_sys_enter *ctx)

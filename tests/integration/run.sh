@@ -6,9 +6,18 @@ set -u
 cd "$(dirname "$0")"
 pass=0 fail=0 skip=0
 failed=()
-for t in test_*.sh; do
+# The syscall probes have two variants (bpf/README.md): the raw dispatcher,
+# the default, and the per-syscall tracepoints; these tests run under both.
+# CPRWATCH_SYSCALL_HOOKS=tracepoint bash run.sh runs every test on the fallback.
+BOTH_HOOKS="test_probes.sh test_file_edges.sh"
+runs=(test_*.sh)
+for t in $BOTH_HOOKS; do runs+=("hooks=tracepoint:$t"); done
+for t in "${runs[@]}"; do
 	echo "== $t"
-	bash "$t"
+	case $t in
+	hooks=tracepoint:*) CPRWATCH_SYSCALL_HOOKS=tracepoint bash "${t#*:}" ;;
+	*) bash "$t" ;;
+	esac
 	rc=$?
 	case $rc in
 	0) pass=$((pass + 1)) ;;

@@ -23,6 +23,16 @@ coproc SINK { "$HELPERS/tcp_sink" 2 20; }
 read -r line <&"${SINK[0]}"; port=${line#port=}
 
 start_agent "$T/cprwatch.conf"
+# run.sh runs this test in both syscall hook modes (CPRWATCH_SYSCALL_HOOKS)
+want_hooks=tp_btf
+[ "${CPRWATCH_SYSCALL_HOOKS:-}" = tracepoint ] && want_hooks=tracepoint
+echo "syscall hooks ($want_hooks):"
+expect_eq "status names the syscall hook type" \
+	"$("$OUTPUT/cprwatchctl" status --json | jq -r .syscall_hooks.type)" "$want_hooks"
+expect_eq "its programs are attached, the other variant's are not loaded" \
+	"$("$OUTPUT/cprwatchctl" status --json | jq -r '[.probes[] | select(.attached) | .hook |
+		select(startswith("tp_btf/sys_") or startswith("tp/syscalls/")) | split("/")[0]] |
+		unique | join(",")')" "$([ $want_hooks = tp_btf ] && echo tp_btf || echo tp)"
 client=$("$T/bin/cprclient" all "$T/export" "$port" | sed -n 's/^pid=//p')
 other=$("$T/bin/other" all "$T/plain" "$port" | sed -n 's/^pid=//p')
 sleep 0.5

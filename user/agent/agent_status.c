@@ -158,6 +158,12 @@ void agent_status_json(struct agent *a, struct json *j)
 	json_obj_end(j);
 	put_problems(a, j, &healthy);
 	json_kv_bool(j, "healthy", healthy);
+	json_key(j, "syscall_hooks");
+	json_obj_begin(j);
+	json_kv_str(j, "type", loader_syscall_hooks(&a->ld));
+	if (a->ld.fallback_why)
+		json_kv_str(j, "fallback_reason", a->ld.fallback_why);
+	json_obj_end(j);
 	put_probes(a, j);
 	put_events(a, j);
 	put_scan(a, j);

@@ -3,27 +3,50 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "cprwatch.skel.h"
 #include "loader.h"
 #include "lib/log.h"
 
 #define TRACEFS_MAGIC_VAL 0x74726163
-#define DEBUGFS_MAGIC_VAL 0x64626720
-
+#define TRACEFS_DIR "/sys/kernel/tracing"
 
 static bool tracefs_mounted(void)
 {
 	struct statfs sf;
 
-	if (!statfs("/sys/kernel/tracing", &sf) && sf.f_type == TRACEFS_MAGIC_VAL)
+	if (!statfs(TRACEFS_DIR, &sf) && sf.f_type == TRACEFS_MAGIC_VAL)
 		return true;
 	return !statfs("/sys/kernel/debug/tracing", &sf) && sf.f_type == TRACEFS_MAGIC_VAL;
+}
+
+/*
+ * The per-syscall and sock tracepoints are found through tracefs.  A minimal
+ * boot (containers, fresh VMs, early boot units) may not have it mounted:
+ * mount it, as other BPF agents do, rather than refuse to start.  It stays
+ * mounted after the agent exits; nothing else depends on it being gone.
+ */
+static int tracefs_mount(char *err, size_t errlen)
+{
+	if (tracefs_mounted())
+		return 0;
+	if (mount("tracefs", TRACEFS_DIR, "tracefs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL)) {
+		int ret = -errno;
+
+		snprintf(err, errlen, "tracefs is not mounted and mounting it on %s failed: %s; "
+			 "fix: mount -t tracefs tracefs %s", TRACEFS_DIR, strerror(errno),
+			 TRACEFS_DIR);
+		return ret;
+	}
+	log_info("tracefs was not mounted: mounted it on %s", TRACEFS_DIR);
+	return 0;
 }
 
 int loader_preflight(char *err, size_t errlen)
@@ -38,12 +61,7 @@ int loader_preflight(char *err, size_t errlen)
 			 "fix: boot a kernel built with CONFIG_DEBUG_INFO_BTF=y");
 		return -ENOENT;
 	}
-	if (!tracefs_mounted()) {
-		snprintf(err, errlen, "tracefs is not mounted; fix: "
-			 "mount -t tracefs tracefs /sys/kernel/tracing");
-		return -ENOENT;
-	}
-	return 0;
+	return tracefs_mount(err, errlen);
 }
 
 static const char *load_hint(int ret)
@@ -69,6 +87,8 @@ static void attach_all(struct loader *ld)
 
 		if (ld->nr_probes == LOADER_MAX_PROBES)
 			break;
+		if (!bpf_program__autoload(prog))
+			continue;	/* the syscall variant not chosen */
 		/* uprobes need a library and a symbol: user/agent/clipboard.c attaches them */
 		if (!strncmp(bpf_program__section_name(prog), "uprobe", 6) ||
 		    !strncmp(bpf_program__section_name(prog), "uretprobe", 9))
@@ -88,20 +108,83 @@ static void attach_all(struct loader *ld)
 	}
 }
 
+static bool is_tp_syscall(const struct bpf_program *prog)
+{
+	return !strncmp(bpf_program__section_name(prog), "tp/syscalls/", 12);
+}
+
+/*
+ * The raw dispatcher needs its two programs in the object (an architecture
+ * with a syscall table in bpf/syscall_nr.h) and the typed raw tracepoints in
+ * the kernel's BTF.  Returns NULL when it can be used, or why not.
+ */
+static const char *dispatch_unusable(struct cprwatch_bpf *skel)
+{
+	struct btf *vmlinux;
+	const char *why = NULL;
+	const char *force = getenv(LOADER_HOOKS_ENV);
+
+	if (force && !strcmp(force, "tracepoint"))
+		return "forced by " LOADER_HOOKS_ENV "=tracepoint";
+	if (!bpf_object__find_program_by_name(skel->obj, "sys_enter") ||
+	    !bpf_object__find_program_by_name(skel->obj, "sys_exit"))
+		return "no syscall table for this architecture";
+	vmlinux = btf__load_vmlinux_btf();
+	if (!vmlinux)
+		return "no kernel BTF";
+	if (btf__find_by_name_kind(vmlinux, "btf_trace_sys_enter", BTF_KIND_TYPEDEF) < 0 ||
+	    btf__find_by_name_kind(vmlinux, "btf_trace_sys_exit", BTF_KIND_TYPEDEF) < 0)
+		why = "the kernel has no typed raw syscall tracepoints";
+	btf__free(vmlinux);
+	return why;
+}
+
+/* Enable one syscall variant: the raw dispatcher or the per-syscall tracepoints. */
+static void choose_syscall_hooks(struct loader *ld, bool raw)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, ld->skel->obj) {
+		if (is_tp_syscall(prog))
+			bpf_program__set_autoload(prog, !raw);
+		else if (!strncmp(bpf_program__section_name(prog), "tp_btf/sys_", 11))
+			bpf_program__set_autoload(prog, raw);
+	}
+	ld->raw_syscalls = raw;
+}
+
+static int open_and_load(struct loader *ld, bool trace_all, bool raw)
+{
+	ld->skel = cprwatch_bpf__open();
+	if (!ld->skel)
+		return -errno;
+	ld->skel->rodata->trace_all = trace_all;
+	ld->skel->rodata->self_tgid = getpid();
+	if (raw && (ld->fallback_why = dispatch_unusable(ld->skel)))
+		raw = false;
+	choose_syscall_hooks(ld, raw);
+	return cprwatch_bpf__load(ld->skel);
+}
+
 int loader_open(struct loader *ld, bool trace_all, char *err, size_t errlen)
 {
 	int ret, i;
 
 	memset(ld, 0, sizeof(*ld));
-	ld->skel = cprwatch_bpf__open();
+	ret = open_and_load(ld, trace_all, true);
+	if (ret && ld->raw_syscalls) {
+		/* a kernel whose verifier refuses the dispatcher: the fallback */
+		log_warn("the raw syscall dispatcher did not load (%s); using the per-syscall "
+			 "tracepoints", strerror(-ret));
+		cprwatch_bpf__destroy(ld->skel);
+		memset(ld, 0, sizeof(*ld));
+		ret = open_and_load(ld, trace_all, false);
+		ld->fallback_why = "the verifier refused the raw dispatcher";
+	}
 	if (!ld->skel) {
-		ret = -errno;
-		snprintf(err, errlen, "cannot open the embedded BPF object: %s", strerror(errno));
+		snprintf(err, errlen, "cannot open the embedded BPF object: %s", strerror(-ret));
 		return ret;
 	}
-	ld->skel->rodata->trace_all = trace_all;
-	ld->skel->rodata->self_tgid = getpid();
-	ret = cprwatch_bpf__load(ld->skel);
 	if (ret) {
 		snprintf(err, errlen, "loading the BPF probes failed: %s; %s", strerror(-ret),
 			 load_hint(ret));
@@ -116,6 +199,11 @@ int loader_open(struct loader *ld, bool trace_all, char *err, size_t errlen)
 fail:
 	loader_close(ld);
 	return ret;
+}
+
+const char *loader_syscall_hooks(const struct loader *ld)
+{
+	return ld->raw_syscalls ? "tp_btf" : "tracepoint";
 }
 
 void loader_close(struct loader *ld)

@@ -31,19 +31,27 @@ struct loader {
 	struct bpf_link *links[LOADER_MAX_PROBES];
 	struct probe_state probes[LOADER_MAX_PROBES];
 	int nr_probes;
+	bool raw_syscalls;	/* the tp_btf sys_enter/sys_exit dispatcher, not per-syscall tracepoints */
+	const char *fallback_why;	/* why not, when the per-syscall tracepoints run */
 };
+
+/* Set to "tracepoint" to run the per-syscall tracepoints instead of the dispatcher. */
+#define LOADER_HOOKS_ENV "CPRWATCH_SYSCALL_HOOKS"
 
 enum loader_err {
 	LOADER_ERR_ENV = 2,	/* exit code for a machine that cannot run the agent */
 };
 
 /*
- * Check what loading needs (root, BTF, tracefs); on failure returns -errno
+ * Check what loading needs (root, BTF) and mount tracefs when it is absent;
+ * on failure returns -errno
  * and a one-line message with the fix in @err.
  */
 int loader_preflight(char *err, size_t errlen);
 int loader_open(struct loader *ld, bool trace_all, char *err, size_t errlen);
 void loader_close(struct loader *ld);
+/* "tp_btf" (one raw sys_enter/sys_exit pair) or "tracepoint" (one program per syscall). */
+const char *loader_syscall_hooks(const struct loader *ld);
 int loader_events_fd(const struct loader *ld);
 /* The loaded object, for probes attached elsewhere (user/agent/clipboard.c). */
 struct bpf_object *loader_object(const struct loader *ld);

@@ -77,7 +77,8 @@ static const char status_help[] =
 "Show the agent's health.\n"
 "\n"
 "Prints the agent's version and build id, uptime, the config file in force\n"
-"and its SHA-256, every probe (name, hook, attached), events per second,\n"
+"and its SHA-256, the syscall hooks (raw dispatcher or per-syscall\n"
+"tracepoints), every probe (name, hook, attached), events per second,\n"
 "events lost in the kernel (ring buffer full) and in the agent (malformed\n"
 "records, scans dropped because the scan queue was full), the scan queue\n"
 "depth, every alert sink (transport, state, spool depth, last error) and\n"
@@ -710,6 +711,19 @@ static void print_counters(const struct jval *st)
 	       get_u64(sc, "cache_hits", d, sizeof(d)));
 }
 
+/* Which syscall hooks run: the raw dispatcher, or the per-syscall fallback and why. */
+static void print_syscall_hooks(const struct jval *h)
+{
+	const char *type = get_str(h, "type");
+
+	printf("\nsyscalls: ");
+	if (!strcmp(type, "tp_btf"))
+		printf("raw dispatch (tp_btf/sys_enter + tp_btf/sys_exit)\n");
+	else
+		printf("per-syscall tracepoints (%s; fallback: %s)\n", type,
+		       get_str(h, "fallback_reason"));
+}
+
 static void print_probes(const struct jval *arr)
 {
 	static const char *const hdr[] = { "PROBE", "HOOK", "ATTACHED" };
@@ -799,6 +813,7 @@ static int cmd_status(int argc, char **argv, struct ctl *ctl)
 	} else {
 		print_header(&r.v, healthy);
 		print_counters(&r.v);
+		print_syscall_hooks(jobj_get(&r.v, "syscall_hooks"));
 		print_probes(get_arr(&r.v, "probes"));
 		print_sinks(get_arr(&r.v, "sinks"));
 		print_rules(get_arr(&r.v, "rules"));
