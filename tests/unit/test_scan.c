@@ -112,6 +112,53 @@ static void test_text(void)
 	gb_free(&b);
 }
 
+/* With a key the result names the people in it, as keyed hashes, and only then. */
+static void test_persons(void)
+{
+	struct person_key k = { 0x1234, 0x5678 };
+	struct scan_limits lim;
+	struct scan_result res;
+	struct gen_buf b = { 0 };
+	struct gen_rng r;
+	uint64_t v[40], want = 0, got = 0;
+	char s[12];
+	int i;
+
+	gen_seed(&r, 21);
+	for (i = 0; i < 40; i++) {
+		v[i] = gen_cpr(&r, GEN_MOD11_ANY);
+		gen_format(v[i], GEN_HYPHEN, s);
+		gb_printf(&b, "%s;%s\n", s, s);	/* each twice: one person */
+	}
+	CU_ASSERT_EQUAL_FATAL(scan_mem(b.p, b.len, NULL, &res), SCAN_OK);
+	CU_ASSERT_EQUAL(res.cpr.distinct, 40);
+	CU_ASSERT_PTR_NULL(res.persons);
+	CU_ASSERT_EQUAL(res.nr_persons, 0);
+
+	scan_limits_default(&lim);
+	lim.person_key = &k;
+	CU_ASSERT_EQUAL_FATAL(scan_mem(b.p, b.len, &lim, &res), SCAN_OK);
+	CU_ASSERT_EQUAL_FATAL(res.nr_persons, 40);
+	CU_ASSERT_FALSE(res.persons_truncated);
+	/* the same set as hashing the numbers directly, and none of them raw */
+	for (i = 0; i < 40; i++) {
+		want ^= person_hash(&k, v[i]);
+		got ^= res.persons[i];
+		CU_ASSERT_NOT_EQUAL(res.persons[i], v[i]);
+	}
+	CU_ASSERT_EQUAL(got, want);
+	scan_result_release(&res);
+	CU_ASSERT_PTR_NULL(res.persons);
+
+	lim.max_persons = 10;
+	CU_ASSERT_EQUAL_FATAL(scan_mem(b.p, b.len, &lim, &res), SCAN_OK);
+	CU_ASSERT_EQUAL(res.nr_persons, 10);
+	CU_ASSERT_TRUE(res.persons_truncated);
+	CU_ASSERT_EQUAL(res.cpr.distinct, 40);
+	scan_result_release(&res);
+	gb_free(&b);
+}
+
 static void utf16(struct gen_buf *out, const char *latin1, bool be, bool bom)
 {
 	const unsigned char *p = (const unsigned char *)latin1;
@@ -823,6 +870,7 @@ static void test_read_sizes(void)
 
 static CU_TestInfo scan_tests[] = {
 	{ "text, latin-1, csv", test_text },
+	{ "keyed person hashes", test_persons },
 	{ "utf-16 le/be, bom and none", test_utf16 },
 	{ "gzip, multi-member, truncated", test_gzip },
 	{ "zip stored and deflate", test_zip },

@@ -604,7 +604,13 @@ int agent_init_pipeline(struct agent *a, bool live, char *err, size_t errlen)
 		return -ENOMEM;
 	if (!live)
 		return 0;
+	ret = person_key_random(&a->person_key);
+	if (ret) {
+		snprintf(err, errlen, "cannot draw the person-hash key: %s", strerror(-ret));
+		return ret;
+	}
 	scan_limits_default(&lim);
+	lim.person_key = &a->person_key;
 	lim.max_file_size = (uint64_t)a->cfg.scan_max_mib << 20;
 	lim.max_time_ms = a->cfg.scan_max_seconds * 1000;
 	ret = scanq_init(&a->scanq, a->cfg.scan_workers, a->cfg.scan_queue, &lim);

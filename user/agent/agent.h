@@ -71,6 +71,7 @@ struct agent {
 	FILE *record_out;
 	struct rules rules;
 	struct scanq scanq;
+	struct person_key person_key;	/* per start, from getrandom; never written out */
 	bool scanq_up;
 	struct alert_out alerts;
 	struct control control;

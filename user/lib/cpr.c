@@ -724,6 +724,18 @@ int cpr_init(struct cpr_detector *d, const struct cpr_opts *opts)
 	return 0;
 }
 
+size_t cpr_person_hashes(const struct cpr_detector *d, const struct person_key *k, uint64_t *out,
+			 size_t max)
+{
+	size_t n = 0;
+	uint32_t i;
+
+	for (i = 0; i < d->set_cap && n < max; i++)
+		if (d->set[i])
+			out[n++] = person_hash(k, d->set[i] - 1);	/* slots hold value + 1 */
+	return n;
+}
+
 void cpr_destroy(struct cpr_detector *d)
 {
 	set_free(d->set, d->set_cap);

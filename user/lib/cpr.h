@@ -36,6 +36,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "person_set.h"
 
 #define CPR_MASK_LEN		12	/* "DDMMYY-XXXX" and its NUL */
 #define CPR_MAX_SAMPLES		16	/* hard ceiling for opts->max_samples */
@@ -115,6 +116,14 @@ void cpr_break(struct cpr_detector *d);
 
 /* cpr_break() and copy the counts out.  May be called more than once. */
 void cpr_finish(struct cpr_detector *d, struct cpr_stats *out);
+
+/*
+ * Keyed hashes (person_hash) of the distinct numbers in the set, at most
+ * @max, into @out; returns how many.  Fewer than st.distinct when the set
+ * filled up or @max is smaller.  Call before cpr_destroy().
+ */
+size_t cpr_person_hashes(const struct cpr_detector *d, const struct person_key *k, uint64_t *out,
+			 size_t max);
 
 /* Wipes the distinct set (it holds raw numbers) and frees it. */
 void cpr_destroy(struct cpr_detector *d);

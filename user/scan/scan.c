@@ -35,6 +35,7 @@ void scan_limits_default(struct scan_limits *lim)
 	lim->max_samples = CPR_DEF_SAMPLES;
 	lim->max_distinct = CPR_DEF_DISTINCT;
 	lim->read_size = 256 << 10;
+	lim->max_persons = 65536;
 }
 
 const char *scan_status_str(int status)
@@ -276,6 +277,7 @@ static void limits_fill(struct scan_limits *out, const struct scan_limits *lim)
 	FILL(max_samples);
 	FILL(max_distinct);
 	FILL(read_size);
+	FILL(max_persons);
 #undef FILL
 }
 
@@ -305,11 +307,38 @@ static int ctx_init(struct scan_ctx *c, const struct scan_limits *lim,
 	return 0;
 }
 
+static void collect_persons(struct scan_ctx *c)
+{
+	struct scan_result *res = c->res;
+	uint64_t want = res->cpr.distinct;
+
+	if (want > c->lim->max_persons)
+		want = c->lim->max_persons;
+	res->persons_truncated = want < res->cpr.distinct || res->cpr.distinct_lower_bound;
+	if (!want)
+		return;
+	res->persons = malloc(want * sizeof(*res->persons));
+	if (!res->persons) {
+		res->persons_truncated = true;
+		return;
+	}
+	res->nr_persons = cpr_person_hashes(&c->det, c->lim->person_key, res->persons, want);
+}
+
+void scan_result_release(struct scan_result *res)
+{
+	free(res->persons);
+	res->persons = NULL;
+	res->nr_persons = 0;
+}
+
 static int ctx_finish(struct scan_ctx *c, uint64_t t0)
 {
 	struct scan_result *res = c->res;
 
 	cpr_finish(&c->det, &res->cpr);
+	if (c->lim->person_key)
+		collect_persons(c);
 	cpr_destroy(&c->det);
 	if (c->hooks && c->hooks->progress && res->status != SCAN_CANCELLED)
 		c->hooks->progress(c->hooks->arg,

@@ -105,6 +105,12 @@ struct scan_limits {
 	uint32_t max_distinct;		/* distinct-set capacity; 262144 (4 MiB when full) */
 	uint32_t read_size;		/* bytes per read; 256 KiB (0: default) */
 	bool substitutes;		/* count day+60 substitute numbers apart; false */
+	/*
+	 * With a key, the result carries the keyed hashes of the distinct
+	 * numbers (res->persons), at most max_persons (default 65536: 512 KiB).
+	 */
+	const struct person_key *person_key;
+	uint32_t max_persons;
 };
 
 /* Optional hooks; pass NULL for none. */
@@ -138,6 +144,17 @@ struct scan_result {
 	uint32_t pages_without_text;	/* document pages that gave no text (scanned images) */
 	uint32_t formats;		/* SCAN_FMT_* met */
 	uint64_t elapsed_us;
+
+	/*
+	 * Who is in the file, for counting people across files: person_hash()
+	 * of each distinct number (never the numbers), only when the limits
+	 * gave a key.  Heap-allocated, freed by scan_result_release(); the
+	 * sandboxed scanner carries the same list back.  persons_truncated:
+	 * fewer than cpr.distinct (max_persons, or the distinct set filled).
+	 */
+	uint64_t *persons;
+	uint32_t nr_persons;
+	bool persons_truncated;
 };
 
 /* Fills in the defaults listed in struct scan_limits. */
@@ -154,6 +171,9 @@ int scan_fd(int fd, const struct scan_limits *lim, const struct scan_hooks *hook
 	    struct scan_result *res);
 int scan_buffer(const void *buf, size_t len, const struct scan_limits *lim,
 		const struct scan_hooks *hooks, struct scan_result *res);
+
+/* Frees what a result owns (persons); the counts stay. */
+void scan_result_release(struct scan_result *res);
 
 const char *scan_status_str(int status);	/* "ok", "refused", ... */
 const char *scan_reason_str(int reason);	/* "zip bomb", "nesting depth", ... */

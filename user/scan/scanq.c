@@ -44,6 +44,7 @@ void scan_job_free(struct scan_job *j)
 	if (!j)
 		return;
 	free(j->rq.path);
+	scan_result_release(&j->res);
 	free(j);
 }
 
@@ -223,6 +224,12 @@ static void cache_store(struct scanq *q, const struct scan_job *j)
 		return;
 	*c = *j;
 	c->rq.path = NULL;
+	/*
+	 * A hit is the same file unchanged: whoever it was written for was
+	 * counted at its first scan, so the cache keeps no persons.
+	 */
+	c->res.persons = NULL;
+	c->res.nr_persons = 0;
 	c->next = NULL;
 	if (hashmap_put(&q->cache, cache_key(&j->rq.id, &j->stamp), c, (void **)&old))
 		free(c);
