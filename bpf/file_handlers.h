@@ -266,6 +266,49 @@ static __always_inline bool fd_accounted(__u32 tgid, int fd)
 	return fd >= 0 && bpf_map_lookup_elem(&fd_files, &key);
 }
 
+static __always_inline struct file_io *io_of(__u32 tgid, int fd)
+{
+	__u64 key = fd_key(tgid, fd);
+	__u64 *fp = bpf_map_lookup_elem(&fd_files, &key);
+
+	return fp ? bpf_map_lookup_elem(&file_io, fp) : NULL;
+}
+
+/*
+ * A write by a CPR client or a tainted process to a regular file it opened
+ * before it became one (python3 opens its output, then reads the export; a
+ * shell's `> out` before the tainted program runs): the fd is adopted at its
+ * first write as if it were opened now, so the file is tainted, reported and
+ * its bytes counted.  Untracked processes pay one `tracked` lookup here, on
+ * writes to fds nobody accounts.
+ */
+static __always_inline struct file_io *adopt_fd(__u32 tgid, int fd)
+{
+	struct proc_track *t = track_of(tgid);
+	struct pending p = {};
+	struct taint_info *ti;
+	struct file_id id;
+	struct file *f;
+
+	if (!t || !(t->classes & (CLASS_CPR_CLIENT | CLASS_TAINTED)) || is_self(tgid))
+		return NULL;
+	f = fd_file(fd);
+	if (!f)
+		return NULL;
+	p.mode = BPF_CORE_READ(f, f_inode, i_mode);
+	if ((p.mode & S_IFMT_VAL) != S_IFREG_VAL)
+		return NULL;
+	p.flags = BPF_CORE_READ(f, f_flags);
+	file_id_of(f, &id);
+	ti = bpf_map_lookup_elem(&tainted, &id);
+	lineage(tgid, t, ti, &id, p.flags, p.mode);
+	if (!ti)
+		ti = bpf_map_lookup_elem(&tainted, &id);
+	io_start(tgid, fd, f, &id, p.flags);
+	emit_open(&p, false, fd, f, &id, t->classes, export_kind_of(&f->f_path), ti);
+	return io_of(tgid, fd);
+}
+
 /* Enter of a syscall that moves bytes: one lookup per fd when not accounted. */
 static __always_inline int io_enter(int fd_in, int fd_out)
 {
@@ -274,20 +317,12 @@ static __always_inline int io_enter(int fd_in, int fd_out)
 
 	if (fd_in >= 0 && fd_accounted(tgid, fd_in))
 		p.fd_in = fd_in;
-	if (fd_out >= 0 && fd_accounted(tgid, fd_out))
+	if (fd_out >= 0 && (fd_accounted(tgid, fd_out) || adopt_fd(tgid, fd_out)))
 		p.fd_out = fd_out;
 	if (p.fd_in < 0 && p.fd_out < 0)
 		return 0;
 	pend(&p);
 	return 0;
-}
-
-static __always_inline struct file_io *io_of(__u32 tgid, int fd)
-{
-	__u64 key = fd_key(tgid, fd);
-	__u64 *fp = bpf_map_lookup_elem(&fd_files, &key);
-
-	return fp ? bpf_map_lookup_elem(&file_io, fp) : NULL;
 }
 
 /* Add @ret bytes to the files behind the accounted fds among @fd_in, @fd_out. */
@@ -301,7 +336,7 @@ static __always_inline void io_account(__u32 tgid, int fd_in, int fd_out, long r
 		__sync_fetch_and_add(&io->bytes_read, ret);
 		__sync_fetch_and_add(&io->reads, 1);
 	}
-	if (fd_out >= 0 && (io = io_of(tgid, fd_out))) {
+	if (fd_out >= 0 && ((io = io_of(tgid, fd_out)) || (io = adopt_fd(tgid, fd_out)))) {
 		__sync_fetch_and_add(&io->bytes_written, ret);
 		__sync_fetch_and_add(&io->writes, 1);
 	}

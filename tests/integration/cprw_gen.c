@@ -9,6 +9,7 @@
  *   cprw_gen xlsx-plain FILE N SEED the same shape with non-CPR 10-digit ids
  *                                   whose "dates" are impossible (month 13+)
  *   cprw_gen text FILE N SEED       a CSV with N synthetic CPR numbers
+ *   cprw_gen text-plain FILE N SEED the same CSV with 10-digit numbers that are no CPR
  *   cprw_gen list N SEED            the numbers of `xlsx`/`text`, hyphenated
  *                                   and plain, one per line (to grep outputs)
  *
@@ -98,14 +99,20 @@ static int make_xlsx(const char *path, int n, uint64_t seed, bool plain)
 	return ret;
 }
 
-static int make_text(const char *path, int n, uint64_t seed)
+static int make_text(const char *path, int n, uint64_t seed, bool plain)
 {
 	uint64_t *v = calloc(n, sizeof(*v));
 	struct gen_buf b = {};
+	struct gen_rng r;
 	char num[16];
 	int i, ret;
 
-	numbers(v, n, seed);
+	gen_seed(&r, seed);
+	if (plain)
+		for (i = 0; i < n; i++)
+			v[i] = not_cpr(&r);
+	else
+		numbers(v, n, seed);
 	gb_puts(&b, "navn;cpr-nr;adresse\n");
 	for (i = 0; i < n; i++) {
 		gen_format(v[i], GEN_HYPHEN, num);
@@ -124,7 +131,9 @@ int main(int argc, char **argv)
 	if (argc == 5 && !strcmp(argv[1], "xlsx-plain"))
 		return make_xlsx(argv[2], atoi(argv[3]), strtoull(argv[4], NULL, 10), true);
 	if (argc == 5 && !strcmp(argv[1], "text"))
-		return make_text(argv[2], atoi(argv[3]), strtoull(argv[4], NULL, 10));
+		return make_text(argv[2], atoi(argv[3]), strtoull(argv[4], NULL, 10), false);
+	if (argc == 5 && !strcmp(argv[1], "text-plain"))
+		return make_text(argv[2], atoi(argv[3]), strtoull(argv[4], NULL, 10), true);
 	if (argc == 4 && !strcmp(argv[1], "list")) {
 		int n = atoi(argv[2]), i;
 		uint64_t *v = calloc(n, sizeof(*v));
@@ -139,6 +148,6 @@ int main(int argc, char **argv)
 		free(v);
 		return 0;
 	}
-	fprintf(stderr, "usage: cprw_gen xlsx|xlsx-plain|text FILE N SEED | list N SEED\n");
+	fprintf(stderr, "usage: cprw_gen xlsx|xlsx-plain|text|text-plain FILE N SEED | list N SEED\n");
 	return 2;
 }

@@ -109,7 +109,9 @@ finish() {
 }
 
 # make_test_user: a fresh unprivileged user with a home (TUSER, THOME), removed
-# with its home at exit; as_user CMD...: runs CMD as that user, in its home.
+# with its home at exit; as_user CMD...: runs CMD as that user, in its home,
+# logged in: its login uid is set (as pam_loginuid does, by writing
+# /proc/self/loginuid as root) before the privileges are dropped.
 make_test_user() {
 	command -v useradd >/dev/null && command -v setpriv >/dev/null ||
 		cannot_run "useradd/setpriv (passwd, util-linux) are not installed"
@@ -120,6 +122,6 @@ make_test_user() {
 }
 
 as_user() {
-	(cd "$THOME" && setpriv --reuid="$TUSER" --regid="$TUSER" --init-groups \
+	(echo "$(id -u "$TUSER")" > /proc/self/loginuid && cd "$THOME" && exec setpriv --reuid="$TUSER" --regid="$TUSER" --init-groups \
 		env HOME="$THOME" USER="$TUSER" "$@")
 }

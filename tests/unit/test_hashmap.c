@@ -394,6 +394,39 @@ static void test_filetab_put_info(void)
 	filetab_free(&ft);
 }
 
+/* A file is its inode: a new name moves the path and keeps what is known (issue 11). */
+static void test_filetab_keeps_on_rename(void)
+{
+	struct filetab ft;
+	struct file_id exp = { 8 << 20 | 1, 100 };
+	struct file_info *fi;
+
+	CU_ASSERT_EQUAL_FATAL(filetab_init(&ft, 100), 0);
+	/* the CPR client's export, its own origin, scanned: 600 numbers */
+	fi = filetab_put(&ft, &exp, "/home/u/Downloads/export.csv", EXPORT_LOCAL, &exp);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fi);
+	fi->cpr_distinct = 600;
+	/* mv, then python3 opens it under the new name (no origin in that open) */
+	fi = filetab_put(&ft, &exp, "/home/u/tmp/renamed.csv", 0, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fi);
+	CU_ASSERT_STRING_EQUAL(fi->path, "/home/u/tmp/renamed.csv");
+	CU_ASSERT_EQUAL(fi->cpr_distinct, 600);
+	CU_ASSERT_TRUE(fi->tainted);
+	CU_ASSERT_EQUAL(fi->origin.ino, exp.ino);
+	CU_ASSERT_EQUAL(ft.map.len, 1);
+	/* ln: the app opens the link; the export is still named by its export path */
+	filetab_put(&ft, &exp, "/home/u/Desktop/link.csv", 0, NULL);
+	CU_ASSERT_STRING_EQUAL(filetab_get(&ft, &exp), "/home/u/Desktop/link.csv");
+	CU_ASSERT_STRING_EQUAL(filetab_export_path(&ft, &exp), "/home/u/Downloads/export.csv");
+	/* a file that is no origin of its own is named by its latest path */
+	fi = filetab_put(&ft, &(struct file_id){ 1, 5 }, "/tmp/a", 0, &exp);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fi);
+	CU_ASSERT_PTR_NULL(fi->export_path);
+	filetab_put(&ft, &(struct file_id){ 1, 5 }, "/tmp/b", 0, NULL);
+	CU_ASSERT_STRING_EQUAL(filetab_export_path(&ft, &(struct file_id){ 1, 5 }), "/tmp/b");
+	filetab_free(&ft);
+}
+
 static void test_filetab_eviction(void)
 {
 	enum { MAX = 100 };
@@ -468,6 +501,7 @@ static CU_TestInfo hashmap_tests[] = {
 	{ "hash_pair", test_hash_pair },
 	{ "filetab set/get/overwrite", test_filetab_set_get },
 	{ "filetab put/info", test_filetab_put_info },
+	{ "filetab keeps counts and taint across names", test_filetab_keeps_on_rename },
 	{ "filetab eviction keeps newer half", test_filetab_eviction },
 	{ "filetab stays bounded", test_filetab_bounded },
 	CU_TEST_INFO_NULL,

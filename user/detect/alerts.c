@@ -153,6 +153,8 @@ static void put_counts(struct json *j, const struct alert *a)
 		json_kv_u64(j, "cpr_matches", a->cpr->matches);
 		json_kv_bool(j, "cpr_lower_bound", a->cpr->distinct_lower_bound);
 	}
+	if (a->origin_cpr)
+		json_kv_u64(j, "origin_cpr_distinct", a->origin_cpr);
 	if (a->count)
 		json_kv_u64(j, "events", a->count);
 	if (a->bytes)

@@ -37,6 +37,7 @@ struct alert {
 	bool has_origin;		/* a tainted file: the export it came from */
 	struct file_id origin;
 	const char *origin_path;
+	uint64_t origin_cpr;		/* distinct CPR numbers the origin's scan found */
 	const struct cpr_stats *cpr;	/* scan counts, or NULL */
 	const char *scan_problem;	/* scan refused or failed: why */
 	uint64_t count;			/* files, look-ups, ... (rule-specific) */

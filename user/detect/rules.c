@@ -241,7 +241,7 @@ static void send_followup(struct rules *r, struct suppression *s)
 	};
 
 	if (s->has_origin)
-		a.origin_path = filetab_get(r->files, &s->origin);
+		a.origin_path = filetab_export_path(r->files, &s->origin);
 	snprintf(a.summary, sizeof(a.summary), "%llu more: %.200s",
 		 (unsigned long long)s->count, s->summary);
 	r->ops.alert(r->ops.arg, &a);
@@ -345,9 +345,12 @@ static bool origin_has_cpr(const struct rules *r, const struct file_id *origin)
 
 static void set_origin(struct rules *r, struct alert *a, const struct file_id *origin)
 {
+	const struct file_info *fi = filetab_info(r->files, origin);
+
 	a->has_origin = true;
 	a->origin = *origin;
-	a->origin_path = filetab_get(r->files, origin);
+	a->origin_path = filetab_export_path(r->files, origin);
+	a->origin_cpr = fi ? fi->cpr_distinct : 0;
 }
 
 static void scan_problem(struct rules *r, const struct scan_request *rq,
@@ -421,6 +424,7 @@ static void app_read_scanned(struct rules *r, const struct scan_request *rq,
 void rules_on_scan(struct rules *r, const struct scan_request *rq, const struct scan_result *res)
 {
 	struct file_info *fi;
+	bool self_origin;
 
 	if (rq->ts_ns > r->now_ns)
 		r->now_ns = rq->ts_ns;
@@ -431,13 +435,14 @@ void rules_on_scan(struct rules *r, const struct scan_request *rq, const struct 
 		scan_problem(r, rq, res);
 	if ((res->status == SCAN_ERROR && res->reason == SCAN_R_IO) || res->reason == SCAN_R_PATH)
 		return;		/* nothing was read: nothing known */
+	/* a written file holding CPR numbers is an export in its own right: follow its copies */
+	self_origin = rq->why == SCAN_WHY_WRITTEN && res->cpr.distinct && !rq->tainted;
 	fi = filetab_put(r->files, &rq->id, rq->path, rq->export_kind,
-			 rq->tainted ? &rq->origin : NULL);
+			 rq->tainted ? &rq->origin : self_origin ? &rq->id : NULL);
 	if (fi)
 		fi->cpr_distinct = res->cpr.distinct;
 	if (rq->why == SCAN_WHY_WRITTEN) {
-		/* a file holding CPR numbers is an export in its own right: follow its copies */
-		if (res->cpr.distinct && !rq->tainted && r->ops.taint)
+		if (self_origin && r->ops.taint)
 			r->ops.taint(r->ops.arg, &rq->id, &rq->id, rq->tgid);
 		written_scanned(r, rq, res);
 	} else {

@@ -16,13 +16,22 @@ int filetab_init(struct filetab *ft, size_t max)
 	return hashmap_init(&ft->map, 256);
 }
 
+static void info_free(struct file_info *e)
+{
+	if (!e)
+		return;
+	free(e->path);
+	free(e->export_path);
+	free(e);
+}
+
 void filetab_free(struct filetab *ft)
 {
 	size_t it = 0;
 	void *v;
 
 	while (hashmap_next(&ft->map, &it, NULL, &v))
-		free(v);
+		info_free(v);
 	hashmap_free(&ft->map);
 }
 
@@ -42,38 +51,54 @@ static void evict(struct filetab *ft)
 		if (((struct file_info *)v)->seq < cutoff)
 			keys[n++] = key;
 	for (i = 0; i < n; i++)
-		free(hashmap_del(&ft->map, keys[i]));
+		info_free(hashmap_del(&ft->map, keys[i]));
 	free(keys);
+}
+
+static struct file_info *info_new(struct filetab *ft, const struct file_id *id, const char *path)
+{
+	struct file_info *e, *old;
+
+	if (ft->map.len >= ft->max)
+		evict(ft);
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return NULL;
+	e->id = *id;
+	e->path = strdup(path);
+	if (!e->path || hashmap_put(&ft->map, key_of(id), e, (void **)&old)) {
+		info_free(e);
+		return NULL;
+	}
+	info_free(old);		/* another file in the same slot key */
+	return e;
 }
 
 struct file_info *filetab_put(struct filetab *ft, const struct file_id *id, const char *path,
 			      __u32 export_kind, const struct file_id *origin)
 {
-	size_t len = strlen(path);
-	struct file_info *e, *old;
+	struct file_info *e = (struct file_info *)filetab_info(ft, id);
+	char *name;
 
-	old = hashmap_get(&ft->map, key_of(id));
-	if (old && old->id.dev == id->dev && old->id.ino == id->ino && !strcmp(old->path, path)) {
-		e = old;
-	} else {
-		if (ft->map.len >= ft->max)
-			evict(ft);
-		e = calloc(1, sizeof(*e) + len + 1);
-		if (!e)
-			return NULL;
-		e->id = *id;
-		memcpy(e->path, path, len + 1);
-		if (hashmap_put(&ft->map, key_of(id), e, (void **)&old)) {
-			free(e);
-			return NULL;
+	if (!e)
+		e = info_new(ft, id, path);
+	if (!e)
+		return NULL;
+	if (strcmp(e->path, path)) {
+		name = strdup(path);
+		if (name) {	/* else the older name stays: still this file */
+			free(e->path);
+			e->path = name;
 		}
-		free(old);
 	}
 	e->seq = ++ft->seq;
 	e->export_kind = export_kind;
 	if (origin) {
 		e->tainted = true;
 		e->origin = *origin;
+		/* its own origin: the name it was exported under names it from now on */
+		if (origin->dev == id->dev && origin->ino == id->ino && !e->export_path)
+			e->export_path = strdup(path);
 	}
 	return e;
 }
@@ -97,4 +122,13 @@ const char *filetab_get(const struct filetab *ft, const struct file_id *id)
 	const struct file_info *e = filetab_info(ft, id);
 
 	return e ? e->path : NULL;
+}
+
+const char *filetab_export_path(const struct filetab *ft, const struct file_id *id)
+{
+	const struct file_info *e = filetab_info(ft, id);
+
+	if (!e)
+		return NULL;
+	return e->export_path ? e->export_path : e->path;
 }

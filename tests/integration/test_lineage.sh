@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Lineage that holds against the simple ways round it (issue 11), each row
+# of the issue's table done by an unprivileged user with a login uid, with
+# the real probes and the default rules: a fake CPR client exports 600
+# synthetic numbers to ~/Downloads, then the user renames and base64s an
+# export before a messaging app sends it, and hard-links one for the app.
+# The same flows with non-CPR data raise nothing.
+. "$(dirname "$0")/lib.sh"
+need_bpf
+setup_tmp
+make_test_user
+PY=/usr/bin/python3
+[ -x "$PY" ] || cannot_run "python3 is not installed (make deps)"
+
+SEED=$RANDOM
+TUID=$(id -u "$TUSER")
+mkdir -p "$T/bin"
+cp "$HELPERS/cprw_gen" "$T/bin/cprclient"
+cp "$HELPERS/cprw_actions" "$T/bin/signal-desktop"
+chmod 0755 "$T/bin"/*
+as_user mkdir -p "$THOME/Downloads" "$THOME/Desktop" "$THOME/tmp"
+
+write_config "$T/cprwatch.conf" <<CONF
+[cpr_clients]
+path = $T/bin/cprclient
+[messaging]
+app = $T/bin/signal-desktop
+[export_paths]
+local = $THOME/Downloads
+[output]
+stdout = no
+CONF
+
+B64='import base64, sys; open(sys.argv[2], "wb").write(base64.b64encode(open(sys.argv[1], "rb").read()))'
+
+# flows KIND: text (600 CPR numbers) or text-plain (none)
+flows() {
+	as_user "$T/bin/cprclient" "$1" "$THOME/Downloads/export-a.csv" 600 "$SEED"
+	as_user "$T/bin/cprclient" "$1" "$THOME/Downloads/export-b.csv" 600 "$((SEED + 1))"
+	sleep 0.5				# the exports' scans land first
+	# mv the export, base64 it with python3, the messaging app sends the result
+	as_user mv "$THOME/Downloads/export-a.csv" "$THOME/tmp/renamed.csv"
+	as_user "$PY" -c "$B64" "$THOME/tmp/renamed.csv" "$THOME/Desktop/send.b64"
+	as_user "$T/bin/signal-desktop" read "$THOME/Desktop/send.b64" > /dev/null
+	# ln the export to ~/Desktop, the messaging app sends the link
+	as_user ln "$THOME/Downloads/export-b.csv" "$THOME/Desktop/link.csv"
+	as_user "$T/bin/signal-desktop" read "$THOME/Desktop/link.csv" > /dev/null
+	sleep 0.5
+}
+
+alerts() { jq -c "select($1)" "$T/alerts.json"; }
+# alert_of RULE FILE: origin path, origin count, login uid of RULE's alert on FILE
+alert_of() {
+	alerts ".rule==\"$1\" and .file.path==\"$2\"" |
+		jq -r '[.origin_export.path, .counts.origin_cpr_distinct, .loginuid]|join(" ")' | sort -u
+}
+
+start_agent "$T/cprwatch.conf" --alert-log "$T/alerts.json"
+flows text
+stop_agent
+cp "$T/events.json" "$T/events-positive.json"
+
+echo "mv + base64 + messaging app:"
+expect_eq "messaging_exfil on the base64 copy names the export and its 600 numbers" \
+	"$(alert_of messaging_exfil "$THOME/Desktop/send.b64")" \
+	"$THOME/Downloads/export-a.csv 600 $TUID"
+echo "ln + messaging app:"
+expect_eq "messaging_exfil on the link names the original export, not the link" \
+	"$(alert_of messaging_exfil "$THOME/Desktop/link.csv")" \
+	"$THOME/Downloads/export-b.csv 600 $TUID"
+
+echo "leaks: no synthetic CPR number in any output"
+{ "$HELPERS/cprw_gen" list 600 "$SEED"; "$HELPERS/cprw_gen" list 600 "$((SEED + 1))"; } \
+	> "$T/numbers.txt"
+expect_eq "numbers found in events, alerts, log" \
+	"$(cat "$T/events-positive.json" "$T/alerts.json" "$T/agent.log" | grep -c -F -f "$T/numbers.txt")" 0
+
+echo "same flows with non-CPR data:"
+rm -rf "$THOME/Downloads"/* "$THOME/Desktop"/* "$THOME/tmp"/* "$T/alerts.json"
+: > "$T/events.json"
+start_agent "$T/cprwatch.conf" --alert-log "$T/alerts.json"
+flows text-plain
+stop_agent
+expect_eq "no alert at all" "$(wc -l < "$T/alerts.json")" 0
+[ "$(wc -l < "$T/alerts.json")" = 0 ] || cat "$T/alerts.json"
+finish
