@@ -8,6 +8,9 @@
 #      answered "0 CPR" from the cache
 #   3  ~/ patterns: a symlinked ~/Desktop -> / is no export directory, a
 #      sync client's name linked to /bin/bash does not make bash one
+#   4  a user flooding the scan queue: their scans beyond their share are
+#      dropped with a scan_backlog alert and status turns unhealthy, while
+#      another user's export is still scanned
 #   5  a directory swapped for a symlink after the write: the scan worker
 #      refuses the path instead of following it
 . "$(dirname "$0")/lib.sh"
@@ -36,6 +39,8 @@ local = ~/Desktop
 high = 10
 [scan]
 workers = 1
+queue = 64
+per_user = 8
 [output]
 stdout = no
 CONF
@@ -138,6 +143,31 @@ expect_eq "no CPR counted through a symlinked path" \
 	"$(alerts '.rule=="bulk_export" and (.file.path|contains("swap")) and .counts.cpr_distinct>0' |
 	   jq -r '.file.path' | while read -r p; do [ -L "$(dirname "$p")" ] && echo "$p"; done |
 	   head -1)" ""
+
+echo "4: one user's flood does not switch off scanning for others:"
+expect_eq "healthy before" "$("$OUTPUT/cprwatchctl" status --json | jq -r .healthy)" true
+as_user python3 - "$THOME/Downloads/flood" <<'PY'
+import os, sys
+d = sys.argv[1]
+os.mkdir(d)
+with open(d + '/big.txt', 'wb') as f:	# keeps the one worker busy
+    f.write(b'7' * (96 << 20))
+for i in range(40):
+    with open('%s/f%02d.txt' % (d, i), 'wb') as f:
+        f.write(b'nothing here %d\n' % i)
+PY
+install -m 0644 "$T/cpr.csv" "$THOME/Downloads/root-export.csv"	# root, another user
+wait_alert '.rule=="scan_backlog"' || true
+expect_eq "scan_backlog for the flooding user" \
+	"$(alerts '.rule=="scan_backlog"' | jq -r '[.uid, .severity] | map(tostring) | join(" ")' | sort -u)" \
+	"$(id -u "$TUSER") high"
+st=$("$OUTPUT/cprwatchctl" status --json)
+expect_eq "status unhealthy, says scans were dropped" \
+	"$(jq -r '[.healthy, (.problems | map(select(test("scans dropped"))) | length)] | map(tostring) | join(" ")' <<<"$st")" \
+	"false 1"
+wait_alert ".rule==\"bulk_export\" and .file.path==\"$THOME/Downloads/root-export.csv\"" || true
+expect_eq "root's export behind the flood still scanned" \
+	"$(alerts ".rule==\"bulk_export\" and .file.path==\"$THOME/Downloads/root-export.csv\"" | jq -r '.counts.cpr_distinct')" 28
 
 stop_agent
 echo "no output holds a number in the clear:"

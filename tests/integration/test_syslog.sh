@@ -189,8 +189,9 @@ expect_eq "heartbeat: app-name, msgid, info severity, local4" \
 	"cprwatch heartbeat info local4"
 expect_eq "heartbeat: counters are numbers, 5 sinks" \
 	"$(hb_5424 | jq -r "$SD | [(.uptime, .events, .kernel_drops, .alerts, .spool_depth,
-		.spool_dropped, .sinks_up | test(\"^[0-9]+\$\")), .sinks] | map(tostring) | join(\" \")")" \
-	"true true true true true true true 5"
+		.spool_dropped, .scans_dropped, .sinks_up | test(\"^[0-9]+\$\")), .sinks] |
+		map(tostring) | join(\" \")")" \
+	"true true true true true true true true 5"
 expect_eq "heartbeat: version and config hash" \
 	"$(hb_5424 | jq -r "$SD | [.version, (.config_sha256 | test(\"^[0-9a-f]{64}\$\"))] |
 		map(tostring) | join(\" \")")" \

@@ -525,7 +525,7 @@ static void test_heartbeat(void)
 	struct heartbeat hb = {
 		.real_ns = 1735787045123456789ull, .host = "ws01", .version = "1.2.3",
 		.uptime_s = 3600, .events = 100000, .kernel_drops = 2, .alerts = 7,
-		.spool_depth = 5, .spool_dropped = 1, .sinks_up = 1, .sinks = 2,
+		.spool_depth = 5, .spool_dropped = 1, .scans_dropped = 4, .sinks_up = 1, .sinks = 2,
 	};
 	struct syslog_ctx c = ctx(SYSLOG_FMT_RFC5424, 0);
 	struct syslog_buf b;
@@ -536,7 +536,7 @@ static void test_heartbeat(void)
 		"<166>1 2025-01-02T03:04:05.123456Z ws01 cprwatch 777 heartbeat "
 		"[cprwatch@32473 version=\"1.2.3\" uptime=\"3600\" events=\"100000\" "
 		"kernel_drops=\"2\" alerts=\"7\" spool_depth=\"5\" spool_dropped=\"1\" "
-		"sinks_up=\"1\" sinks=\"2\"] cprwatch heartbeat");
+		"scans_dropped=\"4\" sinks_up=\"1\" sinks=\"2\"] cprwatch heartbeat");
 	c.format = SYSLOG_FMT_CEF;
 	CU_ASSERT_EQUAL(syslog_fmt_heartbeat(&b, &c, &hb), 0);
 	CU_ASSERT_STRING_EQUAL(b.buf,
@@ -545,7 +545,8 @@ static void test_heartbeat(void)
 		"rt=1735787045123 dvchost=ws01 cs1Label=agentVersion cs1=1.2.3 "
 		"cn1Label=uptimeSeconds cn1=3600 cn2Label=events cn2=100000 "
 		"cn3Label=kernelDrops cn3=2 cs2Label=alerts cs2=7 cs3Label=spoolDepth cs3=5 "
-		"cs4Label=spoolDropped cs4=1 cs5Label=sinksUp cs5=1 cs6Label=sinks cs6=2");
+		"cs4Label=spoolDropped cs4=1 cs5Label=sinksUp cs5=1 cs6Label=sinks cs6=2 "
+		"flexNumber1Label=scansDropped flexNumber1=4");
 	/* a C string from the caller may hold anything */
 	hb.version = "1.0\xff|=\n";
 	hb.host = NULL;

@@ -527,8 +527,10 @@ static void ops_scan(void *arg, const struct scan_request *rq)
 {
 	struct agent *a = arg;
 
-	if (a->scanq_up)
-		scanq_submit(&a->scanq, rq);
+	if (a->scanq_up && scanq_submit(&a->scanq, rq) == -EAGAIN) {
+		a->stats.scan_drop_tick = a->ticks ? a->ticks : 1;
+		rules_on_scan_dropped(&a->rules, rq, a->scanq.todo_len);
+	}
 }
 
 void agent_raise_alert(struct agent *a, const struct alert *al)
@@ -613,7 +615,8 @@ int agent_init_pipeline(struct agent *a, bool live, char *err, size_t errlen)
 	lim.person_key = &a->person_key;
 	lim.max_file_size = (uint64_t)a->cfg.scan_max_mib << 20;
 	lim.max_time_ms = a->cfg.scan_max_seconds * 1000;
-	ret = scanq_init(&a->scanq, a->cfg.scan_workers, a->cfg.scan_queue, &lim);
+	ret = scanq_init(&a->scanq, a->cfg.scan_workers, a->cfg.scan_queue, a->cfg.scan_per_user,
+			 &lim);
 	if (ret) {
 		snprintf(err, errlen, "cannot start the scan workers: %s", strerror(-ret));
 		return ret;

@@ -37,6 +37,7 @@ struct agent_opts {
 };
 
 #define RATE_WINDOW 10	/* seconds over which events/s is measured */
+#define SCAN_DROP_UNHEALTHY_S 600	/* status unhealthy this long after a dropped scan */
 
 struct agent_stats {
 	uint64_t start_ns;		/* monotonic */
@@ -44,6 +45,7 @@ struct agent_stats {
 	uint64_t events_at_tick;
 	uint64_t kernel_drops;		/* as of the last tick */
 	uint64_t drops_at_minute;	/* kernel drops a minute ago, for health */
+	uint64_t scan_drop_tick;	/* tick of the latest dropped scan, 0: none */
 	uint64_t events;
 	uint64_t decode_errors;
 	uint64_t by_type[EV_TYPE_MAX];

@@ -136,6 +136,9 @@ static void heartbeat(struct agent *a)
 		.kernel_drops = a->stats.kernel_drops,
 		.alerts = a->alerts.emitted,
 		.sinks = a->nr_sinks,
+		/* refused by drop_new or a failed write: never spooled, so never sent */
+		.spool_dropped = a->spool_failures,
+		.scans_dropped = a->scanq_up ? a->scanq.stats.dropped : 0,
 	};
 	size_t i;
 

@@ -69,10 +69,15 @@ static void put_problems(struct agent *a, struct json *j, bool *healthy)
 		json_str(j, buf);
 		*healthy = false;
 	}
-	if (a->scanq_up && a->scanq.stats.dropped) {
-		snprintf(buf, sizeof(buf), "%llu scans dropped: the scan queue was full",
-			 (unsigned long long)a->scanq.stats.dropped);
+	/* a dropped scan is a file nobody looked at: unhealthy for a while */
+	if (a->scanq_up && a->scanq.stats.dropped &&
+	    a->ticks - a->stats.scan_drop_tick < SCAN_DROP_UNHEALTHY_S) {
+		snprintf(buf, sizeof(buf),
+			 "%llu scans dropped: the scan queue was full (latest %llu s ago)",
+			 (unsigned long long)a->scanq.stats.dropped,
+			 (unsigned long long)(a->ticks - a->stats.scan_drop_tick));
 		json_str(j, buf);
+		*healthy = false;
 	}
 	json_arr_end(j);
 }

@@ -156,6 +156,7 @@ static const struct key_def key_defs[] = {
 	{ "control", "admin_group", K_STR, CF(admin_group), 0, 0 },
 	{ "scan", "workers", K_UINT, CF(scan_workers), 64, 0 },
 	{ "scan", "queue", K_UINT, CF(scan_queue), 1000000, 0 },
+	{ "scan", "per_user", K_UINT, CF(scan_per_user), 1000000, 0 },
 	{ "scan", "max_file_mib", K_UINT, CF(scan_max_mib), 1048576, 0 },
 	{ "scan", "max_seconds", K_UINT, CF(scan_max_seconds), 3600, 0 },
 };
@@ -539,6 +540,7 @@ static void config_defaults(struct config *cfg)
 	cfg->admin_group = strdup("");
 	cfg->scan_workers = 2;
 	cfg->scan_queue = 4096;
+	cfg->scan_per_user = 512;
 	cfg->scan_max_mib = 1024;
 	cfg->scan_max_seconds = 30;
 }

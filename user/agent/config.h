@@ -120,6 +120,7 @@ struct config {
 	char *admin_group;		/* besides root, who may use it ("" = root only) */
 	unsigned int scan_workers;
 	unsigned int scan_queue;	/* pending scans before new ones are dropped (and counted) */
+	unsigned int scan_per_user;	/* pending scans of one user before theirs are dropped */
 	unsigned int scan_max_mib;	/* largest file scanned */
 	unsigned int scan_max_seconds;
 };

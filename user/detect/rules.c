@@ -29,6 +29,7 @@ const char *const rule_names[RULE_MAX] = {
 	[RULE_SCAN_REFUSED] = "scan_refused",
 	[RULE_CLIPBOARD_TO_MESSAGING] = "clipboard_to_messaging",
 	[RULE_BULK_CLIPBOARD] = "bulk_clipboard",
+	[RULE_SCAN_BACKLOG] = "scan_backlog",
 };
 
 struct vol_entry {
@@ -143,6 +144,9 @@ static const struct rule_cfg *rule_cfg(const struct rules *r, enum rule_id id)
 {
 	static const struct rule_cfg always = { .enabled = true, .severity = SEV_MEDIUM,
 						.suppress = 300 };
+	/* scans switched off, for a user or all: as serious as what they would find */
+	static const struct rule_cfg backlog = { .enabled = true, .severity = SEV_HIGH,
+						 .suppress = 300 };
 
 	switch (id) {
 	case RULE_BULK_EXPORT:
@@ -161,6 +165,8 @@ static const struct rule_cfg *rule_cfg(const struct rules *r, enum rule_id id)
 		return &r->cfg->clipboard_to_messaging;
 	case RULE_BULK_CLIPBOARD:
 		return &r->cfg->bulk_clipboard;
+	case RULE_SCAN_BACKLOG:
+		return &backlog;
 	default:
 		return &always;
 	}
@@ -365,6 +371,21 @@ static void scan_problem(struct rules *r, const struct scan_request *rq,
 	snprintf(a.summary, sizeof(a.summary), "could not fully scan %.150s: %s", rq->path,
 		 scan_status_str(res->status));
 	fire(r, RULE_SCAN_REFUSED, &a, file_key(&rq->id));
+}
+
+void rules_on_scan_dropped(struct rules *r, const struct scan_request *rq, unsigned int queued)
+{
+	struct alert a = {
+		.ts_ns = rq->ts_ns, .tgid = rq->tgid, .uid = rq->uid, .loginuid = rq->loginuid,
+		.path = rq->path, .file = rq->id,
+		.scan_problem = "scan queue full: not scanned",
+	};
+
+	snprintf(a.summary, sizeof(a.summary),
+		 "scan of %.150s dropped: %u scans queued, this user's share or the queue is full",
+		 rq->path, queued);
+	/* one per user and window; the follow-up counts the rest */
+	fire(r, RULE_SCAN_BACKLOG, &a, 0);
 }
 
 static void written_scanned(struct rules *r, const struct scan_request *rq,

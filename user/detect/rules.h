@@ -2,8 +2,9 @@
 /*
  * Detection rules over decoded events and scan results: bulk_export,
  * export_volume, messaging_exfil, removable_media, archive_before_exfil,
- * lookup_burst, clipboard_to_messaging, bulk_clipboard (and scan_refused,
- * so a file a cap stopped is never silently passed).  The same code runs
+ * lookup_burst, clipboard_to_messaging, bulk_clipboard (and scan_refused and
+ * scan_backlog, so a file a cap stopped or the queue dropped is never silently
+ * passed).  The same code runs
  * live and in --replay; time is the events' own clock, so a replay gives the
  * same alerts as the live run did.
  */
@@ -29,6 +30,7 @@ enum rule_id {
 	RULE_SCAN_REFUSED,
 	RULE_CLIPBOARD_TO_MESSAGING,
 	RULE_BULK_CLIPBOARD,
+	RULE_SCAN_BACKLOG,
 	RULE_MAX,
 };
 
@@ -76,6 +78,8 @@ void rules_reconfigure(struct rules *r);
 /* @ev has been applied to the process table and file table already. */
 void rules_on_event(struct rules *r, const struct event *ev, const struct proc *p);
 void rules_on_scan(struct rules *r, const struct scan_request *rq, const struct scan_result *res);
+/* A scan the queue dropped (full, or the user's share full): scan_backlog. */
+void rules_on_scan_dropped(struct rules *r, const struct scan_request *rq, unsigned int queued);
 /* Send the follow-ups of suppression windows that ended by @now_ns (all when @all). */
 void rules_tick(struct rules *r, uint64_t now_ns, bool all);
 

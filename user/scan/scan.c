@@ -348,6 +348,37 @@ static int ctx_finish(struct scan_ctx *c, uint64_t t0)
 	return res->status;
 }
 
+/*
+ * Bytes of hole at @off of a sparse file, 0 when data is there (or the file
+ * system cannot tell).  A hole reads as zeros and zeros hold no number, so
+ * a terabyte-sized sparse file costs what its data costs, not hours of a
+ * worker reading zeros.
+ */
+static uint64_t hole_at(const struct source *src, uint64_t off)
+{
+	off_t data = lseek(src->fd, src->base + off, SEEK_DATA);
+
+	if (data < 0)
+		return errno == ENXIO ? src->size - off : 0;	/* ENXIO: only hole to the end */
+	if ((uint64_t)data <= src->base + off)
+		return 0;
+	data -= src->base;
+	return (uint64_t)data < src->size ? data - off : src->size - off;
+}
+
+/*
+ * Stand-in for a skipped hole: enough zeros to end any number or keyword
+ * window running into it, as the whole hole would.
+ */
+static int feed_hole(struct scan_ctx *c, struct scan_sink *s, uint64_t len)
+{
+	static const unsigned char zeros[CPR_KW_WINDOW + CPR_LOOK];
+
+	if (scan_input(c, len))
+		return -ECANCELED;
+	return scan_sink_write(s, zeros, len < sizeof(zeros) ? len : sizeof(zeros));
+}
+
 /* A whole random-access input: zip directly, anything else streamed through a sink. */
 static void scan_source(struct scan_ctx *c, const struct source *src)
 {
@@ -377,6 +408,12 @@ static void scan_source(struct scan_ctx *c, const struct source *src)
 		}
 	}
 	for (off = 0; off < src->size && !c->stop; off += n) {
+		n = src->sparse ? hole_at(src, off) : 0;
+		if (n) {
+			if (feed_hole(c, s, n))
+				break;
+			continue;
+		}
 		n = src->size - off < c->io ? src->size - off : c->io;
 		p = src_map(src, off, n);
 		if (!p) {
@@ -460,7 +497,8 @@ int scan_fd(int fd, const struct scan_limits *lim, const struct scan_hooks *hook
 		goto out;
 	}
 	posix_fadvise(fd, pos, c.total, POSIX_FADV_SEQUENTIAL);
-	scan_source(&c, &(struct source){ .fd = fd, .base = pos, .size = c.total, .top = true });
+	scan_source(&c, &(struct source){ .fd = fd, .base = pos, .size = c.total, .top = true,
+					  .sparse = (uint64_t)st.st_blocks * 512 < (uint64_t)st.st_size });
 out:
 	return ctx_finish(&c, t0);
 }

@@ -40,6 +40,7 @@ struct source {
 	uint64_t base;			/* offset of byte 0 in mem or in the file */
 	uint64_t size;
 	bool top;			/* reads count as file input (progress, size cap) */
+	bool sparse;			/* fd with holes: skip them (SEEK_DATA) when streaming */
 };
 
 /* Small output buffer in front of the detector, for decoders that emit bytewise. */

@@ -112,6 +112,67 @@ static void run_job(struct scanq *q, struct scan_job *j)
 	close(fd);
 }
 
+/*
+ * Users take turns: each has its own list, and the workers serve the users
+ * with queued scans round robin, one job each.  q->ring points at the user
+ * served last; the next one is q->ring->next.  A user who queues thousands of
+ * slow files (sparse giants, deep archives) then delays only their own scans.
+ */
+static struct scan_job *next_fair(struct scanq *q)
+{
+	struct scanq_user *prev = q->ring, *u = prev->next;
+	struct scan_job *j = pop(&u->head, &u->tail);
+
+	u->queued--;
+	q->todo_len--;
+	if (u->head) {
+		q->ring = u;
+	} else if (u == prev) {
+		q->ring = NULL;
+	} else {
+		prev->next = u->next;
+	}
+	if (!u->head)
+		u->next = NULL;
+	return j;
+}
+
+/* Queue @j for its user, joining the round robin at its end. */
+static void enqueue(struct scanq *q, struct scanq_user *u, struct scan_job *j)
+{
+	if (!u->head) {
+		if (q->ring) {
+			u->next = q->ring->next;
+			q->ring->next = u;
+		} else {
+			u->next = u;
+		}
+		q->ring = u;
+	}
+	push(&u->head, &u->tail, j);
+	u->queued++;
+	q->todo_len++;
+}
+
+/* The queue of the user a request is charged to (login uid when there is one). */
+static struct scanq_user *user_of_request(struct scanq *q, const struct scan_request *rq)
+{
+	__u32 uid = rq->loginuid != (__u32)-1 ? rq->loginuid : rq->uid;
+	struct scanq_user *u = hashmap_get(&q->users, uid);
+
+	if (u)
+		return u;
+	u = calloc(1, sizeof(*u));
+	if (!u)
+		return NULL;
+	u->uid = uid;
+	if (hashmap_put(&q->users, uid, u, NULL)) {
+		free(u);
+		return NULL;
+	}
+	return u;
+}
+
 static void *worker(void *arg)
 {
 	struct scanq *q = arg;
@@ -119,12 +180,11 @@ static void *worker(void *arg)
 
 	pthread_mutex_lock(&q->lock);
 	for (;;) {
-		while (!q->stop && !q->todo)
+		while (!q->stop && !q->ring)
 			pthread_cond_wait(&q->cond, &q->lock);
 		if (q->stop)
 			break;
-		j = pop(&q->todo, &q->todo_tail);
-		q->todo_len--;
+		j = next_fair(q);
 		pthread_mutex_unlock(&q->lock);
 		run_job(q, j);
 		pthread_mutex_lock(&q->lock);
@@ -138,18 +198,19 @@ static void *worker(void *arg)
 }
 
 int scanq_init(struct scanq *q, unsigned int workers, unsigned int max_queue,
-	       const struct scan_limits *lim)
+	       unsigned int max_per_user, const struct scan_limits *lim)
 {
 	unsigned int i;
 
 	memset(q, 0, sizeof(*q));
 	q->max_queue = max_queue ? max_queue : 1;
+	q->max_per_user = max_per_user && max_per_user < q->max_queue ? max_per_user : q->max_queue;
 	if (lim)
 		q->lim = *lim;
 	else
 		scan_limits_default(&q->lim);
 	q->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (q->efd < 0 || hashmap_init(&q->cache, 256))
+	if (q->efd < 0 || hashmap_init(&q->cache, 256) || hashmap_init(&q->users, 16))
 		return -errno ?: -ENOMEM;
 	pthread_mutex_init(&q->lock, NULL);
 	pthread_cond_init(&q->cond, NULL);
@@ -189,11 +250,16 @@ void scanq_destroy(struct scanq *q)
 	for (i = 0; i < q->nr_threads; i++)
 		pthread_join(q->threads[i], NULL);
 	free(q->threads);
-	free_list(q->todo);
 	free_list(q->done);
 	while (hashmap_next(&q->cache, &it, NULL, &v))
 		free(v);
 	hashmap_free(&q->cache);
+	it = 0;
+	while (hashmap_next(&q->users, &it, NULL, &v)) {
+		free_list(((struct scanq_user *)v)->head);
+		free(v);
+	}
+	hashmap_free(&q->users);
 	if (q->efd >= 0)
 		close(q->efd);
 	pthread_mutex_destroy(&q->lock);
@@ -239,6 +305,7 @@ static void cache_store(struct scanq *q, const struct scan_job *j)
 
 int scanq_submit(struct scanq *q, const struct scan_request *rq)
 {
+	struct scanq_user *u = NULL;
 	struct scan_job *j, *hit;
 	struct scan_stamp now;
 	struct stat st;
@@ -264,14 +331,16 @@ int scanq_submit(struct scanq *q, const struct scan_request *rq)
 		q->stats.cache_hits++;
 		push(&q->done, &q->done_tail, j);
 		signal_done(q);
-	} else if (q->todo_len >= q->max_queue) {
+	} else if (!(u = user_of_request(q, rq)) || u->queued >= q->max_per_user ||
+		   q->todo_len >= q->max_queue) {
 		q->stats.dropped++;
+		if (u)
+			u->dropped++;
 		pthread_mutex_unlock(&q->lock);
 		scan_job_free(j);
 		return -EAGAIN;
 	} else {
-		push(&q->todo, &q->todo_tail, j);
-		q->todo_len++;
+		enqueue(q, u, j);
 		pthread_cond_signal(&q->cond);
 	}
 	pthread_mutex_unlock(&q->lock);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
- * Content scans off the event loop: a bounded queue feeding worker threads.
- * Intake never waits: when the queue is full a request is dropped and
- * counted.  Results come back through a done list and an eventfd the event
+ * Content scans off the event loop: a bounded queue feeding worker threads,
+ * one list per user served round robin, so no user can starve the others'
+ * scans.  Intake never waits: when the queue or the user's share of it is
+ * full a request is dropped and counted (the caller raises scan_backlog).  Results come back through a done list and an eventfd the event
  * loop polls.  Results are cached by (dev, ino, size, mtime, ctime), so a file
  * is scanned once however often it is opened, and again after any change.
  */
@@ -61,15 +62,26 @@ struct scanq_stats {
 	uint64_t gone;		/* file vanished or was replaced before the scan */
 };
 
+/* One user's queued scans; users with scans queued form a ring. */
+struct scanq_user {
+	__u32 uid;
+	unsigned int queued;
+	uint64_t dropped;
+	struct scan_job *head, *tail;
+	struct scanq_user *next;	/* in q->ring while head != NULL */
+};
+
 struct scanq {
 	pthread_t *threads;
 	unsigned int nr_threads;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	struct scan_job *todo, *todo_tail;
+	struct hashmap users;		/* uid -> struct scanq_user, under lock */
+	struct scanq_user *ring;	/* user served last; NULL when nothing is queued */
 	struct scan_job *done, *done_tail;
-	unsigned int todo_len;
+	unsigned int todo_len;		/* queued, all users */
 	unsigned int max_queue;
+	unsigned int max_per_user;	/* queued per user before drops */
 	bool stop;
 	int efd;			/* readable when done is not empty */
 	struct scan_limits lim;
@@ -77,11 +89,16 @@ struct scanq {
 	struct scanq_stats stats;
 };
 
+/* max_per_user 0 or above max_queue: max_queue. */
 int scanq_init(struct scanq *q, unsigned int workers, unsigned int max_queue,
-	       const struct scan_limits *lim);
+	       unsigned int max_per_user, const struct scan_limits *lim);
 /* Stops the workers (jobs in the queue are dropped) and frees everything. */
 void scanq_destroy(struct scanq *q);
-/* Queue a scan (copies @rq).  0 queued or answered from cache, -EAGAIN dropped, -ENOENT gone. */
+/*
+ * Queue a scan (copies @rq), charged to rq->loginuid (rq->uid without one).
+ * 0 queued or answered from cache, -EAGAIN dropped (queue or the user's share
+ * full), -ENOENT gone.
+ */
 int scanq_submit(struct scanq *q, const struct scan_request *rq);
 /* Next finished job (caller frees with scan_job_free), or NULL. */
 struct scan_job *scanq_take(struct scanq *q);

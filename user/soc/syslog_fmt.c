@@ -704,6 +704,7 @@ static void heartbeat_fields(struct parts *p, const char *version, const struct 
 	const char *kdrops = num_text(p, hb->kernel_drops), *alerts = num_text(p, hb->alerts);
 	const char *depth = num_text(p, hb->spool_depth), *dropped = num_text(p, hb->spool_dropped);
 	const char *up = num_text(p, hb->sinks_up), *sinks = num_text(p, hb->sinks);
+	const char *scans = num_text(p, hb->scans_dropped);
 
 	add_sd(p, "version", version);
 	if (hb->build_id)
@@ -716,6 +717,7 @@ static void heartbeat_fields(struct parts *p, const char *version, const struct 
 	add_sd(p, "alerts", alerts);
 	add_sd(p, "spool_depth", depth);
 	add_sd(p, "spool_dropped", dropped);
+	add_sd(p, "scans_dropped", scans);
 	add_sd(p, "sinks_up", up);
 	add_sd(p, "sinks", sinks);
 	add_cef(p, "rt", NULL, p->ts.rt);
@@ -729,6 +731,7 @@ static void heartbeat_fields(struct parts *p, const char *version, const struct 
 	add_cef(p, "cs4", "spoolDropped", dropped);
 	add_cef(p, "cs5", "sinksUp", up);
 	add_cef(p, "cs6", "sinks", sinks);
+	add_cef(p, "flexNumber1", "scansDropped", scans);
 	if (hb->build_id)
 		add_cef(p, "flexString1", "buildId", hb->build_id);
 	if (hb->config_sha256)

@@ -67,7 +67,8 @@ struct heartbeat {
 	uint64_t kernel_drops;
 	uint64_t alerts;
 	uint64_t spool_depth;
-	uint64_t spool_dropped;
+	uint64_t spool_dropped;		/* alerts the SOC will never get: dropped or never spooled */
+	uint64_t scans_dropped;		/* scans the queue dropped (full) */
 	unsigned int sinks_up;
 	unsigned int sinks;
 };
