@@ -144,6 +144,19 @@ expect_eq "no CPR counted through a symlinked path" \
 	   jq -r '.file.path' | while read -r p; do [ -L "$(dirname "$p")" ] && echo "$p"; done |
 	   head -1)" ""
 
+echo "6: escape sequences in a file name never reach the admin's terminal raw:"
+evil=$THOME/Downloads/$'evil\e[2J\e[1;1Hforged\r\xc2\x9b.csv'
+as_user cp "$T/cpr.csv" "$evil"
+wait_alert '.rule=="bulk_export" and (.file.path|contains("forged"))' || true
+"$OUTPUT/cprwatchctl" alerts --rule bulk_export > "$T/ctl-alerts.txt"
+expect_eq "cprwatchctl alerts: the alert is listed" "$(grep -c 'forged' "$T/ctl-alerts.txt")" 1
+expect_eq "cprwatchctl alerts: no control character in the output" \
+	"$(LC_ALL=C tr -d '\n\t' < "$T/ctl-alerts.txt" | LC_ALL=C grep -c $'[\x01-\x1f\x7f]\|\xc2[\x80-\x9f]')" 0
+expect_eq "cprwatchctl alerts: escapes shown as \\x1b" "$(grep -c 'evil\\x1b\[2J' "$T/ctl-alerts.txt")" 1
+as_user "$T/cprwatchctl" scan "$evil" > "$T/ctl-scan.txt"
+expect_eq "cprwatchctl scan: no control character either" \
+	"$(LC_ALL=C tr -d '\n' < "$T/ctl-scan.txt" | LC_ALL=C grep -c $'[\x01-\x1f\x7f]')" 0
+
 echo "4: one user's flood does not switch off scanning for others:"
 expect_eq "healthy before" "$("$OUTPUT/cprwatchctl" status --json | jq -r .healthy)" true
 as_user python3 - "$THOME/Downloads/flood" <<'PY'
@@ -173,6 +186,6 @@ stop_agent
 echo "no output holds a number in the clear:"
 "$GEN" list 28 "$((SEED + 1))" >> "$T/names"
 leaks=$(cat "$T/alerts.json" "$T/events.json" "$T/recording.json" "$T/agent.log" \
-	"$T/ctl-scan.json" | grep -c -F -f "$T/names")
+	"$T/ctl-scan.json" "$T/ctl-alerts.txt" "$T/ctl-scan.txt" | grep -c -F -f "$T/names")
 expect_eq "no synthetic number in alerts, events, recording, log, scan output" "$leaks" 0
 finish

@@ -259,6 +259,11 @@ static void test_errors_name_file_line_key(void)
 		{ "[rules.bulk_export]\nseverity = extreme\n", 2, "severity", "extreme" },
 		{ "[output]\nstdout = sometimes\n", 2, "stdout", "sometimes" },
 		{ "[scan]\nworkers = 65\n", 2, "workers", NULL },
+		/* issue 14: what the agent refuses at start, --check-config refuses too, by line */
+		{ "[syslog..x]\ntransport = unix\n", 2, "[syslog..x]", "receiver name" },
+		{ "[syslog.a/b]\ntransport = unix\n", 2, "[syslog.a/b]", "receiver name" },
+		{ "[agent]\n\n[spool]\nfsync = sometimes\n", 4, "fsync", "sometimes" },
+		{ "[spool]\nmax_mib = 1\noverflow = drop_all\n", 3, "overflow", "drop_all" },
 		/* an error deep in a valid file names its own line */
 		{ "[agent]\ntrace_all = no\n\n# x\n[messaging]\napp = a\nbrowser = b\nsink = c\n",
 		  8, "sink", NULL },
@@ -507,6 +512,37 @@ static void test_severity_names(void)
 	CU_ASSERT_STRING_EQUAL(severity_name(99), "unknown");
 }
 
+/* Under systemd (stdout is the stream JOURNAL_STREAM names) alerts stay out of the journal. */
+static void test_stdout_default_journal(void)
+{
+	char err[CONFIG_ERR_MAX], js[64];
+	struct config cfg;
+	struct stat st;
+
+	CU_ASSERT_FATAL(fstat(STDOUT_FILENO, &st) == 0);
+	unsetenv("JOURNAL_STREAM");
+	CU_ASSERT_EQUAL_FATAL(config_parse(&cfg, "j", "[agent]\n", err, sizeof(err)), 0);
+	CU_ASSERT_TRUE(cfg.alerts_stdout);
+	config_free(&cfg);
+	snprintf(js, sizeof(js), "%llu:%llu", (unsigned long long)st.st_dev,
+		 (unsigned long long)st.st_ino);
+	setenv("JOURNAL_STREAM", js, 1);
+	CU_ASSERT_EQUAL_FATAL(config_parse(&cfg, "j", "[agent]\n", err, sizeof(err)), 0);
+	CU_ASSERT_FALSE(cfg.alerts_stdout);
+	config_free(&cfg);
+	/* an explicit yes still wins */
+	CU_ASSERT_EQUAL_FATAL(config_parse(&cfg, "j", "[output]\nstdout = yes\n", err,
+					   sizeof(err)), 0);
+	CU_ASSERT_TRUE(cfg.alerts_stdout);
+	config_free(&cfg);
+	/* a stream that is not our stdout (a child's inherited variable) changes nothing */
+	setenv("JOURNAL_STREAM", "1:1", 1);
+	CU_ASSERT_EQUAL_FATAL(config_parse(&cfg, "j", "[agent]\n", err, sizeof(err)), 0);
+	CU_ASSERT_TRUE(cfg.alerts_stdout);
+	config_free(&cfg);
+	unsetenv("JOURNAL_STREAM");
+}
+
 static CU_TestInfo config_tests[] = {
 	{ "embedded default parses", test_default_parses },
 	{ "no file: built-in defaults", test_load_null_falls_back },
@@ -525,6 +561,7 @@ static CU_TestInfo config_tests[] = {
 	{ "load refuses a symlink", test_load_refuses_symlink },
 	{ "load refuses a directory", test_load_refuses_directory },
 	{ "severity names", test_severity_names },
+	{ "stdout off by default under systemd", test_stdout_default_journal },
 	CU_TEST_INFO_NULL,
 };
 

@@ -787,6 +787,18 @@ static void test_files_and_progress(void)
 	}
 	gb_free(&b);
 
+	/* Issue 14: a pipe whose writer never writes ends at the time cap, not never. */
+	{
+		struct scan_limits lim = { .max_time_ms = 200 };
+		int fds[2];
+
+		CU_ASSERT_FATAL(pipe(fds) == 0);	/* we hold the write end open, silent */
+		CU_ASSERT_EQUAL(scan_fd(fds[0], &lim, NULL, &res), SCAN_REFUSED);
+		CU_ASSERT_EQUAL(res.reason, SCAN_R_TIME);
+		close(fds[0]);
+		close(fds[1]);
+	}
+
 	CU_ASSERT_EQUAL(scan_file("/nonexistent/cprw", NULL, NULL, &res), SCAN_ERROR);
 	CU_ASSERT_EQUAL(res.reason, SCAN_R_IO);
 	CU_ASSERT_EQUAL(res.err, ENOENT);

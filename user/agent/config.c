@@ -291,6 +291,21 @@ static int set_exports(struct parse_state *ps, const char *key, const char *v)
 	return fail(ps, key, "unknown key (known: local, removable, network, network_fs)");
 }
 
+/* String values with a fixed set of words, checked where the line is known. */
+static int check_str(struct parse_state *ps, const char *key, const char *v)
+{
+	enum spool_fsync fs;
+	enum spool_overflow ov;
+
+	if (strcmp(ps->section, "spool"))
+		return 0;
+	if (!strcmp(key, "fsync") && spool_parse_fsync(v, &fs))
+		return fail(ps, key, "'%s' is not always, interval or never", v);
+	if (!strcmp(key, "overflow") && spool_parse_overflow(v, &ov))
+		return fail(ps, key, "'%s' is not drop_oldest or drop_new", v);
+	return 0;
+}
+
 static int set_table_key(struct parse_state *ps, const char *key, const char *v)
 {
 	const struct key_def *d = NULL;
@@ -319,8 +334,12 @@ static int set_table_key(struct parse_state *ps, const char *key, const char *v)
 			return fail(ps, key, "'%s' is not low, medium, high or critical", v);
 		return 0;
 	case K_STR: {
-		char *n = strdup(v), **dst = (char **)(base + d->off);
+		char *n, **dst = (char **)(base + d->off);
+		int ret = check_str(ps, key, v);
 
+		if (ret)
+			return ret;
+		n = strdup(v);
 		if (!n)
 			return -ENOMEM;
 		free(*dst);
@@ -376,9 +395,10 @@ static int set_sink_key(struct parse_state *ps, const char *key, const char *v)
 	enum syslog_format f;
 	unsigned int u;
 
-	if (!*name || strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-				    "0123456789-_.") != strlen(name))
-		return fail(ps, NULL, "[%s]: a receiver name takes letters, digits, - _ .", ps->section);
+	/* the spool's own rule, so --check-config refuses what the agent would */
+	if (!spool_valid_sink_name(name))
+		return fail(ps, NULL, "[%s]: a receiver name takes letters, digits, - _ . (not first), "
+			    "at most %d", ps->section, SPOOL_SINK_NAME_MAX);
 	sc = sink_for(ps, name);
 	if (!sc)
 		return -ENOMEM;
@@ -496,6 +516,22 @@ static void rule_default(struct rule_cfg *r, unsigned int severity, unsigned int
 	r->suppress = suppress;
 }
 
+/*
+ * systemd connects a service's standard output to the journal and says so in
+ * JOURNAL_STREAM ("dev:ino" of that stream): alerts there would be a second,
+ * unprotected copy of personal data, so stdout is off by default then.
+ */
+static bool stdout_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (!js || sscanf(js, "%llu:%llu", &dev, &ino) != 2 || fstat(STDOUT_FILENO, &st))
+		return false;
+	return st.st_dev == dev && st.st_ino == ino;
+}
+
 /* Defaults for what the default file leaves out, so a short config still works. */
 static void config_defaults(struct config *cfg)
 {
@@ -530,7 +566,7 @@ static void config_defaults(struct config *cfg)
 	rule_default(&r->bulk_clipboard, SEV_HIGH, 300);
 	r->clip_bulk_min_cpr = 25;
 	cfg->alert_log = strdup("/var/log/cprwatch/alerts.json");
-	cfg->alerts_stdout = true;
+	cfg->alerts_stdout = !stdout_is_journal();
 	cfg->control_socket = strdup("/run/cprwatch/control.sock");
 	cfg->heartbeat_interval = 60;
 	cfg->spool_dir = strdup("/var/lib/cprwatch/spool");
@@ -560,8 +596,6 @@ static void hash_text(const char *text, char out[65])
 /* What only the whole file can tell: a receiver needs a transport and a host. */
 static int validate(const struct config *cfg, const char *name, char *err, size_t errlen)
 {
-	enum spool_fsync fs;
-	enum spool_overflow ov;
 	size_t i;
 
 	for (i = 0; i < cfg->nr_sinks; i++) {
@@ -577,16 +611,6 @@ static int validate(const struct config *cfg, const char *name, char *err, size_
 				 name, sc->line, sc->name, sc->transport);
 			return -EINVAL;
 		}
-	}
-	if (spool_parse_fsync(cfg->spool_fsync, &fs)) {
-		snprintf(err, errlen, "%s: [spool] fsync: '%s' is not always, interval or never",
-			 name, cfg->spool_fsync);
-		return -EINVAL;
-	}
-	if (spool_parse_overflow(cfg->spool_overflow, &ov)) {
-		snprintf(err, errlen, "%s: [spool] overflow: '%s' is not drop_oldest or drop_new",
-			 name, cfg->spool_overflow);
-		return -EINVAL;
 	}
 	return 0;
 }

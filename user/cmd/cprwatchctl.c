@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "control/control.h"
+#include "lib/cpr.h"
 #include "lib/json.h"
 #include "lib/json_parse.h"
 #include "scan/scan.h"
@@ -171,6 +172,59 @@ static const char help_help[] =
 "Usage: cprwatchctl help [COMMAND]\n"
 "Print the overview, or the help of COMMAND.\n";
 
+/*
+ * Text for a person to read: file names and messages come from users, and a
+ * raw ESC in one could forge lines or rewrite the admin's terminal.  Control
+ * characters (C0, DEL, and C1 as UTF-8) become \xNN; CPR numbers are masked
+ * first, as in everything the agent writes.  NULL when out of memory.
+ */
+static char *readable(const char *s)
+{
+	size_t n = strlen(s), i, o = 0;
+	char *copy = strdup(s), *out = malloc(8 * n + 1);
+	unsigned char c;
+
+	if (!copy || !out) {
+		free(copy);
+		free(out);
+		return NULL;
+	}
+	cpr_redact(copy, n);
+	for (i = 0; i < n; i++) {
+		c = copy[i];
+		if (c < 0x20 || c == 0x7f) {
+			o += sprintf(out + o, "\\x%02x", c);
+		} else if (c == 0xc2 && i + 1 < n && (unsigned char)copy[i + 1] >= 0x80 &&
+			   (unsigned char)copy[i + 1] <= 0x9f) {
+			o += sprintf(out + o, "\\x%02x\\x%02x", c, (unsigned char)copy[++i]);
+		} else {
+			out[o++] = c;
+		}
+	}
+	out[o] = '\0';
+	free(copy);
+	return out;
+}
+
+/* Every string of a reply made readable (for the text output, not --json). */
+static void readable_tree(struct jval *v)
+{
+	size_t i;
+	char *s;
+
+	if (v->type == JSTR) {
+		s = readable(v->str);
+		if (s) {
+			free(v->str);
+			v->str = s;
+			v->len = strlen(s);
+		}
+	} else if (v->type == JARR || v->type == JOBJ) {
+		for (i = 0; i < v->len; i++)
+			readable_tree(&v->items[i]);
+	}
+}
+
 static int progress(void *arg, uint64_t done, uint64_t total)
 {
 	const char *name = arg;
@@ -184,6 +238,7 @@ static int progress(void *arg, uint64_t done, uint64_t total)
 	return 0;
 }
 
+/* @name: as readable() made it */
 static void print_text(const char *name, const struct scan_result *res)
 {
 	unsigned int i;
@@ -242,7 +297,8 @@ static int cmd_scan(int argc, char **argv)
 		return 2;
 	}
 	for (; i < argc; i++) {
-		struct scan_hooks hooks = { .progress = progress, .arg = argv[i] };
+		char *shown = readable(argv[i]);
+		struct scan_hooks hooks = { .progress = progress, .arg = shown ? shown : "?" };
 		struct scan_result res;
 
 		scan_file(argv[i], NULL, tty ? &hooks : NULL, &res);
@@ -251,7 +307,8 @@ static int cmd_scan(int argc, char **argv)
 		if (as_json)
 			print_json(argv[i], &res);
 		else
-			print_text(argv[i], &res);
+			print_text(shown ? shown : "?", &res);
+		free(shown);
 		found |= res.cpr.distinct > 0;
 		failed |= res.status != SCAN_OK;
 	}
@@ -429,6 +486,8 @@ static int call_agent(const struct ctl *ctl, const struct json *req, struct repl
 			"says%s%s\n", *err ? ": " : "", err);
 		return EXIT_FAILED;
 	}
+	if (!ctl->json)
+		readable_tree(&r->v);
 	return ok ? 0 : agent_refused(ctl, r, what, fail_code);
 }
 

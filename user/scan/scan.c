@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -431,6 +432,34 @@ out:
 	free(buf);
 }
 
+/*
+ * Wait until @fd is readable, but not past the scan's deadline: a pipe whose
+ * writer never writes (nor closes) must not hang the scan forever.  0 ready,
+ * -ETIME when the time cap is reached (recorded as SCAN_R_TIME).
+ */
+static int wait_readable(struct scan_ctx *c, int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	uint64_t now;
+	int ms, r;
+
+	for (;;) {
+		ms = -1;
+		if (c->deadline_ns) {
+			now = now_ns();
+			ms = now >= c->deadline_ns ? 0 : (c->deadline_ns - now + 999999) / 1000000;
+		}
+		r = poll(&pfd, 1, ms);
+		if (r > 0 || (r < 0 && errno != EINTR))
+			return 0;	/* readable, hung up, or poll failed: read() says which */
+		if (r == 0) {
+			scan_problem(c, SCAN_REFUSED, SCAN_R_TIME, "time limit: over %u ms",
+				     c->lim->max_time_ms);
+			return -ETIME;
+		}
+	}
+}
+
 /* Pipes and devices: read() until EOF. */
 static void scan_stream(struct scan_ctx *c, int fd)
 {
@@ -445,6 +474,8 @@ static void scan_stream(struct scan_ctx *c, int fd)
 	}
 	s = scan_sink_new(c, 0, 0);
 	while (s && !c->stop) {
+		if (wait_readable(c, fd))
+			break;
 		r = read(fd, buf, c->io);
 		if (r < 0 && errno == EINTR)
 			continue;

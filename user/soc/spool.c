@@ -664,7 +664,7 @@ void spool_tick(struct spool *sp, uint64_t now_ms)
 
 /* ---- open, recovery, close ----------------------------------------------------------- */
 
-static bool valid_sink_name(const char *s)
+bool spool_valid_sink_name(const char *s)
 {
 	size_t i, n = strlen(s);
 
@@ -858,7 +858,7 @@ static int add_sinks(struct spool *sp, const char *const *sinks, unsigned int n,
 	for (i = 0; i < n; i++) {
 		struct spool_sink *s = &sp->sinks[i];
 
-		if (!valid_sink_name(sinks[i])) {
+		if (!spool_valid_sink_name(sinks[i])) {
 			snprintf(err, errlen, "spool: bad sink name '%s' (letters, digits, - _ .)",
 				 sinks[i]);
 			return -EINVAL;

@@ -139,6 +139,8 @@ void spool_rewind(struct spool *sp, unsigned int idx);
 uint64_t spool_depth(const struct spool *sp, unsigned int idx);
 /* Records deleted by drop_oldest before sink @idx acknowledged them. */
 uint64_t spool_dropped(const struct spool *sp, unsigned int idx);
+/* A receiver name the spool takes (its ack file's name): letters, digits, - _ ., no leading '.'. */
+bool spool_valid_sink_name(const char *s);
 void spool_get_stats(const struct spool *sp, struct spool_stats *st);
 /*
  * Interval fsync, and ack persistence under every policy (at most once per
