@@ -3,7 +3,8 @@
 # of the issue's table done by an unprivileged user with a login uid, with
 # the real probes and the default rules: a fake CPR client exports 600
 # synthetic numbers to ~/Downloads, then the user renames and base64s an
-# export before a messaging app sends it, and hard-links one for the app.
+# export before a messaging app sends it, hard-links one for the app, and
+# splits one into pieces of 20 numbers on the Desktop.
 # The same flows with non-CPR data raise nothing.
 . "$(dirname "$0")/lib.sh"
 need_bpf
@@ -27,6 +28,7 @@ path = $T/bin/cprclient
 app = $T/bin/signal-desktop
 [export_paths]
 local = $THOME/Downloads
+local = $THOME/Desktop
 [output]
 stdout = no
 CONF
@@ -37,6 +39,7 @@ B64='import base64, sys; open(sys.argv[2], "wb").write(base64.b64encode(open(sys
 flows() {
 	as_user "$T/bin/cprclient" "$1" "$THOME/Downloads/export-a.csv" 600 "$SEED"
 	as_user "$T/bin/cprclient" "$1" "$THOME/Downloads/export-b.csv" 600 "$((SEED + 1))"
+	as_user "$T/bin/cprclient" "$1" "$THOME/Downloads/export-c.csv" 600 "$((SEED + 2))"
 	sleep 0.5				# the exports' scans land first
 	# mv the export, base64 it with python3, the messaging app sends the result
 	as_user mv "$THOME/Downloads/export-a.csv" "$THOME/tmp/renamed.csv"
@@ -45,7 +48,10 @@ flows() {
 	# ln the export to ~/Desktop, the messaging app sends the link
 	as_user ln "$THOME/Downloads/export-b.csv" "$THOME/Desktop/link.csv"
 	as_user "$T/bin/signal-desktop" read "$THOME/Desktop/link.csv" > /dev/null
-	sleep 0.5
+	# split -l 20 the export into pieces on the Desktop
+	as_user mkdir "$THOME/Desktop/parts"
+	as_user split -l 20 "$THOME/Downloads/export-c.csv" "$THOME/Desktop/parts/part-"
+	sleep 7					# the total is reported once it settles (5 s)
 }
 
 alerts() { jq -c "select($1)" "$T/alerts.json"; }
@@ -57,8 +63,22 @@ alert_of() {
 
 start_agent "$T/cprwatch.conf" --alert-log "$T/alerts.json"
 flows text
+live_alerts=$(wc -l < "$T/alerts.json")
 stop_agent
 cp "$T/events.json" "$T/events-positive.json"
+
+echo "split -l 20 into pieces:"
+parts=$(ls "$THOME/Desktop/parts" | wc -l)
+expect_eq "one bulk_export on the user's total: 600 numbers, every piece named" \
+	"$(alerts ".rule==\"bulk_export\" and .files" |
+		jq -r '[.counts.cpr_distinct, (.files|length), .counts.events, .loginuid, .severity]|join(" ")')" \
+	"600 $parts $parts $TUID high"
+expect_eq "the files are the pieces" \
+	"$(alerts ".rule==\"bulk_export\" and .files" | jq -r '.files[]' | sort | xargs -n1 basename | tr '\n' ' ')" \
+	"$(ls "$THOME/Desktop/parts" | sort | tr '\n' ' ')"
+expect_eq "raised while the agent ran, not only at its stop" \
+	"$(head -n "$live_alerts" "$T/alerts.json" | jq -r 'select(.rule=="bulk_export" and .files) | .rule')" \
+	bulk_export
 
 echo "mv + base64 + messaging app:"
 expect_eq "messaging_exfil on the base64 copy names the export and its 600 numbers" \
@@ -70,8 +90,7 @@ expect_eq "messaging_exfil on the link names the original export, not the link" 
 	"$THOME/Downloads/export-b.csv 600 $TUID"
 
 echo "leaks: no synthetic CPR number in any output"
-{ "$HELPERS/cprw_gen" list 600 "$SEED"; "$HELPERS/cprw_gen" list 600 "$((SEED + 1))"; } \
-	> "$T/numbers.txt"
+for i in 0 1 2; do "$HELPERS/cprw_gen" list 600 "$((SEED + i))"; done > "$T/numbers.txt"
 expect_eq "numbers found in events, alerts, log" \
 	"$(cat "$T/events-positive.json" "$T/alerts.json" "$T/agent.log" | grep -c -F -f "$T/numbers.txt")" 0
 

@@ -239,6 +239,7 @@ struct tr_scan {
 	const char *reason;	/* NULL: "none" */
 	const char *problem;	/* NULL: "" */
 	uint64_t bytes_written;
+	const char *persons;	/* body of "persons" (keyed hashes); NULL: none */
 };
 
 /* A scan result line, as scan_json() records it. */
@@ -260,12 +261,16 @@ static void tr_scan(struct tr_stream *s, uint64_t ms, const struct tr_proc *p,
 	fprintf(s->f, ",\"bytes_written\":%llu,\"status\":\"%s\",\"reason\":\"%s\",\"problem\":\"%s\","
 		"\"cpr\":{\"distinct\":%llu,\"mod11\":%llu,\"keyword\":0,\"matches\":%llu,"
 		"\"lower_bound\":false},\"masked_samples\":[%s],\"bytes_scanned\":40960,"
-		"\"elapsed_us\":120}\n",
+		"\"elapsed_us\":120",
 		(unsigned long long)sc->bytes_written, sc->status ? sc->status : "ok",
 		sc->reason ? sc->reason : "none", sc->problem ? sc->problem : "",
 		(unsigned long long)sc->distinct, (unsigned long long)sc->distinct,
 		(unsigned long long)sc->distinct * 2,
 		sc->samples ? sc->samples : sc->distinct ? TR_SAMPLES : "");
+	/* the key is the live run's: any 16 hex digits stand in for the hashes */
+	if (sc->persons)
+		fprintf(s->f, ",\"persons\":[%s]", sc->persons);
+	fputs("}\n", s->f);
 }
 
 /* ---- flows built from the generators ------------------------------------------------- */
@@ -626,6 +631,104 @@ static void test_bulk_export(void)
 		TR_U64_EQ(tr_idx(chain, 1), "pid", TR_SHELL.pid, row);
 		tr_free(&run);
 	}
+}
+
+/* ---- bulk_export over a user's total ------------------------------------------------ */
+
+/* "persons" for people first..first+n-1: distinct hex stand-ins for keyed hashes. */
+static void tr_persons(char *buf, size_t len, unsigned int first, unsigned int n)
+{
+	size_t off = 0;
+	unsigned int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < n && off + 24 < len; i++)
+		off += snprintf(buf + off, len - off, "%s\"%016llx\"", i ? "," : "",
+				0x5eed000000000000ULL + first + i);
+}
+
+/* split -l 20: @n pieces of 20 people each on the Desktop, @ms_apart apart. */
+static void tr_split(struct tr_stream *s, uint64_t ms, unsigned int n, uint64_t ms_apart,
+		     bool same_people)
+{
+	char path[64], persons[20 * 24];
+	unsigned int i;
+
+	tr_exec(s, ms, &TR_CP);
+	tr_open(s, ms + 1, &TR_CP, P_EXPORT, I_EXPORT, TR_READ, "local", I_EXPORT);
+	for (i = 0; i < n; i++) {
+		struct tr_scan sc = { .path = path, .ino = 5000 + i, .export = "local",
+				      .origin = I_EXPORT, .distinct = 20, .bytes_written = 400,
+				      .persons = persons };
+		uint64_t t = ms + 10 + i * ms_apart;
+
+		snprintf(path, sizeof(path), "/home/alice/Desktop/part%02u", i);
+		tr_persons(persons, sizeof(persons), same_people ? 0 : i * 20, 20);
+		tr_open(s, t, &TR_CP, path, 5000 + i, TR_WRITE, "local", I_EXPORT);
+		tr_close(s, t + 1, &TR_CP, path, 5000 + i, TR_WRITE, 400, 0);
+		tr_scan(s, t + 2, &TR_CP, &sc);
+	}
+}
+
+static void test_bulk_cumulative(void)
+{
+	const struct jval *al, *files;
+	struct tr_stream s;
+	struct tr_run run;
+
+	/* 30 pieces of 20: one alert with 600, naming the 30 files */
+	tr_begin(&s);
+	tr_start_client(&s, 0);
+	tr_export(&s, 1000, 600);
+	tr_split(&s, 2000, 30, 20, false);
+	tr_replay("", &s, &run);
+	CU_ASSERT_EQUAL(tr_count(&run, "bulk_export", TR_FIRST), 2);
+	al = tr_alert(&run, "bulk_export", TR_FIRST, 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(al);
+	TR_U64_EQ(al, "counts.cpr_distinct", 600, "split");
+	TR_U64_EQ(al, "counts.events", 30, "split");
+	TR_U64_EQ(al, "loginuid", 1000, "split");
+	TR_STR_EQ(al, "severity", "high", "split");
+	files = tr_get(al, "files");
+	CU_ASSERT(files && files->type == JARR && files->len == 30);
+	CU_ASSERT(files && tr_idx(files, 0) && !strcmp(tr_idx(files, 0)->str,
+						       "/home/alice/Desktop/part00"));
+	CU_ASSERT(tr_str(al, "summary") && strstr(tr_str(al, "summary"), "600 distinct"));
+	tr_free(&run);
+
+	/* the same 20 people in every piece: 20, nothing */
+	tr_begin(&s);
+	tr_start_client(&s, 0);
+	tr_split(&s, 2000, 30, 20, true);
+	tr_replay("", &s, &run);
+	CU_ASSERT_EQUAL(tr_count(&run, "bulk_export", TR_FIRST), 0);
+	tr_free(&run);
+
+	/* 60 pieces: 1200 people pass critical; one alert, critical */
+	tr_begin(&s);
+	tr_start_client(&s, 0);
+	tr_split(&s, 2000, 60, 20, false);
+	tr_replay("", &s, &run);
+	CU_ASSERT_EQUAL(tr_count(&run, "bulk_export", TR_FIRST), 1);
+	al = tr_alert(&run, "bulk_export", TR_FIRST, 0);
+	TR_U64_EQ(al, "counts.cpr_distinct", 1200, "critical");
+	TR_STR_EQ(al, "severity", "critical", "critical");
+	tr_free(&run);
+
+	/* the window slides: 30 pieces a minute apart never hold 400 within 5 minutes */
+	tr_begin(&s);
+	tr_start_client(&s, 0);
+	tr_split(&s, 2000, 30, 60000, false);
+	tr_replay("[rules.bulk_export]\nhigh = 400\nwindow = 300\n", &s, &run);
+	CU_ASSERT_EQUAL(tr_count(&run, "bulk_export", TR_FIRST), 0);
+	tr_free(&run);
+	/* ...and do within an hour */
+	tr_begin(&s);
+	tr_start_client(&s, 0);
+	tr_split(&s, 2000, 30, 60000, false);
+	tr_replay("[rules.bulk_export]\nhigh = 400\nwindow = 3600\n", &s, &run);
+	CU_ASSERT_EQUAL(tr_count(&run, "bulk_export", TR_FIRST), 1);
+	tr_free(&run);
 }
 
 /* ---- export_volume ----------------------------------------------------------------- */
@@ -1929,6 +2032,7 @@ static void test_bug_argv_leak(void)
 
 static CU_TestInfo rules_tests[] = {
 	{ "bulk_export: thresholds, counts, samples, chain", test_bulk_export },
+	{ "bulk_export: a user's total across files", test_bulk_cumulative },
 	{ "export_volume: files and MiB in the window", test_export_volume },
 	{ "messaging_exfil: apps opening CPR data", test_messaging_open },
 	{ "messaging_exfil: uploads after CPR-client activity", test_messaging_tcp },

@@ -62,30 +62,41 @@ void agent_scan_done(struct agent *a, const struct scan_request *rq, const struc
 }
 
 /*
- * A file written by a CPR client is tainted at open in the kernel; a file
- * opened before the process became a CPR client (the shell's
- * `cprclient > export.csv` opens it, then execs) is tainted here, at close.
+ * A file written by a CPR client or a tainted process is tainted at open in
+ * the kernel; a file opened before the process became one (the shell's
+ * `cprclient > export.csv` opens it, then execs; a program opens its output
+ * below an export directory, then reads the export) is tainted here, at
+ * close: a CPR client's with itself as origin, a tainted process's with the
+ * origin it read.  Bytes read from tainted files add up per process (the
+ * share an upload is measured against).
  */
-static void lineage_at_close(struct agent *a, const struct close_event *e)
+static void lineage_at_close(struct agent *a, const struct close_event *e, struct proc *p)
 {
 	struct file_id id = { .dev = e->dev, .ino = e->ino };
-
+	const struct file_id *origin = &id;
 	const struct file_info *fi = filetab_info(&a->files, &id);
 
-	if (!e->bytes_written || !(e->hdr.classes & CLASS_CPR_CLIENT) || !fi || fi->tainted)
+	if (p && fi && fi->tainted)
+		p->tainted_read += e->bytes_read;
+	if (!e->bytes_written || !fi || fi->tainted)
 		return;
-	filetab_put(&a->files, &id, fi->path, fi->export_kind, &id);
+	if (!(e->hdr.classes & CLASS_CPR_CLIENT)) {
+		if (!(e->hdr.classes & CLASS_TAINTED) || !p || !p->has_origin)
+			return;
+		origin = &p->origin;
+	}
+	filetab_put(&a->files, &id, fi->path, fi->export_kind, origin);
 	if (a->ld.skel)
-		loader_taint(&a->ld, &id, &id, e->hdr.tgid);
+		loader_taint(&a->ld, &id, origin, e->hdr.tgid);
 }
 
-static void handle_close(struct agent *a, struct event *ev, const struct proc *p)
+static void handle_close(struct agent *a, struct event *ev, struct proc *p)
 {
 	const struct close_event *e = ev->raw;
 	struct file_id id = { .dev = e->dev, .ino = e->ino };
 
 	ev->file_path = filetab_get(&a->files, &id);
-	lineage_at_close(a, e);
+	lineage_at_close(a, e, p);
 	emit_json(a, ev, p);
 }
 
@@ -197,6 +208,12 @@ void agent_handle(struct agent *a, const void *data, size_t size)
 				    (ev.hdr->flags & EVF_TAINTED_FILE) ? &origin : NULL);
 			if (p)
 				p->open_files++;
+			/* reading a tainted file taints the process (the kernel did too) */
+			if (p && !p->has_origin && (ev.hdr->flags & EVF_TAINTED_FILE) &&
+			    (o->flags & O_ACCMODE) != O_WRONLY) {
+				p->has_origin = true;
+				p->origin = origin;
+			}
 		}
 		emit_json(a, &ev, p);
 		break;

@@ -118,6 +118,7 @@ static const struct key_def key_defs[] = {
 	RULE_KEYS(bulk_export),
 	{ "rules.bulk_export", "high", K_UINT, CF(rules.bulk_high), 10000000, 0 },
 	{ "rules.bulk_export", "critical", K_UINT, CF(rules.bulk_critical), 10000000, 0 },
+	{ "rules.bulk_export", "window", K_UINT, CF(rules.bulk_window), 31 * 86400, 0 },
 	RULE_KEYS(export_volume),
 	{ "rules.export_volume", "files", K_UINT, CF(rules.volume_files), 1000000, 0 },
 	{ "rules.export_volume", "mib", K_UINT, CF(rules.volume_mib), 1000000, 0 },
@@ -542,6 +543,7 @@ static void config_defaults(struct config *cfg)
 	rule_default(&r->bulk_export, SEV_HIGH, 300);
 	r->bulk_high = 25;
 	r->bulk_critical = 1000;
+	r->bulk_window = 86400;
 	rule_default(&r->export_volume, SEV_MEDIUM, 3600);
 	r->volume_files = 50;
 	r->volume_mib = 200;

@@ -50,6 +50,7 @@ struct rules_cfg {
 	struct rule_cfg bulk_export;
 	unsigned int bulk_high;		/* distinct CPR numbers for a high alert */
 	unsigned int bulk_critical;	/* ... for a critical one */
+	unsigned int bulk_window;	/* seconds a login user's exports add up over */
 	struct rule_cfg export_volume;
 	unsigned int volume_files;	/* files written to export paths within the window */
 	unsigned int volume_mib;	/* or MiB within the window */

@@ -56,6 +56,7 @@ static int replay_line(struct agent *a, const char *line, size_t len, void *buf,
 			if (!ret) {
 				agent_scan_done(a, &rq, &res);
 				free(rq.path);
+				scan_result_release(&res);
 			}
 		} else if (!jobj_get(&obj, "alert_id")) {
 			snprintf(err, errlen, "neither an event nor a scan result");

@@ -173,6 +173,7 @@ void alert_json(struct json *j, const struct alert *a, const struct procs *pt, c
 		int64_t clock_offset, const char *id)
 {
 	char tbuf[40];
+	unsigned int i;
 
 	json_obj_begin(j);
 	json_kv_str(j, "alert_id", id);
@@ -206,6 +207,13 @@ void alert_json(struct json *j, const struct alert *a, const struct procs *pt, c
 	}
 	if (a->peer)
 		json_kv_str(j, "peer", a->peer);
+	if (a->nr_files) {
+		json_key(j, "files");
+		json_arr_begin(j);
+		for (i = 0; i < a->nr_files; i++)
+			json_str(j, a->files[i]);
+		json_arr_end(j);
+	}
 	if (a->scan_problem)
 		json_kv_str(j, "scan_problem", a->scan_problem);
 	if (a->clipboard)

@@ -45,6 +45,8 @@ struct alert {
 	const char *peer;		/* "addr:port" for network rules */
 	uint64_t suppressed;		/* a follow-up: repeats folded into this one */
 	const struct alert_clipboard *clipboard;	/* clipboard rules, or NULL */
+	const char *const *files;	/* the files a cumulative count is made of */
+	unsigned int nr_files;
 };
 
 struct alert_out {

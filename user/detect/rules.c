@@ -10,6 +10,7 @@
 #include <time.h>
 #include "agent/clipboard.h"
 #include "lib/log.h"
+#include "cumulative.h"
 #include "rules.h"
 
 #define NS 1000000000ULL
@@ -18,6 +19,8 @@
 #define EINPROGRESS_NEG (-115)
 #define APP_CLASSES (CLASS_MESSAGING | CLASS_BROWSER | CLASS_SYNC)
 #define LINEAGE_CLASSES (CLASS_CPR_CLIENT | CLASS_TAINTED)
+#define CUM_SETTLE_NS (5 * NS)	/* a user's total is reported once it stops growing this long */
+#define CUM_ALERT_FILES 64
 
 const char *const rule_names[RULE_MAX] = {
 	[RULE_BULK_EXPORT] = "bulk_export",
@@ -50,6 +53,7 @@ struct user_state {
 	uint64_t first_minute;
 	uint64_t hist_lookups;		/* look-ups that left the hour window */
 	uint64_t hist_first;		/* first minute of that history */
+	struct cumulative *cum;		/* what left, added up (bulk_export); NULL until some did */
 };
 
 struct suppression {
@@ -101,8 +105,12 @@ static void free_all(struct hashmap *m, bool supp)
 	void *v;
 
 	while (hashmap_next(m, &it, NULL, &v)) {
-		if (supp)
+		if (supp) {
 			free(((struct suppression *)v)->path);
+		} else if (((struct user_state *)v)->cum) {
+			cumulative_free(((struct user_state *)v)->cum);
+			free(((struct user_state *)v)->cum);
+		}
 		free(v);
 	}
 	hashmap_free(m);
@@ -253,6 +261,8 @@ static void send_followup(struct rules *r, struct suppression *s)
 	r->ops.alert(r->ops.arg, &a);
 }
 
+static void cumulative_check(struct rules *r, struct user_state *u, uint64_t now_ns, bool settled);
+
 void rules_tick(struct rules *r, uint64_t now_ns, bool all)
 {
 	uint64_t *keys, key;
@@ -261,6 +271,10 @@ void rules_tick(struct rules *r, uint64_t now_ns, bool all)
 
 	if (now_ns > r->now_ns)
 		r->now_ns = now_ns;
+	while (hashmap_next(&r->users, &it, NULL, &v))
+		if (((struct user_state *)v)->cum)
+			cumulative_check(r, v, now_ns, all);
+	it = 0;
 	keys = malloc((r->suppress.len + 1) * sizeof(*keys));
 	if (!keys)
 		return;
@@ -442,6 +456,85 @@ static void app_read_scanned(struct rules *r, const struct scan_request *rq,
 	fire(r, app ? RULE_MESSAGING_EXFIL : RULE_ARCHIVE_BEFORE_EXFIL, &a, file_key(&rq->id));
 }
 
+/*
+ * Cumulative exports.  The people in files that leave (written to an export
+ * path, removable media or a share, archived, opened by a messaging or upload
+ * app) add up per login user over `window`; files at or above `high` raise
+ * their own bulk_export and are not added, so the total is what a per-file
+ * count cannot see: the same export split into pieces, or many small ones.
+ * The alert waits until the total stops growing for CUM_SETTLE_NS (a split
+ * writes its pieces within moments) and names the files; it fires once per
+ * level (high, critical) while the total stays at that level.
+ */
+static bool scan_left(const struct scan_request *rq)
+{
+	if (rq->why == SCAN_WHY_WRITTEN)
+		return rq->export_kind || (rq->classes & CLASS_ARCHIVER);
+	return rq->classes & APP_CLASSES;
+}
+
+static void cumulative_alert(struct rules *r, struct user_state *u, uint32_t total,
+			     unsigned int level, uint64_t now_ns)
+{
+	struct cumulative *c = u->cum;
+	const char *files[CUM_ALERT_FILES];
+	struct cpr_stats st = { .distinct = total,
+				.distinct_lower_bound = person_set_saturated(&c->persons, now_ns) };
+	struct alert a = { .ts_ns = now_ns, .tgid = c->tgid, .uid = c->uid,
+			   .loginuid = c->loginuid, .cpr = &st, .files = files };
+
+	a.nr_files = cumulative_files(c, now_ns, files, CUM_ALERT_FILES);
+	a.count = a.nr_files;
+	a.severity = level == 2 ? SEV_CRITICAL : 0;
+	snprintf(a.summary, sizeof(a.summary),
+		 "%u distinct CPR numbers left in %u files within %u s (each under %u; latest %.100s)",
+		 total, a.nr_files, r->cfg->bulk_window, r->cfg->bulk_high,
+		 a.nr_files ? files[a.nr_files - 1] : "?");
+	fire(r, RULE_BULK_EXPORT, &a, hash_pair(0x63756d, level));
+}
+
+static void cumulative_check(struct rules *r, struct user_state *u, uint64_t now_ns, bool settled)
+{
+	uint32_t total = cumulative_total(u->cum, now_ns);
+	unsigned int level = total >= r->cfg->bulk_critical ? 2 : total >= r->cfg->bulk_high;
+
+	if (level < u->cum->reported)
+		u->cum->reported = level;	/* the window slid: a new rise is news again */
+	if (level <= u->cum->reported)
+		return;
+	if (!settled && now_ns < u->cum->last_add_ns + CUM_SETTLE_NS)
+		return;
+	u->cum->reported = level;
+	cumulative_alert(r, u, total, level, now_ns);
+}
+
+static void cumulative_note(struct rules *r, const struct scan_request *rq,
+			    const struct scan_result *res)
+{
+	struct user_state *u = user_get(r, user_of(rq->uid, rq->loginuid));
+	struct cumulative *c;
+
+	if (!u)
+		return;
+	if (!u->cum) {
+		u->cum = malloc(sizeof(*u->cum));
+		if (!u->cum)
+			return;
+		if (cumulative_init(u->cum, (uint64_t)r->cfg->bulk_window * NS)) {
+			free(u->cum);
+			u->cum = NULL;
+			return;
+		}
+	}
+	c = u->cum;
+	if (!cumulative_add(c, rq->path, &rq->id, res->persons, res->nr_persons, rq->ts_ns))
+		return;
+	c->tgid = rq->tgid;
+	c->uid = rq->uid;
+	c->loginuid = rq->loginuid;
+	cumulative_check(r, u, rq->ts_ns, false);
+}
+
 void rules_on_scan(struct rules *r, const struct scan_request *rq, const struct scan_result *res)
 {
 	struct file_info *fi;
@@ -462,6 +555,8 @@ void rules_on_scan(struct rules *r, const struct scan_request *rq, const struct 
 			 rq->tainted ? &rq->origin : self_origin ? &rq->id : NULL);
 	if (fi)
 		fi->cpr_distinct = res->cpr.distinct;
+	if (res->nr_persons && res->cpr.distinct < r->cfg->bulk_high && scan_left(rq))
+		cumulative_note(r, rq, res);
 	if (rq->why == SCAN_WHY_WRITTEN) {
 		if (self_origin && r->ops.taint)
 			r->ops.taint(r->ops.arg, &rq->id, &rq->id, rq->tgid);

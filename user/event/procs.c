@@ -149,6 +149,9 @@ void procs_on_fork(struct procs *pt, const struct fork_event *e)
 		c->loginuid = parent->loginuid;
 		c->sessionid = parent->sessionid;
 		c->exe_id = parent->exe_id;
+		/* the child holds what its parent read: taint is inherited at fork */
+		c->has_origin = parent->has_origin;
+		c->origin = parent->origin;
 		if (parent->exe)
 			c->exe = strdup(parent->exe);
 		if (parent->argv)

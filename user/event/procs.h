@@ -35,6 +35,9 @@ struct proc {
 	unsigned int open_files; /* open events seen: exit needs an fd flush */
 	__u32 stdin_from;	/* clipboard tools: the process writing into our stdin pipe */
 	__u32 stdout_to;	/* ... and the one reading our stdout pipe; 0 = none */
+	bool has_origin;	/* read a tainted file: the export it came from */
+	struct file_id origin;
+	uint64_t tainted_read;	/* bytes read from tainted files (closed so far) */
 };
 
 struct procs {

@@ -24,6 +24,51 @@ static void put_id(struct json *j, const char *key, const struct file_id *id)
 		json_obj_end(j);
 }
 
+/*
+ * The keyed hashes (hex), so a replay adds people up as the live run did.
+ * They are useless without the key, which is drawn per agent start and never
+ * written; at most SCAN_JSON_PERSONS are kept (cumulative counts use small
+ * files only).
+ */
+static void put_persons(struct json *j, const struct scan_result *res)
+{
+	char hex[17];
+	uint32_t i;
+
+	if (!res->nr_persons)
+		return;
+	json_key(j, "persons");
+	json_arr_begin(j);
+	for (i = 0; i < res->nr_persons && i < SCAN_JSON_PERSONS; i++) {
+		snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)res->persons[i]);
+		json_str(j, hex);
+	}
+	json_arr_end(j);
+}
+
+static int persons_from(const struct jval *arr, struct scan_result *res)
+{
+	size_t i, n;
+	char *end;
+
+	if (!arr || arr->type != JARR || !arr->len)
+		return 0;
+	n = arr->len < SCAN_JSON_PERSONS ? arr->len : SCAN_JSON_PERSONS;
+	res->persons = calloc(n, sizeof(*res->persons));
+	if (!res->persons)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		const char *s = arr->items[i].str;
+
+		if (arr->items[i].type != JSTR || strlen(s) != 16)
+			continue;
+		res->persons[res->nr_persons] = strtoull(s, &end, 16);
+		if (!*end)
+			res->nr_persons++;
+	}
+	return 0;
+}
+
 void scan_json(struct json *j, const struct scan_request *rq, const struct scan_result *res,
 	       int64_t clock_offset)
 {
@@ -74,6 +119,7 @@ void scan_json(struct json *j, const struct scan_request *rq, const struct scan_
 	for (i = 0; i < res->cpr.nr_samples; i++)
 		json_str(j, res->cpr.samples[i]);
 	json_arr_end(j);
+	put_persons(j, res);
 	json_kv_u64(j, "pages_without_text", res->pages_without_text);
 	json_kv_u64(j, "bytes_scanned", res->bytes_scanned);
 	json_kv_u64(j, "elapsed_us", res->elapsed_us);
@@ -174,5 +220,11 @@ int scan_from_json(const struct jval *obj, struct scan_request *rq, struct scan_
 		snprintf(res->msg, sizeof(res->msg), "%s", problem);
 	cpr_from(jobj_get(obj, "cpr"), jobj_get(obj, "masked_samples"), &res->cpr);
 	rq->path = strdup(path);
-	return rq->path ? 0 : -ENOMEM;
+	if (!rq->path || persons_from(jobj_get(obj, "persons"), res)) {
+		free(rq->path);
+		rq->path = NULL;
+		scan_result_release(res);
+		return -ENOMEM;
+	}
+	return 0;
 }
