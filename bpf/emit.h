@@ -61,10 +61,11 @@ static __always_inline void fill_hdr(struct event_hdr *h, __u16 type, __u32 clas
 #define WAKEUP_BYTES (256 * 1024)
 
 /*
- * Send the first @size bytes of @ev.  The mask keeps the verifier sure the
- * copy stays inside the scratch buffer; sizes are always below it.
+ * Send the first @size bytes of @ev; @now wakes the reader at once.  The
+ * mask keeps the verifier sure the copy stays inside the scratch buffer;
+ * sizes are always below it.
  */
-static __always_inline void submit(void *ev, __u32 size)
+static __always_inline void submit_wake(void *ev, __u32 size, bool now)
 {
 	struct event_hdr *h = ev;
 	__u64 flags;
@@ -73,12 +74,17 @@ static __always_inline void submit(void *ev, __u32 size)
 	if (size < sizeof(*h))
 		return;
 	h->size = size;
-	flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= WAKEUP_BYTES ?
+	flags = now || bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= WAKEUP_BYTES ?
 			BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 	if (bpf_ringbuf_output(&events, ev, size, flags))
 		counter_add(CNT_DROPS, 1);
 	else
 		counter_add(CNT_EVENTS, 1);
+}
+
+static __always_inline void submit(void *ev, __u32 size)
+{
+	submit_wake(ev, size, false);
 }
 
 #endif

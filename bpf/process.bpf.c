@@ -78,7 +78,12 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	ev->args_full_len = full;
 	if (trunc || full > alen)
 		ev->hdr.flags |= EVF_TRUNCATED;
-	submit(ev, sizeof(*ev) + plen + alen);
+	/*
+	 * A tracked process gets its uprobes from the agent when the agent
+	 * sees this exec: wake it now rather than within 100 ms, so the
+	 * window before the probes are on stays short.
+	 */
+	submit_wake(ev, sizeof(*ev) + plen + alen, ev->hdr.classes != 0);
 	return 0;
 }
 

@@ -125,3 +125,27 @@ as_user() {
 	(echo "$(id -u "$TUSER")" > /proc/self/loginuid && cd "$THOME" && exec setpriv --reuid="$TUSER" --regid="$TUSER" --init-groups \
 		env HOME="$THOME" USER="$TUSER" "$@")
 }
+
+# start_xvfb: an X server of the test's own on a display nobody uses (Xvfb
+# picks it, -displayfd), DISPLAY set to it, stopped at exit with the rest.
+XVFB_PID=
+stop_xvfb() {
+	[ -n "$XVFB_PID" ] || return 0
+	kill "$XVFB_PID" 2>/dev/null
+	wait "$XVFB_PID" 2>/dev/null
+	XVFB_PID=
+}
+start_xvfb() {
+	command -v Xvfb >/dev/null || cannot_run "Xvfb is not installed (make deps)"
+	trap 'stop_xvfb; cleanup' EXIT
+	Xvfb -displayfd 3 -nolisten tcp -noreset 3> "$T/display" 2> "$T/xvfb.log" &
+	XVFB_PID=$!
+	for _ in $(seq 1 100); do
+		[ -s "$T/display" ] && break
+		kill -0 "$XVFB_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	[ -s "$T/display" ] || { cat "$T/xvfb.log"; cannot_run "Xvfb did not start"; }
+	export DISPLAY=:$(head -n1 "$T/display")
+	unset WAYLAND_DISPLAY
+}

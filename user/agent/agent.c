@@ -150,8 +150,47 @@ static void handle_clipboard(struct agent *a, struct event *ev, const struct pro
 	emit_json(a, &copy, p);
 }
 
+/*
+ * A tracked process gets the per-process uprobes (clipboard, TLS) when it
+ * may call a probed library: a watched program always (it may dlopen one),
+ * anything else in a tracked lineage when its executable links one (a
+ * tracked shell's `sed` does not: each attach and detach costs the kernel
+ * milliseconds under a global mutex).  At exec, when a process becomes
+ * tracked later (lineage) and, in follow_fork, at fork.
+ */
+static bool wants_uprobes(struct agent *a, const struct proc *p)
+{
+	return watchlist_classes(&a->wl, &p->exe_id) ||
+	       (p->exe && uprobes_proc_wanted(&a->uprobes, p->exe, p->exe_id.dev, p->exe_id.ino));
+}
+
+static void follow_uprobes(struct agent *a, const struct proc *p, __u64 event_ns)
+{
+	if (!p || !p->classes || !a->ld.skel || uprobes_proc_has(&a->uprobes, p->tgid) ||
+	    !wants_uprobes(a, p))
+		return;
+	if (uprobes_proc_attach(&a->uprobes, p->tgid, event_ns) == -E2BIG &&
+	    a->uprobes.stats.refused == 1)
+		log_warn("%zu tracked processes have uprobes already: no more get them "
+			 "(counted as refused in status)", uprobes_proc_count(&a->uprobes));
+}
+
+/*
+ * A forked child has a new mm, which its parent's probes do not cover; it
+ * runs its parent's image, so it wants what the parent wants (even when the
+ * parent exited before its own attach, as a daemonising xclip does).
+ */
+static void follow_fork(struct agent *a, const struct event *ev)
+{
+	const struct fork_event *f = ev->raw;
+
+	follow_uprobes(a, procs_get(&a->procs, f->child_tgid), ev->hdr->ts_ns);
+}
+
 static void handle_exit(struct agent *a, struct event *ev, struct proc *p)
 {
+	if (a->ld.skel)
+		uprobes_proc_detach(&a->uprobes, ev->hdr->tgid);
 	procs_on_exit(&a->procs, ev->raw);
 	emit_json(a, ev, p);
 	/* fds still open at exit were closed by the kernel, not by close(2) */
@@ -182,17 +221,26 @@ void agent_handle(struct agent *a, const void *data, size_t size)
 			p->stdout_to = procs_pipe_peer("/proc", p->tgid, 1);
 		}
 		emit_json(a, &ev, p);
+		/* a child forked with probes that execs a program without the libraries */
+		if (p && a->ld.skel && uprobes_proc_has(&a->uprobes, p->tgid) && !wants_uprobes(a, p))
+			uprobes_proc_detach(&a->uprobes, p->tgid);
+		follow_uprobes(a, p, ev.hdr->ts_ns);
 		return;
 	case EV_FORK:
 		procs_on_fork(&a->procs, ev.raw);
+		follow_fork(a, &ev);
 		emit_json(a, &ev, procs_get(&a->procs, ev.hdr->tgid));
 		return;
 	default:
 		break;
 	}
 	p = procs_touch(&a->procs, ev.hdr);
-	if (p)
+	if (p && ev.hdr->classes && !p->classes) {
+		p->classes = ev.hdr->classes;
+		follow_uprobes(a, p, ev.hdr->ts_ns);
+	} else if (p) {
 		p->classes |= ev.hdr->classes;
+	}
 	switch (ev.hdr->type) {
 	case EV_EXIT:
 		handle_exit(a, &ev, p);
@@ -262,6 +310,7 @@ int agent_seed_tracking(struct agent *a, const char *proc_root)
 		tracked++;
 		if (a->ld.skel)
 			loader_track(&a->ld, p->tgid, classes);
+		follow_uprobes(a, p, 0);
 	}
 	log_info("process table seeded: %d processes, %d already tracked", n, tracked);
 	return tracked;
@@ -515,7 +564,9 @@ void agent_cleanup(struct agent *a)
 	if (a->scanq_up)
 		scanq_destroy(&a->scanq);
 	ring_buffer__free(a->rb);
-	clipboard_detach(a->clip);
+	if (a->ld.skel)
+		uprobes_proc_free(&a->uprobes);
+	clipboard_free(a->clip);
 	a->clip = NULL;
 	loader_close(&a->ld);
 	if (a->events_out && a->events_out != stdout)
@@ -672,7 +723,15 @@ int agent_run(const struct agent_opts *opts)
 		code = 2;
 		goto out;
 	}
-	clipboard_attach(&a.ld, &a.clip);
+	ret = uprobes_proc_init(&a.uprobes, UPROBES_MAX_PROCS, a.ld.uprobe_multi);
+	if (ret) {
+		log_err("per-process uprobes: %s", strerror(-ret));
+		goto out;
+	}
+	clipboard_register(&a.ld, &a.uprobes, &a.clip);
+	/* trace_all follows every process: the probes go on system-wide once */
+	if (a.cfg.trace_all)
+		uprobes_proc_attach(&a.uprobes, UPROBES_SYSTEM_WIDE, 0);
 	if (agent_resolve_watchlist(&a) || setup_fds(&a)) {
 		log_err("setting up the event loop failed: %s", strerror(errno));
 		goto out;

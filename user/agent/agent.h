@@ -22,6 +22,7 @@
 #include "scan/scanq.h"
 #include "detect/alerts.h"
 #include "clipboard.h"
+#include "uprobes_proc.h"
 #include "watchlist.h"
 
 struct agent_opts {
@@ -65,6 +66,7 @@ struct agent {
 	struct watchlist wl;
 	struct loader ld;
 	struct clip_probes *clip;	/* clipboard uprobes and their status */
+	struct uprobes_proc uprobes;	/* uprobes attached to tracked processes */
 	struct ring_buffer *rb;
 	struct procs procs;
 	struct filetab files;

@@ -174,6 +174,8 @@ void agent_status_json(struct agent *a, struct json *j)
 	put_scan(a, j);
 	put_rules(a, j);
 	agent_sinks_status_json(a, j);
+	json_key(j, "uprobes");
+	uprobes_proc_status_json(j, &a->uprobes);
 	json_key(j, "clipboard_probes");
 	clipboard_status_json(j, a->clip);
 	json_kv_u64(j, "alerts", a->alerts.emitted);

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * Attaching the clipboard uprobes.  Each program of bpf/clipboard.bpf.c goes
- * on one symbol of one library, system-wide (pid -1), once per copy of that
- * library on the machine: the system one and those inside Flatpak runtimes,
+ * The clipboard uprobes.  Each program of bpf/clipboard.bpf.c goes on one
+ * symbol of one library, once per copy of that library on the machine: the system one and those inside Flatpak runtimes,
  * snaps and /opt bundles, which are different files to the kernel.  A copy
  * is one inode: the same file under two names (merged /usr, symlinks) is
- * attached once.
+ * used once.  They are registered with the per-process uprobes
+ * (uprobes_proc.h): attached to each tracked process, not system-wide.
  *
  * libxcb's request entry points call one another (in 1.15:
  * xcb_send_request -> xcb_send_request64 -> xcb_send_request_with_fds64),
@@ -16,10 +16,7 @@
  * any of them.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <gelf.h>
 #include <glob.h>
-#include <libelf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +26,7 @@
 #include "clipboard.h"
 #include "lib/json.h"
 #include "loader.h"
+#include "uprobes_proc.h"
 #include "lib/log.h"
 
 #define MAX_COPIES 16		/* copies of one library attached */
@@ -128,102 +126,10 @@ struct lib_copies {
 	int n;
 };
 
-/* A file's dynamic symbols, for existence checks and Qt's mangled name. */
-struct dynsyms {
-	char **names;
-	size_t n;
-};
-
-static void dynsyms_free(struct dynsyms *d)
+/* Qt's QClipboard::setText(const QString &, Mode), whatever its mangled tail: its index, or -1. */
+static long qt_set_text(const struct uprobe_syms *d)
 {
-	size_t i;
-
-	for (i = 0; i < d->n; i++)
-		free(d->names[i]);
-	free(d->names);
-	memset(d, 0, sizeof(*d));
-}
-
-/* Defined functions of @path's .dynsym. */
-static int dynsyms_read(const char *path, struct dynsyms *d)
-{
-	Elf_Scn *scn = NULL;
-	Elf *elf;
-	int fd, ret = -ENOENT;
-
-	memset(d, 0, sizeof(*d));
-	if (elf_version(EV_CURRENT) == EV_NONE)
-		return -EINVAL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	elf = elf_begin(fd, ELF_C_READ, NULL);
-	if (!elf) {
-		close(fd);
-		return -EINVAL;
-	}
-	while ((scn = elf_nextscn(elf, scn))) {
-		GElf_Shdr sh;
-		Elf_Data *data;
-		size_t i, cnt;
-
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNSYM || !sh.sh_entsize)
-			continue;
-		data = elf_getdata(scn, NULL);
-		cnt = sh.sh_size / sh.sh_entsize;
-		for (i = 0; data && i < cnt; i++) {
-			GElf_Sym sym;
-			const char *name;
-			char **nn;
-
-			if (!gelf_getsym(data, i, &sym) || sym.st_shndx == SHN_UNDEF ||
-			    GELF_ST_TYPE(sym.st_info) != STT_FUNC)
-				continue;
-			name = elf_strptr(elf, sh.sh_link, sym.st_name);
-			if (!name || !*name)
-				continue;
-			nn = realloc(d->names, (d->n + 1) * sizeof(*nn));
-			if (!nn) {
-				ret = -ENOMEM;
-				goto out;
-			}
-			d->names = nn;
-			d->names[d->n] = strdup(name);
-			if (!d->names[d->n]) {
-				ret = -ENOMEM;
-				goto out;
-			}
-			d->n++;
-		}
-		ret = 0;
-	}
-out:
-	elf_end(elf);
-	close(fd);
-	if (ret)
-		dynsyms_free(d);
-	return ret;
-}
-
-static bool dynsyms_has(const struct dynsyms *d, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < d->n; i++)
-		if (!strcmp(d->names[i], name))
-			return true;
-	return false;
-}
-
-/* Qt's QClipboard::setText(const QString &, Mode), whatever its mangled tail. */
-static const char *qt_set_text(const struct dynsyms *d)
-{
-	size_t i;
-
-	for (i = 0; i < d->n; i++)
-		if (!strncmp(d->names[i], QT_SET_TEXT_PREFIX, strlen(QT_SET_TEXT_PREFIX)))
-			return d->names[i];
-	return NULL;
+	return uprobe_syms_find_prefix(d, QT_SET_TEXT_PREFIX);
 }
 
 static void add_copy(struct lib_copies *lc, const char *path)
@@ -287,46 +193,25 @@ static struct clip_probe *new_probe(struct clip_probes *cp, const struct target 
 	return p;
 }
 
-static int keep_link(struct clip_probes *cp, struct bpf_link *link)
+/* Register @p (symbol index @sym in @d) for every tracked process. */
+static void register_one(struct uprobes_proc *up, struct bpf_object *obj, const struct target *t,
+			 struct clip_probe *p, const struct uprobe_syms *d, long sym)
 {
-	if (cp->nr_links == cp->cap_links) {
-		size_t cap = cp->cap_links ? 2 * cp->cap_links : 32;
-		struct bpf_link **l = realloc(cp->links, cap * sizeof(*l));
-
-		if (!l)
-			return -ENOMEM;
-		cp->links = l;
-		cp->cap_links = cap;
-	}
-	cp->links[cp->nr_links++] = link;
-	return 0;
-}
-
-static void attach_one(struct clip_probes *cp, struct bpf_object *obj, const struct target *t,
-		       struct clip_probe *p)
-{
-	LIBBPF_OPTS(bpf_uprobe_opts, opts, .func_name = p->symbol, .retprobe = t->retprobe);
 	struct bpf_program *prog = bpf_object__find_program_by_name(obj, t->prog);
-	struct bpf_link *link;
+	int ret;
 
 	if (!prog) {
 		p->err = -ENOENT;
 		snprintf(p->note, sizeof(p->note), "program %s is not in the BPF object", t->prog);
 		return;
 	}
-	link = bpf_program__attach_uprobe_opts(prog, -1, p->path, 0, &opts);
-	if (!link) {
-		p->err = -errno;
-		snprintf(p->note, sizeof(p->note), "attach failed: %s", strerror(errno));
+	ret = uprobes_proc_add(up, prog, "clipboard", p->path, d->offsets[sym], t->retprobe);
+	if (ret) {
+		p->err = ret;
+		snprintf(p->note, sizeof(p->note), "%s", strerror(-ret));
 		return;
 	}
-	if (keep_link(cp, link)) {
-		bpf_link__destroy(link);
-		p->err = -ENOMEM;
-		snprintf(p->note, sizeof(p->note), "out of memory");
-		return;
-	}
-	p->attached = true;
+	p->ready = true;
 }
 
 static const char *xcb_symbol(int which)
@@ -340,12 +225,12 @@ static const char *xcb_symbol(int which)
 }
 
 /* Which xcb entry point of this library is attached (enum xcb_send), or -1. */
-static int xcb_entry(const struct dynsyms *d)
+static int xcb_entry(const struct uprobe_syms *d)
 {
 	int i;
 
 	for (i = 0; i < XS_FDS; i++)
-		if (dynsyms_has(d, xcb_symbol(i)))
+		if (uprobe_syms_find(d, xcb_symbol(i)) >= 0)
 			return i;
 	return -1;
 }
@@ -356,7 +241,7 @@ static int xcb_entry(const struct dynsyms *d)
  * like the others do; in a libxcb without fds64 it is attached beside the
  * 64-bit or plain entry point, which do not call it.
  */
-static const char *xcb_skip(const struct target *t, const struct dynsyms *d, int entry,
+static const char *xcb_skip(const struct target *t, int entry,
 			    char *buf, size_t len)
 {
 	const char *inner = entry >= 0 ? xcb_symbol(entry) : NULL;
@@ -377,14 +262,14 @@ static const char *xcb_skip(const struct target *t, const struct dynsyms *d, int
 	return buf;
 }
 
-static void attach_copy(struct clip_probes *cp, struct bpf_object *obj, enum lib_kind kind,
-			const char *path)
+static void register_copy(struct clip_probes *cp, struct uprobes_proc *up,
+			  struct bpf_object *obj, enum lib_kind kind, const char *path)
 {
-	struct dynsyms d;
+	struct uprobe_syms d;
 	int entry = -1;
 	size_t k;
 
-	if (dynsyms_read(path, &d)) {
+	if (uprobe_syms_read(path, &d)) {
 		log_warn("clipboard: cannot read the symbols of %s", path);
 		memset(&d, 0, sizeof(d));
 	}
@@ -392,50 +277,50 @@ static void attach_copy(struct clip_probes *cp, struct bpf_object *obj, enum lib
 		entry = xcb_entry(&d);
 	for (k = 0; k < NR_TARGETS; k++) {
 		const struct target *t = &targets[k];
-		const char *sym = t->symbol, *why = NULL;
+		long sym = t->symbol ? uprobe_syms_find(&d, t->symbol) : qt_set_text(&d);
+		const char *why = NULL;
 		struct clip_probe *p;
 		char buf[96];
 
 		if (t->lib != kind)
 			continue;
-		if (!sym)
-			sym = qt_set_text(&d);
-		p = new_probe(cp, t, path, sym ? sym : "QClipboard::setText");
+		p = new_probe(cp, t, path, t->symbol ?: sym >= 0 ? d.names[sym] :
+			      "QClipboard::setText");
 		if (!p)
 			break;
-		if (!sym || (d.n && !dynsyms_has(&d, sym)))
+		if (sym < 0)
 			why = "symbol not in the library";
 		else if (kind == LIB_XCB)
-			why = xcb_skip(t, &d, entry, buf, sizeof(buf));
+			why = xcb_skip(t, entry, buf, sizeof(buf));
 		if (why) {
 			snprintf(p->note, sizeof(p->note), "%s", why);
 			continue;
 		}
-		attach_one(cp, obj, t, p);
+		register_one(up, obj, t, p, &d, sym);
 	}
-	dynsyms_free(&d);
+	uprobe_syms_free(&d);
 }
 
 static void log_probe(const struct clip_probe *p)
 {
 	const char *ret = !strncmp(p->prog, "xlib_get_window_property_ret", 28) ? " (return)" : "";
 
-	if (p->attached)
-		log_info("clipboard probe %s:%s%s attached (%s)", p->lib, p->symbol, ret, p->path);
+	if (p->ready)
+		log_info("clipboard probe %s:%s%s ready (%s)", p->lib, p->symbol, ret, p->path);
 	else if (p->err)
-		log_warn("clipboard probe %s:%s%s not attached: %s%s%s", p->lib, p->symbol, ret,
+		log_warn("clipboard probe %s:%s%s not used: %s%s%s", p->lib, p->symbol, ret,
 			 p->note, *p->path ? " in " : "", p->path);
 	else
-		log_info("clipboard probe %s:%s%s not attached: %s%s%s", p->lib, p->symbol, ret,
+		log_info("clipboard probe %s:%s%s not used: %s%s%s", p->lib, p->symbol, ret,
 			 p->note, *p->path ? " in " : "", p->path);
 }
 
-int clipboard_attach(struct loader *ld, struct clip_probes **out)
+int clipboard_register(struct loader *ld, struct uprobes_proc *up, struct clip_probes **out)
 {
 	struct bpf_object *obj = loader_object(ld);
 	struct clip_probes *cp;
 	struct lib_copies lc;
-	int kind, i, attached = 0;
+	int kind, i, ready = 0;
 	size_t k;
 
 	*out = NULL;
@@ -447,7 +332,7 @@ int clipboard_attach(struct loader *ld, struct clip_probes **out)
 	for (kind = 0; kind < LIB_KINDS; kind++) {
 		find_copies(sonames[kind], &lc);
 		for (i = 0; i < lc.n; i++)
-			attach_copy(cp, obj, kind, lc.c[i].path);
+			register_copy(cp, up, obj, kind, lc.c[i].path);
 		if (lc.n)
 			continue;
 		for (k = 0; k < NR_TARGETS; k++) {
@@ -463,22 +348,18 @@ int clipboard_attach(struct loader *ld, struct clip_probes **out)
 	}
 	for (k = 0; k < cp->nr; k++) {
 		log_probe(&cp->probes[k]);
-		attached += cp->probes[k].attached;
+		ready += cp->probes[k].ready;
 	}
-	log_info("clipboard: %d of %zu probes attached", attached, cp->nr);
+	log_info("clipboard: %d of %zu probes ready, attached to each tracked process", ready,
+		 cp->nr);
 	*out = cp;
-	return attached;
+	return ready;
 }
 
-void clipboard_detach(struct clip_probes *cp)
+void clipboard_free(struct clip_probes *cp)
 {
-	size_t i;
-
 	if (!cp)
 		return;
-	for (i = 0; i < cp->nr_links; i++)
-		bpf_link__destroy(cp->links[i]);
-	free(cp->links);
 	free(cp->probes);
 	free(cp);
 }
@@ -496,7 +377,7 @@ void clipboard_status_json(struct json *j, const struct clip_probes *cp)
 		json_kv_str(j, "path", *p->path ? p->path : NULL);
 		json_kv_str(j, "symbol", p->symbol);
 		json_kv_str(j, "program", p->prog);
-		json_kv_bool(j, "attached", p->attached);
+		json_kv_bool(j, "ready", p->ready);
 		json_kv_str(j, "note", *p->note ? p->note : NULL);
 		json_obj_end(j);
 	}

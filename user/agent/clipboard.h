@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
- * The clipboard channel: uprobes (bpf/clipboard.bpf.c) attached system-wide
- * to every copy of the X11, xcb, GTK, Qt and Wayland client libraries found
- * on the machine, one attach per (library file, symbol), each with its
- * status; and the names and helpers the event, JSON and rule code share.
+ * The clipboard channel: uprobes (bpf/clipboard.bpf.c) on every copy of the
+ * X11, xcb, GTK, Qt and Wayland client libraries found on the machine, one
+ * per (library file, symbol), each with its status, registered with the
+ * per-process uprobes (uprobes_proc.h) so they are attached to tracked
+ * processes only; and the names and helpers the event, JSON and rule code
+ * share.
  *
  * Content captured by the probes is scanned for CPR numbers in the agent and
  * dropped there: only the count travels on (clip_cpr_distinct()), never the
@@ -18,7 +20,6 @@
 #include "cprwatch/events.h"
 
 struct loader;
-struct bpf_link;
 
 /* One (library file, symbol) and what became of it. */
 struct clip_probe {
@@ -26,7 +27,7 @@ struct clip_probe {
 	char path[256];		/* the file attached to; "" when no copy was found */
 	char symbol[80];
 	const char *prog;	/* BPF program name */
-	bool attached;
+	bool ready;		/* registered: attached to every tracked process */
 	int err;		/* -errno of a failed attach, 0 otherwise */
 	char note[96];		/* why it is not attached */
 };
@@ -34,22 +35,22 @@ struct clip_probe {
 struct clip_probes {
 	struct clip_probe *probes;
 	size_t nr, cap;
-	struct bpf_link **links;
-	size_t nr_links, cap_links;
 };
 
+struct uprobes_proc;
+
 /*
- * Find the libraries and attach every clipboard program to them; each probe
- * and its status is logged at info level and kept in *@out (free it with
- * clipboard_detach).  A library that is not installed is a note, not an
- * error.  Returns the number of probes attached, or -errno.
+ * Find the libraries and register every clipboard program on them with @up;
+ * each probe and its status is logged at info level and kept in *@out (free
+ * it with clipboard_free).  A library that is not installed is a note, not
+ * an error.  Returns the number of probes ready, or -errno.
  */
-int clipboard_attach(struct loader *ld, struct clip_probes **out);
-/* Detach every probe and free @cp (NULL is fine). */
-void clipboard_detach(struct clip_probes *cp);
+int clipboard_register(struct loader *ld, struct uprobes_proc *up, struct clip_probes **out);
+/* Free @cp (NULL is fine); the links belong to the uprobes_proc. */
+void clipboard_free(struct clip_probes *cp);
 /*
  * The probes as a JSON array for status: library, path, symbol, program,
- * attached, note (why not).  @cp may be NULL (replay: an empty array).
+ * ready, note (why not).  @cp may be NULL (replay: an empty array).
  */
 struct json;
 void clipboard_status_json(struct json *j, const struct clip_probes *cp);

@@ -13,6 +13,7 @@
 #include <bpf/libbpf.h>
 #include "cprwatch.skel.h"
 #include "loader.h"
+#include "uprobes_proc.h"
 #include "lib/log.h"
 
 #define TRACEFS_MAGIC_VAL 0x74726163
@@ -77,6 +78,12 @@ static const char *load_hint(int ret)
 	       "(kernel.unprivileged_bpf_disabled and lockdown can refuse BPF)";
 }
 
+static bool is_uprobe(const struct bpf_program *prog)
+{
+	return !strncmp(bpf_program__section_name(prog), "uprobe", 6) ||
+	       !strncmp(bpf_program__section_name(prog), "uretprobe", 9);
+}
+
 static void attach_all(struct loader *ld)
 {
 	struct bpf_program *prog;
@@ -89,9 +96,8 @@ static void attach_all(struct loader *ld)
 			break;
 		if (!bpf_program__autoload(prog))
 			continue;	/* the syscall variant not chosen */
-		/* uprobes need a library and a symbol: user/agent/clipboard.c attaches them */
-		if (!strncmp(bpf_program__section_name(prog), "uprobe", 6) ||
-		    !strncmp(bpf_program__section_name(prog), "uretprobe", 9))
+		/* uprobes go on tracked processes: user/agent/uprobes_proc.c attaches them */
+		if (is_uprobe(prog))
 			continue;
 		ps = &ld->probes[ld->nr_probes];
 		ps->name = bpf_program__name(prog);
@@ -153,6 +159,18 @@ static void choose_syscall_hooks(struct loader *ld, bool raw)
 	ld->raw_syscalls = raw;
 }
 
+/* Load the uprobe programs for uprobe_multi links where the kernel has them. */
+static void choose_uprobe_links(struct loader *ld)
+{
+	const char *force = getenv(LOADER_UPROBES_ENV);
+	struct bpf_program *prog;
+
+	ld->uprobe_multi = !(force && !strcmp(force, "perf")) && uprobes_multi_supported();
+	bpf_object__for_each_program(prog, ld->skel->obj)
+		if (is_uprobe(prog))
+			uprobes_proc_prepare(prog, ld->uprobe_multi);
+}
+
 static int open_and_load(struct loader *ld, bool trace_all, bool raw)
 {
 	ld->skel = cprwatch_bpf__open();
@@ -163,6 +181,7 @@ static int open_and_load(struct loader *ld, bool trace_all, bool raw)
 	if (raw && (ld->fallback_why = dispatch_unusable(ld->skel)))
 		raw = false;
 	choose_syscall_hooks(ld, raw);
+	choose_uprobe_links(ld);
 	return cprwatch_bpf__load(ld->skel);
 }
 

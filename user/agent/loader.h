@@ -33,7 +33,11 @@ struct loader {
 	int nr_probes;
 	bool raw_syscalls;	/* the tp_btf sys_enter/sys_exit dispatcher, not per-syscall tracepoints */
 	const char *fallback_why;	/* why not, when the per-syscall tracepoints run */
+	bool uprobe_multi;	/* uprobe programs loaded for uprobe_multi links */
 };
+
+/* Set to "perf" to attach uprobes as perf events even where uprobe_multi exists. */
+#define LOADER_UPROBES_ENV "CPRWATCH_UPROBE_LINK"
 
 /* Set to "tracepoint" to run the per-syscall tracepoints instead of the dispatcher. */
 #define LOADER_HOOKS_ENV "CPRWATCH_SYSCALL_HOOKS"
