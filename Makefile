@@ -7,6 +7,7 @@
 OUTPUT ?= build
 CLANG ?= clang
 CC ?= cc
+CXX ?= c++
 BPFTOOL ?= bpftool
 # Kernel headers per architecture: vmlinux/$(ARCH)/vmlinux.h (`make vmlinux` writes this host's).
 ARCH ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' -e 's/ppc64le/powerpc/' \
@@ -32,8 +33,13 @@ CPPFLAGS_COMMON := -Iinclude -Iuser -I$(OUTPUT) \
 CFLAGS ?= -g -O2
 CFLAGS += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-truncation \
 	  $(CPPFLAGS_COMMON)
+# C++ only for the poppler binding (user/scan/scan_poppler.cc); everything else is C.
+POPPLER_CFLAGS := $(shell pkg-config --cflags poppler-cpp 2>/dev/null || echo -I/usr/include/poppler/cpp)
+CXXFLAGS ?= -g -O2
+CXXFLAGS += -std=gnu++17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter \
+	    $(CPPFLAGS_COMMON) $(POPPLER_CFLAGS)
 # The one list of libraries every binary links (the asan and fuzz builds reuse it).
-LIBS := -lbpf -lelf -lz -lpthread -lssl -lcrypto -lsystemd
+LIBS := -lbpf -lelf -lz -lpthread -lssl -lcrypto -lsystemd -lpoppler-cpp -lstdc++ -lm
 LDLIBS += $(LIBS)
 
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -D__BPF__ -Wall -Werror \
@@ -45,8 +51,8 @@ SKEL := $(OUTPUT)/cprwatch.skel.h
 
 # Every user/<layer>/*.c is a module of the shared library; user/cmd/ holds the mains.
 MAINS := $(wildcard user/cmd/*.c)
-LIB_SRCS := $(filter-out $(MAINS),$(wildcard user/*/*.c))
-LIB_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIB_SRCS))
+LIB_SRCS := $(filter-out $(MAINS),$(wildcard user/*/*.c)) $(wildcard user/*/*.cc)
+LIB_OBJS := $(patsubst user/%.cc,$(OUTPUT)/user/%.o,$(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIB_SRCS)))
 LIB := $(OUTPUT)/libcprwatch.a
 # Test data generators shared by unit tests, integration helpers, fuzz targets and benches.
 TESTLIB_SRCS := $(wildcard tests/lib/*.c)
@@ -85,7 +91,9 @@ DEB_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libcunit1-dev pk
 	    make gcc jq python3 iproute2 procps zip unzip auditd hyperfine libclang-rt-14-dev \
 	    libx11-dev xvfb xclip x11-utils \
 	    dpkg-dev lintian libsystemd-dev systemd \
-	    libssl-dev rsyslog rsyslog-gnutls openssl
+	    libssl-dev rsyslog rsyslog-gnutls openssl \
+	    libpoppler-cpp-dev poppler-utils qpdf ghostscript python3-cairo \
+	    libreoffice-writer libreoffice-calc libreoffice-impress
 
 deps:
 	$(Q)missing=$$(for p in $(DEB_PKGS); do \
@@ -122,6 +130,11 @@ $(OUTPUT)/user/%.o: user/%.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(OUTPUT)/user/%.o: user/%.cc
+	$(call msg,CXX,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CXX) $(CXXFLAGS) -MMD -MP -c $< -o $@
 
 # The default config is embedded: packaging/cprwatch.conf is the one place defaults live.
 $(OUTPUT)/default_conf.inc: packaging/cprwatch.conf | $(OUTPUT)
@@ -181,7 +194,8 @@ test-integration: $(BINS) $(TEST_HELPERS)
 # CFLAGS goes through the environment so the Makefile's own `CFLAGS +=` still applies.
 asan:
 	$(Q)CFLAGS='-g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all -Wno-unknown-warning-option' \
-		$(MAKE) --no-print-directory OUTPUT=build-asan CC=clang \
+		CXXFLAGS='-g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all' \
+		$(MAKE) --no-print-directory OUTPUT=build-asan CC=clang CXX=clang++ \
 		LDLIBS='$(LIBS) -fsanitize=address,undefined' build-asan/test_unit
 	$(Q)cd tests && ASAN_OPTIONS=detect_leaks=1 ../build-asan/test_unit
 
@@ -191,19 +205,27 @@ FUZZ_CFLAGS := -g -O1 -fsanitize=address,undefined -std=gnu11 -D_GNU_SOURCE $(CP
 
 # Fuzz targets link an instrumented archive of the modules, so a target pulls in only
 # the parsers it calls (never the BPF loader).
-FUZZ_OBJS := $(patsubst user/%.c,$(OUTPUT)/fuzz/obj/%.o,$(filter-out user/agent/loader.c,$(LIB_SRCS)))
+FUZZ_OBJS := $(patsubst user/%,$(OUTPUT)/fuzz/obj/%.o,\
+	     $(basename $(filter-out user/agent/loader.c,$(LIB_SRCS))))
 
 $(OUTPUT)/fuzz/obj/%.o: user/%.c
 	$(Q)mkdir -p $(dir $@)
 	$(call msg,FUZZCC,$@)
 	$(Q)clang $(FUZZ_CFLAGS) -MMD -MP -fsanitize=fuzzer-no-link -c $< -o $@
 
+$(OUTPUT)/fuzz/obj/%.o: user/%.cc
+	$(Q)mkdir -p $(dir $@)
+	$(call msg,FUZZCXX,$@)
+	$(Q)clang++ $(subst -std=gnu11,-std=gnu++17,$(FUZZ_CFLAGS)) $(POPPLER_CFLAGS) -MMD -MP \
+		-fsanitize=fuzzer-no-link -c $< -o $@
+
 $(OUTPUT)/fuzz/libfuzz.a: $(FUZZ_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(OUTPUT)/fuzz/%: tests/fuzz/%.c $(OUTPUT)/fuzz/libfuzz.a | $(OUTPUT)/fuzz
+$(OUTPUT)/fuzz/%: tests/fuzz/%.c $(OUTPUT)/fuzz/libfuzz.a $(TESTLIB_SRCS) | $(OUTPUT)/fuzz
 	$(call msg,FUZZ,$@)
-	$(Q)clang $(FUZZ_CFLAGS) -Itests/lib -MMD -MP -fsanitize=fuzzer $< $(OUTPUT)/fuzz/libfuzz.a $(LIBS) -o $@
+	$(Q)clang $(FUZZ_CFLAGS) -Itests/lib -MMD -MP -fsanitize=fuzzer $< $(TESTLIB_SRCS) \
+		$(OUTPUT)/fuzz/libfuzz.a $(LIBS) -o $@
 
 fuzz: $(FUZZ_BINS)
 

@@ -554,3 +554,156 @@ void gen_pdf(struct gen_buf *out, const char *content, bool compress)
 	gb_printf(out, "trailer\n<< /Size 6 /Root 1 0 R >>\nstartxref\n%zu\n%%%%EOF\n", xref);
 	gb_free(&data);
 }
+
+/* ---- OLE2 compound file ------------------------------------------------- */
+
+#define CFB_SEC		512
+#define CFB_END		0xfffffffeU
+#define CFB_FATSECT	0xfffffffdU
+#define CFB_FREE	0xffffffffU
+
+static void put_le16(unsigned char *p, uint16_t v)
+{
+	p[0] = v;
+	p[1] = v >> 8;
+}
+
+static void put_le32(unsigned char *p, uint32_t v)
+{
+	put_le16(p, v);
+	put_le16(p + 2, v >> 16);
+}
+
+/* Appends a chain of `count` sectors starting at `first` to the FAT. */
+static void cfb_chain(uint32_t *fat, uint32_t first, uint32_t count)
+{
+	uint32_t i;
+
+	for (i = 0; i < count; i++)
+		fat[first + i] = i + 1 < count ? first + i + 1 : CFB_END;
+}
+
+static void cfb_dirent(unsigned char *e, const char *name, int type, uint32_t right,
+		       uint32_t child, uint32_t start, uint32_t size)
+{
+	size_t i, len = strlen(name);
+
+	memset(e, 0, 128);
+	for (i = 0; i < len && i < 31; i++)
+		put_le16(e + 2 * i, (unsigned char)name[i]);
+	put_le16(e + 0x40, 2 * (i + 1));
+	e[0x42] = type;
+	e[0x43] = 1;	/* black */
+	put_le32(e + 0x44, CFB_FREE);
+	put_le32(e + 0x48, right);
+	put_le32(e + 0x4c, child);
+	put_le32(e + 0x74, start);
+	put_le32(e + 0x78, size);
+}
+
+void gen_cfb(struct gen_buf *out, const struct cfb_stream *st, int n)
+{
+	uint32_t big_secs = 0, mini_len = 0, mini_secs, minifat_n = 0, minifat_secs, dir_secs;
+	uint32_t nsec, fat_secs = 1, sec, *fat, *minifat, *start;
+	unsigned char hdr[512], *body;
+	int i;
+
+	start = calloc(n ? n : 1, sizeof(*start));
+	for (i = 0; i < n; i++) {
+		if (st[i].len >= 4096)
+			big_secs += (st[i].len + CFB_SEC - 1) / CFB_SEC;
+		else
+			mini_len += (st[i].len + 63) / 64 * 64;
+	}
+	minifat_n = mini_len / 64;
+	mini_secs = (mini_len + CFB_SEC - 1) / CFB_SEC;
+	minifat_secs = (minifat_n * 4 + CFB_SEC - 1) / CFB_SEC;
+	dir_secs = ((n + 1) * 128 + CFB_SEC - 1) / CFB_SEC;
+	for (;;) {	/* the FAT must also map its own sectors */
+		nsec = big_secs + mini_secs + minifat_secs + dir_secs + fat_secs;
+		if (fat_secs * (CFB_SEC / 4) >= nsec)
+			break;
+		fat_secs++;
+	}
+	fat = malloc(fat_secs * CFB_SEC);
+	memset(fat, 0xff, fat_secs * CFB_SEC);
+	minifat = malloc(minifat_secs * CFB_SEC + 4);
+	memset(minifat, 0xff, minifat_secs * CFB_SEC + 4);
+	body = calloc(nsec ? nsec : 1, CFB_SEC);
+	/* Sector order: big streams, mini stream, mini FAT, directory, FAT. */
+	sec = 0;
+	mini_len = 0;
+	for (i = 0; i < n; i++) {
+		uint32_t cnt;
+
+		if (st[i].len >= 4096) {
+			cnt = (st[i].len + CFB_SEC - 1) / CFB_SEC;
+			start[i] = sec;
+			memcpy(body + (size_t)sec * CFB_SEC, st[i].data, st[i].len);
+			cfb_chain(fat, sec, cnt);
+			sec += cnt;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		uint32_t cnt, k;
+
+		if (st[i].len >= 4096)
+			continue;
+		cnt = (st[i].len + 63) / 64;
+		start[i] = cnt ? mini_len / 64 : CFB_END;
+		memcpy(body + (size_t)sec * CFB_SEC + mini_len, st[i].data, st[i].len);
+		for (k = 0; k < cnt; k++)
+			put_le32((unsigned char *)&minifat[start[i] + k],
+				 k + 1 < cnt ? start[i] + k + 1 : CFB_END);
+		mini_len += cnt * 64;
+	}
+	if (mini_secs)
+		cfb_chain(fat, sec, mini_secs);
+	{
+		uint32_t mini_start = mini_secs ? sec : CFB_END, minifat_start, dir_start;
+		unsigned char *dir;
+
+		sec += mini_secs;
+		minifat_start = minifat_secs ? sec : CFB_END;
+		memcpy(body + (size_t)sec * CFB_SEC, minifat, minifat_secs * CFB_SEC);
+		if (minifat_secs)
+			cfb_chain(fat, sec, minifat_secs);
+		sec += minifat_secs;
+		dir_start = sec;
+		dir = body + (size_t)sec * CFB_SEC;
+		cfb_dirent(dir, "Root Entry", 5, CFB_FREE, n ? 1 : CFB_FREE, mini_start, mini_len);
+		for (i = 0; i < n; i++)
+			cfb_dirent(dir + 128 * (i + 1), st[i].name, 2,
+				   i + 1 < n ? (uint32_t)i + 2 : CFB_FREE, CFB_FREE, start[i],
+				   st[i].len);
+		for (i = n + 1; (uint32_t)i < dir_secs * 4; i++)
+			cfb_dirent(dir + 128 * i, "", 0, CFB_FREE, CFB_FREE, 0, 0);
+		cfb_chain(fat, sec, dir_secs);
+		sec += dir_secs;
+		for (i = 0; (uint32_t)i < fat_secs; i++)
+			fat[sec + i] = CFB_FATSECT;
+		for (i = 0; (uint32_t)i < fat_secs * (CFB_SEC / 4); i++)
+			put_le32(body + (size_t)sec * CFB_SEC + 4 * i, fat[i]);
+		memset(hdr, 0, sizeof(hdr));
+		memcpy(hdr, "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 8);
+		put_le16(hdr + 0x18, 0x3e);
+		put_le16(hdr + 0x1a, 3);
+		put_le16(hdr + 0x1c, 0xfffe);
+		put_le16(hdr + 0x1e, 9);
+		put_le16(hdr + 0x20, 6);
+		put_le32(hdr + 0x2c, fat_secs);
+		put_le32(hdr + 0x30, dir_start);
+		put_le32(hdr + 0x38, 4096);
+		put_le32(hdr + 0x3c, minifat_start);
+		put_le32(hdr + 0x40, minifat_secs);
+		put_le32(hdr + 0x44, CFB_END);
+		for (i = 0; i < 109; i++)
+			put_le32(hdr + 0x4c + 4 * i, (uint32_t)i < fat_secs ? sec + i : CFB_FREE);
+	}
+	gb_put(out, hdr, sizeof(hdr));
+	gb_put(out, body, (size_t)nsec * CFB_SEC);
+	free(body);
+	free(fat);
+	free(minifat);
+	free(start);
+}

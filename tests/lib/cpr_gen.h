@@ -90,6 +90,18 @@ void gen_xlsx(struct gen_buf *out, const char *sheet_rows, const char *const *sh
 	      int nshared);
 void gen_docx(struct gen_buf *out, const char *body);
 void gen_odt(struct gen_buf *out, const char *body);
+/*
+ * An OLE2 compound file (MS-CFB version 3, 512-byte sectors) holding the
+ * given streams in its root storage; streams under 4096 bytes go to the
+ * mini stream, as Office writes them.
+ */
+struct cfb_stream {
+	const char *name;
+	const void *data;
+	size_t len;
+};
+void gen_cfb(struct gen_buf *out, const struct cfb_stream *st, int n);
+
 /* A one-page PDF whose content stream is `content`, FlateDecode when compress. */
 void gen_pdf(struct gen_buf *out, const char *content, bool compress);
 

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
  * File-level CPR scanner: entry points, limits and problems, inputs.  Format
- * sniffing and the simple decoders are in scan_sink.c; zip, PDF and office
- * XML in scan_zip.c, scan_pdf.c and scan_xml.c.
+ * sniffing and the simple decoders are in scan_sink.c; zip, PDF, office
+ * XML, OLE2 (doc, xls, ppt, msg) and mail in scan_zip.c, scan_poppler.cc and
+ * scan_pdf.c, scan_xml.c, scan_ole.c and scan_office.c, scan_mime.c.
  *
  * Everything a scan needs is in one struct scan_ctx on the caller's stack, so
  * scans run in parallel threads without locks.  Memory is bounded: read and
@@ -396,6 +397,10 @@ static void scan_source(struct scan_ctx *c, const struct source *src)
 	if (zip_magic(head, n)) {
 		if (scan_depth_ok(c, 1))
 			zip_scan(c, src, 1);
+		return;
+	}
+	if (ole_magic(head, n)) {
+		ole_scan(c, src, 0);
 		return;
 	}
 	s = scan_sink_new(c, 0, 0);

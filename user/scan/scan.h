@@ -8,8 +8,15 @@
  * deflate, zip64; central directory, or local headers when it is missing);
  * xlsx, docx, pptx, odt, ods, odp (office XML is reduced to its text, so runs
  * split by formatting join again; a 9-digit numeric xlsx cell is a CPR whose
- * leading zero Excel dropped); PDF (FlateDecode streams inflated, string
- * literals decoded, TJ kerning gaps become spaces).  Containers nest up to
+ * leading zero Excel dropped); PDF through poppler (every font encoding,
+ * filter, object/xref streams, incremental updates, RC4/AES with an empty
+ * user password; image-only pages counted; attachments scanned), with the
+ * simple streaming extractor of scan_pdf.c for PDFs poppler cannot open or
+ * too large to hold; OLE2 compound files: Word 97-2003 .doc (piece table),
+ * Excel .xls (BIFF8 shared strings across CONTINUE, numeric cells padded like
+ * xlsx), PowerPoint .ppt, Outlook .msg (body, attachments), password-protected
+ * OOXML (refused); mail (.eml, mbox: quoted-printable, base64 parts scanned as
+ * files); HTML (tags dropped, entities decoded).  Containers nest up to
  * max_depth.
  *
  * Never "ok" for what was not read: encrypted content is SCAN_REFUSED with
@@ -20,11 +27,9 @@
  * Untrusted files are scanned by the sandboxed helper (sandbox.h), which runs
  * these same functions in an unprivileged, seccomp-confined process.
  *
- * Scanned as plain bytes, so text inside is found only where it is stored as
- * 8-bit text: legacy .doc/.xls (OLE; their UTF-16 text and numeric cells are
- * missed), base64 or quoted-printable mail parts, HTML entities, PDF text in
- * fonts without an ASCII encoding (see scan_pdf.c), ods cells whose leading
- * zero was dropped (only xlsx <v> cells are padded).
+ * Not read: MIME encoded-words in mail headers (=?utf-8?B?...?=), compressed
+ * RTF in .msg (its plain body is read), ods cells whose leading zero was
+ * dropped (only xlsx <v> and xls numeric cells are padded), text in images.
  *
  * Every function is thread-safe: all state lives in the caller's structs.
  * Results hold counts and masked samples ("DDMMYY-XXXX") only; status
@@ -85,6 +90,13 @@ enum scan_reason {
 #define SCAN_FMT_ODF	0x080
 #define SCAN_FMT_PDF	0x100
 #define SCAN_FMT_XML	0x200	/* office XML reduced to text */
+#define SCAN_FMT_OLE	0x400	/* OLE2 compound file */
+#define SCAN_FMT_DOC	0x800	/* Word 97-2003 */
+#define SCAN_FMT_XLS	0x1000	/* Excel 97-2003 */
+#define SCAN_FMT_PPT	0x2000	/* PowerPoint 97-2003 */
+#define SCAN_FMT_MSG	0x4000	/* Outlook message */
+#define SCAN_FMT_MIME	0x8000	/* e-mail (eml, mbox) */
+#define SCAN_FMT_HTML	0x10000
 
 /*
  * Caps for one scan.  Start from scan_limits_default() or zero the struct: a

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
  * Internals shared by the scanner modules (scan.c, scan_sink.c, scan_zip.c,
- * scan_pdf.c, scan_xml.c).  Not an API: include scan.h instead.
+ * scan_pdf.c, scan_poppler.cc, scan_xml.c, scan_ole.c, scan_office.c,
+ * scan_mime.c).  Not an API: include scan.h instead.
  *
  * Data flows through "sinks": a sink receives the bytes of one logical stream
  * (the file, an archive member, a gzip payload), sniffs its first bytes and
@@ -42,6 +43,22 @@ struct source {
 	bool top;			/* reads count as file input (progress, size cap) */
 	bool sparse;			/* fd with holes: skip them (SEEK_DATA) when streaming */
 };
+
+/* Little-endian fields of binary formats (zip, OLE2, BIFF, ...). */
+static inline uint16_t le16(const unsigned char *p)
+{
+	return p[0] | p[1] << 8;
+}
+
+static inline uint32_t le32(const unsigned char *p)
+{
+	return (uint32_t)le16(p) | (uint32_t)le16(p + 2) << 16;
+}
+
+static inline uint64_t le64(const unsigned char *p)
+{
+	return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
+}
 
 /* Small output buffer in front of the detector, for decoders that emit bytewise. */
 struct tbuf {
@@ -136,5 +153,40 @@ struct xml;
 struct xml *xml_new(struct scan_ctx *c, bool pad9);
 void xml_write(struct xml *x, const unsigned char *buf, size_t n);
 void xml_close(struct xml *x);
+
+/* ---- scan_ole.c, scan_office.c ---- */
+struct ole {
+	struct scan_ctx *c;
+	const struct source *src;
+	unsigned int depth;		/* of the compound file; embedded files go one deeper */
+	unsigned int shift, ssize, cutoff, major, bad;
+	uint32_t *fat, *minifat;
+	size_t nfat, nminifat;
+	unsigned char *dir;		/* directory entries, 128 bytes each */
+	size_t ndir;
+	unsigned char *mini;		/* the mini stream */
+	size_t mini_len;
+};
+
+bool ole_magic(const unsigned char *p, size_t n);
+void ole_scan(struct scan_ctx *c, const struct source *src, unsigned int depth);
+int ole_find(const struct ole *o, const char *name);
+int ole_type(const struct ole *o, size_t i);
+void ole_name(const struct ole *o, size_t i, char *name, size_t size);
+unsigned char *ole_stream(struct ole *o, size_t i, size_t *len);
+/* Scans a whole buffer as a file of its own at nesting depth `depth`. */
+void scan_buf_nested(struct scan_ctx *c, unsigned int depth, const unsigned char *p, size_t n);
+bool office_ole_scan(struct ole *o);
+
+/* ---- scan_poppler.cc: PDF through poppler (whole file in memory) ---- */
+/* Returns 0, or -EBADMSG when poppler cannot open it (the caller falls back). */
+int poppler_scan(struct scan_ctx *c, const unsigned char *p, size_t n, unsigned int depth);
+
+/* ---- scan_mime.c ---- */
+bool mime_magic(const unsigned char *p, size_t n);
+void mime_scan(struct scan_ctx *c, const unsigned char *p, size_t n, unsigned int depth);
+
+/* ---- scan_sink.c ---- */
+bool html_magic(const unsigned char *p, size_t n);
 
 #endif

@@ -11,12 +11,16 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "scan_int.h"
 
 #define MIB		(1024 * 1024)
 #define SNIFF		64	/* bytes a sink looks at before choosing a decoder */
 
-enum sink_kind { K_SNIFF, K_TEXT, K_XML, K_U16LE, K_U16BE, K_GZIP, K_ZIPBUF, K_PDF, K_SKIP };
+enum sink_kind { K_SNIFF, K_TEXT, K_XML, K_U16LE, K_U16BE, K_GZIP, K_BUF, K_PDF, K_SKIP };
+
+/* Formats read with random access, collected in memory (K_BUF) and scanned at close. */
+enum buf_kind { B_ZIP, B_OLE, B_PDF, B_MIME };
 
 struct scan_sink {
 	struct scan_ctx *c;
@@ -35,8 +39,9 @@ struct scan_sink {
 	struct scan_sink *child;
 	bool gz_end;			/* gzip: the current member ended */
 
-	unsigned char *buf;		/* zip held in memory */
+	unsigned char *buf;		/* K_BUF: the stream held in memory */
 	size_t len, cap;
+	int bkind;			/* enum buf_kind */
 
 	struct pdf *pdf;
 	struct xml *xml;
@@ -243,7 +248,13 @@ static size_t sink_pick(struct scan_sink *s)
 	int u16;
 
 	if (zip_magic(h, n)) {
-		s->kind = scan_depth_ok(c, s->depth + 1) ? K_ZIPBUF : K_SKIP;
+		s->kind = scan_depth_ok(c, s->depth + 1) ? K_BUF : K_SKIP;
+		s->bkind = B_ZIP;
+		return 0;
+	}
+	if (ole_magic(h, n)) {
+		s->kind = K_BUF;
+		s->bkind = B_OLE;
 		return 0;
 	}
 	if (n >= 3 && h[0] == 0x1f && h[1] == 0x8b && h[2] == 8) {
@@ -258,8 +269,8 @@ static size_t sink_pick(struct scan_sink *s)
 	}
 	if (memmem(h, n, "%PDF-", 5)) {
 		c->res->formats |= SCAN_FMT_PDF;
-		s->pdf = pdf_new(c);
-		s->kind = s->pdf ? K_PDF : K_SKIP;
+		s->kind = K_BUF;
+		s->bkind = B_PDF;
 		return 0;
 	}
 	u16 = 0;
@@ -289,6 +300,17 @@ static size_t sink_pick(struct scan_sink *s)
 		c->res->formats |= SCAN_FMT_XML;
 		s->xml = xml_new(c, s->office == 2);
 		s->kind = s->xml ? K_XML : K_SKIP;
+		return 0;
+	}
+	if (html_magic(h, n)) {
+		c->res->formats |= SCAN_FMT_HTML;
+		s->xml = xml_new(c, false);
+		s->kind = s->xml ? K_XML : K_SKIP;
+		return 0;
+	}
+	if (mime_magic(h, n)) {
+		s->kind = scan_depth_ok(c, s->depth + 1) ? K_BUF : K_SKIP;
+		s->bkind = B_MIME;
 		return 0;
 	}
 	c->res->formats |= SCAN_FMT_TEXT;
@@ -378,15 +400,44 @@ static void gz_push(struct scan_sink *s, const unsigned char *p, size_t n)
 	}
 }
 
-static void zipbuf_push(struct scan_sink *s, const unsigned char *p, size_t n)
+static const char *const buf_names[] = {
+	[B_ZIP] = "nested zip", [B_OLE] = "office file", [B_PDF] = "pdf", [B_MIME] = "mail",
+};
+
+/*
+ * A PDF too large to hold goes on through the streaming extractor
+ * (scan_pdf.c), which reads FlateDecode content in fonts with ASCII codes
+ * only: the result is marked as not fully read.
+ */
+static void pdf_fallback(struct scan_sink *s)
+{
+	struct scan_ctx *c = s->c;
+
+	scan_partial(c, "pdf", "too large to hold, read by the simple extractor");
+	s->pdf = pdf_new(c);
+	s->kind = s->pdf ? K_PDF : K_SKIP;
+	if (s->pdf && pdf_write(s->pdf, s->buf, s->len) < 0)
+		s->failed = true;
+	free(s->buf);
+	s->buf = NULL;
+	s->len = s->cap = 0;
+}
+
+static void buf_push(struct scan_sink *s, const unsigned char *p, size_t n)
 {
 	struct scan_ctx *c = s->c;
 	size_t cap;
 	void *nb;
 
 	if (s->len + n > c->lim->max_buffer) {
-		scan_problem(c, SCAN_REFUSED, SCAN_R_BUFFER, "nested zip: over %llu MiB",
-			     (unsigned long long)(c->lim->max_buffer / MIB));
+		if (s->bkind == B_PDF) {
+			pdf_fallback(s);
+			if (s->kind == K_PDF && !s->failed && pdf_write(s->pdf, p, n) < 0)
+				s->failed = true;
+			return;
+		}
+		scan_problem(c, SCAN_REFUSED, SCAN_R_BUFFER, "%s: over %llu MiB",
+			     buf_names[s->bkind], (unsigned long long)(c->lim->max_buffer / MIB));
 		s->failed = true;
 		return;
 	}
@@ -398,7 +449,8 @@ static void zipbuf_push(struct scan_sink *s, const unsigned char *p, size_t n)
 			cap = c->lim->max_buffer;
 		nb = realloc(s->buf, cap);
 		if (!nb) {
-			scan_problem(c, SCAN_ERROR, SCAN_R_NOMEM, "nested zip: out of memory");
+			scan_problem(c, SCAN_ERROR, SCAN_R_NOMEM, "%s: out of memory",
+				     buf_names[s->bkind]);
 			s->failed = true;
 			return;
 		}
@@ -427,8 +479,8 @@ static void sink_push(struct scan_sink *s, const unsigned char *p, size_t n)
 	case K_GZIP:
 		gz_push(s, p, n);
 		break;
-	case K_ZIPBUF:
-		zipbuf_push(s, p, n);
+	case K_BUF:
+		buf_push(s, p, n);
 		break;
 	case K_PDF:
 		if (pdf_write(s->pdf, p, n) < 0)
@@ -467,14 +519,80 @@ int scan_sink_write(struct scan_sink *s, const void *buf, size_t n)
 	return s->c->stop ? -ECANCELED : 0;
 }
 
-static void zipbuf_close(struct scan_sink *s)
+/* A PDF poppler cannot open (damaged beyond its repair) gets the simple extractor. */
+static void pdf_buf_scan(struct scan_ctx *c, const unsigned char *p, size_t n, unsigned int depth)
+{
+	struct pdf *pdf;
+
+	if (poppler_scan(c, p, n, depth) != -EBADMSG)
+		return;
+	pdf = pdf_new(c);
+	if (!pdf)
+		return;
+	pdf_write(pdf, p, n);
+	pdf_close(pdf);
+	scan_problem(c, SCAN_ERROR, SCAN_R_CORRUPT, "pdf: damaged, read by the simple extractor");
+}
+
+static void buf_close(struct scan_sink *s)
 {
 	struct source src = { .mem = s->buf, .size = s->len };
+	struct scan_ctx *c = s->c;
 
-	if (!s->failed && !s->c->stop)
-		zip_scan(s->c, &src, s->depth + 1);
+	if (!s->failed && !c->stop) {
+		switch (s->bkind) {
+		case B_ZIP:
+			zip_scan(c, &src, s->depth + 1);
+			break;
+		case B_OLE:
+			ole_scan(c, &src, s->depth);
+			break;
+		case B_PDF:
+			pdf_buf_scan(c, s->buf, s->len, s->depth);
+			break;
+		case B_MIME:
+			mime_scan(c, s->buf, s->len, s->depth + 1);
+			break;
+		}
+	}
 	free(s->buf);
 	s->buf = NULL;
+}
+
+void scan_buf_nested(struct scan_ctx *c, unsigned int depth, const unsigned char *p, size_t n)
+{
+	struct scan_sink *s;
+
+	if (!n || !scan_depth_ok(c, depth))
+		return;
+	s = scan_sink_new(c, depth, 0);
+	if (!s)
+		return;
+	scan_sink_write(s, p, n);
+	scan_sink_close(s);
+}
+
+/*
+ * HTML as LibreOffice, mail clients and browsers write it: a doctype or an
+ * <html>/<head>/<body>/<meta> tag first.  Read by the office XML extractor
+ * (tags dropped, entities decoded, block tags separate text).
+ */
+bool html_magic(const unsigned char *p, size_t n)
+{
+	static const char *const starts[] = { "<!doctype html", "<html", "<head", "<body", "<meta" };
+	size_t i = 0, k;
+
+	if (n >= 3 && !memcmp(p, "\xef\xbb\xbf", 3))
+		i = 3;
+	while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'))
+		i++;
+	for (k = 0; k < sizeof(starts) / sizeof(starts[0]); k++) {
+		size_t len = strlen(starts[k]);
+
+		if (n - i >= len && !strncasecmp((const char *)p + i, starts[k], len))
+			return true;
+	}
+	return false;
 }
 
 int scan_sink_close(struct scan_sink *s)
@@ -500,8 +618,8 @@ int scan_sink_close(struct scan_sink *s)
 			scan_problem(c, SCAN_ERROR, SCAN_R_CORRUPT, "gzip: truncated stream");
 		scan_sink_close(s->child);
 		break;
-	case K_ZIPBUF:
-		zipbuf_close(s);
+	case K_BUF:
+		buf_close(s);
 		break;
 	case K_PDF:
 		pdf_close(s->pdf);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * Office XML to text for the scanner (docx, xlsx, pptx, odt, ods, odp).
+ * Office XML to text for the scanner (docx, xlsx, pptx, odt, ods, odp), and
+ * HTML (scan_sink.c sniffs it), which reads the same way.
  *
  * Word and its kin split text into runs wherever formatting, spell-checking or
  * revision ids change, so a number typed in one go may be stored as
@@ -53,6 +54,10 @@ static const struct {
 	B("tr"), B("row"), B("si"), B("is"), B("line-break"), B("table-cell"), B("table-row"),
 	B("list-item"), B("note"), B("annotation"), B("footnote"), B("endnote"), B("txbx"),
 	B("txbxContent"), B("ptab"),
+	/* HTML blocks and cells (HTML goes through this extractor too) */
+	B("td"), B("th"), B("div"), B("li"), B("table"), B("h1"), B("h2"), B("h3"), B("h4"),
+	B("h5"), B("h6"), B("title"), B("dd"), B("dt"), B("pre"), B("blockquote"), B("option"),
+	B("hr"),
 };
 #undef B
 

@@ -44,21 +44,6 @@ struct zip {
 	unsigned char *io;		/* read buffer for descriptor sources */
 };
 
-static inline uint16_t le16(const unsigned char *p)
-{
-	return p[0] | p[1] << 8;
-}
-
-static inline uint32_t le32(const unsigned char *p)
-{
-	return (uint32_t)le16(p) | (uint32_t)le16(p + 2) << 16;
-}
-
-static inline uint64_t le64(const unsigned char *p)
-{
-	return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
-}
-
 bool zip_magic(const unsigned char *p, size_t n)
 {
 	return n >= 4 && p[0] == 'P' && p[1] == 'K' &&
