@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make bench`: the agent's overhead next to no monitor and auditd
 # (bench/overhead.sh), then the scanner's throughput (bench/scan.sh, when
-# present).  Root only.  bench/README.md explains the figures.
+# present) and on office documents (bench/formats.sh).  Root only.  bench/README.md explains the figures.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 export OUTPUT=${OUTPUT:-$PWD/build}
@@ -15,6 +15,11 @@ if [ -f bench/scan.sh ]; then
 	echo
 	echo "== bench/scan.sh"
 	bash bench/scan.sh || { r=$?; echo "bench: scan.sh failed (exit $r)" >&2; [ $rc -ne 0 ] || rc=$r; }
+fi
+if [ -f bench/formats.sh ]; then
+	echo
+	echo "== bench/formats.sh"
+	bash bench/formats.sh || { r=$?; echo "bench: formats.sh failed (exit $r)" >&2; [ $rc -ne 0 ] || rc=$r; }
 fi
 echo
 echo "bench: done in $(($(date +%s) - start))s"

@@ -18,31 +18,7 @@
 #include <string.h>
 #include "lib/cpr.h"
 #include "scan/scan.h"
-
-static void check_result(const struct scan_result *res)
-{
-	unsigned int i, j, run = 0;
-	const char *p;
-
-	if (res->status < SCAN_OK || res->status > SCAN_CANCELLED)
-		abort();
-	for (p = res->msg; *p; p++) {
-		run = (*p >= '0' && *p <= '9') ? run + 1 : 0;
-		if (run >= 5)
-			abort();
-	}
-	if (res->cpr.distinct > res->cpr.matches || res->cpr.nr_samples > CPR_MAX_SAMPLES)
-		abort();
-	for (i = 0; i < res->cpr.nr_samples; i++) {
-		const char *s = res->cpr.samples[i];
-
-		for (j = 0; j < 6; j++)
-			if (s[j] < '0' || s[j] > '9')
-				abort();
-		if (strcmp(s + 6, "-XXXX"))
-			abort();
-	}
-}
+#include "scan_check.h"
 
 static void check_chunking(const uint8_t *data, size_t size)
 {
