@@ -4,7 +4,8 @@
 # the real probes and the default rules: a fake CPR client exports 600
 # synthetic numbers to ~/Downloads, then the user renames and base64s an
 # export before a messaging app sends it, hard-links one for the app, and
-# splits one into pieces of 20 numbers on the Desktop.
+# splits one into pieces of 20 numbers on the Desktop, and has python3 send
+# one over TCP (to a destination outside the allow list, and to one in it).
 # The same flows with non-CPR data raise nothing.
 . "$(dirname "$0")/lib.sh"
 need_bpf
@@ -21,6 +22,18 @@ cp "$HELPERS/cprw_actions" "$T/bin/signal-desktop"
 chmod 0755 "$T/bin"/*
 as_user mkdir -p "$THOME/Downloads" "$THOME/Desktop" "$THOME/tmp"
 
+# two loopback sinks: one outside the allow list, one in it
+sink_port() {
+	"$HELPERS/tcp_sink" -1 120 > "$T/$1.out" &
+	for _ in $(seq 1 100); do
+		grep -q '^port=' "$T/$1.out" 2>/dev/null && break
+		sleep 0.05
+	done
+	sed -n 's/^port=//p' "$T/$1.out"
+}
+port=$(sink_port sink)
+aport=$(sink_port allowed)
+
 write_config "$T/cprwatch.conf" <<CONF
 [cpr_clients]
 path = $T/bin/cprclient
@@ -29,10 +42,19 @@ app = $T/bin/signal-desktop
 [export_paths]
 local = $THOME/Downloads
 local = $THOME/Desktop
+[rules.network_exfil]
+allow = 127.0.0.1:$aport
 [output]
 stdout = no
 CONF
 
+SEND='import socket, sys
+d = open(sys.argv[1], "rb").read()
+s = socket.create_connection(("127.0.0.1", int(sys.argv[2])))
+s.sendall(d)
+s.shutdown(socket.SHUT_WR)
+s.recv(1)
+s.close()'
 B64='import base64, sys; open(sys.argv[2], "wb").write(base64.b64encode(open(sys.argv[1], "rb").read()))'
 
 # flows KIND: text (600 CPR numbers) or text-plain (none)
@@ -40,6 +62,7 @@ flows() {
 	as_user "$T/bin/cprclient" "$1" "$THOME/Downloads/export-a.csv" 600 "$SEED"
 	as_user "$T/bin/cprclient" "$1" "$THOME/Downloads/export-b.csv" 600 "$((SEED + 1))"
 	as_user "$T/bin/cprclient" "$1" "$THOME/Downloads/export-c.csv" 600 "$((SEED + 2))"
+	as_user "$T/bin/cprclient" "$1" "$THOME/Downloads/export-d.csv" 600 "$((SEED + 3))"
 	sleep 0.5				# the exports' scans land first
 	# mv the export, base64 it with python3, the messaging app sends the result
 	as_user mv "$THOME/Downloads/export-a.csv" "$THOME/tmp/renamed.csv"
@@ -48,6 +71,9 @@ flows() {
 	# ln the export to ~/Desktop, the messaging app sends the link
 	as_user ln "$THOME/Downloads/export-b.csv" "$THOME/Desktop/link.csv"
 	as_user "$T/bin/signal-desktop" read "$THOME/Desktop/link.csv" > /dev/null
+	# python3 reads the export and sends it over TCP; then to an allowed destination
+	as_user "$PY" -c "$SEND" "$THOME/Downloads/export-d.csv" "$port"
+	as_user "$PY" -c "$SEND" "$THOME/Downloads/export-d.csv" "$aport"
 	# split -l 20 the export into pieces on the Desktop
 	as_user mkdir "$THOME/Desktop/parts"
 	as_user split -l 20 "$THOME/Downloads/export-c.csv" "$THOME/Desktop/parts/part-"
@@ -55,6 +81,7 @@ flows() {
 }
 
 alerts() { jq -c "select($1)" "$T/alerts.json"; }
+expect_count_alerts() { expect_eq "$1" "$(alerts "$2" | wc -l)" "$3"; }
 # alert_of RULE FILE: origin path, origin count, login uid of RULE's alert on FILE
 alert_of() {
 	alerts ".rule==\"$1\" and .file.path==\"$2\"" |
@@ -80,6 +107,14 @@ expect_eq "raised while the agent ran, not only at its stop" \
 	"$(head -n "$live_alerts" "$T/alerts.json" | jq -r 'select(.rule=="bulk_export" and .files) | .rule')" \
 	bulk_export
 
+echo "python3 sends the export over TCP:"
+size=$(stat -c %s "$THOME/Downloads/export-d.csv")
+expect_eq "network_exfil with the destination, the bytes and the export" \
+	"$(alerts '.rule=="network_exfil"' | jq -r '[.peer, .counts.bytes, .origin_export.path, .counts.origin_cpr_distinct, .loginuid, .process_chain[0].comm]|join(" ")')" \
+	"127.0.0.1:$port $size $THOME/Downloads/export-d.csv 600 $TUID python3"
+expect_count_alerts "nothing for the allowed destination" \
+	".rule==\"network_exfil\" and .peer==\"127.0.0.1:$aport\"" 0
+
 echo "mv + base64 + messaging app:"
 expect_eq "messaging_exfil on the base64 copy names the export and its 600 numbers" \
 	"$(alert_of messaging_exfil "$THOME/Desktop/send.b64")" \
@@ -90,7 +125,7 @@ expect_eq "messaging_exfil on the link names the original export, not the link" 
 	"$THOME/Downloads/export-b.csv 600 $TUID"
 
 echo "leaks: no synthetic CPR number in any output"
-for i in 0 1 2; do "$HELPERS/cprw_gen" list 600 "$((SEED + i))"; done > "$T/numbers.txt"
+for i in 0 1 2 3; do "$HELPERS/cprw_gen" list 600 "$((SEED + i))"; done > "$T/numbers.txt"
 expect_eq "numbers found in events, alerts, log" \
 	"$(cat "$T/events-positive.json" "$T/alerts.json" "$T/agent.log" | grep -c -F -f "$T/numbers.txt")" 0
 

@@ -97,6 +97,8 @@ static const struct tr_proc TR_FIREFOX = { 201, 50, 1000, 1000, "firefox-esr",
 					   "\"firefox-esr\"" };
 static const struct tr_proc TR_ZIP = { 210, 50, 1000, 1000, "zip", "/usr/bin/zip",
 				       "\"archiver\"", "\"zip\",\"c.zip\",\"copy.csv\"" };
+static const struct tr_proc TR_PY = { 140, 50, 1000, 1000, "python3", "/usr/bin/python3.11", "",
+				      "\"python3\",\"up.py\"" };
 /* another user on the same machine */
 static const struct tr_proc TR_BOB_SHELL = { 60, 1, 2000, 2000, "bash", "/usr/bin/bash", "",
 					     "\"-bash\"" };
@@ -729,6 +731,73 @@ static void test_bulk_cumulative(void)
 	tr_replay("[rules.bulk_export]\nhigh = 400\nwindow = 3600\n", &s, &run);
 	CU_ASSERT_EQUAL(tr_count(&run, "bulk_export", TR_FIRST), 1);
 	tr_free(&run);
+}
+
+/* ---- network_exfil ------------------------------------------------------------------ */
+
+/* python3 reads the export (40960 bytes), then sends @sent bytes to @addr:@port in @conns connections. */
+static void tr_upload(struct tr_stream *s, uint64_t ms, const char *addr, unsigned int port,
+		      uint64_t sent, unsigned int conns)
+{
+	struct tr_proc tainted = TR_PY;
+	unsigned int i;
+
+	tr_exec(s, ms, &TR_PY);
+	tr_open(s, ms + 1, &TR_PY, P_EXPORT, I_EXPORT, TR_READ, "local", I_EXPORT);
+	tainted.classes = "\"tainted\"";
+	tr_close(s, ms + 2, &tainted, P_EXPORT, I_EXPORT, TR_READ, 0, 40960);
+	for (i = 0; i < conns; i++) {
+		tr_connect(s, ms + 3 + 2 * i, &tainted, addr, port, 0);
+		tr_tcp_close(s, ms + 4 + 2 * i, &tainted, addr, port, sent / conns);
+	}
+}
+
+static void test_network_exfil(void)
+{
+	static const struct {
+		const char *name, *conf;
+		uint64_t distinct, sent;
+		unsigned int conns;
+		bool fires;
+	} rows[] = {
+		{ "half of what it read", "", 600, 20480, 1, true },
+		{ "in four pieces", "", 600, 40960, 4, true },
+		{ "under half", "", 600, 20000, 1, false },
+		{ "the export holds no CPR numbers", "", 0, 40960, 1, false },
+		{ "allowed destination", "[rules.network_exfil]\nallow = 10.9.9.9:443\n", 600, 40960,
+		  1, false },
+		{ "allowed host, any port", "[rules.network_exfil]\nallow = 10.9.9.9\n", 600, 40960,
+		  1, false },
+		{ "allowed elsewhere", "[rules.network_exfil]\nallow = 10.9.9.8:443\n", 600, 40960,
+		  1, true },
+		{ "share 100", "[rules.network_exfil]\nshare = 100\n", 600, 30000, 1, false },
+		{ "disabled", "[rules.network_exfil]\nenabled = no\n", 600, 40960, 1, false },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		const struct jval *al;
+		struct tr_stream s;
+		struct tr_run run;
+
+		tr_begin(&s);
+		tr_start_client(&s, 0);
+		tr_export(&s, 1000, rows[i].distinct);
+		tr_upload(&s, 5000, "10.9.9.9", 443, rows[i].sent, rows[i].conns);
+		tr_replay(rows[i].conf, &s, &run);
+		TR_CHECK(tr_count(&run, "network_exfil", TR_FIRST) == rows[i].fires, rows[i].name);
+		al = tr_alert(&run, "network_exfil", TR_FIRST, 0);
+		if (al) {
+			TR_STR_EQ(al, "peer", "10.9.9.9:443", rows[i].name);
+			/* pieces add up; it fires at the one that reaches half */
+			TR_U64_EQ(al, "counts.bytes", rows[i].conns > 1 ? 20480 : rows[i].sent,
+				  rows[i].name);
+			TR_STR_EQ(al, "origin_export.path", P_EXPORT, rows[i].name);
+			TR_U64_EQ(al, "counts.origin_cpr_distinct", 600, rows[i].name);
+			TR_U64_EQ(al, "pid", TR_PY.pid, rows[i].name);
+		}
+		tr_free(&run);
+	}
 }
 
 /* ---- export_volume ----------------------------------------------------------------- */
@@ -2033,6 +2102,7 @@ static void test_bug_argv_leak(void)
 static CU_TestInfo rules_tests[] = {
 	{ "bulk_export: thresholds, counts, samples, chain", test_bulk_export },
 	{ "bulk_export: a user's total across files", test_bulk_cumulative },
+	{ "network_exfil: a tainted process uploads", test_network_exfil },
 	{ "export_volume: files and MiB in the window", test_export_volume },
 	{ "messaging_exfil: apps opening CPR data", test_messaging_open },
 	{ "messaging_exfil: uploads after CPR-client activity", test_messaging_tcp },

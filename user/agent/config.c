@@ -146,6 +146,10 @@ static const struct key_def key_defs[] = {
 	{ "rules.clipboard_to_messaging", "require_cpr", K_BOOL, CF(rules.clip_require_cpr), 0, 0 },
 	RULE_KEYS(bulk_clipboard),
 	{ "rules.bulk_clipboard", "min_cpr", K_UINT, CF(rules.clip_bulk_min_cpr), 10000000, 0 },
+	RULE_KEYS(network_exfil),
+	{ "rules.network_exfil", "share", K_UINT, CF(rules.net_share), 100, 0 },
+	{ "rules.network_exfil", "min_kib", K_UINT, CF(rules.net_min_kib), 1048576, 0 },
+	{ "rules.network_exfil", "allow", K_LIST, CF(rules.net_allow), 0, CF(rules.nr_net_allow) },
 	{ "output", "alert_log", K_STR, CF(alert_log), 0, 0 },
 	{ "output", "stdout", K_BOOL, CF(alerts_stdout), 0, 0 },
 	{ "agent", "heartbeat_interval", K_UINT, CF(heartbeat_interval), 86400, 0 },
@@ -268,15 +272,16 @@ static int set_network_fs(struct parse_state *ps, const char *v)
 	return ret;
 }
 
+/* Upload tools and mail clients are messaging channels: what they open is checked the same way. */
 static int set_messaging(struct parse_state *ps, const char *key, const char *v)
 {
-	if (!strcmp(key, "app"))
+	if (!strcmp(key, "app") || !strcmp(key, "upload") || !strcmp(key, "email"))
 		return add_bin(ps, key, v, CLASS_MESSAGING);
 	if (!strcmp(key, "browser"))
 		return add_bin(ps, key, v, CLASS_BROWSER);
 	if (!strcmp(key, "sync"))
 		return add_bin(ps, key, v, CLASS_SYNC);
-	return fail(ps, key, "unknown key (known: app, browser, sync)");
+	return fail(ps, key, "unknown key (known: app, browser, sync, upload, email)");
 }
 
 static int set_exports(struct parse_state *ps, const char *key, const char *v)
@@ -566,6 +571,9 @@ static void config_defaults(struct config *cfg)
 	r->clip_window = 600;
 	r->clip_require_cpr = true;
 	rule_default(&r->bulk_clipboard, SEV_HIGH, 300);
+	rule_default(&r->network_exfil, SEV_HIGH, 300);
+	r->net_share = 50;
+	r->net_min_kib = 4;
 	r->clip_bulk_min_cpr = 25;
 	cfg->alert_log = strdup("/var/log/cprwatch/alerts.json");
 	cfg->alerts_stdout = !stdout_is_journal();
@@ -747,6 +755,15 @@ int config_load_unchecked(struct config *cfg, const char *path, char *err, size_
 	return load(cfg, path, false, err, errlen);
 }
 
+static void free_list(char **list, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
+}
+
 void config_free(struct config *cfg)
 {
 	size_t i;
@@ -760,12 +777,9 @@ void config_free(struct config *cfg)
 	free(cfg->bins);
 	free(cfg->exports);
 	free(cfg->network_fs);
-	for (i = 0; i < cfg->rules.nr_burst_endpoints; i++)
-		free(cfg->rules.burst_endpoints[i]);
-	for (i = 0; i < cfg->rules.nr_burst_paths; i++)
-		free(cfg->rules.burst_paths[i]);
-	free(cfg->rules.burst_endpoints);
-	free(cfg->rules.burst_paths);
+	free_list(cfg->rules.burst_endpoints, cfg->rules.nr_burst_endpoints);
+	free_list(cfg->rules.burst_paths, cfg->rules.nr_burst_paths);
+	free_list(cfg->rules.net_allow, cfg->rules.nr_net_allow);
 	free(cfg->alert_log);
 	free(cfg->control_socket);
 	free(cfg->spool_dir);

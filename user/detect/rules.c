@@ -33,6 +33,7 @@ const char *const rule_names[RULE_MAX] = {
 	[RULE_CLIPBOARD_TO_MESSAGING] = "clipboard_to_messaging",
 	[RULE_BULK_CLIPBOARD] = "bulk_clipboard",
 	[RULE_SCAN_BACKLOG] = "scan_backlog",
+	[RULE_NETWORK_EXFIL] = "network_exfil",
 };
 
 struct vol_entry {
@@ -90,13 +91,24 @@ int rules_init(struct rules *r, const struct rules_cfg *cfg, struct procs *procs
 	r->files = files;
 	r->ops = *ops;
 	r->clock_offset = clock_offset;
-	if (hashmap_init(&r->users, 64) || hashmap_init(&r->suppress, 64))
+	if (hashmap_init(&r->users, 64) || hashmap_init(&r->suppress, 64) ||
+	    hashmap_init(&r->uploads, 64))
 		return -ENOMEM;
 	rules_reconfigure(r);
 	r->clip = clip_state_new();
 	if (!r->clip)
 		return -ENOMEM;
 	return 0;
+}
+
+static void free_values(struct hashmap *m)
+{
+	size_t it = 0;
+	void *v;
+
+	while (hashmap_next(m, &it, NULL, &v))
+		free(v);
+	hashmap_free(m);
 }
 
 static void free_all(struct hashmap *m, bool supp)
@@ -120,7 +132,10 @@ void rules_free(struct rules *r)
 {
 	free(r->endpoints);
 	r->endpoints = NULL;
+	free(r->allowed);
+	r->allowed = NULL;
 	free_all(&r->users, false);
+	free_values(&r->uploads);
 	free_all(&r->suppress, true);
 	free(r->clip);
 	r->clip = NULL;
@@ -173,6 +188,8 @@ static const struct rule_cfg *rule_cfg(const struct rules *r, enum rule_id id)
 		return &r->cfg->clipboard_to_messaging;
 	case RULE_BULK_CLIPBOARD:
 		return &r->cfg->bulk_clipboard;
+	case RULE_NETWORK_EXFIL:
+		return &r->cfg->network_exfil;
 	case RULE_SCAN_BACKLOG:
 		return &backlog;
 	default:
@@ -638,11 +655,22 @@ static void lookup(struct rules *r, const struct event_hdr *h, const struct proc
 	fire(r, RULE_LOOKUP_BURST, &a, 0);
 }
 
+static bool endpoint_in(const struct rule_endpoint *list, size_t nr, __u16 family,
+			const __u8 *addr, __u16 port)
+{
+	size_t i, alen = family == AF_INET ? 4 : 16;
+
+	for (i = 0; i < nr; i++)
+		if (list[i].family == family && (!list[i].port || list[i].port == port) &&
+		    !memcmp(list[i].addr, addr, alen))
+			return true;
+	return false;
+}
+
 static bool endpoint_match(const struct rules *r, const struct connect_event *e, char *peer,
 			   size_t len)
 {
 	char addr[INET6_ADDRSTRLEN] = "";
-	size_t i, alen = e->addr.family == AF_INET ? 4 : 16;
 
 	if (e->addr.family == AF_INET)
 		inet_ntop(AF_INET, e->addr.addr, addr, sizeof(addr));
@@ -653,18 +681,16 @@ static bool endpoint_match(const struct rules *r, const struct connect_event *e,
 	snprintf(peer, len, e->addr.family == AF_INET6 ? "[%s]:%u" : "%s:%u", addr, e->addr.port);
 	if (!r->cfg->nr_burst_endpoints && !r->cfg->nr_burst_paths)
 		return true;	/* nothing configured: every connection is a look-up */
-	for (i = 0; i < r->nr_endpoints; i++) {
-		const struct rule_endpoint *ep = &r->endpoints[i];
-
-		if (ep->family == e->addr.family && ep->port == e->addr.port &&
-		    !memcmp(ep->addr, e->addr.addr, alen))
-			return true;
-	}
-	return false;
+	return endpoint_in(r->endpoints, r->nr_endpoints, e->addr.family, e->addr.addr,
+			   e->addr.port);
 }
 
-/* "host:port" or "[v6]:port" -> every address the host resolves to. */
-static void resolve_endpoint(struct rules *r, const char *spec)
+/*
+ * "host:port" or "[v6]:port" -> every address the host resolves to, appended
+ * to @list; "host" or "[v6]" alone (port 0: any) when @any_port.
+ */
+static void resolve_endpoint(struct rule_endpoint **list, size_t *nr, const char *spec,
+			     bool any_port, const char *what)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV };
 	struct addrinfo *res, *ai;
@@ -672,14 +698,18 @@ static void resolve_endpoint(struct rules *r, const char *spec)
 	const char *port, *end;
 	size_t hlen;
 
-	if (spec[0] == '[' && (end = strchr(spec, ']')) && end[1] == ':') {
+	if (spec[0] == '[' && (end = strchr(spec, ']'))) {
 		hlen = end - spec - 1;
 		spec++;
-		port = end + 2;
-	} else if ((port = strrchr(spec, ':'))) {
+		port = end[1] == ':' ? end + 2 : NULL;
+	} else if ((port = strrchr(spec, ':')) && port == strchr(spec, ':')) {
 		hlen = port++ - spec;
 	} else {
-		log_warn("lookup_burst endpoint '%s' has no :port; ignored", spec);
+		hlen = strlen(spec);
+		port = NULL;
+	}
+	if (!port && !any_port) {
+		log_warn("%s '%s' has no :port; ignored", what, spec);
 		return;
 	}
 	if (hlen >= sizeof(host))
@@ -687,7 +717,7 @@ static void resolve_endpoint(struct rules *r, const char *spec)
 	memcpy(host, spec, hlen);
 	host[hlen] = '\0';
 	if (getaddrinfo(host, port, &hints, &res)) {
-		log_warn("lookup_burst endpoint '%s' does not resolve; it matches nothing", host);
+		log_warn("%s '%s' does not resolve; it matches nothing", what, host);
 		return;
 	}
 	for (ai = res; ai; ai = ai->ai_next) {
@@ -707,11 +737,11 @@ static void resolve_endpoint(struct rules *r, const char *spec)
 		} else {
 			continue;
 		}
-		n = realloc(r->endpoints, (r->nr_endpoints + 1) * sizeof(*n));
+		n = realloc(*list, (*nr + 1) * sizeof(*n));
 		if (!n)
 			break;
-		r->endpoints = n;
-		r->endpoints[r->nr_endpoints++] = ep;
+		*list = n;
+		(*list)[(*nr)++] = ep;
 	}
 	freeaddrinfo(res);
 }
@@ -724,7 +754,14 @@ void rules_reconfigure(struct rules *r)
 	r->endpoints = NULL;
 	r->nr_endpoints = 0;
 	for (i = 0; i < r->cfg->nr_burst_endpoints; i++)
-		resolve_endpoint(r, r->cfg->burst_endpoints[i]);
+		resolve_endpoint(&r->endpoints, &r->nr_endpoints, r->cfg->burst_endpoints[i], false,
+				 "lookup_burst endpoint");
+	free(r->allowed);
+	r->allowed = NULL;
+	r->nr_allowed = 0;
+	for (i = 0; i < r->cfg->nr_net_allow; i++)
+		resolve_endpoint(&r->allowed, &r->nr_allowed, r->cfg->net_allow[i], true,
+				 "network_exfil allow");
 }
 
 static bool path_is_lookup(const struct rules *r, const char *path)
@@ -866,6 +903,62 @@ static void on_connect(struct rules *r, const struct event *ev, const struct pro
 	cpr_activity(r, ev->hdr, p);
 	if (endpoint_match(r, e, peer, sizeof(peer)))
 		lookup(r, ev->hdr, p, peer);
+}
+
+/*
+ * Any process can upload.  A tainted process (not a CPR client: sending its
+ * look-ups is its job) whose origin export holds CPR numbers, sending to a
+ * destination outside `allow` and the look-up endpoints (the CPR service),
+ * at least `share` percent of the bytes it read from tainted files and at
+ * least `min_kib`, added up over its connections, is uploading the export.
+ */
+static uint64_t upload_add(struct rules *r, __u32 tgid, uint64_t bytes)
+{
+	uint64_t *sent = hashmap_get(&r->uploads, tgid);
+
+	if (!sent) {
+		sent = calloc(1, sizeof(*sent));
+		if (!sent || hashmap_put(&r->uploads, tgid, sent, NULL)) {
+			free(sent);
+			return bytes;
+		}
+	}
+	*sent += bytes;
+	return *sent;
+}
+
+static void network_exfil(struct rules *r, const struct event *ev, const struct proc *p)
+{
+	const struct tcp_close_event *e = ev->raw;
+	const struct rules_cfg *c = r->cfg;
+	__u32 cls = ev->hdr->classes | (p ? p->classes : 0);
+	char addr[INET6_ADDRSTRLEN] = "", peer[80];
+	uint64_t sent, need;
+	struct alert a;
+
+	if (!(cls & CLASS_TAINTED) || (cls & CLASS_CPR_CLIENT) || !p || !p->has_origin ||
+	    !e->bytes_sent || !origin_has_cpr(r, &p->origin))
+		return;
+	if (endpoint_in(r->allowed, r->nr_allowed, e->family, e->daddr, e->dport) ||
+	    endpoint_in(r->endpoints, r->nr_endpoints, e->family, e->daddr, e->dport))
+		return;
+	sent = upload_add(r, ev->hdr->tgid, e->bytes_sent);
+	need = p->tainted_read * c->net_share / 100;
+	if (need < (uint64_t)c->net_min_kib * 1024)
+		need = (uint64_t)c->net_min_kib * 1024;
+	if (sent < need)
+		return;
+	inet_ntop(e->family == AF_INET6 ? AF_INET6 : AF_INET, e->daddr, addr, sizeof(addr));
+	snprintf(peer, sizeof(peer), e->family == AF_INET6 ? "[%s]:%u" : "%s:%u", addr, e->dport);
+	alert_from_hdr(&a, ev->hdr, p);
+	a.bytes = sent;
+	a.peer = peer;
+	set_origin(r, &a, &p->origin);
+	snprintf(a.summary, sizeof(a.summary),
+		 "%.60s sent %llu bytes to %s after reading %llu bytes of a CPR export (%.100s)",
+		 who(p, ev->hdr), (unsigned long long)sent, peer,
+		 (unsigned long long)p->tainted_read, a.origin_path ? a.origin_path : "?");
+	fire(r, RULE_NETWORK_EXFIL, &a, ev->hdr->tgid);
 }
 
 static void on_tcp_close(struct rules *r, const struct event *ev, const struct proc *p)
@@ -1253,9 +1346,13 @@ void rules_on_event(struct rules *r, const struct event *ev, const struct proc *
 		break;
 	case EV_TCP_CLOSE:
 		on_tcp_close(r, ev, p);
+		network_exfil(r, ev, p);
 		break;
 	case EV_CLIPBOARD:
 		on_clipboard(r, ev, p);
+		break;
+	case EV_EXIT:
+		free(hashmap_del(&r->uploads, ev->hdr->tgid));
 		break;
 	default:
 		break;

@@ -31,6 +31,7 @@ enum rule_id {
 	RULE_CLIPBOARD_TO_MESSAGING,
 	RULE_BULK_CLIPBOARD,
 	RULE_SCAN_BACKLOG,
+	RULE_NETWORK_EXFIL,
 	RULE_MAX,
 };
 
@@ -45,7 +46,7 @@ struct rules_ops {
 	void *arg;
 };
 
-/* A CPR service endpoint, resolved from "host:port" or "[v6]:port". */
+/* A CPR service endpoint, resolved from "host:port" or "[v6]:port" (port 0: any). */
 struct rule_endpoint {
 	__u16 family;
 	__u16 port;
@@ -56,6 +57,9 @@ struct rules {
 	const struct rules_cfg *cfg;
 	struct rule_endpoint *endpoints;
 	size_t nr_endpoints;
+	struct rule_endpoint *allowed;	/* network_exfil: destinations that are no upload */
+	size_t nr_allowed;
+	struct hashmap uploads;		/* tgid -> bytes a tainted process sent out (uint64_t *) */
 	struct procs *procs;
 	struct filetab *files;
 	struct rules_ops ops;
