@@ -65,7 +65,7 @@ BENCH_BINS := $(patsubst bench/%.c,$(OUTPUT)/bench/%,$(wildcard bench/*.c))
 
 BINS := $(OUTPUT)/cprwatchd $(OUTPUT)/cprwatchctl
 
-.PHONY: all deps vmlinux run test test-unit test-integration asan fuzz bench install uninstall \
+.PHONY: all deps vmlinux run test test-unit test-integration asan fuzz fuzz-run bench install uninstall \
 	clean help check-deps deb
 .DELETE_ON_ERROR:
 
@@ -79,6 +79,7 @@ help:
 	@echo 'make test-unit         unit tests only (no root needed)'
 	@echo 'make asan              unit tests under AddressSanitizer + UBSan'
 	@echo 'make fuzz              build libFuzzer targets into $(OUTPUT)/fuzz'
+	@echo 'make fuzz-run          run every fuzz target FUZZ_SECONDS (60) each, kept corpora'
 	@echo 'make bench             overhead and throughput benchmarks (root)'
 	@echo 'make vmlinux           regenerate vmlinux/$$ARCH/vmlinux.h from this kernel'
 	@echo 'make install           install binaries, man pages, unit and default config under PREFIX'
@@ -228,6 +229,12 @@ $(OUTPUT)/fuzz/%: tests/fuzz/%.c $(OUTPUT)/fuzz/libfuzz.a $(TESTLIB_SRCS) | $(OU
 		$(OUTPUT)/fuzz/libfuzz.a $(LIBS) -o $@
 
 fuzz: $(FUZZ_BINS)
+
+# Every target for FUZZ_SECONDS each with the kept corpora (tests/fuzz/run.sh).
+FUZZ_SECONDS ?= 60
+fuzz-run: $(FUZZ_BINS) $(UNIT_BIN)
+	$(Q)OUTPUT=$(abspath $(OUTPUT)) FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/fuzz/run.sh \
+		$(patsubst tests/fuzz/%.c,%,$(FUZZ_SRCS))
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all
