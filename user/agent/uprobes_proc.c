@@ -14,6 +14,7 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -517,15 +518,20 @@ void uprobe_syms_free(struct uprobe_syms *s)
 }
 
 /* The file offset of @sym: its address, relative to the section that holds it. */
-static bool sym_offset(Elf *elf, const GElf_Sym *sym, size_t *off)
+/*
+ * The symbol's offset in the file, when it lies in its section's bytes and
+ * inside the file: a library from a user-writable place may say anything.
+ */
+static bool sym_offset(Elf *elf, const GElf_Sym *sym, size_t file_size, size_t *off)
 {
 	Elf_Scn *scn = elf_getscn(elf, sym->st_shndx);
 	GElf_Shdr sh;
 
-	if (!scn || !gelf_getshdr(scn, &sh))
+	if (!scn || !gelf_getshdr(scn, &sh) || sh.sh_type == SHT_NOBITS ||
+	    sym->st_value < sh.sh_addr || sym->st_value - sh.sh_addr >= sh.sh_size)
 		return false;
 	*off = sym->st_value - sh.sh_addr + sh.sh_offset;
-	return true;
+	return *off >= sh.sh_offset && *off < file_size;
 }
 
 static int syms_push(struct uprobe_syms *s, const char *name, size_t off)
@@ -547,7 +553,8 @@ static int syms_push(struct uprobe_syms *s, const char *name, size_t off)
 	return 0;
 }
 
-static int syms_of_scn(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, struct uprobe_syms *s)
+static int syms_of_scn(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, size_t file_size,
+		       struct uprobe_syms *s)
 {
 	Elf_Data *data = elf_getdata(scn, NULL);
 	size_t i, cnt = sh->sh_size / sh->sh_entsize;
@@ -561,7 +568,7 @@ static int syms_of_scn(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, struct uprob
 		    GELF_ST_TYPE(sym.st_info) != STT_FUNC)
 			continue;
 		name = elf_strptr(elf, sh->sh_link, sym.st_name);
-		if (!name || !*name || !sym_offset(elf, &sym, &off))
+		if (!name || !*name || !sym_offset(elf, &sym, file_size, &off))
 			continue;
 		if (syms_push(s, name, off))
 			return -ENOMEM;
@@ -572,6 +579,7 @@ static int syms_of_scn(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, struct uprob
 int uprobe_syms_read(const char *path, struct uprobe_syms *s)
 {
 	Elf_Scn *scn = NULL;
+	struct stat st;
 	Elf *elf;
 	int fd, ret = -ENOENT;
 
@@ -581,6 +589,11 @@ int uprobe_syms_read(const char *path, struct uprobe_syms *s)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
+	if (fstat(fd, &st)) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
 	elf = elf_begin(fd, ELF_C_READ, NULL);
 	if (!elf) {
 		close(fd);
@@ -591,7 +604,7 @@ int uprobe_syms_read(const char *path, struct uprobe_syms *s)
 
 		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNSYM || !sh.sh_entsize)
 			continue;
-		ret = syms_of_scn(elf, scn, &sh, s);
+		ret = syms_of_scn(elf, scn, &sh, st.st_size, s);
 		if (ret)
 			break;
 	}
