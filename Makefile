@@ -94,7 +94,8 @@ DEB_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libcunit1-dev pk
 	    dpkg-dev lintian libsystemd-dev systemd \
 	    libssl-dev rsyslog rsyslog-gnutls openssl \
 	    libpoppler-cpp-dev poppler-utils qpdf ghostscript python3-cairo \
-	    libreoffice-writer libreoffice-calc libreoffice-impress
+	    libreoffice-writer libreoffice-calc libreoffice-impress \
+	    cups cups-client cups-bsd
 
 deps:
 	$(Q)missing=$$(for p in $(DEB_PKGS); do \

@@ -48,7 +48,8 @@ enum proc_class {
 	CLASS_ARCHIVER = 1 << 4,	/* archiver or encryptor */
 	CLASS_CLIPBOARD = 1 << 5,	/* clipboard tool */
 	CLASS_TAINTED = 1 << 6,		/* has read data exported by a CPR client */
-	CLASS_ALL = (1 << 7) - 1,
+	CLASS_PRINTER = 1 << 7,		/* print client: lp, lpr */
+	CLASS_ALL = (1 << 8) - 1,
 };
 
 /* hdr.flags */

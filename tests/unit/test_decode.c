@@ -685,8 +685,8 @@ static void test_class_names(void)
 		{ CLASS_MESSAGING, "messaging" },
 		{ CLASS_CPR_CLIENT | CLASS_TAINTED, "cpr_client,tainted" },
 		{ CLASS_BROWSER | CLASS_SYNC | CLASS_CLIPBOARD, "browser,sync,clipboard" },
-		{ CLASS_ALL, "cpr_client,messaging,browser,sync,archiver,clipboard,tainted" },
-		{ 1u << 7 | 1u << 31, "" },	/* unknown bits are not named */
+		{ CLASS_ALL, "cpr_client,messaging,browser,sync,archiver,clipboard,tainted,printer" },
+		{ 1u << 8 | 1u << 31, "" },	/* unknown bits are not named */
 		{ CLASS_ARCHIVER | 1u << 20, "archiver" },
 	};
 	size_t i;

@@ -146,6 +146,9 @@ static const struct key_def key_defs[] = {
 	{ "rules.clipboard_to_messaging", "require_cpr", K_BOOL, CF(rules.clip_require_cpr), 0, 0 },
 	RULE_KEYS(bulk_clipboard),
 	{ "rules.bulk_clipboard", "min_cpr", K_UINT, CF(rules.clip_bulk_min_cpr), 10000000, 0 },
+	RULE_KEYS(print_export),
+	{ "rules.print_export", "min_cpr", K_UINT, CF(rules.print_min_cpr), 10000000, 0 },
+	{ "rules.print_export", "spool", K_LIST, CF(rules.print_spool), 0, CF(rules.nr_print_spool) },
 	RULE_KEYS(network_exfil),
 	{ "rules.network_exfil", "share", K_UINT, CF(rules.net_share), 100, 0 },
 	{ "rules.network_exfil", "min_kib", K_UINT, CF(rules.net_min_kib), 1048576, 0 },
@@ -167,7 +170,7 @@ static const struct key_def key_defs[] = {
 };
 
 static const char *const list_sections[] = {
-	"cpr_clients", "messaging", "archivers", "clipboard_tools", "export_paths", NULL,
+	"cpr_clients", "messaging", "archivers", "clipboard_tools", "printers", "export_paths", NULL,
 };
 
 static bool known_section(const char *s)
@@ -458,11 +461,13 @@ static int set_value(struct parse_state *ps, const char *key, const char *v)
 	if (!strcmp(s, "agent") || !strncmp(s, "rules.", 6) || !strcmp(s, "output") ||
 	    !strcmp(s, "scan") || !strcmp(s, "control") || !strcmp(s, "spool"))
 		return fail(ps, key, "unknown key");
-	if (!strcmp(s, "cpr_clients") || !strcmp(s, "archivers") || !strcmp(s, "clipboard_tools")) {
+	if (!strcmp(s, "cpr_clients") || !strcmp(s, "archivers") || !strcmp(s, "clipboard_tools") ||
+	    !strcmp(s, "printers")) {
 		if (strcmp(key, "path"))
 			return fail(ps, key, "unknown key (known: path)");
 		return add_bin(ps, key, v, !strcmp(s, "cpr_clients") ? CLASS_CPR_CLIENT :
 					   !strcmp(s, "archivers") ? CLASS_ARCHIVER :
+					   !strcmp(s, "printers") ? CLASS_PRINTER :
 								    CLASS_CLIPBOARD);
 	}
 	if (!strcmp(s, "messaging"))
@@ -572,6 +577,8 @@ static void config_defaults(struct config *cfg)
 	r->clip_require_cpr = true;
 	rule_default(&r->bulk_clipboard, SEV_HIGH, 300);
 	rule_default(&r->network_exfil, SEV_HIGH, 300);
+	rule_default(&r->print_export, SEV_HIGH, 300);
+	r->print_min_cpr = 1;
 	r->net_share = 50;
 	r->net_min_kib = 4;
 	r->clip_bulk_min_cpr = 25;
@@ -780,6 +787,7 @@ void config_free(struct config *cfg)
 	free_list(cfg->rules.burst_endpoints, cfg->rules.nr_burst_endpoints);
 	free_list(cfg->rules.burst_paths, cfg->rules.nr_burst_paths);
 	free_list(cfg->rules.net_allow, cfg->rules.nr_net_allow);
+	free_list(cfg->rules.print_spool, cfg->rules.nr_print_spool);
 	free(cfg->alert_log);
 	free(cfg->control_socket);
 	free(cfg->spool_dir);

@@ -83,6 +83,10 @@ struct rules_cfg {
 	unsigned int net_min_kib;	/* and at least this much */
 	char **net_allow;		/* "host[:port]" destinations that are no upload */
 	size_t nr_net_allow;
+	struct rule_cfg print_export;
+	unsigned int print_min_cpr;	/* distinct CPR numbers in a printed document */
+	char **print_spool;		/* print spool directories (default /var/spool/cups) */
+	size_t nr_print_spool;
 };
 
 /* One [syslog.NAME] section: a SOC receiver. */

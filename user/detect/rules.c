@@ -19,6 +19,8 @@
 #define EINPROGRESS_NEG (-115)
 #define APP_CLASSES (CLASS_MESSAGING | CLASS_BROWSER | CLASS_SYNC)
 #define LINEAGE_CLASSES (CLASS_CPR_CLIENT | CLASS_TAINTED)
+/* programs whose opens of CPR data are themselves the finding */
+#define READER_CLASSES (APP_CLASSES | CLASS_ARCHIVER | CLASS_PRINTER)
 #define CUM_SETTLE_NS (5 * NS)	/* a user's total is reported once it stops growing this long */
 #define CUM_ALERT_FILES 64
 
@@ -34,6 +36,7 @@ const char *const rule_names[RULE_MAX] = {
 	[RULE_BULK_CLIPBOARD] = "bulk_clipboard",
 	[RULE_SCAN_BACKLOG] = "scan_backlog",
 	[RULE_NETWORK_EXFIL] = "network_exfil",
+	[RULE_PRINT_EXPORT] = "print_export",
 };
 
 struct vol_entry {
@@ -190,6 +193,8 @@ static const struct rule_cfg *rule_cfg(const struct rules *r, enum rule_id id)
 		return &r->cfg->bulk_clipboard;
 	case RULE_NETWORK_EXFIL:
 		return &r->cfg->network_exfil;
+	case RULE_PRINT_EXPORT:
+		return &r->cfg->print_export;
 	case RULE_SCAN_BACKLOG:
 		return &backlog;
 	default:
@@ -419,6 +424,45 @@ void rules_on_scan_dropped(struct rules *r, const struct scan_request *rq, unsig
 	fire(r, RULE_SCAN_BACKLOG, &a, 0);
 }
 
+/* Which rule a reader's open of CPR data raises: messaging first, then print, then archive. */
+static enum rule_id reader_rule(__u32 classes)
+{
+	if (classes & APP_CLASSES)
+		return RULE_MESSAGING_EXFIL;
+	if (classes & CLASS_PRINTER)
+		return RULE_PRINT_EXPORT;
+	return RULE_ARCHIVE_BEFORE_EXFIL;
+}
+
+static const char *reader_verb(enum rule_id id)
+{
+	return id == RULE_PRINT_EXPORT ? "printed" : id == RULE_ARCHIVE_BEFORE_EXFIL ? "archived" :
+									  "opened";
+}
+
+static uint64_t reader_min_cpr(const struct rules *r, enum rule_id id)
+{
+	return id == RULE_MESSAGING_EXFIL ? r->cfg->msg_min_cpr :
+	       id == RULE_PRINT_EXPORT ? r->cfg->print_min_cpr : 1;
+}
+
+/* Printing is an export: a file the print system spooled (CUPS writes each job's documents there). */
+static bool in_print_spool(const struct rules *r, const char *path)
+{
+	static const char *const def = "/var/spool/cups/";
+	size_t i, n;
+
+	if (!r->cfg->nr_print_spool)
+		return !strncmp(path, def, strlen(def));
+	for (i = 0; i < r->cfg->nr_print_spool; i++) {
+		n = strlen(r->cfg->print_spool[i]);
+		if (!strncmp(path, r->cfg->print_spool[i], n) && (path[n] == '/' || !path[n] ||
+								 r->cfg->print_spool[i][n - 1] == '/'))
+			return true;
+	}
+	return false;
+}
+
 static void written_scanned(struct rules *r, const struct scan_request *rq,
 			    const struct scan_result *res)
 {
@@ -441,6 +485,11 @@ static void written_scanned(struct rules *r, const struct scan_request *rq,
 		fire(r, RULE_BULK_EXPORT, &a, file_key(&rq->id));
 		a.severity = 0;
 	}
+	if (n && n >= c->print_min_cpr && in_print_spool(r, rq->path)) {
+		snprintf(a.summary, sizeof(a.summary), "%llu CPR numbers in a print job: %.150s",
+			 (unsigned long long)n, rq->path);
+		fire(r, RULE_PRINT_EXPORT, &a, file_key(&rq->id));
+	}
 	/* a tainted copy of a known CPR export was reported at close already */
 	if ((rq->export_kind == EXPORT_REMOVABLE || rq->export_kind == EXPORT_NETWORK) &&
 	    n >= c->removable_min_cpr && n &&
@@ -460,17 +509,17 @@ static void app_read_scanned(struct rules *r, const struct scan_request *rq,
 		.path = rq->path, .file = rq->id, .cpr = &res->cpr,
 	};
 	const struct proc *p = procs_get(r->procs, rq->tgid);
-	bool app = rq->classes & APP_CLASSES;
+	enum rule_id id = reader_rule(rq->classes);
 
-	if (!res->cpr.distinct || (app && res->cpr.distinct < r->cfg->msg_min_cpr))
+	if (!res->cpr.distinct || res->cpr.distinct < reader_min_cpr(r, id))
 		return;
 	if (rq->tainted)
 		set_origin(r, &a, &rq->origin);
 	snprintf(a.summary, sizeof(a.summary), "%.60s %s %.150s holding %llu CPR numbers",
-		 p && p->exe ? p->exe : "an app", app ? "opened" : "archived", rq->path,
+		 p && p->exe ? p->exe : "an app", reader_verb(id), rq->path,
 		 (unsigned long long)res->cpr.distinct);
-	/* the scan was asked for by a messaging app or by an archiver */
-	fire(r, app ? RULE_MESSAGING_EXFIL : RULE_ARCHIVE_BEFORE_EXFIL, &a, file_key(&rq->id));
+	/* the scan was asked for by a messaging app, an archiver or a print client */
+	fire(r, id, &a, file_key(&rq->id));
 }
 
 /*
@@ -487,7 +536,7 @@ static bool scan_left(const struct scan_request *rq)
 {
 	if (rq->why == SCAN_WHY_WRITTEN)
 		return rq->export_kind || (rq->classes & CLASS_ARCHIVER);
-	return rq->classes & APP_CLASSES;
+	return rq->classes & (APP_CLASSES | CLASS_PRINTER);
 }
 
 static void cumulative_alert(struct rules *r, struct user_state *u, uint32_t total,
@@ -796,8 +845,7 @@ static void app_opened_tainted(struct rules *r, const struct event *ev, const st
 	a.file.ino = o->ino;
 	set_origin(r, &a, &fi->origin);
 	snprintf(a.summary, sizeof(a.summary), "%.60s %s %.120s, exported from %.120s", who(p, ev->hdr),
-		 id == RULE_ARCHIVE_BEFORE_EXFIL ? "archived" : "opened", ev->path,
-		 a.origin_path ? a.origin_path : "a CPR client");
+		 reader_verb(id), ev->path, a.origin_path ? a.origin_path : "a CPR client");
 	fire(r, id, &a, file_key(&a.file));
 }
 
@@ -816,16 +864,16 @@ static void on_open(struct rules *r, const struct event *ev, const struct proc *
 		if (path_is_lookup(r, ev->path))
 			lookup(r, ev->hdr, p, ev->path);
 	}
-	if (!reads || !(cls & (APP_CLASSES | CLASS_ARCHIVER)))
+	if (!reads || !(cls & READER_CLASSES))
 		return;
 	fi = filetab_info(r->files, &id);
 	if (fi && fi->tainted && origin_has_cpr(r, &fi->origin)) {
-		app_opened_tainted(r, ev, p, fi, (cls & APP_CLASSES) ? RULE_MESSAGING_EXFIL :
-								     RULE_ARCHIVE_BEFORE_EXFIL);
+		app_opened_tainted(r, ev, p, fi, reader_rule(cls));
 		return;
 	}
 	/* not known to carry CPR numbers (yet): let the scanner decide */
-	if ((cls & APP_CLASSES) && (fi && fi->tainted ? true : is_user_document(ev->path)))
+	if ((cls & (APP_CLASSES | CLASS_PRINTER)) &&
+	    (fi && fi->tainted ? true : is_user_document(ev->path)))
 		request_scan(r, ev->hdr, p, ev->path, &id, SCAN_WHY_APP_READ, o->export_kind, fi, 0);
 	else if ((cls & CLASS_ARCHIVER) && fi && fi->tainted)
 		request_scan(r, ev->hdr, p, ev->path, &id, SCAN_WHY_APP_READ, o->export_kind, fi, 0);

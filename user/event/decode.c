@@ -22,7 +22,7 @@ static const size_t fixed_size[EV_TYPE_MAX] = {
 };
 
 const char *const class_name_table[] = {
-	"cpr_client", "messaging", "browser", "sync", "archiver", "clipboard", "tainted", NULL,
+	"cpr_client", "messaging", "browser", "sync", "archiver", "clipboard", "tainted", "printer", NULL,
 };
 
 const char *event_type_name(unsigned int type)

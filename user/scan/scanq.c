@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -81,6 +82,48 @@ static void signal_done(struct scanq *q)
 }
 
 /*
+ * The file was renamed in its directory since the event (CUPS writes a job
+ * document under a temporary name, then renames it; an untracked process's
+ * rename is not reported): the entry with the same inode, if any, replaces
+ * *path.  0 when found.
+ */
+static int renamed_in_dir(char **path, const struct file_id *id)
+{
+	char *slash = strrchr(*path, '/'), *name = NULL;
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int ret = -ENOENT;
+
+	if (!slash || slash == *path)
+		return -ENOENT;
+	*slash = '\0';
+	d = opendir(*path);
+	while (d && (de = readdir(d))) {
+		if (de->d_ino != id->ino)
+			continue;
+		if (asprintf(&name, "%s/%s", *path, de->d_name) < 0) {
+			name = NULL;
+			break;
+		}
+		if (!lstat(name, &st) && kernel_dev(st.st_dev) == id->dev && st.st_ino == id->ino) {
+			ret = 0;
+			break;
+		}
+		free(name);
+		name = NULL;
+	}
+	if (d)
+		closedir(d);
+	*slash = '/';
+	if (!ret) {
+		free(*path);
+		*path = name;
+	}
+	return ret;
+}
+
+/*
  * Scan the file the request names, but only if it is still the same inode:
  * a path reused by another file since the event must not be blamed on it.
  * scan_open() refuses a path through a symlink and anything not a regular
@@ -91,6 +134,8 @@ static void run_job(struct scanq *q, struct scan_job *j)
 	struct stat st;
 	int fd = scan_open(j->rq.path, &st, j->res.msg, sizeof(j->res.msg));
 
+	if (fd == -ENOENT && !renamed_in_dir(&j->rq.path, &j->rq.id))
+		fd = scan_open(j->rq.path, &st, j->res.msg, sizeof(j->res.msg));
 	j->res.status = SCAN_OK;
 	if (fd == -ELOOP || fd == -EINVAL) {
 		j->res.status = SCAN_REFUSED;
@@ -311,16 +356,19 @@ int scanq_submit(struct scanq *q, const struct scan_request *rq)
 	struct stat st;
 
 	q->stats.submitted++;
-	if (stat(rq->path, &st) || kernel_dev(st.st_dev) != rq->id.dev || st.st_ino != rq->id.ino) {
-		q->stats.gone++;
-		return -ENOENT;
-	}
-	stamp_of(&st, &now);
 	j = calloc(1, sizeof(*j));
 	if (!j || scan_request_copy(&j->rq, rq)) {
 		free(j);
 		return -ENOMEM;
 	}
+	if ((stat(j->rq.path, &st) || kernel_dev(st.st_dev) != rq->id.dev ||
+	     st.st_ino != rq->id.ino) &&
+	    (renamed_in_dir(&j->rq.path, &rq->id) || stat(j->rq.path, &st))) {
+		q->stats.gone++;
+		scan_job_free(j);
+		return -ENOENT;
+	}
+	stamp_of(&st, &now);
 	hit = hashmap_get(&q->cache, cache_key(&rq->id, &now));
 	pthread_mutex_lock(&q->lock);
 	if (hit && hit->rq.id.dev == rq->id.dev && hit->rq.id.ino == rq->id.ino &&
