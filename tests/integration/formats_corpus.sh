@@ -49,16 +49,16 @@ mkdir -p "$HOME"
 office() {	# office FILTER_OR_EXT INFILE [INFILTER]
 	local args=(--headless --norestore --nologo --nolockcheck --nodefault)
 	[ -n "${3:-}" ] && args+=("--infilter=$3")
-	timeout -k 5 180 soffice "${args[@]}" --convert-to "$1" --outdir "$dir" "$2" \
+	timeout -k 5 300 soffice "${args[@]}" --convert-to "$1" --outdir "$dir" "$2" \
 		> "$dir/soffice.log" 2>&1 || { cat "$dir/soffice.log"; return 1; }
 }
 ok() { echo "$1 ok $n" >> "$expect"; }
 
-# A presentation: N numbers over three slides (flat ODF, which Impress reads).
+# A presentation: ten numbers a slide, so none runs off it (flat ODF, which Impress reads).
 "$py" - "$src/numbers" "$src/slides.fodp" <<'EOF'
 import sys
 nums = open(sys.argv[1]).read().split()
-slides = [nums[i::3] for i in range(3)]
+slides = [nums[i:i + 10] for i in range(0, len(nums), 10)]
 head = ('<?xml version="1.0" encoding="UTF-8"?>\n<office:document '
         'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
         'xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0" '

@@ -30,6 +30,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <memory>
 #include <poppler-document.h>
 #include <poppler-embedded-file.h>
@@ -57,8 +58,21 @@ static poppler::document *keep_alive;
 
 static void quiet(const std::string &, void *);
 
+static int cmp_bytes(const void *a, const void *b)
+{
+	return *(const unsigned char *)a - *(const unsigned char *)b;
+}
+
 __attribute__((constructor)) static void poppler_warm_up(void)
 {
+	static unsigned char sort_me[2048];
+
+	/*
+	 * Poppler sorts text with qsort(); glibc's qsort asks sysinfo() for the
+	 * memory size the first time it sorts over 1 KiB, then keeps the answer.
+	 * Ask it here, before any seccomp filter (sysinfo is not allowed there).
+	 */
+	qsort(sort_me, sizeof(sort_me), 1, cmp_bytes);
 	poppler::set_debug_error_function(quiet, nullptr);
 	keep_alive = poppler::document::load_from_raw_data(tiny_pdf, sizeof(tiny_pdf) - 1);
 	if (keep_alive && keep_alive->pages() > 0) {
