@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
  * Mail and HTML (user/scan/scan_mime.c, html in scan_sink.c): quoted-
- * printable with soft line breaks inside a number, base64 attachments
+ * printable with soft line breaks inside a number, encoded-word Subjects, base64 attachments
  * scanned as the files they are (a zip, a nested message), mbox, HTML
  * entities and tags, and a nesting bomb refused.
  */
@@ -77,6 +77,24 @@ static void test_mail(void)
 	gb_printf(&mbox, "cpr %s\n", c);
 	CU_ASSERT_EQUAL(scan_buffer(mbox.p, mbox.len, NULL, NULL, &res), SCAN_OK);
 	CU_ASSERT_EQUAL(res.cpr.distinct, 4);
+
+	/* Numbers in the Subject, as encoded-words (base64 and Q) a mail client writes for "æ". */
+	{
+		struct gen_buf h = { 0 }, w = { 0 };
+		char subj[64], f[12], g[12];
+
+		num(&r, GEN_HYPHEN, f);
+		num(&r, GEN_PLAIN, g);
+		snprintf(subj, sizeof(subj), "s\xc3\xa6g %s", f);
+		b64(&w, (const unsigned char *)subj, strlen(subj));
+		w.len -= 2;	/* the encoder's line break */
+		gb_printf(&h, "Subject: =?utf-8?B?%.*s?= og =?utf-8?Q?s=C3=A6g_%s?=\r\n\r\nhej\r\n",
+			  (int)w.len, (const char *)w.p, g);
+		CU_ASSERT_EQUAL(scan_buffer(h.p, h.len, NULL, NULL, &res), SCAN_OK);
+		CU_ASSERT_EQUAL(res.cpr.distinct, 2);
+		gb_free(&h);
+		gb_free(&w);
+	}
 	gb_free(&m);
 	gb_free(&zip);
 	gb_free(&mbox);
@@ -120,7 +138,7 @@ static void test_html(void)
 }
 
 static CU_TestInfo mime_tests[] = {
-	{ "mail: quoted-printable, base64 zip, message/rfc822, mbox", test_mail },
+	{ "mail: quoted-printable, base64 zip, message/rfc822, mbox, encoded-words", test_mail },
 	{ "mail: multipart nesting bomb", test_nesting },
 	{ "html: entities, inline tags, cells", test_html },
 	CU_TEST_INFO_NULL,

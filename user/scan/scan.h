@@ -27,8 +27,7 @@
  * Untrusted files are scanned by the sandboxed helper (sandbox.h), which runs
  * these same functions in an unprivileged, seccomp-confined process.
  *
- * Not read: MIME encoded-words in mail headers (=?utf-8?B?...?=), compressed
- * RTF in .msg (its plain body is read), ods cells whose leading zero was
+ * Not read: compressed RTF in .msg (its plain body is read), ods cells whose leading zero was
  * dropped (only xlsx <v> and xls numeric cells are padded), text in images.
  *
  * Every function is thread-safe: all state lives in the caller's structs.

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
  * E-mail for the scanner: a single message (.eml, RFC 5322 + MIME) or an
- * mbox of them.  Headers are scanned as text; each body part is decoded from
+ * mbox of them.  Headers are scanned as text, encoded-words (RFC 2047, how a
+ * Subject with non-ASCII letters travels) decoded; each body part is decoded from
  * its transfer encoding (base64, quoted-printable, or as is) and scanned as a
  * file of its own, sniffed like any other: a base64 PDF, xlsx or .doc
  * attachment is read as such, an HTML part as HTML, a forwarded message
@@ -186,6 +187,62 @@ static size_t qp_decode(const unsigned char *p, size_t n, unsigned char *out)
 	return o;
 }
 
+/*
+ * An RFC 2047 encoded-word at p ("=?charset?B|Q?text?="): decoded into out
+ * (at most n bytes); returns the bytes of p it spans, 0 when p is not one.
+ */
+static size_t encoded_word(const unsigned char *p, size_t n, unsigned char *out, size_t *olen)
+{
+	const unsigned char *q1, *q2, *end;
+	size_t i, len;
+	int enc;
+
+	if (n < 8 || p[0] != '=' || p[1] != '?')
+		return 0;
+	q1 = memchr(p + 2, '?', n - 2);
+	if (!q1 || q1 + 3 >= p + n || q1[2] != '?')
+		return 0;
+	enc = q1[1] | 0x20;
+	q2 = q1 + 3;
+	end = memmem(q2, p + n - q2, "?=", 2);
+	if ((enc != 'b' && enc != 'q') || !end)
+		return 0;
+	len = end - q2;
+	if (enc == 'b') {
+		*olen = b64_decode(q2, len, out);
+	} else {
+		*olen = qp_decode(q2, len, out);
+		for (i = 0; i < *olen; i++)
+			if (out[i] == '_')
+				out[i] = ' ';	/* Q encoding writes a space as '_' */
+	}
+	return end + 2 - p;
+}
+
+/* Header text to the detector, encoded-words (a Subject with non-ASCII) decoded. */
+static void header_text(struct scan_ctx *c, const unsigned char *p, size_t n)
+{
+	struct tbuf tb = { .c = c };
+	unsigned char *w = malloc(n ? n : 1);
+	size_t i = 0, span, wlen;
+
+	if (!w) {
+		scan_text(c, p, n);
+		return;
+	}
+	while (i < n) {
+		span = p[i] == '=' ? encoded_word(p + i, n - i, w, &wlen) : 0;
+		if (!span) {
+			tb_put(&tb, p[i++]);
+			continue;
+		}
+		tb_write(&tb, w, wlen);
+		i += span;
+	}
+	tb_flush(&tb);
+	free(w);
+}
+
 static void entity(struct scan_ctx *c, const unsigned char *p, size_t n, unsigned int depth,
 		   unsigned int nest);
 
@@ -260,7 +317,7 @@ static void entity(struct scan_ctx *c, const unsigned char *p, size_t n, unsigne
 		return;
 	}
 	body = header_end(p, n, &hlen);
-	scan_text(c, p, hlen);
+	header_text(c, p, hlen);
 	scan_text_break(c);
 	header_get(p, hlen, "content-type", ct);
 	header_get(p, hlen, "content-transfer-encoding", cte);
