@@ -61,7 +61,9 @@ UNIT_SRCS := $(wildcard tests/unit/*.c) $(TESTLIB_SRCS)
 UNIT_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(UNIT_SRCS))
 UNIT_BIN := $(OUTPUT)/test_unit
 TEST_HELPERS := $(patsubst tests/integration/%.c,$(OUTPUT)/tests/%,$(wildcard tests/integration/*.c))
-BENCH_BINS := $(patsubst bench/%.c,$(OUTPUT)/bench/%,$(wildcard bench/*.c))
+BENCH_BINS := $(patsubst bench/%.c,$(OUTPUT)/bench/%,$(filter-out %.bpf.c,$(wildcard bench/*.c)))
+# Bench-only BPF objects (the hook floors of bench/cost.sh), never in the agent.
+BENCH_BPF := $(patsubst bench/%.bpf.c,$(OUTPUT)/bench/%.bpf.o,$(wildcard bench/*.bpf.c))
 
 BINS := $(OUTPUT)/cprwatchd $(OUTPUT)/cprwatchctl
 
@@ -69,7 +71,7 @@ BINS := $(OUTPUT)/cprwatchd $(OUTPUT)/cprwatchctl
 	clean help check-deps deb
 .DELETE_ON_ERROR:
 
-all: $(BINS) $(UNIT_BIN) $(TEST_HELPERS) $(BENCH_BINS)
+all: $(BINS) $(UNIT_BIN) $(TEST_HELPERS) $(BENCH_BINS) $(BENCH_BPF) $(OUTPUT)/cprwatch.bpf.o
 
 help:
 	@echo 'make all               build cprwatchd, cprwatchctl, tests and benchmarks'
@@ -116,6 +118,10 @@ $(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/tests $(OUTPUT)/bench $(OUTPUT)/fuzz:
 	$(Q)mkdir -p $@
 
 $(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c | $(OUTPUT)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
+
+$(OUTPUT)/bench/%.bpf.o: bench/%.bpf.c | $(OUTPUT)/bench
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
 
@@ -170,8 +176,10 @@ $(OUTPUT)/tests/%: tests/integration/%.c $(TESTLIB_SRCS) $(LIB) | $(OUTPUT)/test
 	$(call msg,BIN,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/lib -MMD -MP $< $(TESTLIB_SRCS) $(LIB) $(LDLIBS) -o $@
 
-# The X11 clipboard client of tests/integration/test_clipboard.sh speaks Xlib and xcb.
+# The X11 clipboard client of tests/integration/test_clipboard.sh speaks Xlib and xcb;
+# bench/x11_loop.c (the X11 request loop of bench/cost.sh) speaks xcb.
 $(OUTPUT)/tests/x11_clip: LDLIBS += -lX11 -lxcb
+$(OUTPUT)/bench/x11_loop: LDLIBS += -lxcb
 
 $(OUTPUT)/bench/%: bench/%.c $(TESTLIB_SRCS) $(LIB) | $(OUTPUT)/bench
 	$(call msg,BIN,$@)

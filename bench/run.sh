@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make bench`: the agent's overhead next to no monitor and auditd
+# `make bench`: what the agent costs untracked processes next to its hook
+# floors (bench/cost.sh), the agent's overhead next to no monitor and auditd
 # (bench/overhead.sh), then the scanner's throughput (bench/scan.sh, when
 # present) and on office documents (bench/formats.sh).  Root only.  bench/README.md explains the figures.
 set -u
@@ -8,9 +9,12 @@ export OUTPUT=${OUTPUT:-$PWD/build}
 
 start=$(date +%s)
 rc=0
+echo "== bench/cost.sh"
+bash bench/cost.sh || rc=$?
+[ $rc -eq 0 ] || echo "bench: cost.sh failed (exit $rc)" >&2
+echo
 echo "== bench/overhead.sh"
-bash bench/overhead.sh || rc=$?
-[ $rc -eq 0 ] || echo "bench: overhead.sh failed (exit $rc)" >&2
+bash bench/overhead.sh || { r=$?; echo "bench: overhead.sh failed (exit $r)" >&2; [ $rc -ne 0 ] || rc=$r; }
 if [ -f bench/scan.sh ]; then
 	echo
 	echo "== bench/scan.sh"

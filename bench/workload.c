@@ -22,6 +22,17 @@
  *                           runs in a thread, write BYTES (16 KiB), close,
  *                           N times; the listener reads each connection to
  *                           EOF.  The time covers every connection served.
+ *   workload mixed DIR NFILE NEXEC NNET
+ *                           issue #13's mixed load: NFILE times open + 4 x
+ *                           write 4 KiB + close + open + read + close of
+ *                           DIR/workload.<pid> (use a tmpfs), then NEXEC
+ *                           execs, then NNET loopback connections of 4 KiB
+ *   workload rate DIR EVENTS_PER_S SECONDS
+ *                           open + close of DIR/workload.<pid> paced to
+ *                           EVENTS_PER_S / 2 pairs a second (a tracked
+ *                           process in an export dir sends an open and a
+ *                           close event for each) for SECONDS; prints the
+ *                           pairs done and the rate reached
  *
  * Whether the agent tracks the workload is decided by where the binary runs
  * from (overhead.sh copies it to a watched path for the tracked case) and by
@@ -163,6 +174,73 @@ static unsigned long long run_file(const char *dir, long n)
 	return t;
 }
 
+/* The file part of the mixed load: write 16 KiB in 4 calls, read it back. */
+static void mixed_files(const char *dir, long n)
+{
+	static char buf[4 * FILE_BYTES];
+	char path[4096];
+	long i;
+	int k;
+
+	memset(buf, 'm', sizeof(buf));
+	snprintf(path, sizeof(path), "%s/workload.%d", dir, (int)getpid());
+	for (i = 0; i < n; i++) {
+		int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+
+		if (fd < 0)
+			die(path);
+		for (k = 0; k < 4; k++)
+			if (write(fd, buf + k * FILE_BYTES, FILE_BYTES) != FILE_BYTES)
+				die("write");
+		if (close(fd))
+			die("close");
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			die(path);
+		if (read(fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf))
+			die("read");
+		if (close(fd))
+			die("close");
+	}
+	unlink(path);
+}
+
+/* ---- rate ------------------------------------------------------------------ */
+
+static void run_rate(const char *dir, long per_s, long seconds)
+{
+	unsigned long long t0 = now_ns(), end = t0 + seconds * 1000000000ULL, t;
+	struct timespec nap = { 0, 100000 };
+	double pairs_per_ns = per_s / 2.0 / 1e9;
+	char path[4096];
+	long pairs = 0;
+
+	snprintf(path, sizeof(path), "%s/workload.%d", dir, (int)getpid());
+	cpu0 = cpu_used_ns();
+	while ((t = now_ns()) < end) {
+		/* as many pairs as the clock says are due; ahead of it, nap */
+		long due = (long)((t - t0) * pairs_per_ns);
+
+		if (pairs >= due) {
+			nanosleep(&nap, NULL);
+			continue;
+		}
+		if (due > pairs + 256)
+			due = pairs + 256;	/* look at the clock again soon */
+		for (; pairs < due; pairs++) {
+			int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+
+			if (fd < 0 || close(fd))
+				die(path);
+		}
+	}
+	t = now_ns() - t0;
+	cpu1 = cpu_used_ns();
+	unlink(path);
+	printf("rate pairs=%ld elapsed_ns=%llu events_per_s=%.0f cpu_ns=%llu\n", pairs, t,
+	       2.0 * pairs / (t / 1e9), cpu1 - cpu0);
+}
+
 /* ---- net ------------------------------------------------------------------- */
 
 struct listener {
@@ -260,12 +338,30 @@ static unsigned long long run_net(long n, long bytes)
 	return t;
 }
 
+/* Issue #13's mixed load, timed as one loop. */
+static unsigned long long run_mixed(const char *dir, long nfile, long nexec, long nnet)
+{
+	unsigned long long t0, c0;
+
+	c0 = cpu_used_ns();
+	t0 = now_ns();
+	mixed_files(dir, nfile);
+	run_exec(nexec);
+	run_net(nnet, FILE_BYTES);
+	t0 = now_ns() - t0;
+	cpu0 = c0;
+	cpu1 = cpu_used_ns();
+	return t0;
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
 		"usage: workload exec N\n"
 		"       workload file DIR N\n"
 		"       workload net N [BYTES]\n"
+		"       workload mixed DIR NFILE NEXEC NNET\n"
+		"       workload rate DIR EVENTS_PER_S SECONDS\n"
 		"Runs N iterations and prints '<workload> n=N elapsed_ns=NS ns_per_op=NS'.\n");
 	exit(2);
 }
@@ -285,6 +381,12 @@ int main(int argc, char **argv)
 	} else if (!strcmp(argv[1], "net") && (argc == 3 || argc == 4)) {
 		n = parse_count(argv[2]);
 		report("net", n, run_net(n, argc == 4 ? parse_count(argv[3]) : NET_BYTES));
+	} else if (!strcmp(argv[1], "mixed") && argc == 6) {
+		n = parse_count(argv[3]);
+		report("mixed", n, run_mixed(argv[2], n, parse_count(argv[4]),
+					     parse_count(argv[5])));
+	} else if (!strcmp(argv[1], "rate") && argc == 5) {
+		run_rate(argv[2], parse_count(argv[3]), parse_count(argv[4]));
 	} else {
 		usage();
 	}

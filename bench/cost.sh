@@ -1,0 +1,349 @@
+#!/usr/bin/env bash
+# What the agent costs the processes it does not track, next to its design
+# floors (issue #13).  One invocation, every configuration interleaved, so
+# every ratio compares runs made minutes apart on the same machine.  Root.
+#
+#   OUTPUT=$PWD/build bash bench/cost.sh     (or: make bench)
+#
+# Parts:
+#   mixed   20k x (open, 4 x write 4 KiB, close, open, read, close) on a
+#           tmpfs, 500 execs, 2k loopback connects (bench/workload mixed),
+#           under: none, floor_tp (one empty program on every tp/syscalls
+#           tracepoint the agent's fallback hooks), floor_raw (one empty
+#           program on each of raw sys_enter/sys_exit), the agent with its
+#           per-syscall tracepoints (agent_tp, untracked), the agent with the
+#           raw dispatcher: untracked and tracked (the workload runs as a
+#           [cpr_clients] program and writes into an export dir).
+#           CPU time (user+sys of the workload and its children) and wall
+#           time, medians of COST_REPS, ratios to none.
+#   x11     bench/x11_loop: COST_X11_N small xcb requests against an Xvfb of
+#           the bench's own: none, agent untracked, agent tracked (the
+#           client's per-process uprobes on).
+#   probes  per-program run_cnt and run_time_ns (kernel.bpf_stats_enabled=1)
+#           of the agent's and the floors' programs over one mixed run each.
+#   agent   RSS and idle CPU of the agent over COST_IDLE_S.
+#   rate    tracked writers paced to COST_RATE events/s for COST_RATE_S
+#           seconds: the rate reached and the events lost in the kernel.
+#
+# Environment (defaults in brackets):
+#   COST_REPS [7]  COST_FILE_N [20000]  COST_EXEC_N [500]  COST_NET_N [2000]
+#   COST_X11_N [1000000]  COST_IDLE_S [10]  COST_RATE [200000]
+#   COST_RATE_S [60]  COST_RATE_WORKERS [2]  COST_PARTS ["mixed x11 probes agent rate"]
+# bench/README.md explains every figure.
+set -u
+export LC_ALL=C
+
+OUTPUT=${OUTPUT:-$(cd "$(dirname "$0")/.." && pwd)/build}
+AGENT=$OUTPUT/cprwatchd
+CTL=$OUTPUT/cprwatchctl
+B=$OUTPUT/bench
+REPS=${COST_REPS:-7}
+N_FILE=${COST_FILE_N:-20000}
+N_EXEC=${COST_EXEC_N:-500}
+N_NET=${COST_NET_N:-2000}
+N_X11=${COST_X11_N:-1000000}
+IDLE_S=${COST_IDLE_S:-10}
+RATE=${COST_RATE:-200000}
+RATE_S=${COST_RATE_S:-60}
+RATE_WORKERS=${COST_RATE_WORKERS:-2}
+PARTS=${COST_PARTS:-mixed x11 probes agent rate}
+MODES="none floor_tp floor_raw agent_tp untracked tracked"
+
+die() {
+	echo "cost: $*" >&2
+	exit 1
+}
+
+[ "$(id -u)" = 0 ] || die "must run as root (it loads BPF programs)"
+for f in "$AGENT" "$CTL" "$B/workload" "$B/floor" "$B/floor_raw.bpf.o" "$B/floor_tp.bpf.o" \
+	 "$OUTPUT/cprwatch.bpf.o"; do
+	[ -e "$f" ] || die "$f is missing: run 'make all'"
+done
+for t in jq bpftool sysctl; do
+	command -v $t >/dev/null || die "$t is not installed (make deps)"
+done
+case $REPS in '' | *[!0-9]* | 0) die "COST_REPS must be a positive number" ;; esac
+
+T=
+MON_PID=
+XVFB_PID=
+STATS_ORIG=$(sysctl -n kernel.bpf_stats_enabled 2>/dev/null || echo 0)
+
+stop_pid() {	# stop_pid PID: SIGTERM, then SIGKILL after 15 s
+	local i
+	[ -n "$1" ] || return 0
+	kill -TERM "$1" 2>/dev/null
+	for ((i = 0; i < 300; i++)); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.05
+	done
+	kill -KILL "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	return 0
+}
+
+cleanup() {
+	local rc=$?
+	trap - EXIT INT TERM HUP
+	stop_pid "$MON_PID"
+	stop_pid "$XVFB_PID"
+	sysctl -q -w kernel.bpf_stats_enabled="$STATS_ORIG" >/dev/null 2>&1
+	if [ -n "$T" ]; then
+		[ $rc -ne 0 ] && [ -s "$T/agent.log" ] && tail -5 "$T/agent.log" >&2
+		umount "$T/fs" 2>/dev/null
+		rm -rf "$T"
+	fi
+	exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+T=$(mktemp -d /tmp/cprwatch-cost.XXXXXX) || die "mktemp failed"
+chmod 0755 "$T"
+mkdir -p "$T/bin" "$T/fs"
+mount -t tmpfs -o size=256m cprwatch-cost "$T/fs" || die "cannot mount a tmpfs"
+mkdir -p "$T/fs/plain" "$T/fs/export"
+# the same binaries twice: the agent tells them apart by the path they run from
+cp "$B/workload" "$T/bin/plain"
+cp "$B/workload" "$T/bin/cprclient"
+[ -x "$B/x11_loop" ] && cp "$B/x11_loop" "$T/bin/x11_plain" && cp "$B/x11_loop" "$T/bin/x11_client"
+cat > "$T/cprwatch.conf" <<CONF
+[agent]
+rescan_interval = 0
+[cpr_clients]
+path = $T/bin/cprclient
+path = $T/bin/x11_client
+[export_paths]
+local = $T/fs/export
+[output]
+alert_log = $T/alerts.json
+stdout = no
+[control]
+socket = $T/control.sock
+CONF
+chmod 0600 "$T/cprwatch.conf"
+export CPRWATCH_SOCKET=$T/control.sock
+RESULTS=$T/results.tsv	# part mode rep wall_ns cpu_ns
+: > "$RESULTS"
+
+# ---- monitors -------------------------------------------------------------------
+
+start_agent() {	# start_agent [ENV=VALUE...]: the agent with the bench config
+	rm -f "$T/ready"
+	env "$@" "$AGENT" -c "$T/cprwatch.conf" --events="$T/events.json" --ready-file "$T/ready" \
+		2> "$T/agent.log" &
+	MON_PID=$!
+	for _ in $(seq 1 400); do
+		[ -e "$T/ready" ] && return 0
+		kill -0 "$MON_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	cat "$T/agent.log" >&2
+	die "cprwatchd did not become ready"
+}
+
+start_floor() {	# start_floor OBJ [AGENT_OBJ]
+	coproc FLOOR { exec "$B/floor" "$@"; }
+	MON_PID=$FLOOR_PID
+	read -r line <&"${FLOOR[0]}" || die "floor $1 did not load"
+	case $line in ready*) ;; *) die "floor $1: $line" ;; esac
+}
+
+start_mode() {	# start_mode MODE
+	case $1 in
+	none) ;;
+	floor_tp) start_floor "$B/floor_tp.bpf.o" "$OUTPUT/cprwatch.bpf.o" ;;
+	floor_raw) start_floor "$B/floor_raw.bpf.o" ;;
+	agent_tp) start_agent CPRWATCH_SYSCALL_HOOKS=tracepoint ;;
+	untracked | tracked) start_agent ;;
+	esac
+}
+
+stop_mode() {
+	stop_pid "$MON_PID"
+	MON_PID=
+	rm -f "$T/events.json"
+}
+
+# ---- runs ---------------------------------------------------------------------------
+
+field() { sed -n "s/.*$1=\([0-9]*\).*/\1/p" <<<"$2"; }
+
+run_mixed() {	# run_mixed MODE REP
+	local bin=$T/bin/plain dir=$T/fs/plain out
+	if [ "$1" = tracked ]; then
+		bin=$T/bin/cprclient
+		dir=$T/fs/export
+	fi
+	out=$("$bin" mixed "$dir" "$N_FILE" "$N_EXEC" "$N_NET") || die "$1: mixed failed: $out"
+	printf 'mixed\t%s\t%s\t%s\t%s\n' "$1" "$2" "$(field elapsed_ns "$out")" \
+		"$(field cpu_ns "$out")" >> "$RESULTS"
+}
+
+run_x11() {	# run_x11 MODE REP
+	local bin=$T/bin/x11_plain out
+	[ "$1" = tracked ] && bin=$T/bin/x11_client
+	out=$("$bin" "$N_X11") || die "$1: x11_loop failed: $out"
+	printf 'x11\t%s\t%s\t%s\t%s\n' "$1" "$2" "$(field elapsed_ns "$out")" \
+		"$(field cpu_ns "$out")" >> "$RESULTS"
+}
+
+# median PART MODE COLUMN (4 wall, 5 cpu)
+median() {
+	awk -F'\t' -v p="$1" -v m="$2" -v c="$3" '$1 == p && $2 == m {print $c}' "$RESULTS" |
+		sort -n | awk '{v[NR] = $1} END {
+			if (!NR) { print 0; exit }
+			printf "%.0f\n", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+report() {	# report PART MODES...
+	local part=$1 m bw bc w c
+	shift
+	bw=$(median "$part" none 4)
+	bc=$(median "$part" none 5)
+	printf '%-10s %10s %7s %10s %7s\n' mode "wall ms" ratio "cpu ms" ratio
+	for m in "$@"; do
+		w=$(median "$part" "$m" 4)
+		c=$(median "$part" "$m" 5)
+		awk -v m="$m" -v w="$w" -v c="$c" -v bw="$bw" -v bc="$bc" 'BEGIN {
+			printf "%-10s %10.1f %7.3f %10.1f %7.3f\n", m, w / 1e6, bw ? w / bw : 0,
+				c / 1e6, bc ? c / bc : 0 }'
+	done
+}
+
+has_part() { [[ " $PARTS " == *" $1 "* ]]; }
+
+# ---- mixed ----------------------------------------------------------------------------
+
+if has_part mixed; then
+	echo "== mixed: $N_FILE files, $N_EXEC execs, $N_NET connects; $REPS interleaved reps, untracked unless 'tracked'"
+	"$T/bin/plain" mixed "$T/fs/plain" 1000 20 100 >/dev/null || die "warm-up failed"
+	read -r -a modes <<<"$MODES"
+	for ((rep = 1; rep <= REPS; rep++)); do
+		for ((i = 0; i < ${#modes[@]}; i++)); do
+			m=${modes[$(((i + rep) % ${#modes[@]}))]}	# rotate the order
+			start_mode "$m"
+			run_mixed "$m" "$rep"
+			stop_mode
+		done
+		echo "  rep $rep/$REPS done"
+	done
+	report mixed $MODES
+	echo
+fi
+
+# ---- x11 ------------------------------------------------------------------------------
+
+if has_part x11; then
+	if [ ! -x "$B/x11_loop" ] || ! command -v Xvfb >/dev/null; then
+		echo "== x11: skipped (Xvfb or build/bench/x11_loop missing: make deps all)"
+	else
+		Xvfb -displayfd 3 -nolisten tcp -noreset 3> "$T/display" 2> "$T/xvfb.log" &
+		XVFB_PID=$!
+		for _ in $(seq 1 100); do
+			[ -s "$T/display" ] && break
+			sleep 0.05
+		done
+		[ -s "$T/display" ] || die "Xvfb did not start: $(cat "$T/xvfb.log")"
+		export DISPLAY=:$(head -n1 "$T/display")
+		echo "== x11: $N_X11 xcb requests (InternAtom), $REPS interleaved reps"
+		"$T/bin/x11_plain" 10000 >/dev/null || die "x11 warm-up failed"
+		for ((rep = 1; rep <= REPS; rep++)); do
+			run_x11 none "$rep"
+			start_agent
+			run_x11 untracked "$rep"
+			run_x11 tracked "$rep"
+			stop_mode
+		done
+		report x11 none untracked tracked
+		echo
+	fi
+fi
+
+# ---- per-program cost -------------------------------------------------------------------
+
+# prog_stats PID: "id:name run_cnt run_time_ns" of every program PID holds an fd of
+prog_stats() {
+	local ids
+	ids=$(cat /proc/"$1"/fdinfo/* 2>/dev/null | sed -n 's/^prog_id:[[:space:]]*//p' | sort -un |
+		paste -sd, -)
+	bpftool prog show -j 2>/dev/null | jq -r --arg ids "$ids" '
+		($ids | split(",") | map(tonumber)) as $mine | .[] | select(.id as $i | $mine | index($i)) |
+		"\(.id):\(.name) \(.run_cnt // 0) \(.run_time_ns // 0)"' | sort
+}
+
+profile() {	# profile MODE: one mixed run with stats on, per-program figures
+	local before after
+	start_mode "$1"
+	before=$(prog_stats "$MON_PID")
+	run_mixed "$1" 0
+	after=$(prog_stats "$MON_PID")
+	stop_mode
+	join <(echo "$before") <(echo "$after") | awk -v m="$1" '{
+		c = $4 - $2; t = $5 - $3
+		sub(/^[0-9]*:/, "", $1)
+		if (c > 0) { printf "  %-10s %-18s %10d runs %9.1f ms %6.0f ns/run\n", m, $1, c, t / 1e6, t / c
+			tc += c; tt += t }
+	} END { printf "  %-10s %-18s %10d runs %9.1f ms in BPF\n", m, "(all)", tc, tt / 1e6 }'
+}
+
+if has_part probes; then
+	echo "== per-program cost over one mixed run (kernel.bpf_stats_enabled=1)"
+	sysctl -q -w kernel.bpf_stats_enabled=1 || die "cannot enable kernel.bpf_stats_enabled"
+	for m in floor_tp floor_raw agent_tp untracked tracked; do
+		profile "$m"
+	done
+	sysctl -q -w kernel.bpf_stats_enabled="$STATS_ORIG"
+	echo
+fi
+
+# ---- agent footprint ----------------------------------------------------------------------
+
+if has_part agent; then
+	start_agent
+	sleep 2
+	read -r -a st < "/proc/$MON_PID/stat"
+	c0=$((st[13] + st[14]))
+	t0=$(date +%s%N)
+	sleep "$IDLE_S"
+	read -r -a st < "/proc/$MON_PID/stat"
+	c1=$((st[13] + st[14]))
+	t1=$(date +%s%N)
+	rss=$(awk '/^VmRSS/ {print $2}' "/proc/$MON_PID/status")
+	hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$MON_PID/status")
+	stop_mode
+	awk -v rss="$rss" -v hwm="$hwm" -v c=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" \
+		-v ns=$((t1 - t0)) -v s="$IDLE_S" 'BEGIN {
+		printf "== agent footprint: RSS %.1f MiB (peak %.1f MiB); CPU over %d s with no\n", rss / 1024, hwm / 1024, s
+		printf "   workload of ours (the rest of the machine still runs): %.3f %% of one core\n", 100 * (c / hz) / (ns / 1e9) }'
+	echo
+fi
+
+# ---- event rate -----------------------------------------------------------------------------
+
+status_field() { "$CTL" status --json | jq -r "$1"; }
+
+if has_part rate; then
+	echo "== event rate: $RATE_WORKERS tracked writers paced to $RATE events/s in all, for ${RATE_S}s"
+	start_agent
+	e0=$(status_field .events.total)
+	d0=$(status_field .events.kernel_drops)
+	writers=()
+	for ((w = 0; w < RATE_WORKERS; w++)); do
+		"$T/bin/cprclient" rate "$T/fs/export" $((RATE / RATE_WORKERS)) "$RATE_S" > "$T/rate.$w" &
+		writers+=($!)
+	done
+	wait "${writers[@]}"
+	sleep 1
+	e1=$(status_field .events.total)
+	d1=$(status_field .events.kernel_drops)
+	stop_mode
+	reached=$(cat "$T"/rate.* | sed -n 's/.*events_per_s=\([0-9]*\).*/\1/p' | awk '{s += $1} END {print s}')
+	echo "   rate reached by the writers: $reached events/s (asked: $RATE)"
+	echo "   agent received $((e1 - e0)) events; lost in the kernel: $((d1 - d0))"
+	echo
+fi
+
+echo "cost: $(date -u '+%Y-%m-%d %H:%M UTC'), kernel $(uname -r), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
