@@ -92,7 +92,7 @@ help:
 # Debian packages the build and the tests use.  `deps` installs only what is missing.
 DEB_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libcunit1-dev pkg-config \
 	    make gcc jq python3 iproute2 procps zip unzip auditd hyperfine libclang-rt-14-dev \
-	    libx11-dev xvfb xclip x11-utils \
+	    libx11-dev libxcb1-dev xvfb xclip x11-utils \
 	    dpkg-dev lintian libsystemd-dev systemd \
 	    libssl-dev rsyslog rsyslog-gnutls openssl \
 	    libpoppler-cpp-dev poppler-utils qpdf ghostscript python3-cairo \
