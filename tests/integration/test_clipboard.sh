@@ -17,6 +17,10 @@ setup_tmp
 
 start_xvfb
 echo "Xvfb on $DISPLAY"
+# Per-process uprobes go on a tracked program some ms after its exec (README,
+# known limits); a GUI client takes longer than that to start, x11_clip does
+# not: give it half a second of startup.
+export X11_CLIP_STARTUP_MS=500
 
 SEED=$RANDOM
 mkdir -p "$T/bin"

@@ -26,7 +26,7 @@ stdout = no
 CONF
 # x11_clip starts as fast as a program can; a real client takes longer than
 # the exec-to-probes window (README, known limits)
-export X11_CLIP_STARTUP_MS=200
+export X11_CLIP_STARTUP_MS=500
 
 # runs PREFIX PROGRAM API: how often the agent's PREFIX* programs ran while
 # PROGRAM owned the selection through API for a moment

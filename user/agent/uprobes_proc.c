@@ -23,6 +23,8 @@
 #include "lib/json.h"
 #include "lib/log.h"
 
+#define REAPER_QUIET_US 1000000
+
 /* Newer than libbpf 1.1.2's headers (uapi/linux/bpf.h of Linux 6.6). */
 #define BPF_TRACE_UPROBE_MULTI_VAL 48
 #define BPF_F_UPROBE_MULTI_RETURN_VAL 1
@@ -134,10 +136,21 @@ static void links_destroy(struct up_link *links, size_t n)
 }
 
 /*
- * Destroying a perf uprobe holds the kernel's event_mutex through an RCU
- * grace period (~70 ms a probe measured), and an attach needs that mutex for
- * each of its probes: step aside, link by link, while the event loop attaches.
+ * Destroying a uprobe waits for RCU grace periods under locks an attach
+ * needs too (a perf uprobe: the kernel's event_mutex, ~70 ms a probe
+ * measured; uprobe_multi: the uprobe's own locks), and an attach that queues
+ * behind it widens the exec-to-probes window.  So the reaper destroys only
+ * after REAPER_QUIET_US without an attach, link by link, and never while
+ * one runs; at shutdown (@up->stopping) it no longer waits.
  */
+static bool reaper_may_destroy(struct uprobes_proc *up)
+{
+	if (__atomic_load_n(&up->stopping_now, __ATOMIC_ACQUIRE))
+		return true;
+	return !__atomic_load_n(&up->attaching, __ATOMIC_ACQUIRE) &&
+	       mono_us() - __atomic_load_n(&up->last_attach_us, __ATOMIC_ACQUIRE) >= REAPER_QUIET_US;
+}
+
 static void of_destroy_all(struct uprobes_proc *up, struct uprobes_of *o)
 {
 	size_t i;
@@ -146,8 +159,8 @@ static void of_destroy_all(struct uprobes_proc *up, struct uprobes_of *o)
 		struct uprobes_of *next = o->next;
 
 		for (i = 0; i < o->nr; i++) {
-			while (__atomic_load_n(&up->attaching, __ATOMIC_ACQUIRE))
-				usleep(1000);
+			while (!reaper_may_destroy(up))
+				usleep(10000);
 			link_destroy(&o->links[i]);
 		}
 		free(o);
@@ -202,6 +215,7 @@ void uprobes_proc_free(struct uprobes_proc *up)
 	void *v;
 
 	if (up->reaper_up) {
+		__atomic_store_n(&up->stopping_now, true, __ATOMIC_RELEASE);
 		pthread_mutex_lock(&up->lock);
 		up->stopping = true;
 		pthread_cond_signal(&up->cond);
@@ -318,6 +332,7 @@ int uprobes_proc_attach(struct uprobes_proc *up, int tgid, uint64_t event_ns)
 	o->nr = up->nr_specs;
 	t0 = mono_us();
 	__atomic_store_n(&up->attaching, true, __ATOMIC_RELEASE);
+	__atomic_store_n(&up->last_attach_us, t0, __ATOMIC_RELEASE);
 	for (i = 0; i < up->nr_specs; i++) {
 		err = attach_spec(up, &up->specs[i], tgid, &o->links[i]);
 		if (!err) {
@@ -328,6 +343,7 @@ int uprobes_proc_attach(struct uprobes_proc *up, int tgid, uint64_t event_ns)
 			break;	/* it exited: the rest would fail the same way */
 		up->stats.link_errors++;
 	}
+	__atomic_store_n(&up->last_attach_us, mono_us(), __ATOMIC_RELEASE);
 	__atomic_store_n(&up->attaching, false, __ATOMIC_RELEASE);
 	if (!n) {
 		free(o);

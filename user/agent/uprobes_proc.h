@@ -22,7 +22,7 @@
  * Detaching is slow (closing a perf uprobe waits for an RCU grace period
  * under the kernel's event_mutex: ~70 ms a probe on the development VM), so
  * links of exited processes are destroyed by a thread of their own, never
- * in the event loop, and that thread pauses while the loop attaches.
+ * in the event loop, and that thread waits for a second without attaches.
  *
  * The number of processes with probes is bounded (UPROBES_MAX_PROCS); an
  * attach past it is refused and counted, and status shows the counters.
@@ -78,6 +78,8 @@ struct uprobes_proc {
 	pthread_t reaper;
 	bool reaper_up, stopping;
 	bool attaching;		/* the event loop is attaching: the reaper waits */
+	bool stopping_now;	/* shutting down: the reaper destroys without waiting */
+	uint64_t last_attach_us;	/* the reaper waits for a quiet second after it */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	struct uprobes_of *doomed;
