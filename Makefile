@@ -29,7 +29,7 @@ endif
 # Include lines name the layer: "lib/cpr.h", "event/procs.h" (see user/README.md).
 CPPFLAGS_COMMON := -Iinclude -Iuser -I$(OUTPUT) \
 	  -DCPRW_VERSION='"$(VERSION)"' -DCPRW_BUILD_ID='"$(GIT_ID)"' \
-	  -DCPRW_SYSCONFDIR='"$(SYSCONFDIR)"'
+	  -DCPRW_SYSCONFDIR='"$(SYSCONFDIR)"' -DCPRW_HELPERDIR='"$(PREFIX)/lib/cprwatch"'
 CFLAGS ?= -g -O2
 CFLAGS += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-truncation \
 	  $(CPPFLAGS_COMMON)
@@ -39,8 +39,11 @@ CXXFLAGS ?= -g -O2
 CXXFLAGS += -std=gnu++17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter \
 	    $(CPPFLAGS_COMMON) $(POPPLER_CFLAGS)
 # The one list of libraries every binary links (the asan and fuzz builds reuse it).
-LIBS := -lbpf -lelf -lz -lpthread -lssl -lcrypto -lsystemd -lpoppler-cpp -lstdc++ -lm
+LIBS := -lbpf -lelf -lz -lpthread -lssl -lcrypto -lsystemd -lpoppler-cpp -lstdc++ -lm \
+	-larchive -lseccomp
 LDLIBS += $(LIBS)
+# The sandboxed scanner links only what parsing needs: less code a hostile file can reach.
+SCAND_LIBS := -lz -larchive -lseccomp -lpoppler-cpp -lstdc++ -lm
 
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -D__BPF__ -Wall -Werror \
 	      -Iinclude -Ivmlinux/$(ARCH) -Ibpf
@@ -65,13 +68,15 @@ BENCH_BINS := $(patsubst bench/%.c,$(OUTPUT)/bench/%,$(filter-out %.bpf.c,$(wild
 # Bench-only BPF objects (the hook floors of bench/cost.sh), never in the agent.
 BENCH_BPF := $(patsubst bench/%.bpf.c,$(OUTPUT)/bench/%.bpf.o,$(wildcard bench/*.bpf.c))
 
-BINS := $(OUTPUT)/cprwatchd $(OUTPUT)/cprwatchctl
+BINS := $(OUTPUT)/cprwatchd $(OUTPUT)/cprwatchctl $(OUTPUT)/cprwatch-scand
+# The helper with test-only misbehaviour compiled in (tests/integration/test_sandbox.sh).
+TEST_SCAND := $(OUTPUT)/tests/cprwatch-scand-test
 
 .PHONY: all deps vmlinux run test test-unit test-integration asan fuzz fuzz-run bench install uninstall \
 	clean help check-deps deb
 .DELETE_ON_ERROR:
 
-all: $(BINS) $(UNIT_BIN) $(TEST_HELPERS) $(BENCH_BINS) $(BENCH_BPF) $(OUTPUT)/cprwatch.bpf.o
+all: $(BINS) $(UNIT_BIN) $(TEST_HELPERS) $(TEST_SCAND) $(BENCH_BINS) $(BENCH_BPF) $(OUTPUT)/cprwatch.bpf.o
 
 help:
 	@echo 'make all               build cprwatchd, cprwatchctl, tests and benchmarks'
@@ -97,7 +102,8 @@ DEB_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libcunit1-dev pk
 	    libssl-dev rsyslog rsyslog-gnutls openssl \
 	    libpoppler-cpp-dev poppler-utils qpdf ghostscript python3-cairo \
 	    libreoffice-writer libreoffice-calc libreoffice-impress \
-	    cups cups-client cups-bsd
+	    cups cups-client cups-bsd \
+	    libarchive-dev libseccomp-dev p7zip-full xz-utils bzip2 zstd lz4 cpio xorriso
 
 deps:
 	$(Q)missing=$$(for p in $(DEB_PKGS); do \
@@ -161,6 +167,14 @@ $(OUTPUT)/%: user/cmd/%.c $(LIB) $(SKEL)
 	$(call msg,BIN,$@)
 	$(Q)$(CC) $(CFLAGS) -MMD -MP $< $(LIB) $(LDLIBS) -o $@
 
+$(OUTPUT)/cprwatch-scand: user/cmd/cprwatch-scand.c $(LIB)
+	$(call msg,BIN,$@)
+	$(Q)$(CC) $(CFLAGS) -MMD -MP $< $(LIB) $(SCAND_LIBS) -o $@
+
+$(TEST_SCAND): user/cmd/cprwatch-scand.c user/scan/scand.c $(LIB) | $(OUTPUT)/tests
+	$(call msg,BIN,$@)
+	$(Q)$(CC) $(CFLAGS) -DCPRW_SCAND_TEST $(filter %.c,$^) $(LIB) $(SCAND_LIBS) -o $@
+
 $(OUTPUT)/tests/unit/%.o $(OUTPUT)/tests/lib/%.o: CFLAGS += -Itests/unit -Itests/lib
 $(OUTPUT)/tests/%.o: tests/%.c
 	$(call msg,CC,$@)
@@ -197,7 +211,7 @@ test: deps
 test-unit: $(UNIT_BIN)
 	$(Q)cd tests && ../$(UNIT_BIN)
 
-test-integration: $(BINS) $(TEST_HELPERS)
+test-integration: $(BINS) $(TEST_HELPERS) $(TEST_SCAND)
 	$(Q)OUTPUT=$(abspath $(OUTPUT)) bash tests/integration/run.sh
 
 # Sanitizer build: everything in its own tree, then the unit suite and fuzz corpora.
@@ -260,7 +274,11 @@ DEB_VERSION ?= $(VERSION)
 install: $(BINS)
 	install -d -m 0755 $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
 		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/cprwatch
-	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/sbin/
+	install -m 0755 $(OUTPUT)/cprwatchd $(OUTPUT)/cprwatchctl $(DESTDIR)$(PREFIX)/sbin/
+	install -d -m 0755 $(DESTDIR)$(PREFIX)/lib/cprwatch
+	install -m 0755 $(OUTPUT)/cprwatch-scand $(DESTDIR)$(PREFIX)/lib/cprwatch/
+	install -d -m 0755 $(DESTDIR)$(PREFIX)/lib/sysusers.d
+	install -m 0644 packaging/sysusers.conf $(DESTDIR)$(PREFIX)/lib/sysusers.d/cprwatch.conf
 	install -m 0644 man/cprwatchd.8 man/cprwatchctl.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 man/cprwatch.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	sed 's|/usr/sbin/cprwatchd|$(PREFIX)/sbin/cprwatchd|' packaging/cprwatchd.service \
@@ -276,6 +294,8 @@ uninstall:
 	$(Q)[ -n "$(DESTDIR)" ] || [ ! -d /run/systemd/system ] || \
 		systemctl disable --now cprwatchd.service 2>/dev/null || true
 	rm -f $(DESTDIR)$(PREFIX)/sbin/cprwatchd $(DESTDIR)$(PREFIX)/sbin/cprwatchctl \
+		$(DESTDIR)$(PREFIX)/lib/cprwatch/cprwatch-scand \
+		$(DESTDIR)$(PREFIX)/lib/sysusers.d/cprwatch.conf \
 		$(DESTDIR)$(MANDIR)/man8/cprwatchd.8 $(DESTDIR)$(MANDIR)/man8/cprwatchctl.8 \
 		$(DESTDIR)$(MANDIR)/man5/cprwatch.conf.5 $(DESTDIR)$(UNITDIR)/cprwatchd.service
 	@echo 'kept $(SYSCONFDIR)/cprwatch, $(STATEDIR) and $(LOGDIR); delete them to purge'
@@ -289,4 +309,4 @@ clean:
 	rm -rf $(OUTPUT) build-asan
 
 # Generated header dependencies of every object and binary built so far.
--include $(shell find $(OUTPUT) -name '*.d' 2>/dev/null)
+-include $(shell find $(OUTPUT) -type f -name '*.d' 2>/dev/null)

@@ -53,3 +53,10 @@ for f in text.txt prose.txt; do
 		       f, s / gw / 1e6, gc, s / gc / 1e6, h, gw / sw, gc / sc }'
 done
 "$BIN" scan "$DIR/sheet.xlsx" 3 | grep -v '^seconds'
+
+# The sandbox round trip (issue 10: aim < 1 ms per file): the same small files
+# scanned in this process and through cprwatch-scand, 1000 times each.
+"$OUTPUT/tests/cprw_gen" text "$DIR/list.txt" 30 7 > /dev/null
+for f in list.txt sheet.xlsx; do
+	CPRWATCH_SCAND=$OUTPUT/cprwatch-scand "$BIN" sandbox "$DIR/$f" 1000
+done

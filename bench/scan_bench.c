@@ -7,15 +7,24 @@
  *                               sparse synthetic CPR numbers), DIR/prose.txt (MB/2,
  *                               mostly sentences) and DIR/sheet.xlsx (a client list)
  *   scan_bench scan FILE [N]    scan_file() N times, print the best wall and CPU time
+ *   scan_bench sandbox FILE [N] the same open file scanned N times in this process
+ *                               and N times through the sandboxed helper
+ *                               ($CPRWATCH_SCAND): per-file wall (median) and CPU
+ *                               time (this process, plus the helper's), and the
+ *                               round trip's overhead
  *
  * The bench build links one source file against the library, so the test
  * data generators are compiled in from tests/unit directly.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
+#include "scan/sandbox.h"
 #include "scan/scan.h"
 #include "cpr_gen.h"
 
@@ -154,12 +163,98 @@ static int cmd_scan(const char *path, int reps)
 	return res.status == SCAN_OK ? 0 : 1;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double children_cpu(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_CHILDREN, &ru);
+	return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+/* N scans of fd: in process when sb is NULL; median wall and total CPU (with children). */
+static int time_scans(int fd, struct sandbox *sb, int reps, double *median, double *cpu,
+		      struct scan_result *res)
+{
+	double *w = calloc(reps, sizeof(*w)), c0, k0, t;
+	int i;
+
+	if (!w)
+		return -1;
+	c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
+	k0 = children_cpu();
+	for (i = 0; i < reps; i++) {
+		lseek(fd, 0, SEEK_SET);
+		t = clock_s(CLOCK_MONOTONIC);
+		if (sb)
+			sandbox_scan(sb, fd, NULL, res);
+		else
+			scan_fd(fd, NULL, NULL, res);
+		w[i] = clock_s(CLOCK_MONOTONIC) - t;
+	}
+	if (sb)
+		sandbox_destroy(sb);	/* reaps the helper: its CPU joins RUSAGE_CHILDREN */
+	*cpu = clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0 + children_cpu() - k0;
+	qsort(w, reps, sizeof(*w), cmp_double);
+	*median = w[reps / 2];
+	free(w);
+	return 0;
+}
+
+static int cmd_sandbox(const char *path, int reps)
+{
+	double in_w, in_c, sb_w, sb_c, start_w;
+	struct sandbox_stats st = { 0 };
+	struct scan_result in, out;
+	struct sandbox_cfg cfg;
+	struct sandbox sb;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || reps < 1) {
+		perror(path);
+		return 1;
+	}
+	if (sandbox_cfg_init(&cfg, NULL) || sandbox_init(&sb, &cfg, &st)) {
+		fprintf(stderr, "scan_bench: no scanner helper (set CPRWATCH_SCAND)\n");
+		return 1;
+	}
+	/* the first scan starts the helper: timed apart */
+	start_w = clock_s(CLOCK_MONOTONIC);
+	sandbox_scan(&sb, fd, NULL, &out);
+	start_w = clock_s(CLOCK_MONOTONIC) - start_w;
+	time_scans(fd, NULL, reps, &in_w, &in_c, &in);
+	time_scans(fd, &sb, reps, &sb_w, &sb_c, &out);
+	close(fd);
+	printf("sandbox %s: %s/%s, %llu/%llu distinct; helper start + first scan %.0f us\n",
+	       strrchr(path, '/') ? strrchr(path, '/') + 1 : path, scan_status_str(in.status),
+	       scan_status_str(out.status), (unsigned long long)in.cpr.distinct,
+	       (unsigned long long)out.cpr.distinct, start_w * 1e6);
+	printf("  in process: %.0f us wall (median), %.0f us cpu per file\n", in_w * 1e6,
+	       in_c / reps * 1e6);
+	printf("  sandboxed:  %.0f us wall (median), %.0f us cpu per file (agent + helper)\n",
+	       sb_w * 1e6, sb_c / reps * 1e6);
+	printf("  round trip overhead: %.0f us wall, %.0f us cpu per file; sandboxed/in process "
+	       "%.2fx wall, %.2fx cpu\n", (sb_w - in_w) * 1e6, (sb_c - in_c) / reps * 1e6,
+	       sb_w / (in_w > 0 ? in_w : 1e-9), sb_c / (in_c > 0 ? in_c : 1e-9));
+	return in.cpr.distinct == out.cpr.distinct && in.status == out.status ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc >= 3 && !strcmp(argv[1], "sandbox"))
+		return cmd_sandbox(argv[2], argc > 3 ? atoi(argv[3]) : 1000);
 	if (argc >= 3 && !strcmp(argv[1], "gen"))
 		return cmd_gen(argv[2], argc > 3 ? strtoul(argv[3], NULL, 10) : 200);
 	if (argc >= 3 && !strcmp(argv[1], "scan"))
 		return cmd_scan(argv[2], argc > 3 ? atoi(argv[3]) : 3);
-	fprintf(stderr, "usage: scan_bench gen DIR [MB] | scan_bench scan FILE [N]\n");
+	fprintf(stderr, "usage: scan_bench gen DIR [MB] | scan_bench scan FILE [N] | "
+		"scan_bench sandbox FILE [N]\n");
 	return 2;
 }

@@ -78,7 +78,7 @@ rm -rf "${root:?}/var"
 
 # 3. Debian policy: stripped binaries, gzip -9n man pages and changelog.
 strip --strip-unneeded --remove-section=.comment --remove-section=.note \
-	"$root/usr/sbin/cprwatchd" "$root/usr/sbin/cprwatchctl"
+	"$root/usr/sbin/cprwatchd" "$root/usr/sbin/cprwatchctl" "$root/usr/lib/cprwatch/cprwatch-scand"
 find "$root/usr/share/man" -type f -name '*.[0-9]' -exec gzip -9n {} +
 
 doc=$root/usr/share/doc/$PKG
@@ -110,7 +110,8 @@ fi
 # Depends from the libraries the binaries link (dpkg-shlibdeps wants a debian/control).
 mkdir -p "$out/shlibs/debian"
 printf 'Source: %s\n\nPackage: %s\nArchitecture: any\n' "$PKG" "$PKG" > "$out/shlibs/debian/control"
-depends=$(cd "$out/shlibs" && dpkg-shlibdeps -O "$root/usr/sbin/cprwatchd" "$root/usr/sbin/cprwatchctl" |
+depends=$(cd "$out/shlibs" && dpkg-shlibdeps -O "$root/usr/sbin/cprwatchd" "$root/usr/sbin/cprwatchctl" \
+	"$root/usr/lib/cprwatch/cprwatch-scand" |
 	sed -n 's/^shlibs:Depends=//p')
 
 (cd "$root" && find . -path ./DEBIAN -prune -o -type f -printf '%P\0' | sort -z |

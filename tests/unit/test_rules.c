@@ -1510,8 +1510,7 @@ static const struct {
 	  true, false },
 	{ "refused with a lower bound of 30 found", "refused", "time limit",
 	  "time limit: 30000 ms", 30, true, true },
-	{ "unsupported: encrypted", "unsupported", "encrypted", "encrypted zip entry", 0, true,
-	  false },
+	{ "refused: encrypted", "refused", "encrypted", "zip: encrypted", 0, true, false },
 	{ "error: corrupt data", "error", "corrupt data", "truncated deflate stream", 0, true,
 	  false },
 	{ "cancelled", "cancelled", "cancelled", "cancelled", 0, true, false },
@@ -1520,6 +1519,40 @@ static const struct {
 	{ "ok", "ok", "none", "", 0, false, false },
 	{ "an unknown status: line skipped", "exploded", "none", "boom", 30, false, false },
 };
+
+/* An encrypted file from a process that never touched CPR data is no export. */
+static void test_encrypted_export(void)
+{
+	struct tr_scan sc = { .path = "/home/alice/Documents/private.7z", .ino = 8002,
+			      .export = "local", .status = "refused", .reason = "encrypted",
+			      .problem = "7z: encrypted", .bytes_written = 4096 };
+	struct tr_stream s;
+	struct tr_run run;
+	const struct jval *al;
+
+	tr_begin(&s);
+	tr_exec(&s, 0, &TR_SHELL);
+	tr_exec(&s, 10, &TR_NOTES);
+	tr_scan(&s, TR_SEC(10), &TR_NOTES, &sc);
+	tr_replay(NULL, &s, &run);
+	CU_ASSERT_EQUAL(tr_count(&run, "encrypted_export", TR_ANY), 0);
+	CU_ASSERT_EQUAL(tr_count(&run, "scan_refused", TR_ANY), 1);
+	tr_free(&run);
+
+	/* the same from a tainted copier (it read a CPR export): high */
+	tr_begin(&s);
+	tr_exec(&s, 0, &TR_SHELL);
+	tr_exec(&s, 10, &TR_CP);
+	tr_scan(&s, TR_SEC(10), &TR_CP, &sc);
+	tr_replay(NULL, &s, &run);
+	CU_ASSERT_EQUAL(tr_count(&run, "encrypted_export", TR_ANY), 1);
+	al = tr_alert(&run, "encrypted_export", TR_FIRST, 0);
+	if (al) {
+		CU_ASSERT_STRING_EQUAL(tr_str(al, "severity"), "high");
+		CU_ASSERT_STRING_EQUAL(tr_str(al, "file.path"), "/home/alice/Documents/private.7z");
+	}
+	tr_free(&run);
+}
 
 static void test_scan_refused(void)
 {
@@ -1543,7 +1576,11 @@ static void test_scan_refused(void)
 		TR_CHECK(run.ret == 0, row);
 		TR_CHECK(tr_count(&run, "scan_refused", TR_ANY) == ref_rows[i].want_refused, row);
 		TR_CHECK(tr_count(&run, "bulk_export", TR_ANY) == ref_rows[i].want_bulk, row);
-		TR_CHECK(run.n == (size_t)ref_rows[i].want_refused + ref_rows[i].want_bulk, row);
+		/* written by a CPR client: an encrypted file is encrypted_export as well */
+		TR_CHECK(tr_count(&run, "encrypted_export", TR_ANY) ==
+			 !strcmp(ref_rows[i].reason, "encrypted"), row);
+		TR_CHECK(run.n == (size_t)ref_rows[i].want_refused + ref_rows[i].want_bulk +
+				  !strcmp(ref_rows[i].reason, "encrypted"), row);
 		al = tr_alert(&run, "scan_refused", TR_FIRST, 0);
 		if (al && ref_rows[i].want_refused) {
 			TR_STR_EQ(al, "scan_problem", ref_rows[i].problem, row);
@@ -2113,6 +2150,7 @@ static CU_TestInfo rules_tests[] = {
 	{ "suppression: windows and follow-ups", test_suppression },
 	{ "suppression: the follow-up alert", test_suppression_followup },
 	{ "scan_refused", test_scan_refused },
+	{ "encrypted_export", test_encrypted_export },
 	{ "enabled = no", test_disabled },
 	{ "robustness: malformed lines", test_robustness },
 	{ "robustness: empty streams", test_empty_streams },

@@ -683,8 +683,17 @@ int agent_init_pipeline(struct agent *a, bool live, char *err, size_t errlen)
 	lim.person_key = &a->person_key;
 	lim.max_file_size = (uint64_t)a->cfg.scan_max_mib << 20;
 	lim.max_time_ms = a->cfg.scan_max_seconds * 1000;
+	ret = sandbox_cfg_init(&a->sandbox, &a->person_key);
+	if (ret == -ENOENT)
+		log_warn("the scanner helper " SANDBOX_HELPER " is not installed: every file scan will be "
+			 "refused (reason \"sandbox unavailable\")");
+	else if (ret)
+		log_warn("scanner sandbox: %s", strerror(-ret));
+	else
+		log_info("scanner sandbox: %s, uid %u", a->sandbox.helper,
+			 (unsigned int)a->sandbox.uid);
 	ret = scanq_init(&a->scanq, a->cfg.scan_workers, a->cfg.scan_queue, a->cfg.scan_per_user,
-			 &lim);
+			 &lim, &a->sandbox);
 	if (ret) {
 		snprintf(err, errlen, "cannot start the scan workers: %s", strerror(-ret));
 		return ret;

@@ -76,6 +76,7 @@ struct agent {
 	struct rules rules;
 	struct scanq scanq;
 	struct person_key person_key;	/* per start, from getrandom; never written out */
+	struct sandbox_cfg sandbox;	/* the scanner helper the scan workers start */
 	bool scanq_up;
 	struct alert_out alerts;
 	struct control control;

@@ -47,6 +47,34 @@ static bool probe_required(const struct probe_state *ps)
 	return strncmp(ps->hook, "uprobe", 6) && strncmp(ps->hook, "uretprobe", 9);
 }
 
+/*
+ * A missing helper means no file is scanned: unhealthy.  A helper killed on a
+ * file is a hostile file or a parser bug: listed, the agent itself is fine.
+ */
+static void put_sandbox_problems(struct agent *a, struct json *j, bool *healthy)
+{
+	const struct sandbox_stats *st = &a->scanq.sbx_stats;
+	uint64_t n;
+	char buf[160];
+
+	if (!a->scanq_up)
+		return;
+	if (!a->sandbox.helper[0] || __atomic_load_n(&st->start_failed, __ATOMIC_RELAXED)) {
+		json_str(j, a->sandbox.helper[0] ?
+			    "the scanner helper failed to start: files are not scanned" :
+			    "the scanner helper cprwatch-scand is not installed: files are not scanned");
+		*healthy = false;
+	}
+	n = __atomic_load_n(&st->crashed, __ATOMIC_RELAXED) +
+	    __atomic_load_n(&st->seccomp, __ATOMIC_RELAXED) +
+	    __atomic_load_n(&st->timeouts, __ATOMIC_RELAXED);
+	if (n) {
+		snprintf(buf, sizeof(buf), "%llu files refused: the scanner helper crashed, timed out "
+			 "or was killed by seccomp on them", (unsigned long long)n);
+		json_str(j, buf);
+	}
+}
+
 static void put_problems(struct agent *a, struct json *j, bool *healthy)
 {
 	char buf[256];
@@ -79,6 +107,7 @@ static void put_problems(struct agent *a, struct json *j, bool *healthy)
 		json_str(j, buf);
 		*healthy = false;
 	}
+	put_sandbox_problems(a, j, healthy);
 	json_arr_end(j);
 }
 
@@ -120,6 +149,22 @@ static void put_events(struct agent *a, struct json *j)
 	json_obj_end(j);
 }
 
+static void put_sandbox(struct agent *a, struct json *j)
+{
+	const struct sandbox_stats *st = &a->scanq.sbx_stats;
+
+	json_key(j, "sandbox");
+	json_obj_begin(j);
+	json_kv_str(j, "helper", a->sandbox.helper);
+	json_kv_u64(j, "uid", a->sandbox.uid);
+	json_kv_u64(j, "started", __atomic_load_n(&st->started, __ATOMIC_RELAXED));
+	json_kv_u64(j, "crashed", __atomic_load_n(&st->crashed, __ATOMIC_RELAXED));
+	json_kv_u64(j, "timeouts", __atomic_load_n(&st->timeouts, __ATOMIC_RELAXED));
+	json_kv_u64(j, "seccomp", __atomic_load_n(&st->seccomp, __ATOMIC_RELAXED));
+	json_kv_u64(j, "start_failed", __atomic_load_n(&st->start_failed, __ATOMIC_RELAXED));
+	json_obj_end(j);
+}
+
 static void put_scan(struct agent *a, struct json *j)
 {
 	json_key(j, "scan");
@@ -129,6 +174,7 @@ static void put_scan(struct agent *a, struct json *j)
 	json_kv_u64(j, "scanned", a->scanq.stats.scanned);
 	json_kv_u64(j, "cache_hits", a->scanq.stats.cache_hits);
 	json_kv_u64(j, "dropped", a->scanq.stats.dropped);
+	put_sandbox(a, j);
 	json_obj_end(j);
 }
 

@@ -19,6 +19,7 @@
 #include "lib/cpr.h"
 #include "lib/json.h"
 #include "lib/json_parse.h"
+#include "scan/sandbox.h"
 #include "scan/scan.h"
 
 #define CPRW_STR_(x) #x
@@ -150,15 +151,18 @@ static const char test_alert_help[] =
 "Exit status: 0 sent, 1 failed, 3 agent unreachable, 4 permission denied.\n";
 
 static const char scan_help[] =
-"Usage: cprwatchctl scan [--json] FILE...\n"
+"Usage: cprwatchctl scan [--json] [--no-sandbox] FILE...\n"
 "Scan files for CPR numbers, locally; no agent needed.\n"
 "\n"
 "Uses the agent's scanner (text, CSV, UTF-16, gzip, zip, xlsx, docx, odt,\n"
-"ods, PDF).  Prints counts and masked samples (DDMMYY-XXXX) only.\n"
-"Progress goes to stderr on a terminal.\n"
+"ods, PDF) in the agent's sandbox: the file is opened here and parsed by\n"
+"cprwatch-scand, unprivileged and under seccomp.  Prints counts and masked\n"
+"samples (DDMMYY-XXXX) only.\n"
 "\n"
 "Options:\n"
-"  --json   one JSON object per file\n"
+"  --json         one JSON object per file\n"
+"  --no-sandbox   parse in this process (debugging a parser); progress goes\n"
+"                 to stderr on a terminal\n"
 "\n"
 "Exit status as grep: 0 when any file holds CPR numbers, 1 when none does,\n"
 "2 when a file could not be fully scanned.\n";
@@ -283,27 +287,61 @@ static void print_json(const char *name, const struct scan_result *res)
 	json_free(&j);
 }
 
+/* One file: in the sandbox (sb), or in process when sb is NULL. */
+static void scan_one(const char *path, const char *shown, struct sandbox *sb, bool tty,
+		     struct scan_result *res)
+{
+	struct scan_hooks hooks = { .progress = progress, .arg = (void *)shown };
+	int fd;
+
+	if (!sb) {
+		scan_file(path, NULL, tty ? &hooks : NULL, res);
+		if (tty)
+			fprintf(stderr, "\r\033[K");
+		return;
+	}
+	fd = scan_file_open(path);
+	if (fd < 0) {
+		scan_open_failed(-fd, res);
+		return;
+	}
+	sandbox_scan(sb, fd, NULL, res);
+	close(fd);
+}
+
 static int cmd_scan(int argc, char **argv)
 {
-	bool as_json = false, found = false, failed = false, tty = isatty(2);
+	bool as_json = false, found = false, failed = false, sandboxed = true;
+	struct sandbox_stats st = { 0 };
+	struct sandbox_cfg cfg;
+	struct sandbox sb;
 	int i = 0;
 
-	if (argc > 0 && !strcmp(argv[0], "--json")) {
-		as_json = true;
-		i++;
+	for (; i < argc && argv[i][0] == '-' && argv[i][1] == '-'; i++) {
+		if (!strcmp(argv[i], "--json")) {
+			as_json = true;
+		} else if (!strcmp(argv[i], "--no-sandbox")) {
+			sandboxed = false;
+		} else {
+			fprintf(stderr, "cprwatchctl scan: unknown option %s\n", argv[i]);
+			return 2;
+		}
 	}
 	if (i >= argc) {
 		fprintf(stderr, "cprwatchctl scan: no FILE given\n");
 		return 2;
 	}
+	/* no helper found: every file is refused, saying so */
+	sandbox_cfg_init(&cfg, NULL);
+	if (sandboxed && sandbox_init(&sb, &cfg, &st)) {
+		fprintf(stderr, "cprwatchctl scan: out of memory\n");
+		return 2;
+	}
 	for (; i < argc; i++) {
 		char *shown = readable(argv[i]);
-		struct scan_hooks hooks = { .progress = progress, .arg = shown ? shown : "?" };
 		struct scan_result res;
 
-		scan_file(argv[i], NULL, tty ? &hooks : NULL, &res);
-		if (tty)
-			fprintf(stderr, "\r\033[K");
+		scan_one(argv[i], shown ? shown : "?", sandboxed ? &sb : NULL, isatty(2), &res);
 		if (as_json)
 			print_json(argv[i], &res);
 		else
@@ -312,6 +350,8 @@ static int cmd_scan(int argc, char **argv)
 		found |= res.cpr.distinct > 0;
 		failed |= res.status != SCAN_OK;
 	}
+	if (sandboxed)
+		sandbox_destroy(&sb);
 	return failed ? 2 : found ? 0 : 1;
 }
 
@@ -754,7 +794,7 @@ static void print_header(const struct jval *st, bool healthy)
 
 static void print_counters(const struct jval *st)
 {
-	const struct jval *ev = jobj_get(st, "events"), *sc = jobj_get(st, "scan");
+	const struct jval *ev = jobj_get(st, "events"), *sc = jobj_get(st, "scan"), *sb;
 	const struct jval *rate = jobj_get(ev, "per_second");
 	char a[32], b[32], c[32], d[32];
 
@@ -769,6 +809,10 @@ static void print_counters(const struct jval *st)
 	printf("scans:   %s queued, %s scanned, %s from cache\n",
 	       get_u64(sc, "queue", a, sizeof(a)), get_u64(sc, "scanned", b, sizeof(b)),
 	       get_u64(sc, "cache_hits", d, sizeof(d)));
+	sb = jobj_get(sc, "sandbox");
+	printf("sandbox: %s helpers started; files refused: %s crashed, %s timed out, %s seccomp\n",
+	       get_u64(sb, "started", a, sizeof(a)), get_u64(sb, "crashed", b, sizeof(b)),
+	       get_u64(sb, "timeouts", c, sizeof(c)), get_u64(sb, "seccomp", d, sizeof(d)));
 }
 
 /* Which syscall hooks run: the raw dispatcher, or the per-syscall fallback and why. */

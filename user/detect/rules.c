@@ -34,6 +34,7 @@ const char *const rule_names[RULE_MAX] = {
 	[RULE_SCAN_REFUSED] = "scan_refused",
 	[RULE_CLIPBOARD_TO_MESSAGING] = "clipboard_to_messaging",
 	[RULE_BULK_CLIPBOARD] = "bulk_clipboard",
+	[RULE_ENCRYPTED_EXPORT] = "encrypted_export",
 	[RULE_SCAN_BACKLOG] = "scan_backlog",
 	[RULE_NETWORK_EXFIL] = "network_exfil",
 	[RULE_PRINT_EXPORT] = "print_export",
@@ -173,6 +174,8 @@ static const struct rule_cfg *rule_cfg(const struct rules *r, enum rule_id id)
 	/* scans switched off, for a user or all: as serious as what they would find */
 	static const struct rule_cfg backlog = { .enabled = true, .severity = SEV_HIGH,
 						 .suppress = 300 };
+	static const struct rule_cfg encrypted = { .enabled = true, .severity = SEV_HIGH,
+						   .suppress = 300 };
 
 	switch (id) {
 	case RULE_BULK_EXPORT:
@@ -197,6 +200,8 @@ static const struct rule_cfg *rule_cfg(const struct rules *r, enum rule_id id)
 		return &r->cfg->print_export;
 	case RULE_SCAN_BACKLOG:
 		return &backlog;
+	case RULE_ENCRYPTED_EXPORT:
+		return &encrypted;
 	default:
 		return &always;
 	}
@@ -404,8 +409,8 @@ static void scan_problem(struct rules *r, const struct scan_request *rq,
 		.scan_problem = res->msg,
 	};
 
-	snprintf(a.summary, sizeof(a.summary), "could not fully scan %.150s: %s", rq->path,
-		 scan_status_str(res->status));
+	snprintf(a.summary, sizeof(a.summary), "could not fully scan %.150s: %s (%s)", rq->path,
+		 scan_status_str(res->status), scan_reason_str(res->reason));
 	fire(r, RULE_SCAN_REFUSED, &a, file_key(&rq->id));
 }
 
@@ -461,6 +466,28 @@ static bool in_print_spool(const struct rules *r, const char *path)
 			return true;
 	}
 	return false;
+}
+
+/*
+ * An encrypted archive (or document) written by a process holding CPR data,
+ * or descending from a file that holds some: the data was made unreadable on
+ * its way out, which is what hiding an export looks like.
+ */
+static void encrypted_written(struct rules *r, const struct scan_request *rq)
+{
+	struct alert a = {
+		.ts_ns = rq->ts_ns, .tgid = rq->tgid, .uid = rq->uid, .loginuid = rq->loginuid,
+		.path = rq->path, .file = rq->id, .scan_problem = "encrypted",
+	};
+	const struct proc *p = procs_get(r->procs, rq->tgid);
+
+	if (rq->why != SCAN_WHY_WRITTEN || !(rq->tainted || (rq->classes & LINEAGE_CLASSES)))
+		return;
+	if (rq->tainted)
+		set_origin(r, &a, &rq->origin);
+	snprintf(a.summary, sizeof(a.summary), "encrypted file %.150s written by %.80s from CPR data",
+		 rq->path, p && p->exe ? p->exe : "a process");
+	fire(r, RULE_ENCRYPTED_EXPORT, &a, file_key(&rq->id));
 }
 
 static void written_scanned(struct rules *r, const struct scan_request *rq,
@@ -613,6 +640,8 @@ void rules_on_scan(struct rules *r, const struct scan_request *rq, const struct 
 
 	if (res->status != SCAN_OK && !gone)
 		scan_problem(r, rq, res);
+	if (res->reason == SCAN_R_ENCRYPTED)
+		encrypted_written(r, rq);
 	if ((res->status == SCAN_ERROR && res->reason == SCAN_R_IO) || res->reason == SCAN_R_PATH)
 		return;		/* nothing was read: nothing known */
 	/* a written file holding CPR numbers is an export in its own right: follow its copies */

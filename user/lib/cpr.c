@@ -176,6 +176,19 @@ void cpr_mask(uint64_t number, char out[CPR_MASK_LEN])
 	memcpy(out + 6, "-XXXX", 6);
 }
 
+bool cpr_is_masked(const char *s)
+{
+	int i;
+
+	if (!s || strnlen(s, CPR_MASK_LEN) != CPR_MASK_LEN - 1 || s[6] != '-' ||
+	    strcmp(s + 7, "XXXX"))
+		return false;
+	for (i = 0; i < 6; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
 /* ---- distinct set -------------------------------------------------------- */
 
 static inline uint32_t set_slot(uint64_t key, uint32_t cap)

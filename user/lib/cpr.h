@@ -131,6 +131,9 @@ void cpr_destroy(struct cpr_detector *d);
 /* Masks a 10-digit number into "DDMMYY-XXXX".  The only way a number is shown. */
 void cpr_mask(uint64_t number, char out[CPR_MASK_LEN]);
 
+/* True when s is a masked sample as cpr_mask() writes it, and nothing more. */
+bool cpr_is_masked(const char *s);
+
 /*
  * Classifies ten ASCII digits: CPR_VALID, CPR_MOD11, CPR_SUBST bits, 0 when
  * not a number at all.  CPR_SUBST is set only when the day is 61-91 and

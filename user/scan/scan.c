@@ -93,7 +93,7 @@ static uint64_t now_ns(void)
  * message could otherwise carry a number of their choosing.  This way no
  * message can hold a CPR, whatever a caller formats into it.
  */
-static void compact_digits(char *msg, size_t size)
+void scan_compact_digits(char *msg, size_t size)
 {
 	static const char units[] = "kMGTPE";
 	char out[sizeof(((struct scan_result *)0)->msg)];
@@ -118,7 +118,11 @@ static void compact_digits(char *msg, size_t size)
 			v /= 1000;
 			u++;
 		}
-		o += snprintf(out + o, sizeof(out) - o, "%llu%c", v, units[u]);
+		/* leading zeros ("05555"): a long run, a small value, no unit */
+		if (u < 0)
+			o += snprintf(out + o, sizeof(out) - o, "%llu", v);
+		else
+			o += snprintf(out + o, sizeof(out) - o, "%llu%c", v, units[u]);
 		i = j;
 	}
 	out[o] = 0;
@@ -142,7 +146,7 @@ void scan_problem(struct scan_ctx *c, int status, int reason, const char *fmt, .
 		va_start(ap, fmt);
 		vsnprintf(res->msg, sizeof(res->msg), fmt, ap);
 		va_end(ap);
-		compact_digits(res->msg, sizeof(res->msg));
+		scan_compact_digits(res->msg, sizeof(res->msg));
 	}
 	switch (reason) {
 	case SCAN_R_FILE_SIZE:
@@ -381,12 +385,31 @@ static int feed_hole(struct scan_ctx *c, struct scan_sink *s, uint64_t len)
 	return scan_sink_write(s, zeros, len < sizeof(zeros) ? len : sizeof(zeros));
 }
 
-/* A whole random-access input: zip directly, anything else streamed through a sink. */
+/* The libarchive format of a random-access input, from its head (or ISO 9660's at 32 KiB). */
+static const char *archive_kind(struct scan_ctx *c, const struct source *src,
+				const unsigned char *head, size_t n)
+{
+	struct source peek = { .mem = src->mem, .fd = src->fd, .base = src->base, .size = src->size };
+	const char *name = la_magic(head, n);
+	unsigned char cd[5];
+
+	if (name)
+		return name;
+	if (la_tar_magic(head, n))
+		return "tar";
+	if (src->size >= ISO_MAGIC_OFF + sizeof(cd) &&
+	    !src_read(c, &peek, ISO_MAGIC_OFF, cd, sizeof(cd)) && !memcmp(cd, "CD001", 5))
+		return "iso9660";
+	return NULL;
+}
+
+/* A whole random-access input: zip and archives directly, anything else streamed through a sink. */
 static void scan_source(struct scan_ctx *c, const struct source *src)
 {
-	unsigned char head[8], *buf = NULL;
+	unsigned char head[LA_TAR_HEAD], *buf = NULL;
 	const unsigned char *p;
 	struct scan_sink *s;
+	const char *kind;
 	uint64_t off;
 	size_t n;
 
@@ -401,6 +424,12 @@ static void scan_source(struct scan_ctx *c, const struct source *src)
 	}
 	if (ole_magic(head, n)) {
 		ole_scan(c, src, 0);
+		return;
+	}
+	kind = archive_kind(c, src, head, n);
+	if (kind) {
+		if (scan_depth_ok(c, 1))
+			la_scan(c, src, 1, kind);
 		return;
 	}
 	s = scan_sink_new(c, 0, 0);
@@ -539,29 +568,40 @@ out:
 	return ctx_finish(&c, t0);
 }
 
+int scan_file_open(const char *path)
+{
+	/* O_NOATIME keeps the scan invisible to atime-based tools; only the owner may use it. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOATIME | O_NONBLOCK);
+
+	if (fd < 0 && errno == EPERM)
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	/* Non-blocking only so that opening a FIFO cannot hang; reads may block. */
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	return fd;
+}
+
+int scan_open_failed(int err, struct scan_result *res)
+{
+	char eb[64];
+
+	memset(res, 0, sizeof(*res));
+	res->status = SCAN_ERROR;
+	res->reason = SCAN_R_IO;
+	res->err = err;
+	res->problems = 1;
+	snprintf(res->msg, sizeof(res->msg), "open failed: %s", errstr(err, eb, sizeof(eb)));
+	return res->status;
+}
+
 int scan_file(const char *path, const struct scan_limits *lim, const struct scan_hooks *hooks,
 	      struct scan_result *res)
 {
-	uint64_t t0 = now_ns();
-	struct scan_ctx c;
-	int fd, ret, err;
-	char eb[64];
+	int fd = scan_file_open(path), ret;
 
-	/* O_NOATIME keeps the scan invisible to atime-based tools; only the owner may use it. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOATIME | O_NONBLOCK);
-	if (fd < 0 && errno == EPERM)
-		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		err = errno;
-		if (ctx_init(&c, lim, hooks, res))
-			return res->status;
-		res->err = err;
-		scan_problem(&c, SCAN_ERROR, SCAN_R_IO, "open failed: %s",
-			     errstr(err, eb, sizeof(eb)));
-		return ctx_finish(&c, t0);
-	}
-	/* Non-blocking only so that opening a FIFO cannot hang; reads may block. */
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	if (fd < 0)
+		return scan_open_failed(-fd, res);
 	ret = scan_fd(fd, lim, hooks, res);
 	close(fd);
 	return ret;

@@ -96,6 +96,7 @@ enum scan_reason {
 #define SCAN_FMT_MSG	0x4000	/* Outlook message */
 #define SCAN_FMT_MIME	0x8000	/* e-mail (eml, mbox) */
 #define SCAN_FMT_HTML	0x10000
+#define SCAN_FMT_ARCHIVE 0x20000	/* libarchive: 7z, rar, tar, cpio, iso, xz, bzip2, zstd, lz4 */
 
 /*
  * Caps for one scan.  Start from scan_limits_default() or zero the struct: a
@@ -185,6 +186,14 @@ int scan_buffer(const void *buf, size_t len, const struct scan_limits *lim,
 
 /* Frees what a result owns (persons); the counts stay. */
 void scan_result_release(struct scan_result *res);
+
+/*
+ * Opens a file named by the user (cprwatchctl scan, scan_file()) for scanning (read-only, no atime, a FIFO cannot hang the
+ * open): a descriptor or negative errno.  scan_open_failed() fills res for
+ * a failed open and returns SCAN_ERROR.
+ */
+int scan_file_open(const char *path);
+int scan_open_failed(int err, struct scan_result *res);
 
 const char *scan_status_str(int status);	/* "ok", "refused", ... */
 const char *scan_reason_str(int reason);	/* "zip bomb", "nesting depth", ... */

@@ -89,6 +89,8 @@ void scan_problem(struct scan_ctx *c, int status, int reason, const char *fmt, .
 void scan_encrypted(struct scan_ctx *c, const char *what);
 void scan_partial(struct scan_ctx *c, const char *what, const char *why);
 int scan_tick(struct scan_ctx *c, size_t bytes);
+/* Rewrites digit runs longer than four ("90M"): no message can carry a number. */
+void scan_compact_digits(char *msg, size_t size);
 int scan_input(struct scan_ctx *c, uint64_t bytes);
 bool scan_depth_ok(struct scan_ctx *c, unsigned int depth);
 void scan_text(struct scan_ctx *c, const void *p, size_t n);
@@ -141,6 +143,16 @@ static inline void tb_write(struct tbuf *t, const unsigned char *p, size_t n)
 /* Scans a zip whose members sit at nesting depth `depth`. */
 void zip_scan(struct scan_ctx *c, const struct source *src, unsigned int depth);
 bool zip_magic(const unsigned char *p, size_t n);
+
+/* ---- scan_archive.c (libarchive) ---- */
+/* The format name when the data starts like an archive or stream it reads, else NULL. */
+const char *la_magic(const unsigned char *p, size_t n);
+bool la_tar_magic(const unsigned char *p, size_t n);	/* needs 512 bytes */
+bool la_tar_maybe(const unsigned char *p, size_t n);	/* worth waiting for 512 */
+#define LA_TAR_HEAD	512
+#define ISO_MAGIC_OFF	32769	/* "CD001" of the first volume descriptor */
+/* Scans an archive whose members sit at nesting depth `depth`; hint names it. */
+void la_scan(struct scan_ctx *c, const struct source *src, unsigned int depth, const char *hint);
 
 /* ---- scan_pdf.c ---- */
 struct pdf;

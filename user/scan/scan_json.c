@@ -146,19 +146,6 @@ static int reason_of(const char *s)
 	return SCAN_R_NONE;
 }
 
-/* A masked sample must look masked: DDMMYY-XXXX, nothing more. */
-static bool is_masked(const char *s)
-{
-	int i;
-
-	if (!s || strlen(s) != CPR_MASK_LEN - 1 || s[6] != '-' || strcmp(s + 7, "XXXX"))
-		return false;
-	for (i = 0; i < 6; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-	return true;
-}
-
 static void cpr_from(const struct jval *c, const struct jval *samples, struct cpr_stats *st)
 {
 	uint64_t v;
@@ -174,7 +161,7 @@ static void cpr_from(const struct jval *c, const struct jval *samples, struct cp
 		st->matches = v;
 	jobj_bool(c, "lower_bound", &st->distinct_lower_bound);
 	for (i = 0; samples && samples->type == JARR && i < samples->len; i++) {
-		if (st->nr_samples == CPR_MAX_SAMPLES || !is_masked(samples->items[i].str))
+		if (st->nr_samples == CPR_MAX_SAMPLES || !cpr_is_masked(samples->items[i].str))
 			continue;
 		memcpy(st->samples[st->nr_samples++], samples->items[i].str, CPR_MASK_LEN);
 	}

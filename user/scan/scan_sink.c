@@ -4,7 +4,8 @@
  * payload).  A sink holds back the first bytes, picks a decoder from them -
  * never from a name - and from then on passes bytes through it: text and
  * UTF-16 to the detector, gzip inflated into a child sink one level deeper, a
- * zip collected in memory (random access is needed) and scanned at close,
+ * zip, OLE file, PDF, mail or libarchive archive (7z, rar, tar, cpio, xz,
+ * bzip2, zstd, lz4) collected in memory and scanned at close,
  * PDF and office XML to their extractors.  Also the shared inflate loop with
  * the bomb caps.
  */
@@ -20,7 +21,7 @@
 enum sink_kind { K_SNIFF, K_TEXT, K_XML, K_U16LE, K_U16BE, K_GZIP, K_BUF, K_PDF, K_SKIP };
 
 /* Formats read with random access, collected in memory (K_BUF) and scanned at close. */
-enum buf_kind { B_ZIP, B_OLE, B_PDF, B_MIME };
+enum buf_kind { B_ZIP, B_OLE, B_PDF, B_MIME, B_ARCHIVE };
 
 struct scan_sink {
 	struct scan_ctx *c;
@@ -29,7 +30,8 @@ struct scan_sink {
 	int kind;
 	bool failed;			/* a problem in this stream: ignore the rest */
 	size_t head_len;
-	unsigned char head[SNIFF];
+	size_t sniff;			/* head bytes wanted: SNIFF, or a tar header */
+	unsigned char head[LA_TAR_HEAD];
 
 	int u16_pend;			/* UTF-16: first byte of a unit, or -1 */
 	uint32_t u16_high;		/* UTF-16: pending high surrogate, or 0 */
@@ -42,6 +44,7 @@ struct scan_sink {
 	unsigned char *buf;		/* K_BUF: the stream held in memory */
 	size_t len, cap;
 	int bkind;			/* enum buf_kind */
+	const char *la_name;		/* B_ARCHIVE: the format it looked like */
 
 	struct pdf *pdf;
 	struct xml *xml;
@@ -167,38 +170,6 @@ int infl_run(struct scan_ctx *c, struct inflater *z, const unsigned char *in, si
 
 /* ---- sinks --------------------------------------------------------------- */
 
-static const struct {
-	const char *magic;
-	size_t len;
-	const char *name;
-} unsupported[] = {
-	{ "7z\xbc\xaf\x27\x1c", 6, "7z" },
-	{ "Rar!\x1a\x07", 6, "rar" },
-	{ "\xfd" "7zXZ\0", 6, "xz" },
-	{ "\x28\xb5\x2f\xfd", 4, "zstd" },
-	{ "BZh", 3, "bzip2" },
-};
-
-static bool unsupported_magic(struct scan_sink *s)
-{
-	const unsigned char *h = s->head;
-	size_t i, n = s->head_len;
-
-	for (i = 0; i < sizeof(unsupported) / sizeof(unsupported[0]); i++) {
-		if (n < unsupported[i].len || memcmp(h, unsupported[i].magic, unsupported[i].len))
-			continue;
-		/* "BZh" starts words too: require a block size and a block magic. */
-		if (i == 4 && (n < 10 || h[3] < '1' || h[3] > '9' ||
-			       (memcmp(h + 4, "\x31\x41\x59\x26\x53\x59", 6) &&
-				memcmp(h + 4, "\x17\x72\x45\x38\x50\x90", 6))))
-			continue;
-		scan_problem(s->c, SCAN_UNSUPPORTED, SCAN_R_FORMAT, "%s data not supported",
-			     unsupported[i].name);
-		return true;
-	}
-	return false;
-}
-
 static bool texty(unsigned char c)
 {
 	return (c >= 0x20 && c < 0x7f) || (c >= 0x09 && c <= 0x0d) || c >= 0xa0;
@@ -292,8 +263,12 @@ static size_t sink_pick(struct scan_sink *s)
 		s->kind = u16;
 		return n >= 2 && (h[0] == 0xff || h[0] == 0xfe) ? 2 : 0;
 	}
-	if (unsupported_magic(s)) {
-		s->kind = K_SKIP;
+	s->la_name = la_magic(h, n);
+	if (!s->la_name && la_tar_magic(h, n))
+		s->la_name = "tar";
+	if (s->la_name) {
+		s->kind = scan_depth_ok(c, s->depth + 1) ? K_BUF : K_SKIP;
+		s->bkind = B_ARCHIVE;
 		return 0;
 	}
 	if (s->office && looks_xml(h, n)) {
@@ -330,6 +305,7 @@ struct scan_sink *scan_sink_new(struct scan_ctx *c, unsigned int depth, int offi
 	s->depth = depth;
 	s->office = office;
 	s->kind = K_SNIFF;
+	s->sniff = SNIFF;
 	return s;
 }
 
@@ -402,6 +378,7 @@ static void gz_push(struct scan_sink *s, const unsigned char *p, size_t n)
 
 static const char *const buf_names[] = {
 	[B_ZIP] = "nested zip", [B_OLE] = "office file", [B_PDF] = "pdf", [B_MIME] = "mail",
+	[B_ARCHIVE] = "nested archive",
 };
 
 /*
@@ -505,14 +482,19 @@ int scan_sink_write(struct scan_sink *s, const void *buf, size_t n)
 
 	if (s->c->stop)
 		return -ECANCELED;
-	if (s->kind == K_SNIFF) {
-		take = n < SNIFF - s->head_len ? n : SNIFF - s->head_len;
+	while (s->kind == K_SNIFF && n) {
+		take = n < s->sniff - s->head_len ? n : s->sniff - s->head_len;
 		memcpy(s->head + s->head_len, p, take);
 		s->head_len += take;
 		p += take;
 		n -= take;
-		if (s->head_len < SNIFF)
+		if (s->head_len < s->sniff)
 			return 0;
+		/* a tar header has its magic at 257: hold a whole header first */
+		if (s->sniff == SNIFF && la_tar_maybe(s->head, s->head_len)) {
+			s->sniff = LA_TAR_HEAD;
+			continue;
+		}
 		sink_start(s);
 	}
 	sink_push(s, p, n);
@@ -552,6 +534,9 @@ static void buf_close(struct scan_sink *s)
 			break;
 		case B_MIME:
 			mime_scan(c, s->buf, s->len, s->depth + 1);
+			break;
+		case B_ARCHIVE:
+			la_scan(c, &src, s->depth + 1, s->la_name);
 			break;
 		}
 	}

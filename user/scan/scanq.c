@@ -129,7 +129,7 @@ static int renamed_in_dir(char **path, const struct file_id *id)
  * scan_open() refuses a path through a symlink and anything not a regular
  * file before opening it for reading: a refusal is reported, not scanned.
  */
-static void run_job(struct scanq *q, struct scan_job *j)
+static void run_job(struct scanq *q, struct sandbox *sb, struct scan_job *j)
 {
 	struct stat st;
 	int fd = scan_open(j->rq.path, &st, j->res.msg, sizeof(j->res.msg));
@@ -153,7 +153,10 @@ static void run_job(struct scanq *q, struct scan_job *j)
 		return;
 	}
 	stamp_of(&st, &j->stamp);
-	scan_fd(fd, &q->lim, NULL, &j->res);
+	if (sb)
+		sandbox_scan(sb, fd, &q->lim, &j->res);
+	else
+		scan_fd(fd, &q->lim, NULL, &j->res);
 	close(fd);
 }
 
@@ -221,8 +224,11 @@ static struct scanq_user *user_of_request(struct scanq *q, const struct scan_req
 static void *worker(void *arg)
 {
 	struct scanq *q = arg;
+	struct sandbox sb, *sbp = q->sbx ? &sb : NULL;
 	struct scan_job *j;
 
+	if (sbp && sandbox_init(sbp, q->sbx, &q->sbx_stats))
+		return NULL;
 	pthread_mutex_lock(&q->lock);
 	for (;;) {
 		while (!q->stop && !q->ring)
@@ -231,7 +237,7 @@ static void *worker(void *arg)
 			break;
 		j = next_fair(q);
 		pthread_mutex_unlock(&q->lock);
-		run_job(q, j);
+		run_job(q, sbp, j);
 		pthread_mutex_lock(&q->lock);
 		q->stats.scanned++;
 		push(&q->done, &q->done_tail, j);
@@ -239,15 +245,19 @@ static void *worker(void *arg)
 		pthread_cond_broadcast(&q->cond);	/* scanq_drain waits on it too */
 	}
 	pthread_mutex_unlock(&q->lock);
+	if (sbp)
+		sandbox_destroy(sbp);
 	return NULL;
 }
 
 int scanq_init(struct scanq *q, unsigned int workers, unsigned int max_queue,
-	       unsigned int max_per_user, const struct scan_limits *lim)
+	       unsigned int max_per_user, const struct scan_limits *lim,
+	       const struct sandbox_cfg *sbx)
 {
 	unsigned int i;
 
 	memset(q, 0, sizeof(*q));
+	q->sbx = sbx;
 	q->max_queue = max_queue ? max_queue : 1;
 	q->max_per_user = max_per_user && max_per_user < q->max_queue ? max_per_user : q->max_queue;
 	if (lim)

@@ -3,8 +3,10 @@
  * Content scans off the event loop: a bounded queue feeding worker threads,
  * one list per user served round robin, so no user can starve the others'
  * scans.  Intake never waits: when the queue or the user's share of it is
- * full a request is dropped and counted (the caller raises scan_backlog).  Results come back through a done list and an eventfd the event
- * loop polls.  Results are cached by (dev, ino, size, mtime, ctime), so a file
+ * full a request is dropped and counted (the caller raises scan_backlog).
+ * Each worker parses in its own sandboxed helper process (sandbox.h): the
+ * worker opens the file and hands the descriptor over.  Results come back
+ * through a done list and an eventfd the event loop polls.  Results are cached by (dev, ino, size, mtime, ctime), so a file
  * is scanned once however often it is opened, and again after any change.
  */
 #ifndef CPRW_SCANQ_H
@@ -15,6 +17,7 @@
 #include <stdint.h>
 #include "cprwatch/events.h"
 #include "lib/hashmap.h"
+#include "sandbox.h"
 #include "scan.h"
 
 enum scan_why {
@@ -87,11 +90,18 @@ struct scanq {
 	struct scan_limits lim;
 	struct hashmap cache;		/* main thread only: key -> struct scan_job copy */
 	struct scanq_stats stats;
+	const struct sandbox_cfg *sbx;	/* the helper every worker starts */
+	struct sandbox_stats sbx_stats;	/* updated atomically by the workers */
 };
 
-/* max_per_user 0 or above max_queue: max_queue. */
+/*
+ * max_per_user 0 or above max_queue: max_queue.  sbx: the sandbox config
+ * (must outlive the queue); NULL scans in this process, for unit tests only:
+ * the agent never parses a file itself.
+ */
 int scanq_init(struct scanq *q, unsigned int workers, unsigned int max_queue,
-	       unsigned int max_per_user, const struct scan_limits *lim);
+	       unsigned int max_per_user, const struct scan_limits *lim,
+	       const struct sandbox_cfg *sbx);
 /* Stops the workers (jobs in the queue are dropped) and frees everything. */
 void scanq_destroy(struct scanq *q);
 /*
