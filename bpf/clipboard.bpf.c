@@ -50,7 +50,6 @@ char LICENSE[] SEC("license") = "GPL";
 #define XCB_REQUEST_RAW_FLAG 2
 #define XCB_IOV_MAX 8		/* iovecs of one request looked at */
 #define XCB_HDR 32		/* request bytes read: 24 fixed + 4 BIG-REQUESTS + slack */
-#define X_ATOM_PRIMARY 1
 #define WL_NAME_MAX 32
 #define QT_MODE_SELECTION 1
 

@@ -184,6 +184,8 @@ struct tcp_close_event {
 
 /* Clipboard calls seen by the uprobes (bpf/clipboard.bpf.c). */
 #define CPRW_CLIP_DATA_MAX 4096	/* content bytes sent up for the scanner, then discarded */
+/* The X PRIMARY selection's predefined atom: a selection of its own, apart from CLIPBOARD. */
+#define X_ATOM_PRIMARY 1
 
 enum clip_op {
 	CLIP_TAKE = 1,		/* became the selection owner (copy) */

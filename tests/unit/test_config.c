@@ -14,6 +14,7 @@
 #include <CUnit/CUnit.h>
 #include "unit.h"
 #include "agent/config.h"
+#include "detect/alerts.h"
 
 static bool config_has_bin(const struct config *cfg, const char *pattern, __u32 classes)
 {

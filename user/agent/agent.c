@@ -13,6 +13,7 @@
 #include <bpf/libbpf.h>
 #include <systemd/sd-daemon.h>
 #include "agent.h"
+#include "event/clip.h"
 #include "event/decode.h"
 #include "event/event_json.h"
 #include "lib/log.h"
@@ -670,7 +671,8 @@ int agent_init_pipeline(struct agent *a, bool live, char *err, size_t errlen)
 	ret = alert_out_open(&a->alerts, log_path, a->cfg.alerts_stdout || !live, err, errlen);
 	if (ret)
 		return ret;
-	if (rules_init(&a->rules, &a->cfg.rules, &a->procs, &a->files, &ops, a->clock_offset))
+	if (rules_init(&a->rules, &a->cfg.rules, &a->procs, &a->files, &ops, a->clock_offset,
+		       live ? 0 : RULES_REPLAY))
 		return -ENOMEM;
 	if (!live)
 		return 0;

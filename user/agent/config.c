@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <openssl/evp.h>
 #include "config.h"
+#include "detect/alerts.h"
 #include "soc/sink.h"
 #include "soc/spool.h"
 #include "soc/syslog_fmt.h"
@@ -85,13 +86,6 @@ static int parse_uint(const char *v, unsigned long max, unsigned int *out)
 		return -EINVAL;
 	*out = n;
 	return 0;
-}
-
-const char *severity_name(unsigned int sev)
-{
-	static const char *const names[] = { "none", "low", "medium", "high", "critical" };
-
-	return sev <= SEV_CRITICAL ? names[sev] : "unknown";
 }
 
 enum key_type { K_BOOL, K_UINT, K_SEVERITY, K_STR, K_LIST };

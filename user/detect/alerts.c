@@ -9,9 +9,15 @@
 #include <time.h>
 #include <unistd.h>
 #include "alerts.h"
-#include "agent/config.h"
 #include "event/event_json.h"
 #include "agent/watchlist.h"
+
+const char *severity_name(unsigned int sev)
+{
+	static const char *const names[] = { "none", "low", "medium", "high", "critical" };
+
+	return sev <= SEV_CRITICAL ? names[sev] : "unknown";
+}
 
 void alert_new_id(char buf[37])
 {

@@ -15,6 +15,16 @@
 #include "lib/json.h"
 #include "event/procs.h"
 
+enum severity {
+	SEV_LOW = 1,
+	SEV_MEDIUM,
+	SEV_HIGH,
+	SEV_CRITICAL,
+};
+
+/* "low" ... "critical"; "none" for 0, "unknown" past the end. */
+const char *severity_name(unsigned int sev);
+
 /* What the clipboard rules know of the selection's owner. */
 struct alert_clipboard {
 	__u32 owner_pid;		/* the process that held the content */

@@ -7,13 +7,17 @@
  * passed).  The same code runs
  * live and in --replay; time is the events' own clock, so a replay gives the
  * same alerts as the live run did.
+ *
+ * This is the rules' outside; rules.c is the core (dispatch, suppression,
+ * shared per-user state) and each family of rules is a file of its own,
+ * detect/rule_*.c (see detect/README.md).
  */
 #ifndef CPRW_RULES_H
 #define CPRW_RULES_H
 
 #include <stdint.h>
 #include "alerts.h"
-#include "agent/config.h"
+#include "rules_cfg.h"
 #include "event/decode.h"
 #include "event/filetab.h"
 #include "lib/hashmap.h"
@@ -37,8 +41,6 @@ enum rule_id {
 	RULE_MAX,
 };
 
-struct clip_state;
-
 /* What the rules ask of the agent. */
 struct rules_ops {
 	void (*scan)(void *arg, const struct scan_request *rq);
@@ -48,38 +50,38 @@ struct rules_ops {
 	void *arg;
 };
 
-/* A CPR service endpoint, resolved from "host:port" or "[v6]:port" (port 0: any). */
-struct rule_endpoint {
-	__u16 family;
-	__u16 port;
-	__u8 addr[16];
-};
-
 struct rules {
 	const struct rules_cfg *cfg;
-	struct rule_endpoint *endpoints;
-	size_t nr_endpoints;
-	struct rule_endpoint *allowed;	/* network_exfil: destinations that are no upload */
-	size_t nr_allowed;
-	struct hashmap uploads;		/* tgid -> bytes a tainted process sent out (uint64_t *) */
 	struct procs *procs;
 	struct filetab *files;
 	struct rules_ops ops;
 	int64_t clock_offset;		/* monotonic -> wall clock, for office hours */
-	struct hashmap users;		/* login uid -> struct user_state */
+	struct hashmap users;		/* user -> latest CPR-client activity */
+	struct endpoints *services;	/* lookup_burst endpoints: the CPR services */
 	struct hashmap suppress;	/* (rule, user, object) -> struct suppression */
 	uint64_t now_ns;		/* latest event time seen */
-	struct clip_state *clip;	/* clipboard owners and pastes (rules.c) */
+	void **state;			/* per rule family (detect/rule_*.c), by table order */
+	unsigned int flags;		/* enum rules_flags */
 	uint64_t fired[RULE_MAX];
 	uint64_t folded[RULE_MAX];	/* repeats folded by suppression */
 };
 
 extern const char *const rule_names[RULE_MAX];
 
+enum rules_flags {
+	/*
+	 * A replay: nothing waits on the rules, and a replay must give the same
+	 * alerts every run, so endpoint names are resolved at once, not by a
+	 * thread whose answer may come after the first connects.
+	 */
+	RULES_REPLAY = 1,
+};
+
 int rules_init(struct rules *r, const struct rules_cfg *cfg, struct procs *procs,
-	       struct filetab *files, const struct rules_ops *ops, int64_t clock_offset);
+	       struct filetab *files, const struct rules_ops *ops, int64_t clock_offset,
+	       unsigned int flags);
 void rules_free(struct rules *r);
-/* The config changed (reload): resolve the look-up endpoints again. */
+/* The config changed (reload): every family re-reads it (look-up endpoints are resolved again). */
 void rules_reconfigure(struct rules *r);
 /* @ev has been applied to the process table and file table already. */
 void rules_on_event(struct rules *r, const struct event *ev, const struct proc *p);

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
-#include "agent/clipboard.h"
+#include "clip.h"
 #include "event_json.h"
 #include "agent/watchlist.h"
 

@@ -8,7 +8,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include "cprwatch/events.h"
-#include "agent/clipboard.h"
+#include "clip.h"
 #include "decode.h"
 #include "event_parse.h"
 

@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * Files that were not (fully) scanned are reported, so a file too big or
+ * too odd to scan, or one the queue had no room for, is never silently
+ * passed.  Both rules are always on.
+ *
+ * scan_refused: the scanner could not fully read the file (a cap, a
+ * timeout, a format it refused, a file it may not read).
+ * scan_backlog: the scan queue dropped the request (full, or the user's
+ * share of it full).
+ */
+#include <stdio.h>
+#include "rules_int.h"
+
+static void scan_refused(struct rules *r, void *st, const struct scan_request *rq,
+			 const struct scan_result *res)
+{
+	struct alert a = {
+		.ts_ns = rq->ts_ns, .tgid = rq->tgid, .uid = rq->uid, .loginuid = rq->loginuid,
+		.path = rq->path, .file = rq->id, .cpr = &res->cpr,
+		.scan_problem = res->msg,
+	};
+
+	snprintf(a.summary, sizeof(a.summary), "could not fully scan %.150s: %s (%s)", rq->path,
+		 scan_status_str(res->status), scan_reason_str(res->reason));
+	rules_fire(r, RULE_SCAN_REFUSED, &a, rules_file_key(&rq->id));
+}
+
+static void scan_backlog(struct rules *r, void *st, const struct scan_request *rq,
+			 unsigned int queued)
+{
+	struct alert a = {
+		.ts_ns = rq->ts_ns, .tgid = rq->tgid, .uid = rq->uid, .loginuid = rq->loginuid,
+		.path = rq->path, .file = rq->id,
+		.scan_problem = "scan queue full: not scanned",
+	};
+
+	snprintf(a.summary, sizeof(a.summary),
+		 "scan of %.150s dropped: %u scans queued, this user's share or the queue is full",
+		 rq->path, queued);
+	/* one per user and window; the follow-up counts the rest */
+	rules_fire(r, RULE_SCAN_BACKLOG, &a, 0);
+}
+
+const struct rule_family rule_family_scan_refused = {
+	.name = "scan_refused",
+	.on_scan_problem = scan_refused,
+	.on_scan_dropped = scan_backlog,
+};
