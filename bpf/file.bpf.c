@@ -72,6 +72,14 @@ IO_PROBES(splice, ARG(0), ARG(2))
 
 /* ---- close and dup --------------------------------------------------------- */
 
+SEC("tp/syscalls/sys_enter_mmap")
+int enter_mmap(struct trace_event_raw_sys_enter *ctx) { return mmap_enter(ARG(4), ARG(2), ARG(3)); }
+EXIT_PROBE(mmap, mmap_exit)
+
+SEC("tp/syscalls/sys_enter_munmap")
+int enter_munmap(struct trace_event_raw_sys_enter *ctx) { return munmap_enter(ctx->args[0]); }
+EXIT_PROBE(munmap, munmap_exit)
+
 SEC("tp/syscalls/sys_enter_close")
 int enter_close(struct trace_event_raw_sys_enter *ctx) { return close_enter(ARG(0)); }
 

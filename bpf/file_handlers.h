@@ -39,6 +39,8 @@ enum pending_kind {
 	PEND_DUP,
 	PEND_RENAME,
 	PEND_UNLINK,
+	PEND_MMAP,
+	PEND_MUNMAP,
 };
 
 struct pending {
@@ -390,7 +392,7 @@ static __always_inline void fd_release(__u32 tgid, int fd)
 		return;
 	if (__sync_fetch_and_add(&io->refs, -1) > 1)
 		return;
-	emit_close(tgid, fd, io, 0);
+	emit_close(tgid, fd, io, io->mmap_writes ? EVF_MMAP_WRITE : 0);
 	bpf_map_delete_elem(&file_io, &file);
 }
 
@@ -400,6 +402,83 @@ static __always_inline int close_enter(int fd)
 	return 0;
 }
 
+
+/* ---- mmap ------------------------------------------------------------------ */
+
+#define PROT_WRITE_VAL 0x2
+#define MAP_SHARED_VAL 0x01
+#define MAP_SHARED_VALIDATE_VAL 0x03
+
+/*
+ * A shared writable mapping of an accounted file: what is written through it
+ * passes no syscall.  The file's close says so (EVF_MMAP_WRITE: bytes
+ * written unknown), and its munmap sends another close (fd -1) so the file
+ * is scanned after the writes.  Only accounted fds pay more than one lookup.
+ */
+static __always_inline int mmap_enter(int fd, __u32 prot, __u32 flags)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct pending p = { .kind = PEND_MMAP, .fd_in = fd };
+	__u32 type = flags & 0x0f;
+
+	if (!(prot & PROT_WRITE_VAL) || (type != MAP_SHARED_VAL && type != MAP_SHARED_VALIDATE_VAL) ||
+	    !fd_accounted(tgid, fd))
+		return 0;
+	pend(&p);
+	return 0;
+}
+
+static __always_inline int mmap_exit(long ret)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct mapping_key key = { .tgid = tgid, .addr = ret };
+	struct mapping m = {};
+	struct pending p;
+	struct file_io *io;
+
+	if (!unpend(&p, PEND_MMAP) || (ret < 0 && ret > -4096))
+		return 0;
+	io = io_of(tgid, p.fd_in);
+	if (!io)
+		return 0;
+	__sync_fetch_and_add(&io->mmap_writes, 1);
+	m.id = io->id;
+	m.open_flags = io->open_flags;
+	bpf_map_update_elem(&mappings, &key, &m, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int munmap_enter(__u64 addr)
+{
+	struct mapping_key key = { .tgid = bpf_get_current_pid_tgid() >> 32, .addr = addr };
+	struct pending p = { .kind = PEND_MUNMAP, .file = addr };
+
+	if (!bpf_map_lookup_elem(&mappings, &key))
+		return 0;
+	pend(&p);
+	return 0;
+}
+
+static __always_inline int munmap_exit(long ret)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct mapping_key key = { .tgid = tgid };
+	struct file_io io = {};
+	struct mapping *m;
+	struct pending p;
+
+	if (!unpend(&p, PEND_MUNMAP) || ret)
+		return 0;
+	key.addr = p.file;
+	m = bpf_map_lookup_elem(&mappings, &key);
+	if (!m)
+		return 0;
+	io.id = m->id;
+	io.open_flags = m->open_flags;
+	emit_close(tgid, -1, &io, EVF_MMAP_WRITE);
+	bpf_map_delete_elem(&mappings, &key);
+	return 0;
+}
 
 /* dup2/dup3 close their target first, then make it name the old fd's file. */
 static __always_inline int dup_enter(int oldfd, int newfd)

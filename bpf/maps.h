@@ -83,6 +83,18 @@ struct {
 	__type(value, struct file_io);
 } file_io SEC(".maps") __weak;
 
+/*
+ * Shared writable mappings of accounted files (file_handlers.h mmap_exit):
+ * bytes written through them pass no syscall, so the file is reported again
+ * when its mapping goes away (munmap).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MAX_OPEN_FILES);
+	__type(key, struct mapping_key);
+	__type(value, struct mapping);
+} mappings SEC(".maps") __weak;
+
 /* Per-CPU health counters (enum counter_idx). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

@@ -52,7 +52,7 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 	/* the common case first: nothing to do before the syscall runs */
 	switch (id) {
 	case OPEN_CALLS: case NR_close: case DUP_CALLS: case RENAME_CALLS: case UNLINK_CALLS:
-	case CONN_CALLS:
+	case CONN_CALLS: case NR_mmap: case NR_munmap:
 		break;
 	default:
 		return 0;
@@ -60,6 +60,8 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 	if (compat_task())
 		return 0;
 	switch (id) {
+	case NR_mmap: return mmap_enter(ARG(4), ARG(2), ARG(3));
+	case NR_munmap: return munmap_enter(sc_arg(regs, 0));
 	case NR_openat: return open_enter(PTR(1), ARG(2), ARG(3));
 	case NR_open: return open_enter(PTR(0), ARG(1), ARG(2));
 	case NR_creat: return creat_enter(PTR(0), ARG(1));
@@ -110,6 +112,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 			return 0;
 		break;
 	case OPEN_CALLS: case DUP_CALLS: case RENAME_CALLS: case UNLINK_CALLS: case CONN_CALLS:
+	case NR_mmap: case NR_munmap:
 		break;
 	default:
 		return 0;
@@ -117,6 +120,8 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	if (compat_task())
 		return 0;
 	switch (id) {
+	case NR_mmap: return mmap_exit(ret);
+	case NR_munmap: return munmap_exit(ret);
 	case OPEN_CALLS: return open_exit(ret);
 	case DUP_CALLS: return dup_exit(ret);
 	case RENAME_CALLS: return rename_exit(ret);

@@ -59,6 +59,8 @@ enum event_flags {
 	EVF_EXPORT_DIR = 1 << 2,	/* the file is below a watched export directory */
 	EVF_AT_EXIT = 1 << 3,		/* close synthesised for an fd open at exit */
 	EVF_THREAD = 1 << 4,		/* fork created a thread, not a process */
+	EVF_MMAP_WRITE = 1 << 5,	/* close: the file was mapped shared and writable, so bytes
+					 * written through the mapping are unknown; fd -1: a munmap */
 };
 
 /* Where a watched export directory lives; user space decides, the kernel carries it. */
@@ -244,6 +246,21 @@ struct file_io {
 	__u64 writes;
 	__u32 open_flags;
 	__u32 refs;		/* accounted fds naming this file */
+	__u32 mmap_writes;	/* shared writable mappings made of it */
+	__u32 pad;
+};
+
+/* Value of the mappings map: a shared writable mapping of an accounted file, by (tgid, addr). */
+struct mapping_key {
+	__u32 tgid;
+	__u32 pad;
+	__u64 addr;
+};
+
+struct mapping {
+	struct file_id id;
+	__u32 open_flags;
+	__u32 pad;
 };
 
 /* Per-CPU health counters, index into the counters map. */

@@ -16,6 +16,9 @@
  *   cprw_actions hold FILE BYTES          write, then exit without close
  *   cprw_actions read FILE                read FILE to the end
  *   cprw_actions copy SRC DST             read SRC, write it to DST
+ *   cprw_actions mmap-copy SRC DST       read SRC, map DST shared and writable,
+ *                                         close its fd, copy through the mapping,
+ *                                         munmap (no write(2) to DST at all)
  *   cprw_actions unlink FILE
  *   cprw_actions all DIR PORT             spawn /bin/true, write DIR/out.bin
  *                                         1 MiB, rename it to DIR/renamed.bin,
@@ -28,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -179,6 +183,32 @@ static int do_send(int port, size_t total)
 	return 0;
 }
 
+static int do_mmap_copy(const char *src, const char *dst)
+{
+	static char buf[16 << 20];
+	ssize_t n = 0, r;
+	int in = open(src, O_RDONLY), out;
+	char *map;
+
+	if (in < 0)
+		die("open");
+	while ((r = read(in, buf + n, sizeof(buf) - n)) > 0)
+		n += r;
+	close(in);
+	out = open(dst, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (out < 0 || !n || ftruncate(out, n))
+		die("open/ftruncate");
+	map = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_SHARED, out, 0);
+	if (map == MAP_FAILED)
+		die("mmap");
+	close(out);		/* the last close comes before any byte is written */
+	usleep(300000);		/* ...and its scan has run by the time they are */
+	memcpy(map, buf, n);
+	if (munmap(map, n))
+		die("munmap");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	char a[4096], b[4096];
@@ -208,6 +238,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "copy") && argc == 4)
 		return do_copy(argv[2], argv[3]);
+	if (!strcmp(argv[1], "mmap-copy") && argc == 4)
+		return do_mmap_copy(argv[2], argv[3]);
 	if (!strcmp(argv[1], "unlink") && argc == 3)
 		return unlink(argv[2]) ? 1 : 0;
 	if (!strcmp(argv[1], "rename") && argc == 4)

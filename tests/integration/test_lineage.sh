@@ -5,7 +5,8 @@
 # synthetic numbers to ~/Downloads, then the user renames and base64s an
 # export before a messaging app sends it, hard-links one for the app, and
 # splits one into pieces of 20 numbers on the Desktop, and has python3 send
-# one over TCP (to a destination outside the allow list, and to one in it).
+# one over TCP (to a destination outside the allow list, and to one in it),
+# and has a program copy one through a shared writable mapping.
 # The same flows with non-CPR data raise nothing.
 . "$(dirname "$0")/lib.sh"
 need_bpf
@@ -19,6 +20,7 @@ TUID=$(id -u "$TUSER")
 mkdir -p "$T/bin"
 cp "$HELPERS/cprw_gen" "$T/bin/cprclient"
 cp "$HELPERS/cprw_actions" "$T/bin/signal-desktop"
+cp "$HELPERS/cprw_actions" "$T/bin/mapcopy"
 chmod 0755 "$T/bin"/*
 as_user mkdir -p "$THOME/Downloads" "$THOME/Desktop" "$THOME/tmp"
 
@@ -63,6 +65,7 @@ flows() {
 	as_user "$T/bin/cprclient" "$1" "$THOME/Downloads/export-b.csv" 600 "$((SEED + 1))"
 	as_user "$T/bin/cprclient" "$1" "$THOME/Downloads/export-c.csv" 600 "$((SEED + 2))"
 	as_user "$T/bin/cprclient" "$1" "$THOME/Downloads/export-d.csv" 600 "$((SEED + 3))"
+	as_user "$T/bin/cprclient" "$1" "$THOME/Downloads/export-e.csv" 600 "$((SEED + 4))"
 	sleep 0.5				# the exports' scans land first
 	# mv the export, base64 it with python3, the messaging app sends the result
 	as_user mv "$THOME/Downloads/export-a.csv" "$THOME/tmp/renamed.csv"
@@ -74,6 +77,9 @@ flows() {
 	# python3 reads the export and sends it over TCP; then to an allowed destination
 	as_user "$PY" -c "$SEND" "$THOME/Downloads/export-d.csv" "$port"
 	as_user "$PY" -c "$SEND" "$THOME/Downloads/export-d.csv" "$aport"
+	# a program copies the export through a writable mapping to the Desktop
+	as_user "$T/bin/mapcopy" mmap-copy "$THOME/Downloads/export-e.csv" "$THOME/Desktop/mapped.csv" \
+		> /dev/null
 	# split -l 20 the export into pieces on the Desktop
 	as_user mkdir "$THOME/Desktop/parts"
 	as_user split -l 20 "$THOME/Downloads/export-c.csv" "$THOME/Desktop/parts/part-"
@@ -115,6 +121,16 @@ expect_eq "network_exfil with the destination, the bytes and the export" \
 expect_count_alerts "nothing for the allowed destination" \
 	".rule==\"network_exfil\" and .peer==\"127.0.0.1:$aport\"" 0
 
+echo "mmap copy:"
+expect_eq "its closes say the bytes written are unknown (null), not 0" \
+	"$(jq -c "select(.event==\"close\" and .path==\"$THOME/Desktop/mapped.csv\") | [.fd, .bytes_written, .mmap_write]" \
+		"$T/events-positive.json" | tr '\n' ' ')" \
+	"[3,null,true] [-1,null,true] "
+expect_eq "bulk_export on the mapped copy: 600 numbers, from the export" \
+	"$(alerts ".rule==\"bulk_export\" and .file.path==\"$THOME/Desktop/mapped.csv\" and .counts.suppressed==null" |
+		jq -r '[.counts.cpr_distinct, .origin_export.path, .loginuid]|join(" ")')" \
+	"600 $THOME/Downloads/export-e.csv $TUID"
+
 echo "mv + base64 + messaging app:"
 expect_eq "messaging_exfil on the base64 copy names the export and its 600 numbers" \
 	"$(alert_of messaging_exfil "$THOME/Desktop/send.b64")" \
@@ -125,7 +141,7 @@ expect_eq "messaging_exfil on the link names the original export, not the link" 
 	"$THOME/Downloads/export-b.csv 600 $TUID"
 
 echo "leaks: no synthetic CPR number in any output"
-for i in 0 1 2 3; do "$HELPERS/cprw_gen" list 600 "$((SEED + i))"; done > "$T/numbers.txt"
+for i in 0 1 2 3 4; do "$HELPERS/cprw_gen" list 600 "$((SEED + i))"; done > "$T/numbers.txt"
 expect_eq "numbers found in events, alerts, log" \
 	"$(cat "$T/events-positive.json" "$T/alerts.json" "$T/agent.log" | grep -c -F -f "$T/numbers.txt")" 0
 

@@ -79,7 +79,7 @@ static void lineage_at_close(struct agent *a, const struct close_event *e, struc
 
 	if (p && fi && fi->tainted)
 		p->tainted_read += e->bytes_read;
-	if (!e->bytes_written || !fi || fi->tainted)
+	if ((!e->bytes_written && !(e->hdr.flags & EVF_MMAP_WRITE)) || !fi || fi->tainted)
 		return;
 	if (!(e->hdr.classes & CLASS_CPR_CLIENT)) {
 		if (!(e->hdr.classes & CLASS_TAINTED) || !p || !p->has_origin)

@@ -342,6 +342,39 @@ int loader_counters(struct loader *ld, __u64 out[CNT_MAX])
 	return 0;
 }
 
+/* Shared writable mappings left at exit went away with the process: each is a last close. */
+static int flush_mappings(struct loader *ld, const struct event_hdr *exit_hdr, close_fn fn,
+			  void *arg)
+{
+	int mfd = bpf_map__fd(ld->skel->maps.mappings);
+	struct mapping_key key, next, *prev = NULL;
+	struct mapping m;
+	int n = 0;
+
+	while (!bpf_map_get_next_key(mfd, prev, &next)) {
+		if (next.tgid != exit_hdr->tgid || bpf_map_lookup_elem(mfd, &next, &m)) {
+			key = next;
+			prev = &key;
+			continue;
+		}
+		bpf_map_delete_elem(mfd, &next);
+		if (fn) {
+			struct close_event ce = { .hdr = *exit_hdr };
+
+			ce.hdr.type = EV_CLOSE;
+			ce.hdr.size = sizeof(ce);
+			ce.hdr.flags = EVF_AT_EXIT | EVF_MMAP_WRITE;
+			ce.fd = -1;
+			ce.open_flags = m.open_flags;
+			ce.dev = m.id.dev;
+			ce.ino = m.id.ino;
+			fn(&ce, arg);
+		}
+		n++;
+	}
+	return n;
+}
+
 int loader_flush_fds(struct loader *ld, const struct event_hdr *exit_hdr, close_fn fn, void *arg)
 {
 	int fdf = bpf_map__fd(ld->skel->maps.fd_files);
@@ -371,7 +404,7 @@ int loader_flush_fds(struct loader *ld, const struct event_hdr *exit_hdr, close_
 
 			ce.hdr.type = EV_CLOSE;
 			ce.hdr.size = sizeof(ce);
-			ce.hdr.flags = EVF_AT_EXIT;
+			ce.hdr.flags = EVF_AT_EXIT | (io.mmap_writes ? EVF_MMAP_WRITE : 0);
 			ce.fd = (__s32)(next & 0xffffffff);
 			ce.open_flags = io.open_flags;
 			ce.dev = io.id.dev;
@@ -384,5 +417,5 @@ int loader_flush_fds(struct loader *ld, const struct event_hdr *exit_hdr, close_
 		}
 		n++;
 	}
-	return n;
+	return n + flush_mappings(ld, exit_hdr, fn, arg);
 }

@@ -81,7 +81,8 @@ static void export_close(struct rules *r, void *st, const struct event *ev, cons
 	__u32 kind = fi ? fi->export_kind : 0, cls = ev->hdr->classes;
 	bool lineage = (fi && fi->tainted) || (cls & LINEAGE_CLASSES);
 
-	if (!e->bytes_written || !fi)
+	/* written through a shared mapping: scanned whatever the byte counters say */
+	if ((!e->bytes_written && !(ev->hdr->flags & EVF_MMAP_WRITE)) || !fi)
 		return;
 	if (kind || lineage)
 		rules_request_scan(r, ev->hdr, p, fi->path, &id, SCAN_WHY_WRITTEN, kind, fi,

@@ -164,10 +164,16 @@ static void put_close(struct json *j, const struct event *ev)
 	json_kv_u64(j, "ino", e->ino);
 	json_kv_str(j, "access", access_name(e->open_flags));
 	json_kv_u64(j, "bytes_read", e->bytes_read);
-	json_kv_u64(j, "bytes_written", e->bytes_written);
+	/* written through a shared mapping: how much is unknown, not 0 */
+	json_key(j, "bytes_written");
+	if (ev->hdr->flags & EVF_MMAP_WRITE)
+		json_null(j);
+	else
+		json_u64(j, e->bytes_written);
 	json_kv_u64(j, "reads", e->reads);
 	json_kv_u64(j, "writes", e->writes);
 	json_kv_bool(j, "at_exit", ev->hdr->flags & EVF_AT_EXIT);
+	json_kv_bool(j, "mmap_write", ev->hdr->flags & EVF_MMAP_WRITE);
 }
 
 static void put_addr(struct json *j, const char *prefix, __u16 family, const __u8 *addr,

@@ -197,6 +197,8 @@ static size_t close_from(const struct jval *o, struct close_event *e)
 	e->writes = get_u64(o, "writes");
 	if (get_flag(o, "at_exit"))
 		e->hdr.flags |= EVF_AT_EXIT;
+	if (get_flag(o, "mmap_write"))
+		e->hdr.flags |= EVF_MMAP_WRITE;
 	return sizeof(*e);
 }
 
