@@ -103,7 +103,7 @@ DEB_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libcunit1-dev pk
 	    libpoppler-cpp-dev poppler-utils qpdf ghostscript python3-cairo \
 	    libreoffice-writer libreoffice-calc libreoffice-impress \
 	    cups cups-client cups-bsd \
-	    libarchive-dev libseccomp-dev p7zip-full xz-utils bzip2 zstd lz4 cpio xorriso
+	    libarchive-dev libseccomp-dev p7zip-full xz-utils bzip2 zstd lz4 cpio xorriso clang-format
 
 deps:
 	$(Q)missing=$$(for p in $(DEB_PKGS); do \
@@ -208,7 +208,9 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory test-unit
 	$(Q)$(MAKE) --no-print-directory test-integration
 
+# The layer rule of user/ (user/README.md) is part of the unit tests.
 test-unit: $(UNIT_BIN)
+	$(Q)bash tests/layers.sh
 	$(Q)cd tests && ../$(UNIT_BIN)
 
 test-integration: $(BINS) $(TEST_HELPERS) $(TEST_SCAND)

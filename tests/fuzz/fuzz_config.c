@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "agent/config.h"
+#include "detect/alerts.h"
 
 #define CHECK(cond)								\
 	do {									\

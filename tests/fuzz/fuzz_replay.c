@@ -2,7 +2,7 @@
 /*
  * libFuzzer target for --replay input through the rules to alerts: the
  * input is a recording (JSON lines, hand-edited or hostile), replayed with
- * the default config through agent_replay_stream() into a fresh pipeline,
+ * the default config through replay_stream() into a fresh pipeline,
  * alerts written to standard output, which is a memfd here.
  *
  * Aborts on: an alert line that is not one JSON object with a "rule", a
@@ -16,32 +16,17 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include "agent/agent.h"
-#include "agent/loader.h"
+#include "agent/config.h"
+#include "agent/pipeline.h"
+#include "agent/replay.h"
 #include "lib/cpr.h"
 #include "lib/json_parse.h"
 #include "lib/log.h"
 
 /*
- * The fuzz archive leaves the BPF loader out (it needs the skeleton); a
- * replay never has a skeleton (a->ld.skel stays NULL), so these are never
- * reached with work to do: they only satisfy the linker.
+ * The fuzz archive leaves the BPF loader out (it needs the skeleton): the
+ * pipeline and replay do not use it (agent/pipeline.h), so nothing is stubbed.
  */
-int loader_preflight(char *err, size_t errlen) { return -ENOSYS; }
-int loader_open(struct loader *ld, bool trace_all, char *err, size_t errlen) { return -ENOSYS; }
-void loader_close(struct loader *ld) {}
-const char *loader_syscall_hooks(const struct loader *ld) { return "none"; }
-int loader_events_fd(const struct loader *ld) { return -1; }
-struct bpf_object *loader_object(const struct loader *ld) { return NULL; }
-int loader_sync_watchlist(struct loader *ld, const struct watchlist *wl) { return -ENOSYS; }
-int loader_track(struct loader *ld, __u32 tgid, __u32 classes) { abort(); }
-int loader_taint(struct loader *ld, const struct file_id *id, const struct file_id *origin,
-		 __u32 tgid) { abort(); }
-int loader_counters(struct loader *ld, __u64 out[CNT_MAX]) { return -ENOSYS; }
-int loader_flush_fds(struct loader *ld, const struct event_hdr *exit_hdr, close_fn fn, void *arg)
-{
-	abort();
-}
 
 static const char *const checked[] = { "summary", "path", "exe", "argv", "scan_problem", NULL };
 
@@ -101,26 +86,29 @@ static void check_alerts(int fd)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct agent a = { .epfd = -1, .sigfd = -1, .timerfd = -1 };
+	struct config cfg = { 0 };
+	struct pipeline pl;
+	struct pipeline_cfg pc = { .alerts_stdout = true };
 	char err[CONFIG_ERR_MAX];
 	int out = memfd_create("alerts", MFD_CLOEXEC), saved;
 	FILE *f;
 
 	log_set_level(LOG_LVL_ERROR);
-	a.opts.alert_log = "";
-	if (out < 0 || config_load(&a.cfg, NULL, err, sizeof(err)))
+	if (out < 0 || config_load(&cfg, NULL, err, sizeof(err)))
 		abort();
+	pc.rules = &cfg.rules;
 	fflush(stdout);
 	saved = dup(STDOUT_FILENO);
 	dup2(out, STDOUT_FILENO);
-	if (agent_init_pipeline(&a, false, err, sizeof(err)))
+	if (pipeline_init(&pl, &pc, NULL, err, sizeof(err)))
 		abort();
 	f = fmemopen((void *)data, size, "r");
 	if (size && f) {
-		agent_replay_stream(&a, f, "fuzz");
+		replay_stream(&pl, f, "fuzz");
 		fclose(f);
 	}
-	agent_cleanup(&a);
+	pipeline_free(&pl);
+	config_free(&cfg);
 	fflush(stdout);
 	dup2(saved, STDOUT_FILENO);
 	close(saved);

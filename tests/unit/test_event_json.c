@@ -569,40 +569,6 @@ static void test_clipboard_content_not_logged(void)
 	free(line);
 }
 
-static void test_format_time(void)
-{
-	static const struct {
-		uint64_t ns;
-		const char *want;
-	} cases[] = {
-		{ 0, "1970-01-01T00:00:00.000000Z" },
-		{ 999, "1970-01-01T00:00:00.000000Z" },
-		{ 1000, "1970-01-01T00:00:00.000001Z" },
-		{ 1704164645123456789ULL, "2024-01-02T03:04:05.123456Z" },
-		{ 951782400999999999ULL, "2000-02-29T00:00:00.999999Z" },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char buf[40];
-
-		CU_ASSERT_STRING_EQUAL(format_time(cases[i].ns, buf, sizeof(buf)), cases[i].want);
-	}
-}
-
-/* Monotonic + offset = now, within a second. */
-static void test_clock_offset(void)
-{
-	struct timespec mono, real;
-	int64_t off = clock_offset_ns(), est;
-
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	clock_gettime(CLOCK_REALTIME, &real);
-	est = mono.tv_sec * 1000000000LL + mono.tv_nsec + off;
-	est -= real.tv_sec * 1000000000LL + real.tv_nsec;
-	CU_ASSERT(est < 1000000000LL && est > -1000000000LL);
-}
-
 /* Several events into one writer, reset between: each line stands alone. */
 static void test_lines_reuse_writer(void)
 {
@@ -642,8 +608,6 @@ static CU_TestInfo event_json_tests[] = {
 	{ "connect and accept", test_connect },
 	{ "tcp_close", test_tcp_close },
 	{ "clipboard content not logged", test_clipboard_content_not_logged },
-	{ "format_time", test_format_time },
-	{ "clock offset", test_clock_offset },
 	{ "writer reused across lines", test_lines_reuse_writer },
 	CU_TEST_INFO_NULL,
 };

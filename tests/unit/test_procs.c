@@ -14,7 +14,7 @@
 #include <CUnit/CUnit.h>
 #include "unit.h"
 #include "event/procs.h"
-#include "agent/watchlist.h"
+#include "event/decode.h"
 
 /* ---- a fake /proc ------------------------------------------------------- */
 

@@ -3,8 +3,8 @@
  * user/detect/rules.c, driven the way `cprwatchd --replay` drives it: every case
  * builds a config from INI text, generates a JSON-lines recording (events
  * and "scan" lines, as cprwatchd --record writes them), feeds it through
- * agent_replay_stream() -- event_parse, agent_handle, the process and file
- * tables, the rules, the alert log -- and reads the alert log back.
+ * replay_stream() -- event_parse, the pipeline (pipeline_event: the process
+ * and file tables, the rules, the alert log) -- and reads the alert log back.
  *
  * These are the deterministic, root-free counterparts of
  * tests/integration/test_detection.sh.  Time is explicit: the recording's
@@ -34,10 +34,13 @@
 #include <unistd.h>
 #include <CUnit/CUnit.h>
 #include "unit.h"
-#include "agent/agent.h"
+#include "agent/config.h"
+#include "agent/pipeline.h"
+#include "agent/replay.h"
 #include "event/event_json.h"
 #include "lib/json_parse.h"
 #include "lib/log.h"
+#include "lib/time.h"
 
 #define TR_NS 1000000000ULL
 #define TR_MS 1000000ULL
@@ -145,7 +148,7 @@ static unsigned long long tr_ts(uint64_t ms)
 /* The "time" string that goes with @ms, as event_json writes it. */
 static const char *tr_time(const struct tr_stream *s, uint64_t ms, char *buf, size_t len)
 {
-	return format_time(s->real0 * TR_NS + ms * TR_MS, buf, len);
+	return time_format(s->real0 * TR_NS + ms * TR_MS, buf, len);
 }
 
 static void tr_jstr(FILE *f, const char *key, const char *v)
@@ -403,7 +406,8 @@ static void tr_replay(const char *conf, struct tr_stream *s, struct tr_run *run)
 	const char *old_tz = getenv("TZ");
 	char *saved_tz = old_tz ? strdup(old_tz) : NULL;
 	enum log_level old_level = log_get_level();
-	struct agent *a;
+	struct config *cfg;
+	struct pipeline *pl;
 	FILE *in;
 	int fd;
 
@@ -414,25 +418,29 @@ static void tr_replay(const char *conf, struct tr_stream *s, struct tr_run *run)
 	CU_ASSERT_FATAL(fd >= 0);
 	close(fd);
 
-	a = calloc(1, sizeof(*a));
-	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
-	a->epfd = a->sigfd = a->timerfd = -1;
-	a->opts.alert_log = log_path;
-	if (config_parse(&a->cfg, "test_rules.conf", conf ? conf : "", err, sizeof(err)))
+	cfg = calloc(1, sizeof(*cfg));
+	pl = calloc(1, sizeof(*pl));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pl);
+	if (config_parse(cfg, "test_rules.conf", conf ? conf : "", err, sizeof(err)))
 		fprintf(stderr, "\nconfig: %s\n", err);
-	CU_ASSERT_FATAL(a->cfg.source != NULL);
-	CU_ASSERT_EQUAL_FATAL(agent_init_pipeline(a, false, err, sizeof(err)), 0);
-	a->alerts.to_stdout = false;	/* replay prints alerts too; the log is enough here */
+	CU_ASSERT_FATAL(cfg->source != NULL);
+	/* replay prints alerts on stdout too; the log is enough here */
+	struct pipeline_cfg pc = { .rules = &cfg->rules, .alert_log = log_path };
+
+	CU_ASSERT_EQUAL_FATAL(pipeline_init(pl, &pc, NULL, err, sizeof(err)), 0);
 
 	setenv("TZ", "UTC", 1);
 	tzset();
 	log_set_level(LOG_LVL_ERROR);	/* the robustness case skips lines on purpose */
 	in = s->len ? fmemopen(s->buf, s->len, "r") : fopen("/dev/null", "r");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(in);
-	run->ret = agent_replay_stream(a, in, "generated");
+	run->ret = replay_stream(pl, in, "generated");
 	fclose(in);
-	agent_cleanup(a);
-	free(a);
+	pipeline_free(pl);
+	config_free(cfg);
+	free(pl);
+	free(cfg);
 	log_set_level(old_level);
 	if (saved_tz)
 		setenv("TZ", saved_tz, 1);

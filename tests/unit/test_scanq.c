@@ -12,7 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "agent/watchlist.h"
+#include "event/decode.h"
 #include "cpr_gen.h"
 #include "scan/scan_open.h"
 #include "scan/scanq.h"

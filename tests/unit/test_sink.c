@@ -37,7 +37,7 @@
 #include "unit.h"
 #include "lib/json_parse.h"
 #include "lib/log.h"
-#include "soc/sink.h"
+#include "soc/syslog_conn.h"
 #include "soc/spool.h"
 
 #define ERRLEN 256

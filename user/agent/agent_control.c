@@ -12,28 +12,7 @@
 #include "agent.h"
 #include "event/event_json.h"
 #include "lib/log.h"
-
-/* Keep the JSON of the last alerts for `cprwatchctl alerts`. */
-void agent_remember_alert(struct agent *a, const char *json, size_t len, uint64_t real_ns,
-			  const char *rule)
-{
-	struct recent_alert *r = &a->recent[a->recent_next % RECENT_ALERTS];
-
-	free(r->json);
-	r->json = strndup(json, len);
-	r->real_ns = real_ns;
-	snprintf(r->rule, sizeof(r->rule), "%s", rule);
-	a->recent_next++;
-}
-
-void agent_forget_alerts(struct agent *a)
-{
-	unsigned int i;
-
-	for (i = 0; i < RECENT_ALERTS; i++)
-		free(a->recent[i].json);
-	memset(a->recent, 0, sizeof(a->recent));
-}
+#include "lib/time.h"
 
 static int ctl_status(void *arg, struct json *out, char *err, size_t errlen)
 {
@@ -45,30 +24,8 @@ static int ctl_alerts(void *arg, const struct control_alerts_query *q, struct js
 		      char *err, size_t errlen)
 {
 	struct agent *a = arg;
-	uint64_t first = a->recent_next > RECENT_ALERTS ? a->recent_next - RECENT_ALERTS : 0;
-	uint64_t i, start, n = 0;
 
-	/* newest `limit` matches, printed oldest first */
-	for (start = a->recent_next; start > first && n < q->limit; start--) {
-		struct recent_alert *r = &a->recent[(start - 1) % RECENT_ALERTS];
-
-		if (r->json && r->real_ns >= q->since_ns && (!q->rule || !strcmp(q->rule, r->rule)))
-			n++;
-	}
-	json_key(out, "alerts");
-	json_arr_begin(out);
-	for (i = start; i < a->recent_next; i++) {
-		struct recent_alert *r = &a->recent[i % RECENT_ALERTS];
-
-		if (!r->json || r->real_ns < q->since_ns || (q->rule && strcmp(q->rule, r->rule)))
-			continue;
-		if (out->need_comma[out->depth])
-			json_raw(out, ",", 1);
-		json_raw(out, r->json, strlen(r->json));
-		out->need_comma[out->depth] = true;
-	}
-	json_arr_end(out);
-	json_kv_bool(out, "truncated", start > first);
+	alert_recent_json(&a->pl.alerts, q->since_ns, q->rule, q->limit, out);
 	return 0;
 }
 
@@ -85,9 +42,7 @@ static void keep_running_outputs(struct config *cur, struct config *next)
 	    strcmp(cur->control_socket, next->control_socket))
 		log_warn("reload: [spool], [syslog.*] and [control] change only at restart");
 	SWAP(cur->spool_dir, next->spool_dir);
-	SWAP(cur->spool_fsync, next->spool_fsync);
-	SWAP(cur->spool_overflow, next->spool_overflow);
-	SWAP(cur->spool_max_mib, next->spool_max_mib);
+	SWAP(cur->spool, next->spool);
 	SWAP(cur->sinks, next->sinks);
 	SWAP(cur->nr_sinks, next->nr_sinks);
 	SWAP(cur->control_socket, next->control_socket);
@@ -113,7 +68,7 @@ static int ctl_reload(void *arg, struct json *out, char *err, size_t errlen)
 	keep_running_outputs(&a->cfg, &next);
 	config_free(&a->cfg);
 	a->cfg = next;		/* rules keep pointing at a->cfg.rules */
-	rules_reconfigure(&a->rules);
+	rules_reconfigure(&a->pl.rules);
 	agent_resolve_watchlist(a);
 	log_info("configuration reloaded from %s (sha256 %.12s)", a->cfg.source, a->cfg.sha256);
 	json_key(out, "config");
@@ -133,15 +88,13 @@ static int ctl_test_alert(void *arg, struct json *out, char *err, size_t errlen)
 		.tgid = getpid(),
 		.uid = 0,
 		.loginuid = (__u32)-1,
+		.ts_ns = time_mono_ns(),
 	};
-	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	al.ts_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 	snprintf(al.summary, sizeof(al.summary),
 		 "cprwatch test alert: the route from this agent to the SOC works");
-	agent_raise_alert(a, &al);
-	json_kv_str(out, "alert_id", a->alerts.last_id);
+	pipeline_alert(&a->pl, &al);
+	json_kv_str(out, "alert_id", a->pl.alerts.last_id);
 	return 0;
 }
 

@@ -13,50 +13,20 @@
 #include <time.h>
 #include "agent.h"
 #include "lib/log.h"
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
-}
-
-static int sink_conf_to_cfg(const struct sink_conf *sc, struct sink_cfg *c, char *err,
-			    size_t errlen)
-{
-	memset(c, 0, sizeof(*c));
-	c->name = sc->name;
-	c->host = sc->host;
-	c->port = sc->port;
-	c->path = sc->path;
-	c->ca_file = sc->ca_file;
-	c->cert_file = sc->cert_file;
-	c->key_file = sc->key_file;
-	c->max_msg = sc->max_msg;
-	if (sink_parse_transport(sc->transport, &c->transport) ||
-	    (sc->format && syslog_parse_format(sc->format, &c->format)) ||
-	    (sc->facility && syslog_parse_facility(sc->facility, &c->facility))) {
-		snprintf(err, errlen, "[syslog.%s]: bad transport, format or facility", sc->name);
-		return -EINVAL;
-	}
-	return 0;
-}
+#include "lib/time.h"
 
 static int open_spool(struct agent *a, char *err, size_t errlen)
 {
-	struct spool_opts so = { .max_bytes = (uint64_t)a->cfg.spool_max_mib << 20 };
 	const char **names = calloc(a->cfg.nr_sinks, sizeof(*names));
 	size_t i;
 	int ret;
 
 	if (!names)
 		return -ENOMEM;
-	spool_parse_fsync(a->cfg.spool_fsync, &so.fsync);
-	spool_parse_overflow(a->cfg.spool_overflow, &so.overflow);
 	for (i = 0; i < a->cfg.nr_sinks; i++)
-		names[i] = a->cfg.sinks[i].name;
-	ret = spool_open(&a->spool, a->cfg.spool_dir, &so, names, a->cfg.nr_sinks, err, errlen);
+		names[i] = a->cfg.sinks[i].cfg.name;
+	ret = spool_open(&a->spool, a->cfg.spool_dir, &a->cfg.spool, names, a->cfg.nr_sinks, err,
+			 errlen);
 	free(names);
 	if (!ret)
 		a->spool_up = true;
@@ -65,7 +35,6 @@ static int open_spool(struct agent *a, char *err, size_t errlen)
 
 int agent_sinks_open(struct agent *a, char *err, size_t errlen)
 {
-	struct sink_cfg c;
 	size_t i;
 	int ret;
 
@@ -78,9 +47,7 @@ int agent_sinks_open(struct agent *a, char *err, size_t errlen)
 	if (!a->sinks)
 		return -ENOMEM;
 	for (i = 0; i < a->cfg.nr_sinks; i++) {
-		ret = sink_conf_to_cfg(&a->cfg.sinks[i], &c, err, errlen);
-		if (!ret)
-			ret = sink_open(&a->sinks[i], &c, &a->spool, i, err, errlen);
+		ret = sink_open(&a->sinks[i], &a->cfg.sinks[i].cfg, &a->spool, i, err, errlen);
 		if (ret)
 			return ret;
 		a->nr_sinks++;
@@ -92,7 +59,7 @@ int agent_sinks_open(struct agent *a, char *err, size_t errlen)
 
 static void kick(struct agent *a)
 {
-	uint64_t now = now_ms();
+	uint64_t now = time_mono_ms();
 	size_t i;
 
 	for (i = 0; i < a->nr_sinks; i++) {
@@ -128,13 +95,13 @@ void agent_sinks_on_io(struct agent *a, size_t idx, uint32_t revents)
 static void heartbeat(struct agent *a)
 {
 	struct heartbeat hb = {
-		.host = a->alerts.host,
+		.host = a->pl.alerts.host,
 		.build_id = CPRW_BUILD_ID,
 		.config_sha256 = a->cfg.sha256,
 		.uptime_s = a->ticks,
-		.events = a->stats.events,
+		.events = a->pl.stats.events,
 		.kernel_drops = a->stats.kernel_drops,
-		.alerts = a->alerts.emitted,
+		.alerts = a->pl.alerts.emitted,
 		.sinks = a->nr_sinks,
 		/* refused by drop_new or a failed write: never spooled, so never sent */
 		.spool_dropped = a->spool_failures,
@@ -155,7 +122,7 @@ void agent_sinks_tick(struct agent *a)
 {
 	if (!a->spool_up)
 		return;
-	spool_tick(&a->spool, now_ms());
+	spool_tick(&a->spool, time_mono_ms());
 	if (a->cfg.heartbeat_interval && a->ticks % a->cfg.heartbeat_interval == 0)
 		heartbeat(a);
 	kick(a);

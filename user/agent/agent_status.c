@@ -9,22 +9,15 @@
 #include <unistd.h>
 #include "agent.h"
 #include "lib/log.h"
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
+#include "lib/time.h"
 
 void agent_stats_tick(struct agent *a)
 {
 	struct agent_stats *st = &a->stats;
 	__u64 c[CNT_MAX] = {};
 
-	st->per_tick[a->ticks % RATE_WINDOW] = st->events - st->events_at_tick;
-	st->events_at_tick = st->events;
+	st->per_tick[a->ticks % RATE_WINDOW] = a->pl.stats.events - st->events_at_tick;
+	st->events_at_tick = a->pl.stats.events;
 	if (a->ld.skel && !loader_counters(&a->ld, c))
 		st->kernel_drops = c[CNT_DROPS];
 	if (a->ticks % 60 == 0)
@@ -134,17 +127,17 @@ static void put_events(struct agent *a, struct json *j)
 
 	json_key(j, "events");
 	json_obj_begin(j);
-	json_kv_u64(j, "total", a->stats.events);
+	json_kv_u64(j, "total", a->pl.stats.events);
 	snprintf(rate, sizeof(rate), "%.1f", events_per_second(a));
 	json_key(j, "per_second");
 	json_raw(j, rate, strlen(rate));
 	j->need_comma[j->depth] = true;
 	json_kv_u64(j, "kernel_drops", a->stats.kernel_drops);
-	json_kv_u64(j, "decode_errors", a->stats.decode_errors);
+	json_kv_u64(j, "decode_errors", a->pl.stats.decode_errors);
 	json_key(j, "by_type");
 	json_obj_begin(j);
 	for (t = 1; t < EV_TYPE_MAX; t++)
-		json_kv_u64(j, event_type_name(t), a->stats.by_type[t]);
+		json_kv_u64(j, event_type_name(t), a->pl.stats.by_type[t]);
 	json_obj_end(j);
 	json_obj_end(j);
 }
@@ -187,8 +180,8 @@ static void put_rules(struct agent *a, struct json *j)
 	for (i = 0; i < RULE_MAX; i++) {
 		json_obj_begin(j);
 		json_kv_str(j, "name", rule_names[i]);
-		json_kv_u64(j, "alerts", a->rules.fired[i]);
-		json_kv_u64(j, "folded", a->rules.folded[i]);
+		json_kv_u64(j, "alerts", a->pl.rules.fired[i]);
+		json_kv_u64(j, "folded", a->pl.rules.folded[i]);
 		json_obj_end(j);
 	}
 	json_arr_end(j);
@@ -200,7 +193,7 @@ void agent_status_json(struct agent *a, struct json *j)
 
 	json_kv_str(j, "version", CPRW_VERSION);
 	json_kv_str(j, "build_id", CPRW_BUILD_ID);
-	json_kv_u64(j, "uptime_s", (mono_ns() - a->stats.start_ns) / 1000000000ULL);
+	json_kv_u64(j, "uptime_s", (time_mono_ns() - a->stats.start_ns) / 1000000000ULL);
 	json_kv_u64(j, "pid", getpid());
 	json_key(j, "config");
 	json_obj_begin(j);
@@ -224,5 +217,5 @@ void agent_status_json(struct agent *a, struct json *j)
 	uprobes_proc_status_json(j, &a->uprobes);
 	json_key(j, "clipboard_probes");
 	clipboard_status_json(j, a->clip);
-	json_kv_u64(j, "alerts", a->alerts.emitted);
+	json_kv_u64(j, "alerts", a->pl.alerts.emitted);
 }

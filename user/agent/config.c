@@ -13,7 +13,7 @@
 #include <openssl/evp.h>
 #include "config.h"
 #include "detect/alerts.h"
-#include "soc/sink.h"
+#include "soc/syslog_conn.h"
 #include "soc/spool.h"
 #include "soc/syslog_fmt.h"
 
@@ -88,7 +88,7 @@ static int parse_uint(const char *v, unsigned long max, unsigned int *out)
 	return 0;
 }
 
-enum key_type { K_BOOL, K_UINT, K_SEVERITY, K_STR, K_LIST };
+enum key_type { K_BOOL, K_UINT, K_SEVERITY, K_STR, K_LIST, K_MIB, K_FSYNC, K_OVERFLOW };
 
 /* Scalar and list keys, by section; the value lives at @off in struct config. */
 struct key_def {
@@ -151,9 +151,9 @@ static const struct key_def key_defs[] = {
 	{ "output", "stdout", K_BOOL, CF(alerts_stdout), 0, 0 },
 	{ "agent", "heartbeat_interval", K_UINT, CF(heartbeat_interval), 86400, 0 },
 	{ "spool", "dir", K_STR, CF(spool_dir), 0, 0 },
-	{ "spool", "max_mib", K_UINT, CF(spool_max_mib), 1048576, 0 },
-	{ "spool", "fsync", K_STR, CF(spool_fsync), 0, 0 },
-	{ "spool", "overflow", K_STR, CF(spool_overflow), 0, 0 },
+	{ "spool", "max_mib", K_MIB, CF(spool.max_bytes), 1048576, 0 },
+	{ "spool", "fsync", K_FSYNC, CF(spool.fsync), 0, 0 },
+	{ "spool", "overflow", K_OVERFLOW, CF(spool.overflow), 0, 0 },
 	{ "control", "socket", K_STR, CF(control_socket), 0, 0 },
 	{ "control", "admin_group", K_STR, CF(admin_group), 0, 0 },
 	{ "scan", "workers", K_UINT, CF(scan_workers), 64, 0 },
@@ -351,6 +351,22 @@ static int set_table_key(struct parse_state *ps, const char *key, const char *v)
 	}
 	case K_LIST:
 		return add_str((char ***)(base + d->off), (size_t *)(base + d->count_off), v);
+	case K_MIB: {
+		unsigned int mib;
+
+		if (parse_uint(v, d->max, &mib))
+			return fail(ps, key, "'%s' is not a whole number from 0 to %u", v, d->max);
+		*(uint64_t *)(base + d->off) = (uint64_t)mib << 20;
+		return 0;
+	}
+	case K_FSYNC:
+		if (spool_parse_fsync(v, (enum spool_fsync *)(base + d->off)))
+			return fail(ps, key, "'%s' is not always, interval or never", v);
+		return 0;
+	case K_OVERFLOW:
+		if (spool_parse_overflow(v, (enum spool_overflow *)(base + d->off)))
+			return fail(ps, key, "'%s' is not drop_oldest or drop_new", v);
+		return 0;
 	}
 	return 1;
 }
@@ -362,7 +378,7 @@ static struct sink_conf *sink_for(struct parse_state *ps, const char *name)
 	size_t i;
 
 	for (i = 0; i < cfg->nr_sinks; i++)
-		if (!strcmp(cfg->sinks[i].name, name))
+		if (!strcmp(cfg->sinks[i].cfg.name, name))
 			return &cfg->sinks[i];
 	n = realloc(cfg->sinks, (cfg->nr_sinks + 1) * sizeof(*n));
 	if (!n)
@@ -370,21 +386,21 @@ static struct sink_conf *sink_for(struct parse_state *ps, const char *name)
 	cfg->sinks = n;
 	n += cfg->nr_sinks;
 	memset(n, 0, sizeof(*n));
-	n->name = strdup(name);
+	n->cfg.name = strdup(name);
 	n->line = ps->line;
-	if (!n->name)
+	if (!n->cfg.name)
 		return NULL;
 	cfg->nr_sinks++;
 	return n;
 }
 
-static int set_sink_str(char **dst, const char *v)
+static int set_sink_str(const char **dst, const char *v)
 {
 	char *n = strdup(v);
 
 	if (!n)
 		return -ENOMEM;
-	free(*dst);
+	free((char *)*dst);
 	*dst = n;
 	return 0;
 }
@@ -394,8 +410,7 @@ static int set_sink_key(struct parse_state *ps, const char *key, const char *v)
 {
 	const char *name = ps->section[6] == '.' ? ps->section + 7 : "syslog";
 	struct sink_conf *sc;
-	enum sink_transport t;
-	enum syslog_format f;
+	struct sink_cfg *c;
 	unsigned int u;
 
 	/* the spool's own rule, so --check-config refuses what the agent would */
@@ -405,38 +420,39 @@ static int set_sink_key(struct parse_state *ps, const char *key, const char *v)
 	sc = sink_for(ps, name);
 	if (!sc)
 		return -ENOMEM;
+	c = &sc->cfg;
 	if (!strcmp(key, "transport")) {
-		if (sink_parse_transport(v, &t))
+		if (sink_parse_transport(v, &c->transport))
 			return fail(ps, key, "'%s' is not unix, udp, tcp or tls", v);
-		return set_sink_str(&sc->transport, v);
+		sc->has_transport = true;
+		return 0;
 	}
-	if (!strcmp(key, "format")) {
-		if (syslog_parse_format(v, &f))
-			return fail(ps, key, "'%s' is not rfc5424 or cef", v);
-		return set_sink_str(&sc->format, v);
-	}
-	if (!strcmp(key, "facility")) {
-		if (syslog_parse_facility(v, &u))
-			return fail(ps, key, "'%s' is not a syslog facility (local0..local7, "
-				    "authpriv, or 0-23)", v);
-		return set_sink_str(&sc->facility, v);
-	}
+	if (!strcmp(key, "format"))
+		return syslog_parse_format(v, &c->format) ?
+			fail(ps, key, "'%s' is not rfc5424 or cef", v) : 0;
+	if (!strcmp(key, "facility"))
+		return syslog_parse_facility(v, &c->facility) ?
+			fail(ps, key, "'%s' is not a syslog facility (local0..local7, "
+			     "authpriv, or 0-23)", v) : 0;
 	if (!strcmp(key, "port"))
-		return parse_uint(v, 65535, &sc->port) ?
+		return parse_uint(v, 65535, &c->port) ?
 			fail(ps, key, "'%s' is not a port number", v) : 0;
-	if (!strcmp(key, "max_msg"))
-		return parse_uint(v, 1 << 20, &sc->max_msg) || (sc->max_msg && sc->max_msg < 480) ?
-			fail(ps, key, "'%s' is not a size from 480 to 1048576", v) : 0;
+	if (!strcmp(key, "max_msg")) {
+		if (parse_uint(v, 1 << 20, &u) || (u && u < 480))
+			return fail(ps, key, "'%s' is not a size from 480 to 1048576", v);
+		c->max_msg = u;
+		return 0;
+	}
 	if (!strcmp(key, "host"))
-		return set_sink_str(&sc->host, v);
+		return set_sink_str(&c->host, v);
 	if (!strcmp(key, "path"))
-		return set_sink_str(&sc->path, v);
+		return set_sink_str(&c->path, v);
 	if (!strcmp(key, "ca_file"))
-		return set_sink_str(&sc->ca_file, v);
+		return set_sink_str(&c->ca_file, v);
 	if (!strcmp(key, "cert_file"))
-		return set_sink_str(&sc->cert_file, v);
+		return set_sink_str(&c->cert_file, v);
 	if (!strcmp(key, "key_file"))
-		return set_sink_str(&sc->key_file, v);
+		return set_sink_str(&c->key_file, v);
 	return fail(ps, key, "unknown key (known: transport, host, port, path, format, facility, "
 		    "ca_file, cert_file, key_file, max_msg)");
 }
@@ -581,9 +597,9 @@ static void config_defaults(struct config *cfg)
 	cfg->control_socket = strdup("/run/cprwatch/control.sock");
 	cfg->heartbeat_interval = 60;
 	cfg->spool_dir = strdup("/var/lib/cprwatch/spool");
-	cfg->spool_max_mib = 64;
-	cfg->spool_fsync = strdup("always");
-	cfg->spool_overflow = strdup("drop_oldest");
+	cfg->spool.max_bytes = 64ULL << 20;
+	cfg->spool.fsync = SPOOL_FSYNC_ALWAYS;
+	cfg->spool.overflow = SPOOL_DROP_OLDEST;
 	cfg->admin_group = strdup("");
 	cfg->scan_workers = 2;
 	cfg->scan_queue = 4096;
@@ -611,15 +627,16 @@ static int validate(const struct config *cfg, const char *name, char *err, size_
 
 	for (i = 0; i < cfg->nr_sinks; i++) {
 		const struct sink_conf *sc = &cfg->sinks[i];
+		const struct sink_cfg *c = &sc->cfg;
 
-		if (!sc->transport) {
+		if (!sc->has_transport) {
 			snprintf(err, errlen, "%s:%d: [syslog.%s] transport: missing (unix, udp, tcp "
-				 "or tls)", name, sc->line, sc->name);
+				 "or tls)", name, sc->line, c->name);
 			return -EINVAL;
 		}
-		if (strcmp(sc->transport, "unix") && (!sc->host || !*sc->host)) {
+		if (c->transport != SINK_UNIX && (!c->host || !*c->host)) {
 			snprintf(err, errlen, "%s:%d: [syslog.%s] host: missing for transport %s",
-				 name, sc->line, sc->name, sc->transport);
+				 name, sc->line, c->name, sink_transport_name(c->transport));
 			return -EINVAL;
 		}
 	}
@@ -785,20 +802,15 @@ void config_free(struct config *cfg)
 	free(cfg->alert_log);
 	free(cfg->control_socket);
 	free(cfg->spool_dir);
-	free(cfg->spool_fsync);
-	free(cfg->spool_overflow);
 	for (i = 0; i < cfg->nr_sinks; i++) {
-		struct sink_conf *sc = &cfg->sinks[i];
+		struct sink_cfg *c = &cfg->sinks[i].cfg;
 
-		free(sc->name);
-		free(sc->transport);
-		free(sc->host);
-		free(sc->path);
-		free(sc->format);
-		free(sc->facility);
-		free(sc->ca_file);
-		free(sc->cert_file);
-		free(sc->key_file);
+		free((char *)c->name);
+		free((char *)c->host);
+		free((char *)c->path);
+		free((char *)c->ca_file);
+		free((char *)c->cert_file);
+		free((char *)c->key_file);
 	}
 	free(cfg->sinks);
 	free(cfg->admin_group);

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include "cprwatch/events.h"
 #include "detect/rules_cfg.h"
+#include "soc/spool.h"
+#include "soc/syslog_conn.h"
 
 #ifndef CPRW_SYSCONFDIR
 #define CPRW_SYSCONFDIR "/etc"
@@ -33,20 +35,15 @@ struct export_pattern {
 	int line;
 };
 
-/* One [syslog.NAME] section: a SOC receiver. */
+/*
+ * One [syslog.NAME] section: a SOC receiver's settings, parsed once, here,
+ * into the connection's own struct (soc/syslog_conn.h).  Its strings belong
+ * to the config.
+ */
 struct sink_conf {
-	char *name;
-	char *transport;		/* unix | udp | tcp | tls */
-	char *host;
-	char *path;			/* unix socket, default /dev/log */
-	char *format;			/* rfc5424 | cef */
-	char *facility;			/* name (local4) or number */
-	char *ca_file;
-	char *cert_file;
-	char *key_file;
-	unsigned int port;
-	unsigned int max_msg;
-	int line;
+	struct sink_cfg cfg;
+	bool has_transport;		/* transport is required: no default */
+	int line;			/* of the section, for messages */
 };
 
 struct config {
@@ -65,9 +62,7 @@ struct config {
 	bool alerts_stdout;		/* also print alerts on stdout (foreground) */
 	unsigned int heartbeat_interval;	/* seconds between heartbeats to the SOC, 0: none */
 	char *spool_dir;		/* durable queue in front of the SOC receivers */
-	unsigned int spool_max_mib;
-	char *spool_fsync;		/* always | interval | never */
-	char *spool_overflow;		/* drop_oldest | drop_new */
+	struct spool_opts spool;	/* [spool] max_mib, fsync, overflow (soc/spool.h) */
 	struct sink_conf *sinks;
 	size_t nr_sinks;
 	char *control_socket;		/* cprwatchctl's unix socket */

@@ -20,21 +20,6 @@ const char *const watchlist_bin_dirs[] = {
 	"/usr/games", "/snap/bin", NULL,
 };
 
-__u64 kernel_dev(dev_t dev)
-{
-	return ((__u64)major(dev) << 20) | minor(dev);
-}
-
-unsigned int kdev_major(__u64 kdev)
-{
-	return kdev >> 20;
-}
-
-unsigned int kdev_minor(__u64 kdev)
-{
-	return kdev & ((1U << 20) - 1);
-}
-
 static int add_bin(struct watchlist *wl, const struct stat *st, __u32 classes, const char *path)
 {
 	struct watch_bin *b;

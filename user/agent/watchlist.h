@@ -14,6 +14,7 @@
 #include <sys/types.h>
 #include "cprwatch/events.h"
 #include "config.h"
+#include "event/decode.h"
 
 struct watch_bin {
 	struct file_id id;	/* kernel dev_t encoding */
@@ -45,12 +46,6 @@ extern const char *const watchlist_bin_dirs[];
 int watchlist_resolve(struct watchlist *wl, const struct config *cfg, const char *root,
 		      const char *mountinfo);
 void watchlist_free(struct watchlist *wl);
-
-/* user-space st_dev -> the kernel's internal dev_t (MAJOR << 20 | MINOR) */
-__u64 kernel_dev(dev_t dev);
-/* kernel dev_t -> "major:minor" style numbers */
-unsigned int kdev_major(__u64 kdev);
-unsigned int kdev_minor(__u64 kdev);
 
 /* Classes of an executable identity, 0 when not watched. */
 __u32 watchlist_classes(const struct watchlist *wl, const struct file_id *id);

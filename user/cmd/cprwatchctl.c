@@ -16,9 +16,11 @@
 #include <time.h>
 #include <unistd.h>
 #include "control/control.h"
+#include "lib/buf.h"
 #include "lib/cpr.h"
 #include "lib/json.h"
 #include "lib/json_parse.h"
+#include "lib/time.h"
 #include "scan/sandbox.h"
 #include "scan/scan.h"
 
@@ -445,16 +447,12 @@ static int read_reply(int fd, const char *path, struct reply *r)
 	char *p;
 
 	for (;;) {
-		if (r->len + 4096 > cap) {
-			cap = cap ? cap * 2 : 65536;
-			p = cap <= REPLY_MAX ? realloc(r->line, cap + 1) : NULL;
-			if (!p) {
-				fprintf(stderr, "cprwatchctl: the agent's answer is too large\n");
-				return EXIT_FAILED;
-			}
-			r->line = p;
+		/* room for 4 KiB more and the NUL */
+		if (buf_grow(&r->line, &cap, r->len + 4096 + 1, 65536, REPLY_MAX + 1)) {
+			fprintf(stderr, "cprwatchctl: the agent's answer is too large\n");
+			return EXIT_FAILED;
 		}
-		n = recv(fd, r->line + r->len, cap - r->len, 0);
+		n = recv(fd, r->line + r->len, cap - 1 - r->len, 0);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
@@ -585,13 +583,11 @@ static int parse_limit(const char *s, long *out)
 
 static int alerts_option(int opt, struct alerts_args *aa)
 {
-	struct timespec now;
 	uint64_t ns;
 
 	switch (opt) {
 	case OPT_SINCE:
-		clock_gettime(CLOCK_REALTIME, &now);
-		if (control_parse_since(optarg, now.tv_sec * 1000000000ULL + now.tv_nsec, &ns))
+		if (control_parse_since(optarg, time_real_ns(), &ns))
 			return usage_error("alerts", "bad --since '%s': want an RFC 3339 "
 					   "time (2024-05-01T08:00:00Z) or an age (90s, 15m, "
 					   "1h, 2d, 1w)", optarg);

@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-/* cprwatchd: the cprwatch agent.  Parses arguments; the work lives in agent.c. */
+/*
+ * cprwatchd: the cprwatch agent.  Parses arguments and runs either the live
+ * agent (agent/agent.c) or a replay of a recording (agent/replay.c); both
+ * send events through the same pipeline (agent/pipeline.c).
+ */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "agent/agent.h"
 #include "agent/config.h"
+#include "agent/replay.h"
 #include "lib/log.h"
 
 static const char usage_text[] =
@@ -103,6 +108,7 @@ static int check_config(const char *path)
 int main(int argc, char **argv)
 {
 	struct agent_opts opts = {};
+	const char *replay_path = NULL;
 	int c, verbose = 0;
 	bool check = false;
 	char *end;
@@ -137,7 +143,7 @@ int main(int argc, char **argv)
 			opts.record_path = optarg;
 			break;
 		case OPT_REPLAY:
-			opts.replay_path = optarg;
+			replay_path = optarg;
 			break;
 		case OPT_ALERT_LOG:
 			opts.alert_log = optarg;
@@ -164,5 +170,16 @@ int main(int argc, char **argv)
 	log_set_level(verbose >= 2 ? LOG_LVL_DEBUG : verbose ? LOG_LVL_INFO : LOG_LVL_WARN);
 	if (check)
 		return check_config(opts.config_path);
+	if (replay_path) {
+		struct replay_opts ro = {
+			.path = replay_path,
+			.config_path = opts.config_path,
+			.alert_log = opts.alert_log,
+			.events_path = opts.print_events ? (opts.events_path ?: "-") : NULL,
+			.record_path = opts.record_path,
+		};
+
+		return replay_run(&ro);
+	}
 	return agent_run(&opts);
 }

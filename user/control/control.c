@@ -22,6 +22,8 @@
 #include <unistd.h>
 #include "control.h"
 #include "lib/log.h"
+#include "lib/time.h"
+#include "lib/buf.h"
 
 #define TAG_LISTEN CONTROL_MAX_CLIENTS	/* epoll tag of the listening socket */
 #define ACCEPT_BATCH 32			/* per dispatch: a flood cannot starve the agent */
@@ -29,109 +31,7 @@
 #define IN_INITIAL 1024
 #define PEER_GROUPS_MAX 65536		/* NGROUPS_MAX */
 
-uint64_t control_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
-}
-
 /* ---- "since": RFC 3339 or an age ------------------------------------- */
-
-/* Exactly @n digits at *p into *out. */
-static bool take_digits(const char **p, int n, int *out)
-{
-	int v = 0, i;
-
-	for (i = 0; i < n; i++) {
-		if (!isdigit((unsigned char)(*p)[i]))
-			return false;
-		v = v * 10 + (*p)[i] - '0';
-	}
-	*p += n;
-	*out = v;
-	return true;
-}
-
-static bool take_char(const char **p, const char *set)
-{
-	if (!**p || !strchr(set, **p))
-		return false;
-	(*p)++;
-	return true;
-}
-
-/* "Z" or "+hh:mm" / "-hh:mm" into seconds east of UTC. */
-static bool take_offset(const char **p, long *off)
-{
-	int sign, hh, mm;
-
-	if (take_char(p, "Zz")) {
-		*off = 0;
-		return true;
-	}
-	if (**p != '+' && **p != '-')
-		return false;
-	sign = **p == '-' ? -1 : 1;
-	(*p)++;
-	if (!take_digits(p, 2, &hh) || !take_char(p, ":") || !take_digits(p, 2, &mm) ||
-	    hh > 23 || mm > 59)
-		return false;
-	*off = sign * (hh * 3600L + mm * 60L);
-	return true;
-}
-
-/* Fraction of a second after the '.', into ns (digits past 9 are dropped). */
-static bool take_fraction(const char **p, long *ns)
-{
-	long scale = 100000000;
-	int n = 0;
-
-	*ns = 0;
-	if (!take_char(p, "."))
-		return true;
-	while (isdigit((unsigned char)**p)) {
-		*ns += (**p - '0') * scale;
-		scale /= 10;
-		(*p)++;
-		n++;
-	}
-	return n > 0;
-}
-
-static int parse_rfc3339(const char *s, uint64_t *out_ns)
-{
-	const char *p = s;
-	struct tm tm = {}, chk;
-	int y, mo, d, h, mi, se;
-	long ns, off;
-	time_t t;
-
-	if (!take_digits(&p, 4, &y) || !take_char(&p, "-") || !take_digits(&p, 2, &mo) ||
-	    !take_char(&p, "-") || !take_digits(&p, 2, &d) || !take_char(&p, "Tt ") ||
-	    !take_digits(&p, 2, &h) || !take_char(&p, ":") || !take_digits(&p, 2, &mi) ||
-	    !take_char(&p, ":") || !take_digits(&p, 2, &se) || !take_fraction(&p, &ns) ||
-	    !take_offset(&p, &off) || *p)
-		return -EINVAL;
-	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
-		return -EINVAL;
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = se == 60 ? 59 : se;	/* a leap second: close enough */
-	t = timegm(&tm);
-	/* timegm normalises Feb 30 to Mar 2: a day that does not exist is an error */
-	if (t == (time_t)-1 || !gmtime_r(&t, &chk) || chk.tm_mday != d)
-		return -EINVAL;
-	t -= off;
-	if (t < 0)
-		return -EINVAL;
-	*out_ns = (uint64_t)t * 1000000000ULL + ns;
-	return 0;
-}
 
 static uint64_t unit_seconds(char u)
 {
@@ -175,6 +75,7 @@ static int parse_age(const char *s, uint64_t *out_s)
 
 int control_parse_since(const char *s, uint64_t now_ns, uint64_t *out_ns)
 {
+	struct time_stamp ts;
 	uint64_t age;
 
 	if (!s)
@@ -185,7 +86,10 @@ int control_parse_since(const char *s, uint64_t now_ns, uint64_t *out_ns)
 		*out_ns = age < now_ns ? now_ns - age : 1;
 		return 0;
 	}
-	return parse_rfc3339(s, out_ns);
+	if (time_parse_rfc3339(s, &ts))
+		return -EINVAL;
+	*out_ns = ts.ns;
+	return 0;
 }
 
 /* ---- small socket helpers -------------------------------------------- */
@@ -290,7 +194,7 @@ static bool admitted(const struct control *c, int fd, const struct ucred *cr)
 static void log_refusal(struct control *c, const struct ucred *cr)
 {
 	struct control_refusal *r, *slot = &c->refusals[0];
-	uint64_t now = control_now_ms();
+	uint64_t now = time_mono_ms();
 	int i;
 
 	for (i = 0; i < CONTROL_REFUSED_SLOTS; i++) {
@@ -362,7 +266,7 @@ static int client_start(struct control *c, struct control_client *cl, int fd,
 	cl->fd = fd;
 	cl->uid = cr->uid;
 	cl->pid = cr->pid;
-	cl->deadline_ms = control_now_ms() + CONTROL_TIMEOUT_MS;
+	cl->deadline_ms = time_mono_ms() + CONTROL_TIMEOUT_MS;
 	json_init(&cl->out);
 	if (epoll_ctl(c->epfd, EPOLL_CTL_ADD, fd, &ee))
 		return -errno;
@@ -500,7 +404,6 @@ static int parse_alerts_query(const struct jval *req, struct control_alerts_quer
 			      char *err, size_t errlen)
 {
 	const struct jval *v;
-	struct timespec now;
 	int64_t limit;
 
 	memset(q, 0, sizeof(*q));
@@ -508,10 +411,7 @@ static int parse_alerts_query(const struct jval *req, struct control_alerts_quer
 	q->limit = CONTROL_ALERTS_DEFAULT_LIMIT;
 	v = jobj_get(req, "since");
 	if (v && v->type != JNULL) {
-		clock_gettime(CLOCK_REALTIME, &now);
-		if (v->type != JSTR ||
-		    control_parse_since(v->str, now.tv_sec * 1000000000ULL + now.tv_nsec,
-					&q->since_ns)) {
+		if (v->type != JSTR || control_parse_since(v->str, time_real_ns(), &q->since_ns)) {
 			snprintf(err, errlen, "bad \"since\": want RFC 3339 time "
 				 "(2024-05-01T08:00:00Z) or an age (90s, 15m, 1h, 2d, 1w)");
 			return -EINVAL;
@@ -605,22 +505,7 @@ static void handle_request(struct control *c, struct control_client *cl, size_t 
 /* Room for more input, up to CONTROL_MAX_REQUEST. */
 static int grow_input(struct control_client *cl)
 {
-	size_t cap;
-	char *p;
-
-	if (cl->in_len < cl->in_cap)
-		return 0;
-	if (cl->in_cap >= CONTROL_MAX_REQUEST)
-		return -E2BIG;
-	cap = cl->in_cap ? cl->in_cap * 2 : IN_INITIAL;
-	if (cap > CONTROL_MAX_REQUEST)
-		cap = CONTROL_MAX_REQUEST;
-	p = realloc(cl->in, cap);
-	if (!p)
-		return -ENOMEM;
-	cl->in = p;
-	cl->in_cap = cap;
-	return 0;
+	return buf_grow(&cl->in, &cl->in_cap, cl->in_len + 1, IN_INITIAL, CONTROL_MAX_REQUEST);
 }
 
 static void client_read(struct control *c, struct control_client *cl)

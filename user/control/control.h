@@ -170,9 +170,8 @@ int control_open(struct control *c, const char *path, const char *admin_group,
 int control_fd(const struct control *c);
 /* Accept, read, answer and write whatever is ready; never blocks. */
 void control_dispatch(struct control *c);
-/* Close clients past their deadline; @now_ms is CLOCK_MONOTONIC (control_now_ms). */
+/* Close clients past their deadline; @now_ms is CLOCK_MONOTONIC (time_mono_ms). */
 void control_tick(struct control *c, uint64_t now_ms);
-uint64_t control_now_ms(void);
 /*
  * Close everything and unlink the socket (when it is still ours).
  * Idempotent, and a no-op on a zeroed struct that was never opened.

@@ -10,7 +10,8 @@
 #include <unistd.h>
 #include "alerts.h"
 #include "event/event_json.h"
-#include "agent/watchlist.h"
+#include "event/decode.h"
+#include "lib/time.h"
 
 const char *severity_name(unsigned int sev)
 {
@@ -66,7 +67,6 @@ int alert_out_open(struct alert_out *o, const char *log_path, bool to_stdout, ch
 
 	memset(o, 0, sizeof(*o));
 	o->to_stdout = to_stdout;
-	o->clock_offset = clock_offset_ns();
 	if (gethostname(o->host, sizeof(o->host) - 1))
 		snprintf(o->host, sizeof(o->host), "unknown");
 	json_init(&o->j);
@@ -90,6 +90,11 @@ int alert_out_open(struct alert_out *o, const char *log_path, bool to_stdout, ch
 
 void alert_out_close(struct alert_out *o)
 {
+	unsigned int i;
+
+	for (i = 0; i < ALERTS_RECENT; i++)
+		free(o->recent[i].json);
+	memset(o->recent, 0, sizeof(o->recent));
 	if (o->log)
 		fclose(o->log);
 	json_free(&o->j);
@@ -201,7 +206,7 @@ void alert_json(struct json *j, const struct alert *a, const struct procs *pt, c
 
 	json_obj_begin(j);
 	json_kv_str(j, "alert_id", id);
-	json_kv_str(j, "time", format_time(a->ts_ns + clock_offset, tbuf, sizeof(tbuf)));
+	json_kv_str(j, "time", time_format(a->ts_ns + clock_offset, tbuf, sizeof(tbuf)));
 	json_kv_str(j, "host", host);
 	json_kv_str(j, "rule", a->rule);
 	json_kv_str(j, "severity", severity_name(a->severity));
@@ -246,11 +251,23 @@ void alert_json(struct json *j, const struct alert *a, const struct procs *pt, c
 	json_obj_end(j);
 }
 
+/* Keep the line just sent for `cprwatchctl alerts`. */
+static void remember(struct alert_out *o, const struct alert *a)
+{
+	struct alert_recent *r = &o->recent[o->recent_next % ALERTS_RECENT];
+
+	free(r->json);
+	r->json = strndup(o->j.buf, o->j.len - 1);
+	r->real_ns = a->ts_ns + time_mono_offset();
+	snprintf(r->rule, sizeof(r->rule), "%s", a->rule);
+	o->recent_next++;
+}
+
 void alert_emit(struct alert_out *o, const struct alert *a, const struct procs *pt)
 {
 	alert_new_id(o->last_id);
 	json_reset(&o->j);
-	alert_json(&o->j, a, pt, o->host, o->clock_offset, o->last_id);
+	alert_json(&o->j, a, pt, o->host, time_mono_offset(), o->last_id);
 	if (o->j.oom)
 		return;
 	json_raw(&o->j, "\n", 1);
@@ -263,4 +280,36 @@ void alert_emit(struct alert_out *o, const struct alert *a, const struct procs *
 		fwrite(o->j.buf, 1, o->j.len, o->log);
 		fflush(o->log);
 	}
+	remember(o, a);
+}
+
+static bool recent_match(const struct alert_recent *r, uint64_t since_ns, const char *rule)
+{
+	return r->json && r->real_ns >= since_ns && (!rule || !strcmp(rule, r->rule));
+}
+
+void alert_recent_json(const struct alert_out *o, uint64_t since_ns, const char *rule,
+		       uint64_t limit, struct json *out)
+{
+	uint64_t first = o->recent_next > ALERTS_RECENT ? o->recent_next - ALERTS_RECENT : 0;
+	uint64_t i, start, n = 0;
+
+	/* newest `limit` matches, printed oldest first */
+	for (start = o->recent_next; start > first && n < limit; start--)
+		if (recent_match(&o->recent[(start - 1) % ALERTS_RECENT], since_ns, rule))
+			n++;
+	json_key(out, "alerts");
+	json_arr_begin(out);
+	for (i = start; i < o->recent_next; i++) {
+		const struct alert_recent *r = &o->recent[i % ALERTS_RECENT];
+
+		if (!recent_match(r, since_ns, rule))
+			continue;
+		if (out->need_comma[out->depth])
+			json_raw(out, ",", 1);
+		json_raw(out, r->json, strlen(r->json));
+		out->need_comma[out->depth] = true;
+	}
+	json_arr_end(out);
+	json_kv_bool(out, "truncated", start > first);
 }

@@ -59,21 +59,42 @@ struct alert {
 	unsigned int nr_files;
 };
 
+#define ALERTS_RECENT 1000	/* kept in memory for `cprwatchctl alerts` */
+
+/* The latest alerts as sent, newest last. */
+struct alert_recent {
+	char *json;			/* the line without its newline */
+	uint64_t real_ns;
+	char rule[32];
+};
+
 struct alert_out {
 	FILE *log;			/* alert log, or NULL */
 	bool to_stdout;
 	char host[256];
-	int64_t clock_offset;		/* monotonic -> wall clock */
 	struct json j;			/* the last alert's JSON line, newline included */
 	char last_id[37];		/* and its id */
 	uint64_t emitted;
+	struct alert_recent recent[ALERTS_RECENT];	/* a ring */
+	uint64_t recent_next;		/* alerts ever put in it */
 };
 
 int alert_out_open(struct alert_out *o, const char *log_path, bool to_stdout, char *err,
 		   size_t errlen);
 void alert_out_close(struct alert_out *o);
-/* Render @a (with its process chain from @pt) and write it to every output. */
+/*
+ * Render @a (with its process chain from @pt), write it to every output and
+ * keep it in the recent ring.  o->j then holds the line (newline included),
+ * empty when it could not be rendered.
+ */
 void alert_emit(struct alert_out *o, const struct alert *a, const struct procs *pt);
+/*
+ * "alerts": the newest @limit alerts of the recent ring at or after
+ * @since_ns (wall clock) and of rule @rule (NULL: any), oldest first; then
+ * "truncated": whether older ones matched too.
+ */
+void alert_recent_json(const struct alert_out *o, uint64_t since_ns, const char *rule,
+		       uint64_t limit, struct json *out);
 /* The JSON object only, into @j (for tests and other sinks). */
 void alert_json(struct json *j, const struct alert *a, const struct procs *pt, const char *host,
 		int64_t clock_offset, const char *id);

@@ -22,13 +22,7 @@ struct cumulative_state {
 	struct hashmap users;		/* user -> struct cumulative, made when something left */
 };
 
-static int cum_init(struct rules *r, void *st)
-{
-	struct cumulative_state *s = st;
-
-	return hashmap_init(&s->users, 64);
-}
-
+/* What the blocks hold besides themselves (the core frees the blocks and the map). */
 static void cum_free(struct rules *r, void *st)
 {
 	struct cumulative_state *s = st;
@@ -39,7 +33,6 @@ static void cum_free(struct rules *r, void *st)
 		return;
 	while (hashmap_next(&s->users, &it, NULL, &v))
 		cumulative_free(v);
-	rules_users_free(&s->users);
 }
 
 static bool scan_left(const struct scan_request *rq)
@@ -133,7 +126,7 @@ static void cum_tick(struct rules *r, void *st, uint64_t now_ns, bool all)
 const struct rule_family rule_family_cumulative = {
 	.name = "cumulative",
 	.state_size = sizeof(struct cumulative_state),
-	.init = cum_init,
+	.per_user = true,
 	.free = cum_free,
 	.on_scan = cum_scanned,
 	.on_tick = cum_tick,

@@ -23,23 +23,8 @@ struct vol_user {
 };
 
 struct export_state {
-	struct hashmap users;		/* user -> struct vol_user */
+	struct hashmap users;		/* user -> struct vol_user (per_user) */
 };
-
-static int export_init(struct rules *r, void *st)
-{
-	struct export_state *s = st;
-
-	return hashmap_init(&s->users, 64);
-}
-
-static void export_free(struct rules *r, void *st)
-{
-	struct export_state *s = st;
-
-	if (s)
-		rules_users_free(&s->users);
-}
 
 static void export_volume(struct rules *r, struct export_state *s, const struct event_hdr *h,
 			  const struct proc *p, uint64_t bytes, const char *path)
@@ -116,8 +101,7 @@ static void bulk_export(struct rules *r, void *st, const struct scan_request *rq
 const struct rule_family rule_family_export = {
 	.name = "export",
 	.state_size = sizeof(struct export_state),
-	.init = export_init,
-	.free = export_free,
+	.per_user = true,
 	.on_event = { [EV_CLOSE] = export_close },
 	.on_scan = bulk_export,
 };

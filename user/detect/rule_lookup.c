@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include "lib/time.h"
 #include "rules_int.h"
 
 struct lookup_user {
@@ -25,23 +26,8 @@ struct lookup_user {
 };
 
 struct lookup_state {
-	struct hashmap users;		/* user -> struct lookup_user */
+	struct hashmap users;		/* user -> struct lookup_user (per_user) */
 };
-
-static int lookup_init(struct rules *r, void *st)
-{
-	struct lookup_state *s = st;
-
-	return hashmap_init(&s->users, 64);
-}
-
-static void lookup_free(struct rules *r, void *st)
-{
-	struct lookup_state *s = st;
-
-	if (s)
-		rules_users_free(&s->users);
-}
 
 /* A connect to a CPR service; its "addr:port" into @peer. */
 static bool endpoint_match(struct rules *r, const struct connect_event *e, char *peer,
@@ -75,7 +61,7 @@ static bool path_is_lookup(const struct rules *r, const char *path)
 
 static bool in_office_hours(const struct rules *r, uint64_t ts_ns)
 {
-	time_t t = (ts_ns + r->clock_offset) / NS;
+	time_t t = (ts_ns + time_mono_offset()) / NS;
 	struct tm tm;
 
 	localtime_r(&t, &tm);
@@ -166,7 +152,6 @@ static void lookup_connect(struct rules *r, void *st, const struct event *ev,
 const struct rule_family rule_family_lookup = {
 	.name = "lookup",
 	.state_size = sizeof(struct lookup_state),
-	.init = lookup_init,
-	.free = lookup_free,
+	.per_user = true,
 	.on_event = { [EV_OPEN] = lookup_open, [EV_CONNECT] = lookup_connect },
 };

@@ -15,23 +15,8 @@ struct upload_user {
 };
 
 struct upload_state {
-	struct hashmap users;		/* user -> struct upload_user */
+	struct hashmap users;		/* user -> struct upload_user (per_user) */
 };
-
-static int upload_init(struct rules *r, void *st)
-{
-	struct upload_state *s = st;
-
-	return hashmap_init(&s->users, 64);
-}
-
-static void upload_free(struct rules *r, void *st)
-{
-	struct upload_state *s = st;
-
-	if (s)
-		rules_users_free(&s->users);
-}
 
 static void upload_tcp_close(struct rules *r, void *st, const struct event *ev,
 			     const struct proc *p)
@@ -76,7 +61,6 @@ static void upload_tcp_close(struct rules *r, void *st, const struct event *ev,
 const struct rule_family rule_family_upload = {
 	.name = "upload",
 	.state_size = sizeof(struct upload_state),
-	.init = upload_init,
-	.free = upload_free,
+	.per_user = true,
 	.on_event = { [EV_TCP_CLOSE] = upload_tcp_close },
 };

@@ -333,8 +333,7 @@ static void set_services(struct rules *r)
 }
 
 int rules_init(struct rules *r, const struct rules_cfg *cfg, struct procs *procs,
-	       struct filetab *files, const struct rules_ops *ops, int64_t clock_offset,
-	       unsigned int flags)
+	       struct filetab *files, const struct rules_ops *ops, unsigned int flags)
 {
 	size_t i;
 	int err;
@@ -344,7 +343,6 @@ int rules_init(struct rules *r, const struct rules_cfg *cfg, struct procs *procs
 	r->procs = procs;
 	r->files = files;
 	r->ops = *ops;
-	r->clock_offset = clock_offset;
 	r->flags = flags;
 	r->state = calloc(NR_FAMILIES, sizeof(*r->state));
 	r->services = endpoints_new();
@@ -356,6 +354,8 @@ int rules_init(struct rules *r, const struct rules_cfg *cfg, struct procs *procs
 		const struct rule_family *f = families[i];
 
 		if (f->state_size && !(r->state[i] = calloc(1, f->state_size)))
+			return -ENOMEM;
+		if (f->per_user && hashmap_init(r->state[i], 64))
 			return -ENOMEM;
 		if (f->init && (err = f->init(r, r->state[i])))
 			return err;
@@ -373,6 +373,8 @@ void rules_free(struct rules *r)
 	for (i = 0; r->state && i < NR_FAMILIES; i++) {
 		if (families[i]->free)
 			families[i]->free(r, r->state[i]);
+		if (families[i]->per_user && r->state[i])
+			rules_users_free(r->state[i]);
 		free(r->state[i]);
 	}
 	free(r->state);

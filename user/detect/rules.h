@@ -55,7 +55,6 @@ struct rules {
 	struct procs *procs;
 	struct filetab *files;
 	struct rules_ops ops;
-	int64_t clock_offset;		/* monotonic -> wall clock, for office hours */
 	struct hashmap users;		/* user -> latest CPR-client activity */
 	struct endpoints *services;	/* lookup_burst endpoints: the CPR services */
 	struct hashmap suppress;	/* (rule, user, object) -> struct suppression */
@@ -78,8 +77,7 @@ enum rules_flags {
 };
 
 int rules_init(struct rules *r, const struct rules_cfg *cfg, struct procs *procs,
-	       struct filetab *files, const struct rules_ops *ops, int64_t clock_offset,
-	       unsigned int flags);
+	       struct filetab *files, const struct rules_ops *ops, unsigned int flags);
 void rules_free(struct rules *r);
 /* The config changed (reload): every family re-reads it (look-up endpoints are resolved again). */
 void rules_reconfigure(struct rules *r);

@@ -27,6 +27,12 @@ typedef void (*rule_scan_fn)(struct rules *r, void *st, const struct scan_reques
 struct rule_family {
 	const char *name;
 	size_t state_size;	/* the core allocates it zeroed; 0: no state */
+	/*
+	 * The state starts with a struct hashmap of user -> a block of the
+	 * family's (rules_user_state()); the core makes it before init and
+	 * frees it, blocks and all, after free.
+	 */
+	bool per_user;
 	/* after the state is allocated, and again after a reload; may be NULL */
 	int (*init)(struct rules *r, void *st);
 	void (*reconfigure)(struct rules *r, void *st);

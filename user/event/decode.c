@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/sysmacros.h>
 #include "decode.h"
 
 static const char *const type_names[EV_TYPE_MAX] = {
@@ -175,4 +176,19 @@ int event_decode(const void *data, size_t size, struct event *ev, char *err, siz
 				   fixed_size[h->type]);
 		return 0;
 	}
+}
+
+__u64 kernel_dev(dev_t dev)
+{
+	return ((__u64)major(dev) << 20) | minor(dev);
+}
+
+unsigned int kdev_major(__u64 kdev)
+{
+	return kdev >> 20;
+}
+
+unsigned int kdev_minor(__u64 kdev)
+{
+	return kdev & ((1U << 20) - 1);
 }

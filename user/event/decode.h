@@ -8,6 +8,7 @@
 #define CPRW_DECODE_H
 
 #include <stddef.h>
+#include <sys/types.h>
 #include "cprwatch/events.h"
 
 struct event {
@@ -29,5 +30,11 @@ const char *event_type_name(unsigned int type);
 const char *class_names(__u32 classes, char *buf, size_t len);
 extern const char *const class_name_table[];
 const char *export_kind_name(__u32 kind);
+
+/* user-space st_dev -> the kernel's internal dev_t (MAJOR << 20 | MINOR), as events carry it */
+__u64 kernel_dev(dev_t dev);
+/* kernel dev_t -> "major:minor" style numbers */
+unsigned int kdev_major(__u64 kdev);
+unsigned int kdev_minor(__u64 kdev);
 
 #endif

@@ -7,28 +7,8 @@
 #include <time.h>
 #include "clip.h"
 #include "event_json.h"
-#include "agent/watchlist.h"
-
-int64_t clock_offset_ns(void)
-{
-	struct timespec mono, real;
-
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	clock_gettime(CLOCK_REALTIME, &real);
-	return (real.tv_sec - mono.tv_sec) * 1000000000LL + (real.tv_nsec - mono.tv_nsec);
-}
-
-const char *format_time(uint64_t real_ns, char *buf, size_t len)
-{
-	time_t secs = real_ns / 1000000000ULL;
-	struct tm tm;
-	size_t n;
-
-	gmtime_r(&secs, &tm);
-	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, len - n, ".%06uZ", (unsigned int)(real_ns % 1000000000ULL / 1000));
-	return buf;
-}
+#include "decode.h"
+#include "lib/time.h"
 
 static void kv_dev(struct json *j, const char *key, __u64 kdev)
 {
@@ -66,7 +46,7 @@ static void put_header(struct json *j, const struct event *ev, const struct proc
 	char tbuf[40], comm[CPRW_COMM_LEN + 1];
 
 	json_kv_str(j, "event", event_type_name(h->type));
-	json_kv_str(j, "time", format_time(h->ts_ns + offset, tbuf, sizeof(tbuf)));
+	json_kv_str(j, "time", time_format(h->ts_ns + offset, tbuf, sizeof(tbuf)));
 	json_kv_u64(j, "ts_ns", h->ts_ns);
 	json_kv_u64(j, "pid", h->tgid);
 	json_kv_u64(j, "tid", h->pid);

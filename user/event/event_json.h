@@ -11,12 +11,10 @@
 #include "lib/json.h"
 #include "procs.h"
 
-/* Monotonic event time -> wall clock: add this offset (see clock_offset_ns). */
-int64_t clock_offset_ns(void);
-/* RFC 3339 UTC with microseconds into @buf (>= 32 bytes). */
-const char *format_time(uint64_t real_ns, char *buf, size_t len);
-
-/* Append one event object (no newline) to @j.  @p may be NULL. */
+/*
+ * Append one event object (no newline) to @j.  @p may be NULL; @offset_ns
+ * turns the event's monotonic time into wall-clock time (time_mono_offset()).
+ */
 void event_json(struct json *j, const struct event *ev, const struct proc *p, int64_t offset_ns);
 
 #endif

@@ -41,21 +41,6 @@ __u32 parse_classes(const struct jval *arr)
 	return bits;
 }
 
-bool parse_time(const char *s, uint64_t *ns)
-{
-	struct tm tm = {};
-	unsigned int usec = 0;
-	char z = 0;
-
-	if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d.%6u%c", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-			 &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &usec, &z) != 8 || z != 'Z')
-		return false;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	*ns = (uint64_t)timegm(&tm) * 1000000000ULL + usec * 1000ULL;
-	return true;
-}
-
 static __u32 get_u32(const struct jval *o, const char *key, __u32 dflt)
 {
 	int64_t v;
@@ -97,7 +82,8 @@ static __u32 put_str(char *dst, const char *s, size_t max)
 	return n + 1;
 }
 
-static int fill_hdr(const struct jval *o, struct event_hdr *h, unsigned int type)
+/* The common header of a recorded event (the kernel fills its own in bpf/emit.h). */
+static int hdr_from_json(const struct jval *o, struct event_hdr *h, unsigned int type)
 {
 	const char *comm = jobj_str(o, "comm");
 	uint64_t ts;
@@ -315,7 +301,7 @@ int event_from_json(const struct jval *obj, void *buf, size_t cap, char *err, si
 	if (cap < EVENT_PARSE_BUF)
 		return -EINVAL;
 	memset(buf, 0, EVENT_PARSE_BUF);
-	if (fill_hdr(obj, h, type)) {
+	if (hdr_from_json(obj, h, type)) {
 		snprintf(err, errlen, "%s event without ts_ns or pid", name);
 		return -EINVAL;
 	}

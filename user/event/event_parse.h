@@ -21,7 +21,5 @@ int event_from_json(const struct jval *obj, void *buf, size_t cap, char *err, si
 bool parse_kdev(const char *s, __u64 *out);
 /* Class names array -> bits. */
 __u32 parse_classes(const struct jval *arr);
-/* RFC 3339 UTC ("2026-11-25T18:02:21.933373Z") -> ns since the epoch; false when malformed. */
-bool parse_time(const char *s, uint64_t *ns);
 
 #endif

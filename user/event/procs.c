@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "procs.h"
-#include "agent/watchlist.h"
+#include "decode.h"
 
 #define DEFAULT_GRACE_NS (30ULL * 1000000000ULL)
 

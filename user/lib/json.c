@@ -6,6 +6,7 @@
 #include "cpr.h"
 #include "json.h"
 #include "utf8.h"
+#include "buf.h"
 
 void json_init(struct json *j)
 {
@@ -30,22 +31,9 @@ void json_free(struct json *j)
 
 static bool reserve(struct json *j, size_t n)
 {
-	size_t cap;
-	char *nb;
-
-	if (j->len + n + 1 <= j->cap)
-		return true;
-	cap = j->cap ? j->cap : 256;
-	while (cap < j->len + n + 1)
-		cap *= 2;
-	nb = realloc(j->buf, cap);
-	if (!nb) {
+	if (buf_grow(&j->buf, &j->cap, j->len + n + 1, 256, 0))
 		j->oom = true;
-		return false;
-	}
-	j->buf = nb;
-	j->cap = cap;
-	return true;
+	return !j->oom;
 }
 
 void json_raw(struct json *j, const char *s, size_t n)

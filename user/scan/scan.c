@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "scan_int.h"
+#include "lib/time.h"
 
 #define MIB		(1024 * 1024)
 
@@ -77,14 +78,6 @@ const char *scan_reason_str(int reason)
 static const char *errstr(int err, char *buf, size_t size)
 {
 	return strerror_r(err, buf, size);
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 /*
@@ -175,7 +168,7 @@ int scan_tick(struct scan_ctx *c, size_t bytes)
 	c->work += bytes;
 	if (c->work >= SCAN_TICK) {
 		c->work = 0;
-		if (c->deadline_ns && now_ns() > c->deadline_ns && !c->stop)
+		if (c->deadline_ns && time_mono_ns() > c->deadline_ns && !c->stop)
 			scan_problem(c, SCAN_REFUSED, SCAN_R_TIME, "time limit: over %u ms",
 				     c->lim->max_time_ms);
 	}
@@ -300,7 +293,7 @@ static int ctx_init(struct scan_ctx *c, const struct scan_limits *lim,
 	c->res = res;
 	c->io = c->lim->read_size;
 	if (c->lim->max_time_ms != SCAN_NO_LIMIT)
-		c->deadline_ns = now_ns() + (uint64_t)c->lim->max_time_ms * 1000000ULL;
+		c->deadline_ns = time_mono_ns() + (uint64_t)c->lim->max_time_ms * 1000000ULL;
 	o.max_samples = c->lim->max_samples;
 	o.max_distinct = c->lim->max_distinct;
 	o.substitutes = c->lim->substitutes;
@@ -350,7 +343,7 @@ static int ctx_finish(struct scan_ctx *c, uint64_t t0)
 		c->hooks->progress(c->hooks->arg,
 				   c->total && res->bytes_in > c->total ? c->total : res->bytes_in,
 				   c->total);
-	res->elapsed_us = (now_ns() - t0) / 1000;
+	res->elapsed_us = (time_mono_ns() - t0) / 1000;
 	return res->status;
 }
 
@@ -480,7 +473,7 @@ static int wait_readable(struct scan_ctx *c, int fd)
 	for (;;) {
 		ms = -1;
 		if (c->deadline_ns) {
-			now = now_ns();
+			now = time_mono_ns();
 			ms = now >= c->deadline_ns ? 0 : (c->deadline_ns - now + 999999) / 1000000;
 		}
 		r = poll(&pfd, 1, ms);
@@ -529,7 +522,7 @@ static void scan_stream(struct scan_ctx *c, int fd)
 int scan_fd(int fd, const struct scan_limits *lim, const struct scan_hooks *hooks,
 	    struct scan_result *res)
 {
-	uint64_t t0 = now_ns();
+	uint64_t t0 = time_mono_ns();
 	struct scan_ctx c;
 	struct stat st;
 	char eb[64];
@@ -610,7 +603,7 @@ int scan_file(const char *path, const struct scan_limits *lim, const struct scan
 int scan_buffer(const void *buf, size_t len, const struct scan_limits *lim,
 		const struct scan_hooks *hooks, struct scan_result *res)
 {
-	uint64_t t0 = now_ns();
+	uint64_t t0 = time_mono_ns();
 	struct scan_ctx c;
 
 	if (ctx_init(&c, lim, hooks, res))

@@ -7,7 +7,7 @@
 #include "event/event_json.h"
 #include "event/event_parse.h"
 #include "scan_json.h"
-#include "agent/watchlist.h"
+#include "lib/time.h"
 
 static void put_id(struct json *j, const char *key, const struct file_id *id)
 {
@@ -78,7 +78,7 @@ void scan_json(struct json *j, const struct scan_request *rq, const struct scan_
 
 	json_obj_begin(j);
 	json_kv_str(j, "event", "scan");
-	json_kv_str(j, "time", format_time(rq->ts_ns + clock_offset, tbuf, sizeof(tbuf)));
+	json_kv_str(j, "time", time_format(rq->ts_ns + clock_offset, tbuf, sizeof(tbuf)));
 	json_kv_u64(j, "ts_ns", rq->ts_ns);
 	json_kv_u64(j, "pid", rq->tgid);
 	json_kv_u64(j, "uid", rq->uid);

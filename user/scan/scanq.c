@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include "scanq.h"
 #include "scan_open.h"
-#include "agent/watchlist.h"
+#include "event/decode.h"
 
 #define CACHE_MAX 16384
 

@@ -22,6 +22,8 @@
 #include <zlib.h>
 #include "lib/log.h"
 #include "spool.h"
+#include "lib/time.h"
+#include "lib/buf.h"
 
 #define SPOOL_MAGIC		0x53525043u	/* "CPRS" on disk */
 #define SEG_SUFFIX		".seg"
@@ -79,14 +81,6 @@ static uint32_t rec_crc(const unsigned char *seq_le, const void *data, size_t le
 	return crc32(crc, data, len);
 }
 
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void seg_name(char buf[SEG_NAME_LEN + 1], uint64_t first_seq)
 {
 	snprintf(buf, SEG_NAME_LEN + 1, "%016" PRIx64 SEG_SUFFIX, first_seq);
@@ -123,20 +117,6 @@ static int pread_full(int fd, void *buf, size_t len, uint64_t off)
 	return 0;
 }
 
-static bool grow(void **buf, size_t *cap, size_t need)
-{
-	void *p;
-
-	if (need <= *cap)
-		return true;
-	p = realloc(*buf, need);
-	if (!p)
-		return false;
-	*buf = p;
-	*cap = need;
-	return true;
-}
-
 /* ---- records ------------------------------------------------------------------- */
 
 /*
@@ -163,7 +143,7 @@ static int read_record(int fd, uint64_t size, uint64_t off, uint64_t min_seq, st
 	if (get_le32(h) != SPOOL_MAGIC || !len || len > SPOOL_MAX_RECORD ||
 	    len > size - off - SPOOL_HDR_LEN || seq <= min_seq)
 		return -EINVAL;
-	if (!grow(buf, cap, (size_t)len + 1))
+	if (buf_grow(buf, cap, (size_t)len + 1, (size_t)len + 1, 0))
 		return -ENOMEM;
 	rc = pread_full(fd, *buf, len, off + SPOOL_HDR_LEN);
 	if (rc)
@@ -918,7 +898,7 @@ int spool_open(struct spool *sp, const char *dir, const struct spool_opts *opts,
 		return rc;
 	}
 	spool_gc(sp, false);
-	sp->last_sync_ms = mono_ms();
+	sp->last_sync_ms = time_mono_ms();
 	if (sp->stats.torn || sp->stats.corrupt)
 		sync_data(sp);
 	return 0;

@@ -16,9 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 #include "syslog_fmt.h"
+#include "lib/time.h"
 #include "lib/utf8.h"
+#include "lib/buf.h"
 
 #ifndef CPRW_VERSION
 #define CPRW_VERSION "0.0.0"	/* the fuzz build does not pass -D flags */
@@ -47,24 +48,9 @@ void syslog_buf_free(struct syslog_buf *b)
 
 static bool sb_reserve(struct syslog_buf *b, size_t n)
 {
-	size_t cap;
-	char *p;
-
-	if (b->oom)
-		return false;
-	if (b->len + n + 1 <= b->cap)
-		return true;
-	cap = b->cap ? b->cap : 512;
-	while (cap < b->len + n + 1)
-		cap *= 2;
-	p = realloc(b->buf, cap);
-	if (!p) {
+	if (!b->oom && buf_grow(&b->buf, &b->cap, b->len + n + 1, 512, 0))
 		b->oom = true;
-		return false;
-	}
-	b->buf = p;
-	b->cap = cap;
-	return true;
+	return !b->oom;
 }
 
 static void sb_put(struct syslog_buf *b, const char *s, size_t n)
@@ -202,52 +188,10 @@ static bool has_non_ascii(const char *s)
 
 /* ---- time --------------------------------------------------------------------- */
 
-static bool digits(const char *s, int n, int *out)
-{
-	int v = 0, i;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-		v = v * 10 + (s[i] - '0');
-	}
-	*out = v;
-	return true;
-}
-
-static int days_in_month(int y, int m)
-{
-	static const int d[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-
-	return m == 2 && leap ? 29 : d[m - 1];
-}
-
 struct stamp {
 	char text[40];		/* RFC 5424 TIMESTAMP */
 	char rt[NUM_LEN];	/* CEF rt: ms since the epoch */
 };
-
-static bool parse_date_time(const char *s, struct tm *tm)
-{
-	int y, mo, d, h, mi, sec;
-
-	if (!digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) || s[7] != '-' ||
-	    !digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != 't') || !digits(s + 11, 2, &h) ||
-	    s[13] != ':' || !digits(s + 14, 2, &mi) || s[16] != ':' || !digits(s + 17, 2, &sec))
-		return false;
-	/* RFC 5424 6.2.3: no leap second 60 */
-	if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || sec > 59)
-		return false;
-	memset(tm, 0, sizeof(*tm));
-	tm->tm_year = y - 1900;
-	tm->tm_mon = mo - 1;
-	tm->tm_mday = d;
-	tm->tm_hour = h;
-	tm->tm_min = mi;
-	tm->tm_sec = sec;
-	return true;
-}
 
 /*
  * An RFC 3339 date-time as the alert carries it, normalised for RFC 5424:
@@ -255,69 +199,24 @@ static bool parse_date_time(const char *s, struct tm *tm)
  */
 static bool parse_stamp(const char *s, struct stamp *st)
 {
-	int frac_ms = 0, nfrac = 0, oh = 0, om = 0, sign = 0;
-	char frac[7] = "";
-	const char *p;
-	struct tm tm;
-	time_t t;
+	struct time_stamp ts;
+	int nfrac;
 
-	if (!s || strlen(s) < 20 || !parse_date_time(s, &tm))
+	/* RFC 5424 6.2.3: a 'T' between date and time, no leap second 60 */
+	if (time_parse_rfc3339(s, &ts) || ts.sep != 'T' || ts.leap_second)
 		return false;
-	p = s + 19;
-	if (*p == '.') {
-		for (p++; *p >= '0' && *p <= '9'; p++, nfrac++) {
-			if (nfrac < 6)
-				frac[nfrac] = *p;
-			if (nfrac < 3)
-				frac_ms = frac_ms * 10 + (*p - '0');
-		}
-		if (!nfrac)
-			return false;
-		frac[nfrac < 6 ? nfrac : 6] = '\0';
-		for (; nfrac < 3; nfrac++)
-			frac_ms *= 10;
-	}
-	if (*p == 'Z' || *p == 'z') {
-		p++;
-	} else if (*p == '+' || *p == '-') {
-		sign = *p == '+' ? 1 : -1;
-		if (!digits(p + 1, 2, &oh) || p[3] != ':' || !digits(p + 4, 2, &om) || oh > 23 ||
-		    om > 59)
-			return false;
-		p += 6;
-	} else {
-		return false;
-	}
-	if (*p)
-		return false;
-	t = timegm(&tm) - sign * (oh * 3600 + om * 60);
-	snprintf(st->text, sizeof(st->text), "%.19s%s%s", s, *frac ? "." : "", frac);
-	st->text[10] = 'T';
-	if (sign)
-		snprintf(st->text + strlen(st->text), 8, "%c%02d:%02d", sign > 0 ? '+' : '-', oh,
-			 om);
-	else
-		strcat(st->text, "Z");
-	snprintf(st->rt, sizeof(st->rt), "%lld", (long long)t * 1000 + frac_ms);
+	nfrac = ts.frac_digits < 6 ? ts.frac_digits : 6;
+	snprintf(st->text, sizeof(st->text), "%.10sT%.8s%s%.*s%s", s, s + 11, nfrac ? "." : "",
+		 nfrac, nfrac ? ts.frac : "", ts.zulu ? "Z" : s + strlen(s) - 6);
+	snprintf(st->rt, sizeof(st->rt), "%llu", (unsigned long long)(ts.ns / 1000000ULL));
 	return true;
 }
 
 static void stamp_from_ns(uint64_t ns, struct stamp *st)
 {
-	struct timespec now;
-	struct tm tm;
-	time_t secs;
-	size_t n;
-
-	if (!ns) {
-		clock_gettime(CLOCK_REALTIME, &now);
-		ns = (uint64_t)now.tv_sec * 1000000000ULL + now.tv_nsec;
-	}
-	secs = ns / 1000000000ULL;
-	gmtime_r(&secs, &tm);
-	n = strftime(st->text, sizeof(st->text), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(st->text + n, sizeof(st->text) - n, ".%06uZ",
-		 (unsigned int)(ns % 1000000000ULL / 1000));
+	if (!ns)
+		ns = time_real_ns();
+	time_format(ns, st->text, sizeof(st->text));
 	snprintf(st->rt, sizeof(st->rt), "%llu", (unsigned long long)(ns / 1000000ULL));
 }
 

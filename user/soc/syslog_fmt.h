@@ -12,7 +12,7 @@
  * a record is rendered the same way after an agent restart.  Output is one
  * line: no CR, LF or NUL anywhere, header fields printable US-ASCII, the rest
  * valid UTF-8 (invalid bytes become U+FFFD).  No trailing newline: framing is
- * the transport's business (sink.c).
+ * the transport's business (syslog_conn.c).
  *
  * MSG and the BOM: RFC 5424 6.4 says a UTF-8 MSG MUST start with a BOM, and
  * also allows MSG-ANY.  We write the BOM only when the summary holds non-ASCII

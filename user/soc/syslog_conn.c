@@ -30,7 +30,8 @@
 #include <unistd.h>
 #include "lib/json_parse.h"
 #include "lib/log.h"
-#include "sink.h"
+#include "syslog_conn.h"
+#include "lib/buf.h"
 
 #define OUT_HIGH	(256 * 1024)	/* queued bytes before we stop taking records */
 #define INFL_MAX	4096		/* frames written but not yet acknowledged */
@@ -156,9 +157,6 @@ static size_t out_pending(const struct sink *s)
 
 static bool out_reserve(struct sink *s, size_t n)
 {
-	unsigned char *p;
-	size_t cap;
-
 	if (s->out_off && s->out_off == s->out_len)
 		s->out_off = s->out_len = 0;
 	if (s->out_off > s->out_cap / 2) {
@@ -166,17 +164,7 @@ static bool out_reserve(struct sink *s, size_t n)
 		s->out_len -= s->out_off;
 		s->out_off = 0;
 	}
-	if (s->out_len + n <= s->out_cap)
-		return true;
-	cap = s->out_cap ? s->out_cap : 16384;
-	while (cap < s->out_len + n)
-		cap *= 2;
-	p = realloc(s->out, cap);
-	if (!p)
-		return false;
-	s->out = p;
-	s->out_cap = cap;
-	return true;
+	return !buf_grow(&s->out, &s->out_cap, s->out_len + n, 16384, 0);
 }
 
 static int out_append(struct sink *s, const void *data, size_t n)
@@ -300,14 +288,8 @@ static int enqueue_frame(struct sink *s, uint64_t seq)
 		push_inflight(s, seq);
 		return 0;
 	}
-	if (len > s->frame_cap) {
-		unsigned char *p = realloc(s->frame, len);
-
-		if (!p)
-			return -ENOMEM;
-		s->frame = p;
-		s->frame_cap = len;
-	}
+	if (buf_grow(&s->frame, &s->frame_cap, len, len, 0))
+		return -ENOMEM;
 	memcpy(s->frame, prefix, n);
 	memcpy(s->frame + n, s->line.buf, s->line.len);
 	ERR_clear_error();

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
- * One remote syslog destination, fed from the spool.
+ * One connection to a remote syslog destination (a SOC receiver), fed from
+ * the spool.  "sink" in the code means this and nothing else.
  *
  * Transports: unix (a SOCK_DGRAM socket, /dev/log by default), udp (RFC 5426,
  * one message per datagram), tcp (RFC 6587 octet counting "LEN SP MSG") and
@@ -30,8 +31,8 @@
  * Time: sink_tick()'s now_ms (CLOCK_MONOTONIC ms); sink_on_io() uses the last
  * tick's value.
  */
-#ifndef CPRW_SINK_H
-#define CPRW_SINK_H
+#ifndef CPRW_SYSLOG_CONN_H
+#define CPRW_SYSLOG_CONN_H
 
 #include <stdbool.h>
 #include <stddef.h>
