@@ -11,6 +11,8 @@
 #   4  a user flooding the scan queue: their scans beyond their share are
 #      dropped with a scan_backlog alert and status turns unhealthy, while
 #      another user's export is still scanned
+#   6  (and the smaller points) escape sequences in file names, the agent's
+#      outputs in a user's directory or through a user's symlink
 #   5  a directory swapped for a symlink after the write: the scan worker
 #      refuses the path instead of following it
 . "$(dirname "$0")/lib.sh"
@@ -183,6 +185,45 @@ expect_eq "root's export behind the flood still scanned" \
 	"$(alerts ".rule==\"bulk_export\" and .file.path==\"$THOME/Downloads/root-export.csv\"" | jq -r '.counts.cpr_distinct')" 28
 
 stop_agent
+
+echo "6: the agent's files never in a user's directory or through a user's symlink:"
+udir=/tmp/$TUSER.dir
+as_user mkdir -m 0755 "$udir"
+echo keep > "$T/victim"
+as_user ln -s "$T/victim" "$udir/events.json"
+as_user touch "$udir/own.json"
+# agent_fails WHAT EXPECTED_MESSAGE ARGS...: the agent refuses to start, says why
+agent_fails() {
+	local what=$1 msg=$2
+	shift 2
+	timeout 60 "$AGENT" --duration 2 "$@" > /dev/null 2> "$T/refuse.log"
+	local rc=$?
+	expect_eq "$what: refused at start" "$([ $rc -ne 0 ] && [ $rc -ne 124 ] && echo yes)" yes
+	expect_eq "$what: says why" "$(grep -c -- "$msg" "$T/refuse.log")" 1
+}
+refuse_conf() {		# refuse_conf EXTRA: a valid config plus EXTRA
+	printf '[agent]\nrescan_interval = 0\n%b\n' "$1" > "$T/refuse.conf"
+	chmod 0600 "$T/refuse.conf"
+}
+refuse_conf "[control]\nsocket = $T/r.sock"
+agent_fails "--events through a user's symlink" "symbolic link; refused" -c "$T/refuse.conf" \
+	--events="$udir/events.json" --alert-log="$T/r-alerts.json"
+expect_eq "the symlink's target was not truncated" "$(cat "$T/victim")" keep
+agent_fails "--record into a user's file" "belongs to uid $(id -u "$TUSER")" \
+	-c "$T/refuse.conf" --events="$T/r-events.json" --record="$udir/own.json" \
+	--alert-log="$T/r-alerts.json"
+refuse_conf "[control]\nsocket = $udir/control.sock"
+agent_fails "control socket in a user's directory" "control socket: $udir belongs to uid" \
+	-c "$T/refuse.conf" --events="$T/r-events.json" --alert-log="$T/r-alerts.json"
+as_user mkdir -m 0700 "$udir/spool"
+refuse_conf "[control]\nsocket = $T/r.sock\n[spool]\ndir = $udir/spool\n[syslog.soc]\ntransport = udp\nhost = 127.0.0.1\nport = 9"
+agent_fails "spool in a user's directory" "spool $udir/spool: belongs to uid" \
+	-c "$T/refuse.conf" --events="$T/r-events.json" --alert-log="$T/r-alerts.json"
+refuse_conf "[control]\nsocket = $T/r.sock"
+agent_fails "alert log in a user's directory" "its directory belongs to uid" \
+	-c "$T/refuse.conf" --events="$T/r-events.json" --alert-log="$udir/alerts.json"
+rm -rf "$udir"
+
 echo "no output holds a number in the clear:"
 "$GEN" list 28 "$((SEED + 1))" >> "$T/names"
 leaks=$(cat "$T/alerts.json" "$T/events.json" "$T/recording.json" "$T/agent.log" \

@@ -8,6 +8,7 @@
 #include "pipeline.h"
 #include "event/clip.h"
 #include "event/event_json.h"
+#include "lib/fs_trust.h"
 #include "lib/log.h"
 #include "lib/time.h"
 #include "scan/scan_json.h"
@@ -305,15 +306,34 @@ static void rules_taint(void *arg, const struct file_id *id, const struct file_i
 
 static FILE *open_output(const char *path, const char *what, char *err, size_t errlen)
 {
+	struct stat st = { 0 };
 	FILE *f;
 	int fd;
 
 	if (!strcmp(path, "-"))
 		return stdout;
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	/*
+	 * Never through a symlink, never into a file of someone else (a user's
+	 * file in /tmp would get every event), and truncated only once it is
+	 * known to be ours.
+	 */
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd >= 0 && (fstat(fd, &st) || !fs_ours(&st) ||
+			(!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode) && !S_ISFIFO(st.st_mode)))) {
+		snprintf(err, errlen, "cannot write %s to %s: it belongs to uid %u or is not a "
+			 "file; refused", what, path, (unsigned int)st.st_uid);
+		close(fd);
+		return NULL;
+	}
+	if (fd >= 0 && S_ISREG(st.st_mode) && ftruncate(fd, 0)) {
+		snprintf(err, errlen, "cannot write %s to %s: %s", what, path, strerror(errno));
+		close(fd);
+		return NULL;
+	}
 	f = fd >= 0 ? fdopen(fd, "w") : NULL;
 	if (!f) {
-		snprintf(err, errlen, "cannot write %s to %s: %s", what, path, strerror(errno));
+		snprintf(err, errlen, "cannot write %s to %s: %s", what, path,
+			 errno == ELOOP ? "it is a symbolic link; refused" : strerror(errno));
 		if (fd >= 0)
 			close(fd);
 	}

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "control.h"
+#include "lib/fs_trust.h"
 #include "lib/log.h"
 #include "lib/time.h"
 #include "lib/buf.h"
@@ -612,6 +613,11 @@ static int setup_dir(struct control *c, const char *dir, const char *sock_name, 
 	if (lstat(dir, &st) || !S_ISDIR(st.st_mode)) {
 		snprintf(err, errlen, "control socket: %s is not a directory", dir);
 		return -ENOTDIR;
+	}
+	if (!fs_ours(&st)) {
+		snprintf(err, errlen, "control socket: %s belongs to uid %u, who could replace "
+			 "the socket; use a directory of root's", dir, (unsigned int)st.st_uid);
+		return -EPERM;
 	}
 	if (st.st_uid == geteuid() && dedicated_dir(dir, sock_name)) {
 		if ((geteuid() == 0 || c->has_group) && chown(dir, (uid_t)-1, gid))

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "alerts.h"
+#include "lib/fs_trust.h"
 #include "event/event_json.h"
 #include "event/decode.h"
 #include "lib/time.h"
@@ -60,10 +61,39 @@ void alert_new_id(char buf[37])
 	} while (strcmp(probe, buf) && ++tries < 1000);
 }
 
+/* The log and its directory must be the agent's (or root's): their owner could read every alert. */
+static int check_log_owner(const char *log_path, int fd, char *err, size_t errlen)
+{
+	char *dir = strdup(log_path), *slash;
+	struct stat st, dst;
+	int ret = 0;
+
+	if (!dir)
+		return -ENOMEM;
+	slash = strrchr(dir, '/');
+	if (slash)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	if (fstat(fd, &st) || stat(slash ? dir : ".", &dst)) {
+		ret = -errno;
+		snprintf(err, errlen, "alert log %s: %s", log_path, strerror(errno));
+	} else if (!S_ISREG(st.st_mode) || !fs_ours(&st)) {
+		ret = -EPERM;
+		snprintf(err, errlen, "alert log %s: %s uid %u; refused", log_path,
+			 S_ISREG(st.st_mode) ? "a file of" : "not a regular file, of",
+			 (unsigned int)st.st_uid);
+	} else if (!fs_ours(&dst)) {
+		ret = -EPERM;
+		snprintf(err, errlen, "alert log %s: its directory belongs to uid %u; refused",
+			 log_path, (unsigned int)dst.st_uid);
+	}
+	free(dir);
+	return ret;
+}
+
 int alert_out_open(struct alert_out *o, const char *log_path, bool to_stdout, char *err,
 		   size_t errlen)
 {
-	int fd;
+	int fd, ret;
 
 	memset(o, 0, sizeof(*o));
 	o->to_stdout = to_stdout;
@@ -78,6 +108,11 @@ int alert_out_open(struct alert_out *o, const char *log_path, bool to_stdout, ch
 		snprintf(err, errlen, "alert log %s: %s%s", log_path, strerror(errno),
 			 errno == ENOENT ? "; fix: create its directory (mode 0700)" : "");
 		return -errno;
+	}
+	ret = check_log_owner(log_path, fd, err, errlen);
+	if (ret) {
+		close(fd);
+		return ret;
 	}
 	fchmod(fd, 0600);
 	o->log = fdopen(fd, "a");

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <zlib.h>
+#include "lib/fs_trust.h"
 #include "lib/log.h"
 #include "spool.h"
 #include "lib/time.h"
@@ -671,6 +672,11 @@ static int open_dir(struct spool *sp, const char *dir, char *err, size_t errlen)
 		rc = -errno;
 		snprintf(err, errlen, "spool %s: %s", dir, strerror(-rc));
 		return rc;
+	}
+	if (!fs_ours(&st)) {
+		snprintf(err, errlen, "spool %s: belongs to uid %u, who could read or replace "
+			 "the alerts; use a directory of root's", dir, (unsigned int)st.st_uid);
+		return -EPERM;
 	}
 	/* alerts are personal data: nobody else reads the spool */
 	if ((st.st_mode & 077) && fchmod(sp->dir_fd, 0700)) {
