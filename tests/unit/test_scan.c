@@ -627,6 +627,41 @@ static void test_caps(void)
 		free(text);
 	}
 
+	/*
+	 * Issue 14: the buffer cap holds for all levels at once.  Two nested
+	 * deflated zips of 600 KB each (random bytes: they do not shrink) fit a
+	 * 1 MiB cap one at a time, not together.
+	 */
+	{
+		struct gen_buf inner = { 0 }, middle = { 0 }, outer = { 0 };
+		struct zipw z;
+		uint64_t *noise = malloc(600 << 10), planted = 0;
+		size_t k;
+
+		for (k = 0; k < (600 << 10) / sizeof(*noise); k++)
+			noise[k] = gen_next(&r);
+		zipw_init(&z);
+		zipw_add(&z, "a.bin", noise, 600 << 10, 0);
+		zipw_finish(&z, &inner);
+		zipw_init(&z);
+		zipw_add(&z, "inner.zip", inner.p, inner.len, 8);
+		zipw_finish(&z, &middle);
+		zipw_init(&z);
+		zipw_add(&z, "middle.zip", middle.p, middle.len, 8);
+		zipw_finish(&z, &outer);
+		scan_limits_default(&lim);
+		lim.max_buffer = 1 << 20;
+		CU_ASSERT_EQUAL(scan_mem(outer.p, outer.len, &lim, &res), SCAN_REFUSED);
+		CU_ASSERT_EQUAL(res.reason, SCAN_R_BUFFER);
+		lim.max_buffer = 2 << 20;			/* both fit together */
+		CU_ASSERT_EQUAL(scan_mem(outer.p, outer.len, &lim, &res), SCAN_OK);
+		CU_ASSERT_EQUAL(res.cpr.matches, planted);
+		gb_free(&inner);
+		gb_free(&middle);
+		gb_free(&outer);
+		free(noise);
+	}
+
 	/* time: 64 MiB of text cannot be scanned in one millisecond */
 	{
 		size_t n = 64 << 20;

@@ -32,6 +32,7 @@ struct scan_ctx {
 	uint64_t next_progress;
 	uint64_t work;			/* bytes of work since the last clock check */
 	bool stop;			/* a cap, cancel or fatal error ends the whole scan */
+	size_t buffered;		/* bytes held by every sink buffer at once (max_buffer caps it) */
 };
 
 /* Random-access input: memory, or a descriptor read with pread. */

@@ -395,6 +395,7 @@ static void pdf_fallback(struct scan_sink *s)
 	s->kind = s->pdf ? K_PDF : K_SKIP;
 	if (s->pdf && pdf_write(s->pdf, s->buf, s->len) < 0)
 		s->failed = true;
+	c->buffered -= s->cap;
 	free(s->buf);
 	s->buf = NULL;
 	s->len = s->cap = 0;
@@ -406,7 +407,12 @@ static void buf_push(struct scan_sink *s, const unsigned char *p, size_t n)
 	size_t cap;
 	void *nb;
 
-	if (s->len + n > c->lim->max_buffer) {
+	/*
+	 * The cap is for all buffers held at once: an archive nested in an
+	 * archive holds its parent's buffer too, and per level a 1 MB file
+	 * reached 195 MB.
+	 */
+	if (c->buffered - s->cap + s->len + n > c->lim->max_buffer) {
 		if (s->bkind == B_PDF) {
 			pdf_fallback(s);
 			if (s->kind == K_PDF && !s->failed && pdf_write(s->pdf, p, n) < 0)
@@ -422,8 +428,8 @@ static void buf_push(struct scan_sink *s, const unsigned char *p, size_t n)
 		cap = s->cap ? s->cap : 64 * 1024;
 		while (cap < s->len + n)
 			cap *= 2;
-		if (cap > c->lim->max_buffer)
-			cap = c->lim->max_buffer;
+		if (cap > c->lim->max_buffer - (c->buffered - s->cap))
+			cap = c->lim->max_buffer - (c->buffered - s->cap);
 		nb = realloc(s->buf, cap);
 		if (!nb) {
 			scan_problem(c, SCAN_ERROR, SCAN_R_NOMEM, "%s: out of memory",
@@ -432,6 +438,7 @@ static void buf_push(struct scan_sink *s, const unsigned char *p, size_t n)
 			return;
 		}
 		s->buf = nb;
+		c->buffered += cap - s->cap;
 		s->cap = cap;
 	}
 	memcpy(s->buf + s->len, p, n);
@@ -540,8 +547,10 @@ static void buf_close(struct scan_sink *s)
 			break;
 		}
 	}
+	c->buffered -= s->cap;
 	free(s->buf);
 	s->buf = NULL;
+	s->cap = 0;
 }
 
 void scan_buf_nested(struct scan_ctx *c, unsigned int depth, const unsigned char *p, size_t n)
