@@ -385,6 +385,22 @@ static void test_depth_limit(void)
 	json_free(&j);
 }
 
+/* Ids the agent makes (UUIDs, hashes) are not masked; the same text from outside is. */
+static void test_ids_verbatim(void)
+{
+	static const char uuid[] = "ab010140-5123-4abc-8def-0123456789ab";
+	struct json j;
+
+	json_init(&j);
+	json_obj_begin(&j);
+	json_kv_id(&j, "alert_id", uuid);
+	json_kv_str(&j, "path", uuid);
+	json_obj_end(&j);
+	CU_ASSERT_STRING_EQUAL(j.buf, "{\"alert_id\":\"ab010140-5123-4abc-8def-0123456789ab\","
+			       "\"path\":\"ab010140-XXXX-4abc-8def-0123456789ab\"}");
+	json_free(&j);
+}
+
 static CU_TestInfo json_tests[] = {
 	{ "string escaping table", test_escaping },
 	{ "every byte value parses", test_all_bytes_parse },
@@ -397,6 +413,7 @@ static CU_TestInfo json_tests[] = {
 	{ "growth past initial capacity", test_growth },
 	{ "raw append", test_raw },
 	{ "nesting at the depth limit", test_depth_limit },
+	{ "agent-made ids verbatim", test_ids_verbatim },
 	CU_TEST_INFO_NULL,
 };
 

@@ -669,6 +669,31 @@ static void test_parse_names(void)
 	CU_ASSERT_EQUAL(spool_parse_overflow("block", &o), -EINVAL);
 }
 
+/* An ack file saying "-2" or 2^63 (damage) is ignored, not a wrap of the sequence numbers. */
+static void test_ack_no_wrap(void)
+{
+	static const char *const bad[] = { "-2\n", " 3\n", "+4\n", "9223372036854775808\n" };
+	char *dir, path[300];
+	struct spool sp;
+	uint64_t seq;
+	size_t i;
+	FILE *f;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		dir = make_dir();
+		snprintf(path, sizeof(path), "%s/soc.ack", dir);
+		f = fopen(path, "w");
+		CU_ASSERT_FATAL(f != NULL);
+		fputs(bad[i], f);
+		fclose(f);
+		CU_ASSERT_FATAL(open_sp(&sp, dir, NULL, one_sink, 1) == 0);
+		CU_ASSERT_EQUAL(spool_append(&sp, "{}", 2, &seq), 0);
+		CU_ASSERT(seq < 8);		/* from the start, nowhere near a wrap */
+		spool_close(&sp);
+		remove_dir(dir);
+	}
+}
+
 static CU_TestInfo tests[] = {
 	{ "append, read, ack in order", test_order_and_ack },
 	{ "reopen keeps unacked records", test_reopen },
@@ -685,6 +710,7 @@ static CU_TestInfo tests[] = {
 	{ "damaged ack file", test_damaged_ack },
 	{ "open errors, lock, mode", test_open_errors },
 	{ "fsync and overflow names", test_parse_names },
+	{ "damaged ack file: no sequence wrap", test_ack_no_wrap },
 	CU_TEST_INFO_NULL,
 };
 

@@ -74,7 +74,7 @@ static int ctl_reload(void *arg, struct json *out, char *err, size_t errlen)
 	json_key(out, "config");
 	json_obj_begin(out);
 	json_kv_str(out, "path", a->cfg.source);
-	json_kv_str(out, "sha256", a->cfg.sha256);
+	json_kv_id(out, "sha256", a->cfg.sha256);
 	json_obj_end(out);
 	return 0;
 }
@@ -94,7 +94,7 @@ static int ctl_test_alert(void *arg, struct json *out, char *err, size_t errlen)
 	snprintf(al.summary, sizeof(al.summary),
 		 "cprwatch test alert: the route from this agent to the SOC works");
 	pipeline_alert(&a->pl, &al);
-	json_kv_str(out, "alert_id", a->pl.alerts.last_id);
+	json_kv_id(out, "alert_id", a->pl.alerts.last_id);
 	return 0;
 }
 

@@ -192,13 +192,13 @@ void agent_status_json(struct agent *a, struct json *j)
 	bool healthy = true;
 
 	json_kv_str(j, "version", CPRW_VERSION);
-	json_kv_str(j, "build_id", CPRW_BUILD_ID);
+	json_kv_id(j, "build_id", CPRW_BUILD_ID);
 	json_kv_u64(j, "uptime_s", (time_mono_ns() - a->stats.start_ns) / 1000000000ULL);
 	json_kv_u64(j, "pid", getpid());
 	json_key(j, "config");
 	json_obj_begin(j);
 	json_kv_str(j, "path", a->cfg.source);
-	json_kv_str(j, "sha256", a->cfg.sha256);
+	json_kv_id(j, "sha256", a->cfg.sha256);
 	json_obj_end(j);
 	put_problems(a, j, &healthy);
 	json_kv_bool(j, "healthy", healthy);

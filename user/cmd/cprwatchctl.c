@@ -181,21 +181,18 @@ static const char help_help[] =
 /*
  * Text for a person to read: file names and messages come from users, and a
  * raw ESC in one could forge lines or rewrite the admin's terminal.  Control
- * characters (C0, DEL, and C1 as UTF-8) become \xNN; CPR numbers are masked
- * first, as in everything the agent writes.  NULL when out of memory.
+ * characters (C0, DEL, and C1 as UTF-8) become \xNN.  (The agent masked CPR
+ * numbers in its strings already; `scan` masks its file names itself.)
+ * NULL when out of memory.
  */
-static char *readable(const char *s)
+static char *readable(const char *copy)
 {
-	size_t n = strlen(s), i, o = 0;
-	char *copy = strdup(s), *out = malloc(8 * n + 1);
+	size_t n = strlen(copy), i, o = 0;
+	char *out = malloc(8 * n + 1);
 	unsigned char c;
 
-	if (!copy || !out) {
-		free(copy);
-		free(out);
+	if (!out)
 		return NULL;
-	}
-	cpr_redact(copy, n);
 	for (i = 0; i < n; i++) {
 		c = copy[i];
 		if (c < 0x20 || c == 0x7f) {
@@ -208,7 +205,6 @@ static char *readable(const char *s)
 		}
 	}
 	out[o] = '\0';
-	free(copy);
 	return out;
 }
 
@@ -340,9 +336,14 @@ static int cmd_scan(int argc, char **argv)
 		return 2;
 	}
 	for (; i < argc; i++) {
-		char *shown = readable(argv[i]);
+		char *masked = strdup(argv[i]), *shown = NULL;
 		struct scan_result res;
 
+		if (masked) {
+			cpr_redact(masked, strlen(masked));
+			shown = readable(masked);
+			free(masked);
+		}
 		scan_one(argv[i], shown ? shown : "?", sandboxed ? &sb : NULL, isatty(2), &res);
 		if (as_json)
 			print_json(argv[i], &res);

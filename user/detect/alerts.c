@@ -240,7 +240,7 @@ void alert_json(struct json *j, const struct alert *a, const struct procs *pt, c
 	unsigned int i;
 
 	json_obj_begin(j);
-	json_kv_str(j, "alert_id", id);
+	json_kv_id(j, "alert_id", id);
 	json_kv_str(j, "time", time_format(a->ts_ns + clock_offset, tbuf, sizeof(tbuf)));
 	json_kv_str(j, "host", host);
 	json_kv_str(j, "rule", a->rule);

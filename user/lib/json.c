@@ -213,6 +213,21 @@ void json_kv_str(struct json *j, const char *key, const char *s)
 	json_str(j, s);
 }
 
+void json_id(struct json *j, const char *s)
+{
+	bool keep = j->keep_numbers;
+
+	j->keep_numbers = true;
+	json_str(j, s);
+	j->keep_numbers = keep;
+}
+
+void json_kv_id(struct json *j, const char *key, const char *s)
+{
+	json_key(j, key);
+	json_id(j, s);
+}
+
 void json_kv_u64(struct json *j, const char *key, uint64_t v)
 {
 	json_key(j, key);

@@ -44,6 +44,14 @@ void json_null(struct json *j);
 
 /* key + value in one call, for the common case */
 void json_kv_str(struct json *j, const char *key, const char *s);
+/*
+ * Hex text the agent made itself (alert UUIDs, hashes, build ids): written
+ * as is, because the masker, which ignores what surrounds a number, would
+ * otherwise take a digit run in a UUID for a CPR number and break the id.
+ * Never for text from outside the agent.
+ */
+void json_id(struct json *j, const char *s);
+void json_kv_id(struct json *j, const char *key, const char *s);
 void json_kv_u64(struct json *j, const char *key, uint64_t v);
 void json_kv_i64(struct json *j, const char *key, int64_t v);
 void json_kv_bool(struct json *j, const char *key, bool v);

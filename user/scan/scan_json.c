@@ -41,7 +41,7 @@ static void put_persons(struct json *j, const struct scan_result *res)
 	json_arr_begin(j);
 	for (i = 0; i < res->nr_persons && i < SCAN_JSON_PERSONS; i++) {
 		snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)res->persons[i]);
-		json_str(j, hex);
+		json_id(j, hex);
 	}
 	json_arr_end(j);
 }

@@ -463,6 +463,9 @@ static void save_acks(struct spool *sp, bool sync)
 			save_ack(sp, &sp->sinks[i], sync);
 }
 
+/* No real spool hands out this many records (2^62: a million a second for 146,000 years). */
+#define SPOOL_SEQ_MAX (1ULL << 62)
+
 static uint64_t load_ack(struct spool *sp, const char *sink)
 {
 	char name[SPOOL_SINK_NAME_MAX + 16], text[32], *end;
@@ -479,7 +482,9 @@ static uint64_t load_ack(struct spool *sp, const char *sink)
 	text[n > 0 ? n : 0] = '\0';
 	errno = 0;
 	v = strtoull(text, &end, 10);
-	if (n <= 0 || errno || end == text || (*end && strcmp(end, "\n"))) {
+	/* digits only ("-2" parses as 2^64-2), and far below where sequence numbers wrap */
+	if (n <= 0 || errno || !isdigit((unsigned char)text[0]) || v >= SPOOL_SEQ_MAX ||
+	    (*end && strcmp(end, "\n"))) {
 		/* resend rather than lose: at-least-once */
 		log_warn("spool %s: %s is damaged; the sink gets every record kept", sp->dir, name);
 		return 0;
