@@ -19,6 +19,7 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "lib/time.h"
 #include "uprobes_proc.h"
 #include "lib/json.h"
 #include "lib/log.h"
@@ -104,14 +105,6 @@ static int multi_link(const struct uprobe_spec *s, int pid)
 	return fd < 0 ? -errno : fd;
 }
 
-static uint64_t mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000;
-}
-
 /*
  * Every attached probe holds a perf event fd: up to max_procs times the
  * probes.  Raise the soft limit to the hard one, as a busy desktop with a
@@ -148,7 +141,8 @@ static bool reaper_may_destroy(struct uprobes_proc *up)
 	if (__atomic_load_n(&up->stopping_now, __ATOMIC_ACQUIRE))
 		return true;
 	return !__atomic_load_n(&up->attaching, __ATOMIC_ACQUIRE) &&
-	       mono_us() - __atomic_load_n(&up->last_attach_us, __ATOMIC_ACQUIRE) >= REAPER_QUIET_US;
+	       time_mono_ns() / 1000 - __atomic_load_n(&up->last_attach_us, __ATOMIC_ACQUIRE) >=
+		       REAPER_QUIET_US;
 }
 
 static void of_destroy_all(struct uprobes_proc *up, struct uprobes_of *o)
@@ -282,7 +276,7 @@ static int attach_spec(const struct uprobes_proc *up, const struct uprobe_spec *
 
 static void note_delay(struct uprobes_proc *up, uint64_t event_ns)
 {
-	uint64_t now = mono_us(), ev = event_ns / 1000;
+	uint64_t now = time_mono_ns() / 1000, ev = event_ns / 1000;
 
 	if (!event_ns || now < ev)
 		return;
@@ -330,7 +324,7 @@ int uprobes_proc_attach(struct uprobes_proc *up, int tgid, uint64_t event_ns)
 	if (!o)
 		return -ENOMEM;
 	o->nr = up->nr_specs;
-	t0 = mono_us();
+	t0 = time_mono_ns() / 1000;
 	__atomic_store_n(&up->attaching, true, __ATOMIC_RELEASE);
 	__atomic_store_n(&up->last_attach_us, t0, __ATOMIC_RELEASE);
 	for (i = 0; i < up->nr_specs; i++) {
@@ -343,7 +337,7 @@ int uprobes_proc_attach(struct uprobes_proc *up, int tgid, uint64_t event_ns)
 			break;	/* it exited: the rest would fail the same way */
 		up->stats.link_errors++;
 	}
-	__atomic_store_n(&up->last_attach_us, mono_us(), __ATOMIC_RELEASE);
+	__atomic_store_n(&up->last_attach_us, time_mono_ns() / 1000, __ATOMIC_RELEASE);
 	__atomic_store_n(&up->attaching, false, __ATOMIC_RELEASE);
 	if (!n) {
 		free(o);
@@ -357,7 +351,7 @@ int uprobes_proc_attach(struct uprobes_proc *up, int tgid, uint64_t event_ns)
 		return -ENOMEM;
 	}
 	up->stats.attached++;
-	up->stats.attach_last_us = mono_us() - t0;
+	up->stats.attach_last_us = time_mono_ns() / 1000 - t0;
 	note_delay(up, event_ns);
 	return n;
 }

@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "lib/time.h"
 #include "sandbox.h"
 #include "scand.h"
 
@@ -261,20 +262,12 @@ static int send_request(struct sandbox *sb, int fd, const struct scan_limits *li
 	return n == (ssize_t)iov.iov_len ? 0 : -EPIPE;
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
-}
-
 /* The deadline for a reply: the scan's time cap plus grace; 0 for none. */
 static uint64_t deadline(const struct scan_limits *lim)
 {
 	uint32_t cap = lim && lim->max_time_ms ? lim->max_time_ms : 30000;
 
-	return cap == SCAN_NO_LIMIT ? 0 : now_ms() + cap + SANDBOX_GRACE_MS;
+	return cap == SCAN_NO_LIMIT ? 0 : time_mono_ms() + cap + SANDBOX_GRACE_MS;
 }
 
 /* One datagram by the deadline: its length, 0 on timeout, -EPIPE at EOF. */
@@ -285,7 +278,7 @@ static ssize_t wait_msg(struct sandbox *sb, uint64_t until)
 	int r;
 
 	for (;;) {
-		uint64_t now = now_ms();
+		uint64_t now = time_mono_ms();
 
 		if (until && now >= until)
 			return 0;
