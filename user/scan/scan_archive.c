@@ -164,24 +164,11 @@ static struct archive *la_open(struct scan_ctx *c, bool raw_only)
 /* Caps on what a member produced so far; 0 or -E2BIG (recorded). */
 static int la_caps(struct scan_ctx *c, struct archive *a, size_t got, const char *what)
 {
-	const struct scan_limits *lim = c->lim;
-	struct scan_result *res = c->res;
 	int64_t in = archive_filter_bytes(a, -1);
-	uint64_t ratio;
 
-	res->bytes_inflated += got;
-	if (res->bytes_inflated > lim->max_inflated) {
-		scan_problem(c, SCAN_REFUSED, SCAN_R_INFLATED, "inflated data: over %llu MiB",
-			     (unsigned long long)(lim->max_inflated / MIB));
-		return -E2BIG;
-	}
-	ratio = res->bytes_inflated / (in > 0 ? (uint64_t)in : 1);
-	if (res->bytes_inflated > SCAN_RATIO_MIN && ratio > lim->max_ratio) {
-		scan_problem(c, SCAN_REFUSED, SCAN_R_RATIO, "%s bomb: ratio %llu > %u", what,
-			     (unsigned long long)ratio, lim->max_ratio);
-		return -E2BIG;
-	}
-	return 0;
+	/* the ratio of the archive as a whole: all inflated so far over what was read */
+	return scan_inflate_caps(c, got, c->res->bytes_inflated + got, in > 0 ? (uint64_t)in : 0,
+				 what);
 }
 
 static bool la_encrypted(struct archive *a, struct archive_entry *e)

@@ -90,6 +90,9 @@ void scan_problem(struct scan_ctx *c, int status, int reason, const char *fmt, .
 void scan_encrypted(struct scan_ctx *c, const char *what);
 void scan_partial(struct scan_ctx *c, const char *what, const char *why);
 int scan_tick(struct scan_ctx *c, size_t bytes);
+/* Adds @got to the inflated total and checks it and the @out/@in ratio of @what. */
+int scan_inflate_caps(struct scan_ctx *c, size_t got, uint64_t out, uint64_t in,
+		      const char *what);
 /* Rewrites digit runs longer than four ("90M"): no message can carry a number. */
 void scan_compact_digits(char *msg, size_t size);
 int scan_input(struct scan_ctx *c, uint64_t bytes);

@@ -91,8 +91,13 @@ void infl_end(struct inflater *z)
 	z->buf = NULL;
 }
 
-/* Applies the inflate caps to output just produced; 0 or -E2BIG. */
-static int infl_caps(struct scan_ctx *c, struct inflater *z, size_t got)
+/*
+ * The caps every decompressor applies to output it just produced (zlib here,
+ * libarchive's filters in scan_archive.c): the total inflated so far across
+ * the whole scan, then the stream's output/input ratio.  0 or -E2BIG (recorded).
+ */
+int scan_inflate_caps(struct scan_ctx *c, size_t got, uint64_t out, uint64_t in,
+		      const char *what)
 {
 	const struct scan_limits *lim = c->lim;
 	struct scan_result *res = c->res;
@@ -104,9 +109,9 @@ static int infl_caps(struct scan_ctx *c, struct inflater *z, size_t got)
 			     (unsigned long long)(lim->max_inflated / MIB));
 		return -E2BIG;
 	}
-	ratio = z->out / (z->in ? z->in : 1);
-	if (z->out > SCAN_RATIO_MIN && ratio > lim->max_ratio) {
-		scan_problem(c, SCAN_REFUSED, SCAN_R_RATIO, "%s bomb: ratio %llu > %u", z->what,
+	ratio = out / (in ? in : 1);
+	if (out > SCAN_RATIO_MIN && ratio > lim->max_ratio) {
+		scan_problem(c, SCAN_REFUSED, SCAN_R_RATIO, "%s bomb: ratio %llu > %u", what,
 			     (unsigned long long)ratio, lim->max_ratio);
 		return -E2BIG;
 	}
@@ -139,7 +144,7 @@ int infl_run(struct scan_ctx *c, struct inflater *z, const unsigned char *in, si
 			z->in += in_before - z->zs.avail_in;
 			z->out += got;
 			if (got) {
-				if (infl_caps(c, z, got))
+				if (scan_inflate_caps(c, got, z->out, z->in, z->what))
 					return -E2BIG;
 				if (emit(arg, z->buf, got) < 0 || scan_tick(c, got) < 0)
 					return -ECANCELED;
