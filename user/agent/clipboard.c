@@ -96,7 +96,13 @@ static const struct target targets[] = {
 
 #define NR_TARGETS (sizeof(targets) / sizeof(targets[0]))
 
-/* Where libraries live: the system directories, then bundles (globs). */
+/*
+ * Where libraries live: the system directories, then root's bundles (globs),
+ * and users' own Flatpak runtimes last.  Users can plant any number of files
+ * in their homes, so their copies come after every root-installed one and
+ * only USER_COPIES of them count: they can never crowd the real libraries
+ * out of the MAX_COPIES attached.
+ */
 static const char *const lib_dirs[] = {
 	"/usr/lib/x86_64-linux-gnu",
 	"/lib/x86_64-linux-gnu",
@@ -106,14 +112,16 @@ static const char *const lib_dirs[] = {
 	"/lib",
 	"/usr/local/lib",
 	"/var/lib/flatpak/runtime/*/x86_64/*/active/files/lib/x86_64-linux-gnu",
-	"/home/*/.local/share/flatpak/runtime/*/x86_64/*/active/files/lib/x86_64-linux-gnu",
 	"/snap/*/current/usr/lib/x86_64-linux-gnu",
 	"/snap/*/current/lib/x86_64-linux-gnu",
 	"/opt/*",
 	"/opt/*/lib",
 	"/opt/*/lib64",
+	"/home/*/.local/share/flatpak/runtime/*/x86_64/*/active/files/lib/x86_64-linux-gnu",
 	NULL,
 };
+
+#define USER_COPIES 4		/* copies owned by someone other than root */
 
 struct lib_copy {
 	char path[256];
@@ -124,6 +132,7 @@ struct lib_copy {
 struct lib_copies {
 	struct lib_copy c[MAX_COPIES];
 	int n;
+	int user_owned;		/* of n, not owned by root */
 };
 
 /* Qt's QClipboard::setText(const QString &, Mode), whatever its mangled tail: its index, or -1. */
@@ -139,9 +148,12 @@ static void add_copy(struct lib_copies *lc, const char *path)
 
 	if (lc->n == MAX_COPIES || stat(path, &st) || !S_ISREG(st.st_mode))
 		return;
+	if (st.st_uid && lc->user_owned == USER_COPIES)
+		return;
 	for (i = 0; i < lc->n; i++)
 		if (lc->c[i].dev == st.st_dev && lc->c[i].ino == st.st_ino)
 			return;
+	lc->user_owned += st.st_uid != 0;
 	snprintf(lc->c[lc->n].path, sizeof(lc->c[lc->n].path), "%s", path);
 	lc->c[lc->n].dev = st.st_dev;
 	lc->c[lc->n].ino = st.st_ino;
@@ -156,6 +168,7 @@ static void find_copies(const char *soname, struct lib_copies *lc)
 	int d;
 
 	lc->n = 0;
+	lc->user_owned = 0;
 	for (d = 0; lib_dirs[d]; d++) {
 		snprintf(pattern, sizeof(pattern), "%s/%s", lib_dirs[d], soname);
 		if (!strchr(lib_dirs[d], '*')) {
