@@ -1528,6 +1528,54 @@ static const struct {
 	{ "an unknown status: line skipped", "exploded", "none", "boom", 30, false, false },
 };
 
+/*
+ * A user flooding the scanner with files it must refuse (a hundred encrypted
+ * zips in a minute) gets ten per-file alerts, then one for the rest with its
+ * count: a flood cannot push other alerts out of the spool.  Another user's
+ * refusal in the same minute still raises its own alert.
+ */
+static void test_scan_refused_flood(void)
+{
+	char path[64];
+	struct tr_scan sc = { .export = "local", .status = "refused", .reason = "encrypted",
+			      .problem = "zip: encrypted", .bytes_written = 4096, .path = path };
+	struct tr_stream s;
+	struct tr_run run;
+	const struct jval *fu;
+	size_t i, alice = 0, bob = 0;
+
+	tr_begin(&s);
+	tr_exec(&s, 0, &TR_SHELL);
+	tr_exec(&s, 10, &TR_NOTES);
+	tr_exec(&s, 20, &TR_BOB_SHELL);
+	for (i = 0; i < 100; i++) {
+		snprintf(path, sizeof(path), "/home/alice/Downloads/x%zu.zip", i);
+		sc.ino = 9000 + i;
+		tr_scan(&s, TR_SEC(1) + i * 500, &TR_NOTES, &sc);
+	}
+	snprintf(path, sizeof(path), "/home/bob/Downloads/y.zip");
+	sc.ino = 9999;
+	tr_scan(&s, TR_SEC(55), &TR_BOB_SHELL, &sc);
+	tr_replay(NULL, &s, &run);
+
+	for (i = 0; i < run.n; i++) {
+		const char *p = tr_str(&run.al[i], "file.path");
+
+		if (!tr_match(&run.al[i], "scan_refused", TR_ANY) || !p)
+			continue;
+		alice += !strncmp(p, "/home/alice/", 12);
+		bob += !strncmp(p, "/home/bob/", 10);
+	}
+	/* 10 files, one alert for the user's other refusals, and its follow-up */
+	CU_ASSERT_EQUAL(alice, 12);
+	CU_ASSERT_EQUAL(bob, 1);
+	fu = tr_alert(&run, "scan_refused", TR_FOLLOWUP, 0);
+	CU_ASSERT_PTR_NOT_NULL(fu);
+	if (fu)
+		CU_ASSERT_EQUAL(tr_u64(fu, "counts.suppressed"), 89);
+	tr_free(&run);
+}
+
 /* An encrypted file from a process that never touched CPR data is no export. */
 static void test_encrypted_export(void)
 {
@@ -2158,6 +2206,7 @@ static CU_TestInfo rules_tests[] = {
 	{ "suppression: windows and follow-ups", test_suppression },
 	{ "suppression: the follow-up alert", test_suppression_followup },
 	{ "scan_refused", test_scan_refused },
+	{ "scan_refused: a user's flood is folded", test_scan_refused_flood },
 	{ "encrypted_export", test_encrypted_export },
 	{ "enabled = no", test_disabled },
 	{ "robustness: malformed lines", test_robustness },
