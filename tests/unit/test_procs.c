@@ -527,6 +527,53 @@ static void test_chain(void)
 
 /* ---- argv_join ----------------------------------------------------------------- */
 
+/* fd @fd of fake process @pid under @root points at @target */
+static void procs_fake_fd(const char *root, __u32 pid, int fd, const char *target)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%u", root, pid);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/%u/fd", root, pid);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/%u/fd/%d", root, pid, fd);
+	CU_ASSERT_EQUAL(symlink(target, path), 0);
+}
+
+/*
+ * The pipe peer of a clipboard tool is looked for among its kin only: a
+ * sibling in a shell pipeline or a nephew behind a subshell is found; an
+ * unrelated process holding the same pipe and 2,000 other fds is never
+ * searched (every clipboard-tool exec used to walk every fd on the machine).
+ */
+static void test_pipe_peer_kin_only(void)
+{
+	char root[] = "/tmp/cprw-pipe-peer.XXXXXX";
+	struct procs pt;
+	int i;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(root));
+	CU_ASSERT_EQUAL_FATAL(procs_init(&pt), 0);
+	procs_exec(&pt, 100, 1, 1, "/usr/bin/bash", "bash", 5, 1);	/* the shell */
+	procs_fork(&pt, 100, 101, 2);					/* the tool */
+	procs_fork(&pt, 100, 102, 2);					/* subshell */
+	procs_fork(&pt, 102, 103, 3);					/* its feeder */
+	procs_exec(&pt, 500, 1, 1, "/usr/bin/other", "other", 6, 2);	/* unrelated */
+	procs_fake_fd(root, 101, 0, "pipe:[42]");
+	procs_fake_fd(root, 101, 1, "pipe:[43]");
+	procs_fake_fd(root, 103, 1, "pipe:[42]");
+	for (i = 0; i < 2000; i++)
+		procs_fake_fd(root, 500, i + 3, "socket:[7]");
+	procs_fake_fd(root, 500, 2003, "pipe:[43]");
+
+	CU_ASSERT_EQUAL(procs_pipe_peer(&pt, root, 101, 0), 103);
+	CU_ASSERT_EQUAL(procs_pipe_peer(&pt, root, 101, 1), 0);
+	CU_ASSERT_EQUAL(procs_pipe_peer(&pt, root, 101, 2), 0);		/* no fd 2 */
+	CU_ASSERT_EQUAL(procs_pipe_peer(&pt, root, 999, 0), 0);		/* unknown pid */
+	procs_free(&pt);
+	procs_rm_tree(root);
+}
+
 static void test_argv_join(void)
 {
 	static const struct {
@@ -579,6 +626,7 @@ static CU_TestInfo procs_tests[] = {
 	{ "gc of many processes", test_gc_many },
 	{ "touch creates a placeholder", test_touch },
 	{ "chain walks up, stops at cycles", test_chain },
+	{ "pipe peer: kin only", test_pipe_peer_kin_only },
 	{ "argv_join table", test_argv_join },
 	{ "argv_join outlen 0", test_argv_join_zero_outlen },
 	CU_TEST_INFO_NULL,

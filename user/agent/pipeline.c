@@ -161,8 +161,8 @@ static void on_exec(struct pipeline *pl, struct event *ev)
 	p = procs_get(&pl->procs, ev->hdr->tgid);
 	/* xclip, wl-copy...: who pipes into them, who reads from them */
 	if (p && (ev->hdr->classes & CLASS_CLIPBOARD) && pl->live) {
-		p->stdin_from = procs_pipe_peer("/proc", p->tgid, 0);
-		p->stdout_to = procs_pipe_peer("/proc", p->tgid, 1);
+		p->stdin_from = procs_pipe_peer(&pl->procs, "/proc", p->tgid, 0);
+		p->stdout_to = procs_pipe_peer(&pl->procs, "/proc", p->tgid, 1);
 	}
 	emit(pl, ev, p);
 	if (pl->ops.proc_exec)

@@ -347,33 +347,40 @@ static bool holds(const char *proc_root, unsigned long pid, const char *target)
 	return found;
 }
 
-__u32 procs_pipe_peer(const char *proc_root, __u32 pid, int fd)
+/* @p is @parent or one of its children or grandchildren (other than @self). */
+static bool kin_of(const struct procs *pt, const struct proc *p, __u32 parent, __u32 self)
+{
+	const struct proc *pp;
+
+	if (p->tgid == self || p->exit_ns)
+		return false;
+	if (p->tgid == parent || p->ppid == parent)
+		return true;
+	pp = procs_get(pt, p->ppid);
+	return pp && pp->ppid == parent;
+}
+
+__u32 procs_pipe_peer(const struct procs *pt, const char *proc_root, __u32 pid, int fd)
 {
 	char path[PATH_MAX], target[64];
-	struct dirent *de;
-	__u32 peer = 0;
+	const struct proc *self = procs_get(pt, pid);
+	size_t iter = 0;
+	uint64_t key;
+	void *val;
 	ssize_t n;
-	DIR *d;
 
 	snprintf(path, sizeof(path), "%s/%u/fd/%d", proc_root, pid, fd);
 	n = readlink(path, target, sizeof(target) - 1);
-	if (n <= 0)
+	if (n <= 0 || !self)
 		return 0;
 	target[n] = '\0';
 	if (strncmp(target, "pipe:[", 6))
 		return 0;
-	d = opendir(proc_root);
-	if (!d)
-		return 0;
-	while (!peer && (de = readdir(d))) {
-		char *end;
-		unsigned long other = strtoul(de->d_name, &end, 10);
+	while (hashmap_next(&pt->by_tgid, &iter, &key, &val)) {
+		const struct proc *p = val;
 
-		if (*end || !other || other == pid)
-			continue;
-		if (holds(proc_root, other, target))
-			peer = other;
+		if (kin_of(pt, p, self->ppid, pid) && holds(proc_root, p->tgid, target))
+			return p->tgid;
 	}
-	closedir(d);
-	return peer;
+	return 0;
 }

@@ -69,9 +69,12 @@ int procs_chain(const struct procs *pt, __u32 tgid, const struct proc **out, int
 
 /*
  * The other process holding the pipe that @pid has on @fd, or 0 (not a pipe,
- * nobody else, or gone).  Scans every fd under @proc_root: for rare execs only.
+ * nobody else, or gone).  Looked for among @pid's parent, its children and
+ * grandchildren (a shell pipeline, the program that spawned the tool): the
+ * fds of those few, never of every process, so a user holding thousands of
+ * fds open cannot stall the event loop on each clipboard-tool exec.
  */
-__u32 procs_pipe_peer(const char *proc_root, __u32 pid, int fd);
+__u32 procs_pipe_peer(const struct procs *pt, const char *proc_root, __u32 pid, int fd);
 
 /* NUL-separated argv -> one line with spaces, bounded; returns @out. */
 char *argv_join(const char *args, size_t len, char *out, size_t outlen);
