@@ -30,7 +30,30 @@ static void test_ids_are_uuids_the_masker_leaves_alone(void)
 	CU_ASSERT_EQUAL(changed, 0);
 }
 
+/* The spool ranks alert lines by the severity they carry; anything else ranks 0. */
+static void test_json_severity(void)
+{
+	static const struct {
+		const char *json;
+		unsigned int want;
+	} rows[] = {
+		{ "{\"rule\":\"bulk_export\",\"severity\":\"critical\",\"x\":1}", SEV_CRITICAL },
+		{ "{\"severity\":\"high\"}", SEV_HIGH },
+		{ "{\"severity\":\"medium\"}", SEV_MEDIUM },
+		{ "{\"severity\":\"low\"}", SEV_LOW },
+		{ "{\"severity\":\"highest\"}", 0 },
+		{ "{\"severity\":\"hig", 0 },
+		{ "{\"event\":\"heartbeat\"}", 0 },
+		{ "", 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		CU_ASSERT_EQUAL(alert_json_severity(rows[i].json, strlen(rows[i].json)), rows[i].want);
+}
+
 static CU_TestInfo alerts_tests[] = {
+	{ "severity of an alert line", test_json_severity },
 	{ "ids are v4 UUIDs the masker leaves alone", test_ids_are_uuids_the_masker_leaves_alone },
 	CU_TEST_INFO_NULL,
 };

@@ -417,6 +417,66 @@ static void test_drop_oldest(void)
 	log_set_level(old);
 }
 
+/* Records 1-5 and from 1000 on are "high" (3), the rest "low" (1). */
+static unsigned int test_rank(const void *data, size_t len)
+{
+	const char *p = memmem(data, len, "\"alert\":", 8);
+	unsigned long long n = p ? strtoull(p + 8, NULL, 10) : 0;
+
+	return n <= 5 || n >= 1000 ? 3 : 1;
+}
+
+static int append_one(struct spool *sp, uint64_t n)
+{
+	char buf[4096];
+	uint64_t seq;
+
+	payload(buf, REC, n);
+	return spool_append(sp, buf, strlen(buf), &seq);
+}
+
+/*
+ * drop_oldest with ranks: a flood of low-severity records while the SOC is
+ * down cannot evict the undelivered high-severity ones in the oldest
+ * segment; the low ones are refused instead, across a restart too.  A
+ * record as important as the oldest segment's still evicts it.
+ */
+static void test_drop_oldest_spares_severe(void)
+{
+	struct spool_opts o = { .max_bytes = 20 * REC_DISK, .segment_bytes = 5 * REC_DISK,
+				.overflow = SPOOL_DROP_OLDEST, .rank = test_rank };
+	enum log_level old = quiet();
+	char *dir = make_dir();
+	struct spool sp;
+	struct spool_stats st;
+	unsigned int refused = 0;
+	uint64_t n;
+
+	CU_ASSERT_FATAL(open_sp(&sp, dir, &o, one_sink, 1) == 0);
+	append_n(&sp, 1, 5, REC);		/* high, undelivered */
+	for (n = 6; n <= 100; n++)
+		refused += append_one(&sp, n) == -ENOSPC;
+	spool_get_stats(&sp, &st);
+	CU_ASSERT_EQUAL(refused, 80);		/* 6..20 fit, 21..100 do not */
+	CU_ASSERT_EQUAL(st.dropped_new, 80);
+	CU_ASSERT_EQUAL(st.dropped_oldest, 0);
+	spool_close(&sp);
+
+	/* the ranks are read back from the records at open */
+	CU_ASSERT_FATAL(open_sp(&sp, dir, &o, one_sink, 1) == 0);
+	CU_ASSERT_EQUAL(append_one(&sp, 200), -ENOSPC);
+	for (n = 1; n <= 20; n++)
+		expect_next(&sp, 0, n, REC);
+	expect_empty(&sp, 0);
+	/* as severe as the oldest segment's records: it goes, as before */
+	CU_ASSERT_EQUAL(append_one(&sp, 1000), 0);
+	spool_get_stats(&sp, &st);
+	CU_ASSERT_EQUAL(st.dropped_oldest, 5);
+	spool_close(&sp);
+	remove_dir(dir);
+	log_set_level(old);
+}
+
 static void test_drop_new(void)
 {
 	struct spool_opts o = { .max_bytes = 20 * REC_DISK, .segment_bytes = 5 * REC_DISK,
@@ -702,6 +762,7 @@ static CU_TestInfo tests[] = {
 	{ "corruption in the middle skipped and counted", test_corrupt_middle },
 	{ "damage across segments", test_corrupt_segments },
 	{ "size bound: drop_oldest", test_drop_oldest },
+	{ "drop_oldest spares more severe records", test_drop_oldest_spares_severe },
 	{ "size bound: drop_new", test_drop_new },
 	{ "record size limits", test_record_limits },
 	{ "segments deleted once all sinks acked", test_segments_deleted },

@@ -18,6 +18,7 @@
 static int open_spool(struct agent *a, char *err, size_t errlen)
 {
 	const char **names = calloc(a->cfg.nr_sinks, sizeof(*names));
+	struct spool_opts opts = a->cfg.spool;
 	size_t i;
 	int ret;
 
@@ -25,7 +26,9 @@ static int open_spool(struct agent *a, char *err, size_t errlen)
 		return -ENOMEM;
 	for (i = 0; i < a->cfg.nr_sinks; i++)
 		names[i] = a->cfg.sinks[i].cfg.name;
-	ret = spool_open(&a->spool, a->cfg.spool_dir, &a->cfg.spool, names, a->cfg.nr_sinks, err,
+	/* drop_oldest spares segments holding alerts more severe than the new one */
+	opts.rank = alert_json_severity;
+	ret = spool_open(&a->spool, a->cfg.spool_dir, &opts, names, a->cfg.nr_sinks, err,
 			 errlen);
 	free(names);
 	if (!ret)

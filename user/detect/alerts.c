@@ -21,6 +21,25 @@ const char *severity_name(unsigned int sev)
 	return sev <= SEV_CRITICAL ? names[sev] : "unknown";
 }
 
+unsigned int alert_json_severity(const void *json, size_t len)
+{
+	static const char key[] = "\"severity\":\"";
+	const char *v = memmem(json, len, key, sizeof(key) - 1);
+	const char *end = (const char *)json + len;
+	unsigned int sev;
+	size_t n;
+
+	if (!v)
+		return 0;
+	v += sizeof(key) - 1;
+	for (sev = SEV_LOW; sev <= SEV_CRITICAL; sev++) {
+		n = strlen(severity_name(sev));
+		if ((size_t)(end - v) > n && !memcmp(v, severity_name(sev), n) && v[n] == '"')
+			return sev;
+	}
+	return 0;
+}
+
 static void random_uuid(char buf[37])
 {
 	unsigned char r[16];

@@ -40,6 +40,7 @@ struct spool_seg {
 	uint64_t nr;		/* valid records */
 	uint64_t size;
 	int fd;
+	unsigned int max_rank;	/* the most important record in it (opts.rank) */
 };
 
 struct rec {
@@ -290,13 +291,21 @@ static void drop_oldest(struct spool *sp)
 	seg_delete(sp, 0);
 }
 
-/* Make room for @need more bytes: 0 or -ENOSPC (drop_new). */
-static int make_room(struct spool *sp, uint64_t need)
+static unsigned int rank_of(const struct spool *sp, const void *data, size_t len)
+{
+	return sp->opts.rank ? sp->opts.rank(data, len) : 0;
+}
+
+/*
+ * Make room for @need more bytes of a record of importance @rank: 0, or
+ * -ENOSPC (drop_new, or the oldest segment holds a more important record).
+ */
+static int make_room(struct spool *sp, uint64_t need, unsigned int rank)
 {
 	if (sp->bytes + need > sp->opts.max_bytes)
 		spool_gc(sp, true);
 	while (sp->bytes + need > sp->opts.max_bytes && sp->nr_segs) {
-		if (sp->opts.overflow == SPOOL_DROP_NEW) {
+		if (sp->opts.overflow == SPOOL_DROP_NEW || sp->segs[0].max_rank > rank) {
 			sp->stats.dropped_new++;
 			return -ENOSPC;
 		}
@@ -387,11 +396,13 @@ int spool_append(struct spool *sp, const void *data, size_t len, uint64_t *seq)
 {
 	uint64_t need = SPOOL_HDR_LEN + (uint64_t)len;
 	struct spool_seg *seg = NULL;
+	unsigned int rank;
 	int rc;
 
 	if (!len || len > SPOOL_MAX_RECORD || need > sp->opts.max_bytes)
 		return -EMSGSIZE;
-	rc = make_room(sp, need);
+	rank = rank_of(sp, data, len);
+	rc = make_room(sp, need, rank);
 	if (!rc)
 		rc = active_seg(sp, need, &seg);
 	if (rc)
@@ -412,6 +423,8 @@ int spool_append(struct spool *sp, const void *data, size_t len, uint64_t *seq)
 	seg->size += need;
 	seg->nr++;
 	seg->last_seq = sp->next_seq;
+	if (rank > seg->max_rank)
+		seg->max_rank = rank;
 	sp->bytes += need;
 	sp->dirty = sp->opts.fsync != SPOOL_FSYNC_ALWAYS;
 	sp->stats.appended++;
@@ -770,8 +783,12 @@ static int scan_segment(struct spool *sp, struct spool_seg *seg, uint64_t *prev,
 	while (off < seg->size) {
 		rc = read_record(seg->fd, seg->size, off, *prev, &r, buf, cap);
 		if (!rc) {
+			unsigned int rank = rank_of(sp, *buf, r.len);
+
 			seg->nr++;
 			seg->last_seq = *prev = r.seq;
+			if (rank > seg->max_rank)
+				seg->max_rank = rank;
 			off += SPOOL_HDR_LEN + r.len;
 			continue;
 		}

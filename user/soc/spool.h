@@ -56,6 +56,14 @@ struct spool_opts {
 	enum spool_fsync fsync;
 	unsigned int fsync_interval_ms;	/* 0 = 1000 */
 	enum spool_overflow overflow;
+	/*
+	 * A record's importance (the alert's severity); NULL: all alike.
+	 * drop_oldest never deletes a segment that holds a more important
+	 * record than the one being appended: that one is refused instead
+	 * (counted in dropped_new), so a flood of low-severity alerts cannot
+	 * evict undelivered high-severity ones.
+	 */
+	unsigned int (*rank)(const void *data, size_t len);
 };
 
 struct spool_stats {
