@@ -320,8 +320,15 @@ int procs_seed(struct procs *pt, const char *proc_root)
 	return n;
 }
 
-/* Whether any fd of @pid points at @target ("pipe:[N]"). */
-static bool holds(const char *proc_root, unsigned long pid, const char *target)
+/*
+ * fds read per pipe-peer look-up at most: the look-up runs on the event
+ * loop, and a user's own processes could hold a million fds.
+ */
+#define PIPE_PEER_FDS 4096
+
+/* Whether any fd of @pid points at @target ("pipe:[N]"); @budget: fds left to read. */
+static bool holds(const char *proc_root, unsigned long pid, const char *target,
+		  unsigned int *budget)
 {
 	char dir[PATH_MAX], path[PATH_MAX], link[64];
 	struct dirent *de;
@@ -333,9 +340,10 @@ static bool holds(const char *proc_root, unsigned long pid, const char *target)
 	d = opendir(dir);
 	if (!d)
 		return false;
-	while (!found && (de = readdir(d))) {
+	while (!found && *budget && (de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
+		--*budget;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
 		n = readlink(path, link, sizeof(link) - 1);
 		if (n > 0) {
@@ -364,6 +372,7 @@ __u32 procs_pipe_peer(const struct procs *pt, const char *proc_root, __u32 pid, 
 {
 	char path[PATH_MAX], target[64];
 	const struct proc *self = procs_get(pt, pid);
+	unsigned int budget = PIPE_PEER_FDS;
 	size_t iter = 0;
 	uint64_t key;
 	void *val;
@@ -379,7 +388,7 @@ __u32 procs_pipe_peer(const struct procs *pt, const char *proc_root, __u32 pid, 
 	while (hashmap_next(&pt->by_tgid, &iter, &key, &val)) {
 		const struct proc *p = val;
 
-		if (kin_of(pt, p, self->ppid, pid) && holds(proc_root, p->tgid, target))
+		if (kin_of(pt, p, self->ppid, pid) && holds(proc_root, p->tgid, target, &budget))
 			return p->tgid;
 	}
 	return 0;

@@ -71,8 +71,9 @@ int procs_chain(const struct procs *pt, __u32 tgid, const struct proc **out, int
  * The other process holding the pipe that @pid has on @fd, or 0 (not a pipe,
  * nobody else, or gone).  Looked for among @pid's parent, its children and
  * grandchildren (a shell pipeline, the program that spawned the tool): the
- * fds of those few, never of every process, so a user holding thousands of
- * fds open cannot stall the event loop on each clipboard-tool exec.
+ * fds of those few, never of every process, and at most 4096 fds in all, so
+ * a user holding thousands of fds open cannot stall the event loop on each
+ * clipboard-tool exec (past the bound the peer is reported as unknown, 0).
  */
 __u32 procs_pipe_peer(const struct procs *pt, const char *proc_root, __u32 pid, int fd);
 
