@@ -9,9 +9,137 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
 #include "net_handlers.h"
 
 char LICENSE[] SEC("license") = "GPL";
+
+/* CPR service endpoints (user space writes them); an all-zero key matches every peer. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 256);
+	__type(key, struct endpoint_key);
+	__type(value, __u32);
+} cpr_endpoints SEC(".maps");
+
+#define TURN_SENT 1		/* the client's latest data went out: the next send is no new turn */
+
+/* A CPR client's connection to a CPR endpoint, whose turns are counted. */
+struct turn_state {
+	struct event_hdr hdr;	/* the owner at connect */
+	__u64 total;
+	__u64 reported;
+	__u64 report_ns;	/* when turns were last reported */
+	__u32 last;		/* TURN_SENT after a send, 0 after a receive */
+	__u16 family;
+	__u16 dport;
+	__u8 daddr[16];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MAX_INFLIGHT);
+	__type(key, __u64);
+	__type(value, struct turn_state);
+} turn_socks SEC(".maps");
+
+static __always_inline bool is_cpr_endpoint(__u16 family, __u16 port, const __u8 *addr)
+{
+	struct endpoint_key k = {};
+
+	if (bpf_map_lookup_elem(&cpr_endpoints, &k))
+		return true;	/* no endpoint configured: every peer of a CPR client */
+	k.family = family;
+	k.port = port;
+	if (family == AF_INET6_VAL)
+		__builtin_memcpy(k.addr, addr, 16);
+	else
+		__builtin_memcpy(k.addr, addr, 4);
+	return bpf_map_lookup_elem(&cpr_endpoints, &k);
+}
+
+/* At connect (SYN_SENT, the caller's context): follow the turns of a look-up connection. */
+static __always_inline void follow_turns(__u64 sk, const struct trace_event_raw_inet_sock_set_state *c)
+{
+	struct turn_state ts = {};
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u16 dport = c->dport;
+
+	if (!(classes_of(tgid) & CLASS_CPR_CLIENT))
+		return;
+	ts.family = c->family;
+	ts.dport = dport;
+	if (c->family == AF_INET6_VAL)
+		__builtin_memcpy(ts.daddr, c->daddr_v6, 16);
+	else
+		__builtin_memcpy(ts.daddr, c->daddr, 4);
+	if (!is_cpr_endpoint(ts.family, dport, ts.daddr))
+		return;
+	fill_hdr(&ts.hdr, EV_TURNS, classes_of(tgid));
+	ts.report_ns = ts.hdr.ts_ns;
+	bpf_map_update_elem(&turn_socks, &sk, &ts, BPF_ANY);
+}
+
+static __always_inline void report_turns(struct turn_state *ts, __u64 sk, __u64 now, bool closed)
+{
+	struct turns_event *ev;
+
+	if (ts->total == ts->reported && !closed)
+		return;
+	ev = event_buf();
+	if (!ev)
+		return;
+	ev->hdr = ts->hdr;
+	ev->hdr.ts_ns = now;
+	ev->hdr.flags = closed ? EVF_CONN_CLOSED : 0;
+	ev->turns = ts->total - ts->reported;
+	ev->total = ts->total;
+	ev->sock = sk;
+	ev->family = ts->family;
+	ev->dport = ts->dport;
+	ev->pad = 0;
+	__builtin_memcpy(ev->daddr, ts->daddr, 16);
+	ts->reported = ts->total;
+	ts->report_ns = now;
+	submit(ev, sizeof(*ev));
+}
+
+/*
+ * Every socket send and receive of the machine passes here: the first
+ * thing done is one lookup of the socket in turn_socks, which holds only
+ * CPR clients' connections to CPR endpoints.  tp_btf: the arguments come
+ * straight from the call, no trace record is built.
+ */
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(handle_send_len, struct sock *sk, int ret, int flags)
+{
+	__u64 key = (__u64)sk, now;
+	struct turn_state *ts = bpf_map_lookup_elem(&turn_socks, &key);
+
+	if (!ts || ret <= 0)
+		return 0;
+	if (ts->last == TURN_SENT)
+		return 0;	/* more of the same request */
+	ts->last = TURN_SENT;
+	ts->total++;
+	now = bpf_ktime_get_ns();
+	if (now - ts->report_ns >= CPRW_TURN_REPORT_NS)
+		report_turns(ts, key, now, false);
+	return 0;
+}
+
+#define MSG_PEEK_VAL 2
+
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(handle_recv_len, struct sock *sk, int ret, int flags)
+{
+	__u64 key = (__u64)sk;
+	struct turn_state *ts = bpf_map_lookup_elem(&turn_socks, &key);
+
+	if (ts && ret > 0 && !(flags & MSG_PEEK_VAL))
+		ts->last = 0;
+	return 0;
+}
 
 SEC("tp/syscalls/sys_enter_connect")
 int enter_connect(struct trace_event_raw_sys_enter *ctx)
@@ -33,6 +161,16 @@ int enter_accept4(struct trace_event_raw_sys_enter *ctx) { return conn_enter(ctx
 
 SEC("tp/syscalls/sys_exit_accept4")
 int exit_accept4(struct trace_event_raw_sys_exit *ctx) { return conn_exit(ctx->ret); }
+
+static __always_inline void close_turns(__u64 sk)
+{
+	struct turn_state *ts = bpf_map_lookup_elem(&turn_socks, &sk);
+
+	if (!ts)
+		return;
+	report_turns(ts, sk, bpf_ktime_get_ns(), true);
+	bpf_map_delete_elem(&turn_socks, &sk);
+}
 
 SEC("tp/sock/inet_sock_set_state")
 int handle_set_state(struct trace_event_raw_inet_sock_set_state *tp_ctx)
@@ -58,12 +196,15 @@ int handle_set_state(struct trace_event_raw_inet_sock_set_state *tp_ctx)
 		return 0;
 	if (ctx->newstate == TCP_SYN_SENT_VAL) {
 		/* connect(2) runs this in the caller's context */
-		if (wants_net(bpf_get_current_pid_tgid() >> 32))
+		if (wants_net(bpf_get_current_pid_tgid() >> 32)) {
 			own_sock(sk);
+			follow_turns(sk, ctx);
+		}
 		return 0;
 	}
 	if (ctx->newstate != TCP_CLOSE_VAL)
 		return 0;
+	close_turns(sk);
 	o = bpf_map_lookup_elem(&sock_owners, &sk);
 	if (!o)
 		return 0;

@@ -36,6 +36,8 @@ enum event_type {
 	EV_ACCEPT,
 	EV_TCP_CLOSE,
 	EV_CLIPBOARD,
+	EV_TURNS,
+	EV_TLS,
 	EV_TYPE_MAX,
 };
 
@@ -61,6 +63,7 @@ enum event_flags {
 	EVF_THREAD = 1 << 4,		/* fork created a thread, not a process */
 	EVF_MMAP_WRITE = 1 << 5,	/* close: the file was mapped shared and writable, so bytes
 					 * written through the mapping are unknown; fd -1: a munmap */
+	EVF_CONN_CLOSED = 1 << 6,	/* turns: the connection closed, the last report */
 };
 
 /* Where a watched export directory lives; user space decides, the kernel carries it. */
@@ -218,6 +221,68 @@ struct clipboard_event {
 	char data[];		/* never logged: scanned, counted, discarded */
 };
 
+/*
+ * Request/response turns on a connection of a CPR client to a CPR service
+ * endpoint (bpf/net.bpf.c): a turn is a send after the client has received
+ * (or its first send).  Reported every CPRW_TURN_REPORT_NS while turns come,
+ * and once more at close with EVF_CONN_CLOSED.
+ */
+#define CPRW_TURN_REPORT_NS (5ULL * 1000000000ULL)
+
+struct turns_event {
+	struct event_hdr hdr;	/* the owner captured at connect time */
+	__u64 turns;		/* turns since the previous report */
+	__u64 total;		/* turns on the connection so far */
+	__u64 sock;		/* kernel socket address: names the connection, never shown */
+	__u16 family;
+	__u16 dport;
+	__u32 pad;
+	__u8 daddr[16];
+};
+
+/* Key of the cpr_endpoints map; all zero = every peer (no endpoint configured). */
+struct endpoint_key {
+	__u16 family;
+	__u16 port;		/* host byte order */
+	__u32 pad;
+	__u8 addr[16];		/* v4 in the first 4 bytes */
+};
+
+/*
+ * Plaintext of TLS library calls (bpf/tls.bpf.c), from uprobes attached to
+ * tracked CPR clients only.  Writes carry the first CPRW_TLS_WRITE_MAX bytes
+ * (a request line and headers); reads carry what is left of the per-response
+ * budget (set at each write), at most CPRW_TLS_DATA_MAX bytes a call.  The
+ * agent parses and scans the data, then drops it.
+ */
+#define CPRW_TLS_DATA_MAX 4096
+#define CPRW_TLS_WRITE_MAX 512
+
+enum tls_dir {
+	TLS_WRITE = 1,
+	TLS_READ,
+};
+
+/* Which library, and the call's shape: the uprobe's BPF cookie. */
+enum tls_lib {
+	TLS_LIB_OPENSSL = 1,
+	TLS_LIB_GNUTLS,
+	TLS_LIB_NSS,
+	TLS_LIB_MASK = 0xff,
+	TLS_CALL_EX = 1 << 8,	/* SSL_read_ex/SSL_write_ex: length through a pointer */
+};
+
+struct tls_event {
+	struct event_hdr hdr;
+	__u64 conn;		/* SSL *, gnutls_session_t or PRFileDesc *: names the connection */
+	__u32 dir;		/* enum tls_dir */
+	__u32 lib;		/* enum tls_lib (without the call bits) */
+	__u64 total_len;	/* plaintext bytes of the call */
+	__u32 data_len;		/* bytes of it captured below */
+	__u32 cpr_distinct;	/* 0 from the kernel; the agent's count of data */
+	char data[];		/* never logged: parsed, scanned, discarded */
+};
+
 /* Keys and values of the maps user space writes. */
 struct file_id {
 	__u64 dev;		/* kernel dev_t */
@@ -268,6 +333,7 @@ enum counter_idx {
 	CNT_EVENTS = 0,		/* records submitted */
 	CNT_DROPS,		/* ring buffer full: record lost */
 	CNT_PATH_TRUNC,		/* path longer than the walk allows */
+	CNT_TLS_CALLS,		/* TLS library calls seen by the uprobes */
 	CNT_MAX,
 };
 

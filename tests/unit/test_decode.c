@@ -122,6 +122,21 @@ static size_t decode_mk_clip(void *rec, const char *data, __u32 len)
 	return size;
 }
 
+static size_t decode_mk_tls(void *rec, const char *data, __u32 len)
+{
+	struct tls_event *t = rec;
+	size_t size = sizeof(*t) + len;
+
+	decode_set_hdr(rec, EV_TLS, size);
+	t->dir = TLS_READ;
+	t->lib = TLS_LIB_OPENSSL;
+	t->total_len = len;
+	t->data_len = len;
+	if (len)
+		memcpy(t->data, data, len);
+	return size;
+}
+
 /*
  * Decode @size bytes of @rec from an exact-size heap copy.  The copy is
  * returned in @copy (the event points into it); the caller frees it.
@@ -594,6 +609,58 @@ static size_t bad_clip_short(void *rec)
 	return size;
 }
 
+static size_t bad_tls_too_long(void *rec)
+{
+	static char big[CPRW_TLS_DATA_MAX + 1];
+
+	return decode_mk_tls(rec, big, sizeof(big));
+}
+
+static size_t bad_tls_len_mismatch(void *rec)
+{
+	size_t size = decode_mk_tls(rec, "GET / HTTP/1.1", 14);
+
+	((struct tls_event *)rec)->data_len = 15;
+	return size;
+}
+
+static size_t bad_tls_len_wraps(void *rec)
+{
+	size_t size = decode_mk_tls(rec, "abc", 3);
+
+	((struct tls_event *)rec)->data_len = 0xffffffffu;
+	return size;
+}
+
+static size_t bad_turns_extra(void *rec)
+{
+	size_t size = sizeof(struct turns_event) + 1;
+
+	decode_set_hdr(rec, EV_TURNS, size);
+	return size;
+}
+
+/* TLS plaintext is bytes: the whole capture, up to its bound, reaches the parser and scanner. */
+static void test_tls_decodes(void)
+{
+	static char big[CPRW_TLS_DATA_MAX];
+	const __u32 lens[] = { 0, 14, sizeof(big) };
+	size_t i;
+
+	memcpy(big, "GET /api/person/1 HTTP/1.1", 26);
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		void *rec = decode_buf(), *copy;
+		struct event ev;
+		char err[128] = "";
+		size_t size = decode_mk_tls(rec, big, lens[i]);
+
+		CU_ASSERT_EQUAL_FATAL(decode_exact(rec, size, &ev, err, sizeof(err), &copy), 0);
+		CU_ASSERT_EQUAL(ev.args_len, lens[i]);
+		CU_ASSERT_PTR_EQUAL(ev.args, ((struct tls_event *)copy)->data);
+		free(copy);
+	}
+}
+
 static void test_rejects(void)
 {
 	static const struct {
@@ -641,6 +708,10 @@ static void test_rejects(void)
 		{ "clipboard len mismatch", bad_clip_len_mismatch, "clipboard: data length 4" },
 		{ "clipboard len wraps", bad_clip_len_wraps, "clipboard:" },
 		{ "clipboard too short", bad_clip_short, "shorter than its type" },
+		{ "tls > max", bad_tls_too_long, "tls: data length 4097" },
+		{ "tls len mismatch", bad_tls_len_mismatch, "tls: data length 15" },
+		{ "tls len wraps", bad_tls_len_wraps, "tls:" },
+		{ "turns extra byte", bad_turns_extra, "fixed" },
 	};
 	size_t i;
 
@@ -718,7 +789,7 @@ static void test_type_and_export_names(void)
 		[EV_EXEC] = "exec", [EV_FORK] = "fork", [EV_EXIT] = "exit", [EV_OPEN] = "open",
 		[EV_CLOSE] = "close", [EV_RENAME] = "rename", [EV_UNLINK] = "unlink",
 		[EV_CONNECT] = "connect", [EV_ACCEPT] = "accept", [EV_TCP_CLOSE] = "tcp_close",
-		[EV_CLIPBOARD] = "clipboard",
+		[EV_CLIPBOARD] = "clipboard", [EV_TURNS] = "turns", [EV_TLS] = "tls",
 	};
 	unsigned int t;
 
@@ -749,6 +820,7 @@ static CU_TestInfo decode_tests[] = {
 	{ "rename decodes both paths", test_rename_decodes },
 	{ "rename at path limits", test_rename_at_limits_decodes },
 	{ "clipboard decodes its bytes", test_clipboard_decodes },
+	{ "tls decodes its bytes", test_tls_decodes },
 	{ "malformed records rejected", test_rejects },
 	{ "error text bounded", test_error_text_bounded },
 	{ "class_names", test_class_names },

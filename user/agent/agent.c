@@ -11,6 +11,7 @@
 #include <bpf/libbpf.h>
 #include <systemd/sd-daemon.h>
 #include "agent.h"
+#include "detect/endpoints.h"
 #include "lib/log.h"
 #include "lib/time.h"
 
@@ -30,6 +31,8 @@ static bool wants_uprobes(struct agent *a, const struct proc *p)
 
 static void follow_uprobes(struct agent *a, const struct proc *p, __u64 event_ns)
 {
+	if (a->ld.skel)
+		tls_follow(&a->tls, p, event_ns);	/* CPR clients only */
 	if (!p || !p->classes || !a->ld.skel || uprobes_proc_has(&a->uprobes, p->tgid) ||
 	    !wants_uprobes(a, p))
 		return;
@@ -80,6 +83,28 @@ int agent_seed_tracking(struct agent *a, const char *proc_root)
 	return tracked;
 }
 
+void agent_sync_endpoints(struct agent *a)
+{
+	const struct rules_cfg *c = &a->cfg.rules;
+	struct endpoints *e = rules_services(&a->pl.rules);
+	struct endpoint_key *keys;
+	int n;
+
+	if (!a->ld.skel || !e)
+		return;
+	/* read first: an answer coming in meanwhile brings another sync */
+	a->endpoints_version = endpoints_version(e);
+	n = endpoints_addrs(e, &keys);
+	if (n < 0)
+		return;
+	/* nothing configured: every connection of a CPR client is to its service */
+	if (!c->nr_burst_endpoints && !c->nr_burst_paths)
+		n = 1;	/* the all-zero key */
+	if (loader_set_endpoints(&a->ld, keys, n))
+		log_warn("could not write the CPR endpoints to the kernel");
+	free(keys);
+}
+
 int agent_resolve_watchlist(struct agent *a)
 {
 	struct watchlist wl;
@@ -119,6 +144,9 @@ static void on_tick(struct agent *a)
 		sd_notify(0, "WATCHDOG=1");
 	agent_stats_tick(a);
 	pipeline_tick(&a->pl, now);
+	/* a name of a CPR endpoint resolved (off the loop): the kernel's turn filter follows */
+	if (a->ld.skel && endpoints_version(rules_services(&a->pl.rules)) != a->endpoints_version)
+		agent_sync_endpoints(a);
 	control_tick(&a->control, time_mono_ms());
 	agent_sinks_tick(a);
 	if (a->cfg.rescan_interval && a->ticks % a->cfg.rescan_interval == 0)
@@ -305,6 +333,7 @@ static void agent_cleanup(struct agent *a)
 		uprobes_proc_free(&a->uprobes);
 	clipboard_free(a->clip);
 	a->clip = NULL;
+	tls_probes_free(&a->tls);
 	loader_close(&a->ld);
 	if (a->epfd >= 0)
 		close(a->epfd);
@@ -385,8 +414,10 @@ static void ops_proc_exit(void *arg, __u32 tgid)
 {
 	struct agent *a = arg;
 
-	if (a->ld.skel)
+	if (a->ld.skel) {
 		uprobes_proc_detach(&a->uprobes, tgid);
+		tls_detach(&a->tls, tgid);
+	}
 }
 
 static void ops_alerted(void *arg, const struct alert *al, const char *json, size_t len)
@@ -447,6 +478,7 @@ static int start_pipeline(struct agent *a, char *err, size_t errlen)
 int agent_run(const struct agent_opts *opts)
 {
 	struct agent a = { .opts = *opts, .epfd = -1, .sigfd = -1, .timerfd = -1 };
+	struct loader_opts lo = {};
 	char err[CONFIG_ERR_MAX];
 	int ret, code = 1;
 
@@ -466,7 +498,9 @@ int agent_run(const struct agent_opts *opts)
 		goto out;
 	}
 	log_install_libbpf();
-	ret = loader_open(&a.ld, a.cfg.trace_all, err, sizeof(err));
+	lo.trace_all = a.cfg.trace_all;
+	lo.tls_response_bytes = a.cfg.rules.burst_response_bytes;
+	ret = loader_open(&a.ld, &lo, err, sizeof(err));
 	if (ret) {
 		log_err("%s", err);
 		code = 2;
@@ -481,6 +515,12 @@ int agent_run(const struct agent_opts *opts)
 	/* trace_all follows every process: the probes go on system-wide once */
 	if (a.cfg.trace_all)
 		uprobes_proc_attach(&a.uprobes, UPROBES_SYSTEM_WIDE, 0);
+	if (tls_probes_init(&a.tls, loader_object(&a.ld), a.ld.uprobe_multi) ||
+	    rules_open_state(&a.pl.rules, a.cfg.state_dir, &a.person_key)) {
+		log_err("TLS probes or the persons state: out of memory");
+		goto out;
+	}
+	agent_sync_endpoints(&a);
 	if (agent_resolve_watchlist(&a) || setup_fds(&a)) {
 		log_err("setting up the event loop failed: %s", strerror(errno));
 		goto out;

@@ -21,6 +21,7 @@
 #include "scan/scanq.h"
 #include "clipboard.h"
 #include "uprobes_proc.h"
+#include "tls.h"
 #include "watchlist.h"
 
 struct agent_opts {
@@ -53,6 +54,8 @@ struct agent {
 	struct loader ld;
 	struct clip_probes *clip;	/* clipboard uprobes and their status */
 	struct uprobes_proc uprobes;	/* uprobes attached to tracked processes */
+	struct tls_probes tls;		/* TLS plaintext uprobes, per CPR-client process */
+	unsigned int endpoints_version;	/* of the CPR endpoints last written to the kernel */
 	struct ring_buffer *rb;
 	struct pipeline pl;		/* events, state, rules, alerts */
 	struct scanq scanq;
@@ -81,6 +84,8 @@ int agent_run(const struct agent_opts *opts);
 int agent_seed_tracking(struct agent *a, const char *proc_root);
 int agent_control_open(struct agent *a, char *err, size_t errlen);
 int agent_resolve_watchlist(struct agent *a);
+/* The look-up endpoints the rules resolved, into the kernel's turn filter. */
+void agent_sync_endpoints(struct agent *a);
 
 /* The status the control socket serves (schema in control.h). */
 void agent_status_json(struct agent *a, struct json *j);

@@ -69,6 +69,7 @@ static int ctl_reload(void *arg, struct json *out, char *err, size_t errlen)
 	config_free(&a->cfg);
 	a->cfg = next;		/* rules keep pointing at a->cfg.rules */
 	rules_reconfigure(&a->pl.rules);
+	agent_sync_endpoints(a);
 	agent_resolve_watchlist(a);
 	log_info("configuration reloaded from %s (sha256 %.12s)", a->cfg.source, a->cfg.sha256);
 	json_key(out, "config");

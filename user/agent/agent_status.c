@@ -217,5 +217,8 @@ void agent_status_json(struct agent *a, struct json *j)
 	uprobes_proc_status_json(j, &a->uprobes);
 	json_key(j, "clipboard_probes");
 	clipboard_status_json(j, a->clip);
+	tls_status_json(j, a->ld.skel ? &a->tls : NULL);
+	json_kv_bool(j, "turn_probes", a->ld.turns);
+	rules_users_json(&a->pl.rules, j);
 	json_kv_u64(j, "alerts", a->pl.alerts.emitted);
 }

@@ -218,7 +218,7 @@ static void register_one(struct uprobes_proc *up, struct bpf_object *obj, const 
 		snprintf(p->note, sizeof(p->note), "program %s is not in the BPF object", t->prog);
 		return;
 	}
-	ret = uprobes_proc_add(up, prog, "clipboard", p->path, d->offsets[sym], t->retprobe);
+	ret = uprobes_proc_add(up, prog, "clipboard", p->path, d->offsets[sym], t->retprobe, 0);
 	if (ret) {
 		p->err = ret;
 		snprintf(p->note, sizeof(p->note), "%s", strerror(-ret));

@@ -13,6 +13,7 @@
 #include <openssl/evp.h>
 #include "config.h"
 #include "detect/alerts.h"
+#include "lib/http.h"
 #include "soc/syslog_conn.h"
 #include "soc/spool.h"
 #include "soc/syslog_fmt.h"
@@ -109,6 +110,7 @@ struct key_def {
 static const struct key_def key_defs[] = {
 	{ "agent", "trace_all", K_BOOL, CF(trace_all), 0, 0 },
 	{ "agent", "rescan_interval", K_UINT, CF(rescan_interval), 86400, 0 },
+	{ "agent", "state_dir", K_STR, CF(state_dir), 0, 0 },
 	RULE_KEYS(bulk_export),
 	{ "rules.bulk_export", "high", K_UINT, CF(rules.bulk_high), 10000000, 0 },
 	{ "rules.bulk_export", "critical", K_UINT, CF(rules.bulk_critical), 10000000, 0 },
@@ -135,6 +137,15 @@ static const struct key_def key_defs[] = {
 	{ "rules.lookup_burst", "endpoint", K_LIST, CF(rules.burst_endpoints), 0,
 	  CF(rules.nr_burst_endpoints) },
 	{ "rules.lookup_burst", "path", K_LIST, CF(rules.burst_paths), 0, CF(rules.nr_burst_paths) },
+	{ "rules.lookup_burst", "request", K_LIST, CF(rules.burst_requests), 0,
+	  CF(rules.nr_burst_requests) },
+	{ "rules.lookup_burst", "response_bytes", K_UINT, CF(rules.burst_response_bytes),
+	  1 << 20, 0 },
+	RULE_KEYS(persons_viewed),
+	{ "rules.persons_viewed", "per_day", K_UINT, CF(rules.persons_per_day), 100000000, 0 },
+	{ "rules.persons_viewed", "baseline_factor", K_UINT, CF(rules.persons_factor), 1000, 0 },
+	{ "rules.persons_viewed", "baseline_days", K_UINT, CF(rules.persons_days), 366, 0 },
+	{ "rules.persons_viewed", "min_baseline_days", K_UINT, CF(rules.persons_min_days), 366, 0 },
 	RULE_KEYS(clipboard_to_messaging),
 	{ "rules.clipboard_to_messaging", "window", K_UINT, CF(rules.clip_window), 86400, 0 },
 	{ "rules.clipboard_to_messaging", "require_cpr", K_BOOL, CF(rules.clip_require_cpr), 0, 0 },
@@ -350,6 +361,9 @@ static int set_table_key(struct parse_state *ps, const char *key, const char *v)
 		return 0;
 	}
 	case K_LIST:
+		if (d->off == CF(rules.burst_requests) && http_pattern_check(v))
+			return fail(ps, key, "'%s' is not \"METHOD /path\" (e.g. GET /api/person/*)",
+				    v);
 		return add_str((char ***)(base + d->off), (size_t *)(base + d->count_off), v);
 	case K_MIB: {
 		unsigned int mib;
@@ -582,6 +596,12 @@ static void config_defaults(struct config *cfg)
 	r->burst_min_baseline = 24;
 	r->office_start = 7;
 	r->office_end = 18;
+	r->burst_response_bytes = 16384;
+	rule_default(&r->persons_viewed, SEV_HIGH, 86400);
+	r->persons_per_day = 300;
+	r->persons_factor = 5;
+	r->persons_days = 14;
+	r->persons_min_days = 3;
 	rule_default(&r->clipboard_to_messaging, SEV_HIGH, 300);
 	r->clip_window = 600;
 	r->clip_require_cpr = true;
@@ -592,6 +612,7 @@ static void config_defaults(struct config *cfg)
 	r->net_share = 50;
 	r->net_min_kib = 4;
 	r->clip_bulk_min_cpr = 25;
+	cfg->state_dir = strdup("/var/lib/cprwatch");
 	cfg->alert_log = strdup("/var/log/cprwatch/alerts.json");
 	cfg->alerts_stdout = !stdout_is_journal();
 	cfg->control_socket = strdup("/run/cprwatch/control.sock");
@@ -799,6 +820,8 @@ void config_free(struct config *cfg)
 	free_list(cfg->rules.burst_paths, cfg->rules.nr_burst_paths);
 	free_list(cfg->rules.net_allow, cfg->rules.nr_net_allow);
 	free_list(cfg->rules.print_spool, cfg->rules.nr_print_spool);
+	free_list(cfg->rules.burst_requests, cfg->rules.nr_burst_requests);
+	free(cfg->state_dir);
 	free(cfg->alert_log);
 	free(cfg->control_socket);
 	free(cfg->spool_dir);

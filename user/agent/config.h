@@ -51,6 +51,7 @@ struct config {
 	char sha256[65];		/* of the text parsed, hex: shows which config runs where */			/* file it came from, or "(built-in defaults)" */
 	bool trace_all;
 	unsigned int rescan_interval;	/* seconds, 0 = never */
+	char *state_dir;		/* what survives restarts: daily person totals */
 	struct watch_pattern *bins;
 	size_t nr_bins;
 	struct export_pattern *exports;

@@ -119,6 +119,15 @@ static bool is_tp_syscall(const struct bpf_program *prog)
 	return !strncmp(bpf_program__section_name(prog), "tp/syscalls/", 12);
 }
 
+/* A typed raw tracepoint (tp_btf) the kernel has. */
+static bool has_raw_tp(const struct btf *vmlinux, const char *name)
+{
+	char type[128];
+
+	snprintf(type, sizeof(type), "btf_trace_%s", name);
+	return btf__find_by_name_kind(vmlinux, type, BTF_KIND_TYPEDEF) > 0;
+}
+
 /*
  * The raw dispatcher needs its two programs in the object (an architecture
  * with a syscall table in bpf/syscall_nr.h) and the typed raw tracepoints in
@@ -138,11 +147,29 @@ static const char *dispatch_unusable(struct cprwatch_bpf *skel)
 	vmlinux = btf__load_vmlinux_btf();
 	if (!vmlinux)
 		return "no kernel BTF";
-	if (btf__find_by_name_kind(vmlinux, "btf_trace_sys_enter", BTF_KIND_TYPEDEF) < 0 ||
-	    btf__find_by_name_kind(vmlinux, "btf_trace_sys_exit", BTF_KIND_TYPEDEF) < 0)
+	if (!has_raw_tp(vmlinux, "sys_enter") || !has_raw_tp(vmlinux, "sys_exit"))
 		why = "the kernel has no typed raw syscall tracepoints";
 	btf__free(vmlinux);
 	return why;
+}
+
+/*
+ * The per-socket send/receive tracepoints (Linux 6.3+) count request turns;
+ * where the kernel lacks them, look-ups stay one per connection.
+ */
+static void choose_turn_probes(struct loader *ld)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+
+	ld->turns = vmlinux && has_raw_tp(vmlinux, "sock_send_length") &&
+		    has_raw_tp(vmlinux, "sock_recv_length");
+	btf__free(vmlinux);
+	if (ld->turns)
+		return;
+	bpf_program__set_autoload(ld->skel->progs.handle_send_len, false);
+	bpf_program__set_autoload(ld->skel->progs.handle_recv_len, false);
+	log_info("this kernel has no sock_send_length/sock_recv_length tracepoints: "
+		 "look-ups are counted per connection, not per request");
 }
 
 /* Enable one syscall variant: the raw dispatcher or the per-syscall tracepoints. */
@@ -171,13 +198,15 @@ static void choose_uprobe_links(struct loader *ld)
 			uprobes_proc_prepare(prog, ld->uprobe_multi);
 }
 
-static int open_and_load(struct loader *ld, bool trace_all, bool raw)
+static int open_and_load(struct loader *ld, const struct loader_opts *o, bool raw)
 {
 	ld->skel = cprwatch_bpf__open();
 	if (!ld->skel)
 		return -errno;
-	ld->skel->rodata->trace_all = trace_all;
+	ld->skel->rodata->trace_all = o->trace_all;
 	ld->skel->rodata->self_tgid = getpid();
+	ld->skel->rodata->tls_response_bytes = o->tls_response_bytes;
+	choose_turn_probes(ld);
 	if (raw && (ld->fallback_why = dispatch_unusable(ld->skel)))
 		raw = false;
 	choose_syscall_hooks(ld, raw);
@@ -185,19 +214,19 @@ static int open_and_load(struct loader *ld, bool trace_all, bool raw)
 	return cprwatch_bpf__load(ld->skel);
 }
 
-int loader_open(struct loader *ld, bool trace_all, char *err, size_t errlen)
+int loader_open(struct loader *ld, const struct loader_opts *o, char *err, size_t errlen)
 {
 	int ret, i;
 
 	memset(ld, 0, sizeof(*ld));
-	ret = open_and_load(ld, trace_all, true);
+	ret = open_and_load(ld, o, true);
 	if (ret && ld->raw_syscalls) {
 		/* a kernel whose verifier refuses the dispatcher: the fallback */
 		log_warn("the raw syscall dispatcher did not load (%s); using the per-syscall "
 			 "tracepoints", strerror(-ret));
 		cprwatch_bpf__destroy(ld->skel);
 		memset(ld, 0, sizeof(*ld));
-		ret = open_and_load(ld, trace_all, false);
+		ret = open_and_load(ld, o, false);
 		ld->fallback_why = "the verifier refused the raw dispatcher";
 	}
 	if (!ld->skel) {
@@ -284,6 +313,25 @@ int loader_sync_watchlist(struct loader *ld, const struct watchlist *wl)
 	prune_map(dirs, wl->dirs, wl->nr_dirs, sizeof(struct file_id), sizeof(wl->dirs[0]));
 	if (ret)
 		log_warn("could not write every watched entry to the kernel: %s", strerror(-ret));
+	return ret;
+}
+
+int loader_set_endpoints(struct loader *ld, const struct endpoint_key *keys, size_t n)
+{
+	int fd = bpf_map__fd(ld->skel->maps.cpr_endpoints);
+	struct endpoint_key k, next;
+	size_t i;
+	int ret = 0;
+
+	/* empty it, then fill: a reload is rare and a look-up missed meanwhile is one turn */
+	while (!bpf_map_get_next_key(fd, NULL, &next)) {
+		k = next;
+		if (bpf_map_delete_elem(fd, &k))
+			break;
+	}
+	for (i = 0; i < n; i++)
+		if (bpf_map_update_elem(fd, &keys[i], &(__u32){ 1 }, BPF_ANY))
+			ret = -errno;
 	return ret;
 }
 

@@ -28,6 +28,7 @@ struct probe_state {
 
 struct loader {
 	struct cprwatch_bpf *skel;
+	bool turns;		/* sock_send_length/sock_recv_length probes loaded */
 	struct bpf_link *links[LOADER_MAX_PROBES];
 	struct probe_state probes[LOADER_MAX_PROBES];
 	int nr_probes;
@@ -52,7 +53,12 @@ enum loader_err {
  * and a one-line message with the fix in @err.
  */
 int loader_preflight(char *err, size_t errlen);
-int loader_open(struct loader *ld, bool trace_all, char *err, size_t errlen);
+struct loader_opts {
+	bool trace_all;
+	__u32 tls_response_bytes;	/* response bytes sent up per TLS request */
+};
+
+int loader_open(struct loader *ld, const struct loader_opts *o, char *err, size_t errlen);
 void loader_close(struct loader *ld);
 /* "tp_btf" (one raw sys_enter/sys_exit pair) or "tracepoint" (one program per syscall). */
 const char *loader_syscall_hooks(const struct loader *ld);
@@ -62,6 +68,8 @@ struct bpf_object *loader_object(const struct loader *ld);
 
 /* Make the kernel's watched-program and export-dir maps equal to @wl. */
 int loader_sync_watchlist(struct loader *ld, const struct watchlist *wl);
+/* Make the kernel's CPR endpoint map equal to @keys (an all-zero key: every peer). */
+int loader_set_endpoints(struct loader *ld, const struct endpoint_key *keys, size_t n);
 int loader_track(struct loader *ld, __u32 tgid, __u32 classes);
 int loader_taint(struct loader *ld, const struct file_id *id, const struct file_id *origin,
 		 __u32 by_tgid);

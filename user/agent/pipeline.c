@@ -142,6 +142,28 @@ static void on_clipboard(struct pipeline *pl, struct event *ev, const struct pro
 	emit(pl, &copy, p);
 }
 
+/*
+ * TLS plaintext goes to the rules in full (request line, response bytes
+ * scanned for persons) and is dropped: what goes on to the JSON, the
+ * recording and the rules' event hooks is a copy of the record without it,
+ * with the CPR count.  A recorded one (replay) has no plaintext and keeps
+ * the count it was recorded with.
+ */
+static void on_tls(struct pipeline *pl, struct event *ev, const struct proc *p)
+{
+	struct tls_event head = *(const struct tls_event *)ev->raw;
+	struct event copy = *ev;
+
+	if (ev->args_len)
+		head.cpr_distinct = rules_on_tls(&pl->rules, ev, p);
+	head.hdr.size = sizeof(head);
+	copy.hdr = &head.hdr;
+	copy.raw = &head;
+	copy.args = NULL;
+	copy.args_len = 0;
+	emit(pl, &copy, p);
+}
+
 static void on_exit_event(struct pipeline *pl, struct event *ev, struct proc *p)
 {
 	if (pl->ops.proc_exit)
@@ -244,6 +266,9 @@ void pipeline_event(struct pipeline *pl, const void *data, size_t size)
 		break;
 	case EV_CLIPBOARD:
 		on_clipboard(pl, &ev, p);
+		break;
+	case EV_TLS:
+		on_tls(pl, &ev, p);
 		break;
 	default:
 		emit(pl, &ev, p);

@@ -90,7 +90,7 @@ static int multi_link(const struct uprobe_spec *s, int pid)
 		__u64 path, offsets, ref_ctr_offsets, cookies;
 		__u32 cnt, multi_flags, pid, pad;
 	} attr;
-	__u64 off = s->offset;
+	__u64 off = s->offset, cookie = s->cookie;
 	int fd;
 
 	memset(&attr, 0, sizeof(attr));
@@ -98,6 +98,7 @@ static int multi_link(const struct uprobe_spec *s, int pid)
 	attr.attach_type = BPF_TRACE_UPROBE_MULTI_VAL;
 	attr.path = (uintptr_t)s->path;
 	attr.offsets = (uintptr_t)&off;
+	attr.cookies = (uintptr_t)&cookie;
 	attr.cnt = 1;
 	attr.multi_flags = s->retprobe ? BPF_F_UPROBE_MULTI_RETURN_VAL : 0;
 	attr.pid = pid > 0 ? pid : 0;
@@ -235,7 +236,7 @@ void uprobes_proc_free(struct uprobes_proc *up)
 }
 
 int uprobes_proc_add(struct uprobes_proc *up, struct bpf_program *prog, const char *owner,
-		     const char *path, size_t offset, bool retprobe)
+		     const char *path, size_t offset, bool retprobe, __u64 cookie)
 {
 	struct uprobe_spec *s;
 
@@ -255,6 +256,7 @@ int uprobes_proc_add(struct uprobes_proc *up, struct bpf_program *prog, const ch
 	snprintf(s->path, sizeof(s->path), "%s", path);
 	s->offset = offset;
 	s->retprobe = retprobe;
+	s->cookie = cookie;
 	return 0;
 }
 
@@ -262,7 +264,7 @@ int uprobes_proc_add(struct uprobes_proc *up, struct bpf_program *prog, const ch
 static int attach_spec(const struct uprobes_proc *up, const struct uprobe_spec *s, int pid,
 		       struct up_link *l)
 {
-	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = s->retprobe);
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = s->retprobe, .bpf_cookie = s->cookie);
 
 	l->perf = NULL;
 	l->fd = -1;

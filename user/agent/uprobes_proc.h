@@ -34,6 +34,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <linux/types.h>
 #include "lib/hashmap.h"
 
 #define UPROBES_MAX_PROCS 256
@@ -50,6 +51,7 @@ struct uprobe_spec {
 	char path[256];		/* the library or executable */
 	size_t offset;		/* file offset of the function */
 	bool retprobe;
+	__u64 cookie;		/* bpf_get_attach_cookie() in the program */
 };
 
 struct uprobes_proc_stats {
@@ -97,9 +99,12 @@ int uprobes_proc_init(struct uprobes_proc *up, size_t max_procs, bool multi);
 /* Detach everything and free. */
 void uprobes_proc_free(struct uprobes_proc *up);
 
-/* Register a probe for every process attached from now on.  Returns 0 or -errno. */
+/*
+ * Register a probe for every process attached from now on; @cookie is what
+ * the program reads with bpf_get_attach_cookie().  Returns 0 or -errno.
+ */
 int uprobes_proc_add(struct uprobes_proc *up, struct bpf_program *prog, const char *owner,
-		     const char *path, size_t offset, bool retprobe);
+		     const char *path, size_t offset, bool retprobe, __u64 cookie);
 
 /*
  * Attach every registered probe to @tgid (UPROBES_SYSTEM_WIDE: to every

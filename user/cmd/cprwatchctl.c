@@ -892,6 +892,33 @@ static void print_rules(const struct jval *arr)
 	table_free(&t);
 }
 
+/* Per login user: look-ups in the last hour, persons today and the daily baseline (counts only). */
+static void print_users(const struct jval *arr)
+{
+	static const char *const hdr[] = { "LOGINUID", "LOOKUPS/H", "PERSONS TODAY", "DAILY MEAN" };
+	struct table t = { .ncols = 4 };
+	char a[32], b[32], c[32], d[32];
+	size_t i;
+
+	if (!arr || !arr->len)
+		return;
+	table_add(&t, hdr);
+	for (i = 0; i < arr->len; i++) {
+		const struct jval *u = &arr->items[i];
+		const struct jval *mean = jobj_get(u, "persons_daily_mean");
+		const char *row[] = { get_u64(u, "loginuid", a, sizeof(a)),
+				      get_u64(u, "lookups_last_hour", b, sizeof(b)),
+				      get_u64(u, "persons_today", c, sizeof(c)),
+				      mean && mean->type == JNUM ? get_u64(u, "persons_daily_mean", d,
+									 sizeof(d)) : "-" };
+
+		table_add(&t, row);
+	}
+	printf("\n");
+	table_print(&t);
+	table_free(&t);
+}
+
 static int cmd_status(int argc, char **argv, struct ctl *ctl)
 {
 	struct reply r;
@@ -918,6 +945,7 @@ static int cmd_status(int argc, char **argv, struct ctl *ctl)
 		print_probes(get_arr(&r.v, "probes"));
 		print_sinks(get_arr(&r.v, "sinks"));
 		print_rules(get_arr(&r.v, "rules"));
+		print_users(get_arr(&r.v, "users"));
 	}
 	ret = healthy ? 0 : EXIT_FAILED;
 out:

@@ -244,6 +244,12 @@ static void put_counts(struct json *j, const struct alert *a)
 		json_kv_u64(j, "bytes", a->bytes);
 	if (a->suppressed)
 		json_kv_u64(j, "suppressed", a->suppressed);
+	if (a->persons)
+		json_kv_u64(j, "persons", a->persons);
+	if (a->has_baseline) {
+		json_kv_u64(j, "baseline_daily_mean", a->baseline);
+		json_kv_u64(j, "baseline_days", a->baseline_days);
+	}
 	json_obj_end(j);
 	json_key(j, "masked_samples");
 	json_arr_begin(j);

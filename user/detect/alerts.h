@@ -56,6 +56,10 @@ struct alert {
 	uint64_t bytes;
 	const char *peer;		/* "addr:port" for network rules */
 	uint64_t suppressed;		/* a follow-up: repeats folded into this one */
+	uint64_t persons;		/* persons_viewed: distinct persons today */
+	bool has_baseline;		/* persons_viewed: a trailing daily mean exists */
+	uint64_t baseline;		/* ... and it is this */
+	unsigned int baseline_days;	/* ... over this many days */
 	const struct alert_clipboard *clipboard;	/* clipboard rules, or NULL */
 	const char *const *files;	/* the files a cumulative count is made of */
 	unsigned int nr_files;

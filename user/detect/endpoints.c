@@ -29,6 +29,7 @@ struct resolved {
 	unsigned int refs;		/* the owner and every running resolver */
 	unsigned int gen;		/* bumped at every set: older answers are dropped */
 	unsigned int running;		/* resolvers not done yet */
+	unsigned int version;		/* bumped whenever list changes */
 	struct endpoint_list list;
 };
 
@@ -173,6 +174,7 @@ static void *resolver(void *arg)
 	if (job->gen == res->gen) {
 		free(res->list.v);
 		res->list = l;
+		res->version++;
 		l.v = NULL;
 	}
 	res->running--;
@@ -264,6 +266,7 @@ void endpoints_set(struct endpoints *e, char *const *specs, size_t n, bool any_p
 	}
 	pthread_mutex_lock(&e->res->lock);
 	e->res->gen++;		/* what a resolver of the old names finds is of no use */
+	e->res->version++;
 	free(e->res->list.v);
 	e->res->list = (struct endpoint_list){ 0 };
 	pthread_mutex_unlock(&e->res->lock);
@@ -326,6 +329,42 @@ bool endpoints_match(struct endpoints *e, __u16 family, const __u8 *addr, __u16 
 	hit = list_match(&e->res->list, family, addr, port);
 	pthread_mutex_unlock(&e->res->lock);
 	return hit;
+}
+
+static void list_copy(struct endpoint_key *out, const struct endpoint_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		out[i].family = l->v[i].family;
+		out[i].port = l->v[i].port;
+		memcpy(out[i].addr, l->v[i].addr, sizeof(out[i].addr));
+	}
+}
+
+int endpoints_addrs(struct endpoints *e, struct endpoint_key **out)
+{
+	size_t n;
+
+	pthread_mutex_lock(&e->res->lock);
+	n = e->numeric.n + e->res->list.n;
+	*out = calloc(n + 1, sizeof(**out));
+	if (*out) {
+		list_copy(*out, &e->numeric);
+		list_copy(*out + e->numeric.n, &e->res->list);
+	}
+	pthread_mutex_unlock(&e->res->lock);
+	return *out ? (int)n : -ENOMEM;
+}
+
+unsigned int endpoints_version(struct endpoints *e)
+{
+	unsigned int v;
+
+	pthread_mutex_lock(&e->res->lock);
+	v = e->res->version;
+	pthread_mutex_unlock(&e->res->lock);
+	return v;
 }
 
 void endpoints_free(struct endpoints *e)

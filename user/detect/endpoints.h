@@ -31,6 +31,13 @@ void endpoints_set(struct endpoints *e, char *const *specs, size_t n, bool any_p
 		   const char *what, bool sync);
 /* A port of 0 in a spec (any_port) matches every port. */
 bool endpoints_match(struct endpoints *e, __u16 family, const __u8 *addr, __u16 port);
+/*
+ * Every address matched now (numeric and resolved) into a new array *@out
+ * (a port of 0: any); the count, or -ENOMEM.  The caller frees *@out.
+ */
+int endpoints_addrs(struct endpoints *e, struct endpoint_key **out);
+/* Changes whenever the addresses matched change (a set, a resolver's answer). */
+unsigned int endpoints_version(struct endpoints *e);
 /* Resolve the names again once ENDPOINTS_RESOLVE_NS have passed since the last time. */
 void endpoints_tick(struct endpoints *e, uint64_t now_ns);
 /* A resolver still running frees what it shares when it is done. */

@@ -23,6 +23,7 @@ static const struct rule_family *const families[] = {
 	&rule_family_scan_refused,
 	&rule_family_encrypted,
 	&rule_family_lookup,
+	&rule_family_persons,
 	&rule_family_cumulative,
 	&rule_family_export,
 	&rule_family_print,
@@ -49,6 +50,7 @@ const char *const rule_names[RULE_MAX] = {
 	[RULE_SCAN_BACKLOG] = "scan_backlog",
 	[RULE_NETWORK_EXFIL] = "network_exfil",
 	[RULE_PRINT_EXPORT] = "print_export",
+	[RULE_PERSONS_VIEWED] = "persons_viewed",
 };
 
 /* Where each rule's [rules.NAME] settings live in struct rules_cfg. */
@@ -66,6 +68,7 @@ static const size_t rule_cfg_off[RULE_MAX] = {
 	[RULE_NETWORK_EXFIL] = offsetof(struct rules_cfg, network_exfil),
 	[RULE_PRINT_EXPORT] = offsetof(struct rules_cfg, print_export),
 	[RULE_ENCRYPTED_EXPORT] = NO_CFG,
+	[RULE_PERSONS_VIEWED] = offsetof(struct rules_cfg, persons_viewed),
 };
 
 struct activity {
@@ -131,6 +134,21 @@ void rules_users_free(struct hashmap *m)
 bool rules_is_service(struct rules *r, __u16 family, const __u8 *addr, __u16 port)
 {
 	return r->services && endpoints_match(r->services, family, addr, port);
+}
+
+struct endpoints *rules_services(struct rules *r)
+{
+	return r->services;
+}
+
+void *rules_family_state(struct rules *r, const struct rule_family *f)
+{
+	size_t i;
+
+	for (i = 0; r->state && i < NR_FAMILIES; i++)
+		if (families[i] == f)
+			return r->state[i];
+	return NULL;
 }
 
 uint64_t rules_last_cpr_ns(struct rules *r, __u32 user)
@@ -411,11 +429,18 @@ void rules_tick(struct rules *r, uint64_t now_ns, bool all)
 
 /* ---- dispatch ------------------------------------------------------------------------ */
 
+void rules_note_cpr(struct rules *r, const struct event_hdr *h, const struct proc *p)
+{
+	struct activity *u = rules_user_state(&r->users, rules_user(h->uid, p), sizeof(*u));
+
+	if (u)
+		u->last_cpr_ns = h->ts_ns;
+}
+
 /* A CPR client ran, opened a file or connected: what messaging_exfil's window counts from. */
 static void note_cpr_activity(struct rules *r, const struct event *ev, const struct proc *p)
 {
 	const struct event_hdr *h = ev->hdr;
-	struct activity *u;
 
 	if (!(h->classes & CLASS_CPR_CLIENT))
 		return;
@@ -429,9 +454,7 @@ static void note_cpr_activity(struct rules *r, const struct event *ev, const str
 	} else if (h->type != EV_EXEC && h->type != EV_OPEN) {
 		return;
 	}
-	u = rules_user_state(&r->users, rules_user(h->uid, p), sizeof(*u));
-	if (u)
-		u->last_cpr_ns = h->ts_ns;
+	rules_note_cpr(r, h, p);
 }
 
 void rules_on_event(struct rules *r, const struct event *ev, const struct proc *p)
@@ -447,6 +470,15 @@ void rules_on_event(struct rules *r, const struct event *ev, const struct proc *
 	for (i = 0; i < NR_FAMILIES; i++)
 		if (families[i]->on_event[type])
 			families[i]->on_event[type](r, r->state[i], ev, p);
+}
+
+/* The families' EV_TLS hooks: the lookup family takes writes, the persons family reads. */
+unsigned int rules_on_tls(struct rules *r, const struct event *ev, const struct proc *p)
+{
+	r->tls_cpr = 0;
+	if (ev->args_len && (ev->hdr->classes & CLASS_CPR_CLIENT))
+		rules_on_event(r, ev, p);
+	return r->tls_cpr;
 }
 
 void rules_on_scan(struct rules *r, const struct scan_request *rq, const struct scan_result *res)

@@ -38,8 +38,12 @@ enum rule_id {
 	RULE_NETWORK_EXFIL,
 	RULE_PRINT_EXPORT,
 	RULE_ENCRYPTED_EXPORT,
+	RULE_PERSONS_VIEWED,
 	RULE_MAX,
 };
+
+struct person_key;
+struct json;
 
 /* What the rules ask of the agent. */
 struct rules_ops {
@@ -61,6 +65,7 @@ struct rules {
 	uint64_t now_ns;		/* latest event time seen */
 	void **state;			/* per rule family (detect/rule_*.c), by table order */
 	unsigned int flags;		/* enum rules_flags */
+	unsigned int tls_cpr;		/* distinct CPR numbers in the TLS read at hand */
 	uint64_t fired[RULE_MAX];
 	uint64_t folded[RULE_MAX];	/* repeats folded by suppression */
 };
@@ -86,6 +91,21 @@ void rules_on_event(struct rules *r, const struct event *ev, const struct proc *
 void rules_on_scan(struct rules *r, const struct scan_request *rq, const struct scan_result *res);
 /* A scan the queue dropped (full, or the user's share full): scan_backlog. */
 void rules_on_scan_dropped(struct rules *r, const struct scan_request *rq, unsigned int queued);
+/*
+ * Keep daily person totals under @state_dir (live runs; replay keeps none);
+ * @key hashes the persons seen inside TLS.  0 or -ENOMEM.
+ */
+int rules_open_state(struct rules *r, const char *state_dir, const struct person_key *key);
+/*
+ * A TLS call's plaintext (ev->args, ev->args_len): a write's request line is
+ * matched against the look-up patterns, a read is scanned for CPR numbers,
+ * which count as persons viewed.  Returns the distinct CPR numbers in it.
+ */
+unsigned int rules_on_tls(struct rules *r, const struct event *ev, const struct proc *p);
+/* "users": per login user, look-ups in the last hour and persons today (counts only). */
+void rules_users_json(struct rules *r, struct json *j);
+/* The CPR services' addresses now known (numeric and resolved); see endpoints_addrs(). */
+struct endpoints *rules_services(struct rules *r);
 /* Send the follow-ups of suppression windows that ended by @now_ns (all when @all). */
 void rules_tick(struct rules *r, uint64_t now_ns, bool all);
 

@@ -43,6 +43,14 @@ struct rules_cfg {
 	size_t nr_burst_endpoints;
 	char **burst_paths;		/* or an open of one of these path prefixes */
 	size_t nr_burst_paths;
+	char **burst_requests;		/* "METHOD /path/glob": HTTP requests seen inside TLS */
+	size_t nr_burst_requests;
+	unsigned int burst_response_bytes; /* response bytes scanned per look-up (TLS) */
+	struct rule_cfg persons_viewed;
+	unsigned int persons_per_day;	/* distinct persons per user per day */
+	unsigned int persons_factor;	/* or this many times the user's trailing daily mean */
+	unsigned int persons_days;	/* days of daily totals kept for the baseline */
+	unsigned int persons_min_days;	/* days of history before the factor applies */
 	struct rule_cfg clipboard_to_messaging;
 	unsigned int clip_window;	/* seconds from a CPR-lineage copy to the paste */
 	bool clip_require_cpr;		/* only content the scanner found CPR numbers in */

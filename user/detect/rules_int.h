@@ -60,6 +60,7 @@ extern const struct rule_family rule_family_read;
 extern const struct rule_family rule_family_upload;
 extern const struct rule_family rule_family_network;
 extern const struct rule_family rule_family_lookup;
+extern const struct rule_family rule_family_persons;
 extern const struct rule_family rule_family_cumulative;
 extern const struct rule_family rule_family_clipboard;
 
@@ -80,6 +81,17 @@ __u32 rules_user(__u32 uid, const struct proc *p);
 __u32 rules_user_of(__u32 uid, __u32 loginuid);
 /* A connect or upload to one of the CPR services (lookup_burst endpoints). */
 bool rules_is_service(struct rules *r, __u16 family, const __u8 *addr, __u16 port);
+/* CPR-client activity of @h's user now (a look-up seen in its traffic). */
+void rules_note_cpr(struct rules *r, const struct event_hdr *h, const struct proc *p);
+/* The state of family @f (NULL when it has none). */
+void *rules_family_state(struct rules *r, const struct rule_family *f);
+/*
+ * The lookup family's users: for (it = 0; rules_lookup_next(r, &it, &user, &n);)
+ * with @n the user's look-ups in the last hour.
+ */
+bool rules_lookup_next(struct rules *r, size_t *it, __u32 *user, uint64_t *n);
+/* @user has look-ups in the lookup family's state. */
+bool rules_lookup_known(struct rules *r, __u32 user);
 /* Latest CPR-client activity (exec, open, connect) of @user, 0: none. */
 uint64_t rules_last_cpr_ns(struct rules *r, __u32 user);
 /* A scanned origin that held CPR numbers (the first export of a lineage). */

@@ -10,6 +10,7 @@ static const char *const type_names[EV_TYPE_MAX] = {
 	[EV_OPEN] = "open",		[EV_CLOSE] = "close",	  [EV_RENAME] = "rename",
 	[EV_UNLINK] = "unlink",		[EV_CONNECT] = "connect", [EV_ACCEPT] = "accept",
 	[EV_TCP_CLOSE] = "tcp_close",	[EV_CLIPBOARD] = "clipboard",
+	[EV_TURNS] = "turns",		[EV_TLS] = "tls",
 };
 
 /* Fixed part of each record type. */
@@ -20,6 +21,7 @@ static const size_t fixed_size[EV_TYPE_MAX] = {
 	[EV_UNLINK] = sizeof(struct unlink_event), [EV_CONNECT] = sizeof(struct connect_event),
 	[EV_ACCEPT] = sizeof(struct connect_event), [EV_TCP_CLOSE] = sizeof(struct tcp_close_event),
 	[EV_CLIPBOARD] = sizeof(struct clipboard_event),
+	[EV_TURNS] = sizeof(struct turns_event),   [EV_TLS] = sizeof(struct tls_event),
 };
 
 const char *const class_name_table[] = {
@@ -142,6 +144,17 @@ static int decode_clipboard(const struct clipboard_event *e, size_t size, struct
 	return 0;
 }
 
+static int decode_tls(const struct tls_event *e, size_t size, struct event *ev, char *err,
+		      size_t errlen)
+{
+	if (e->data_len > CPRW_TLS_DATA_MAX || sizeof(*e) + (size_t)e->data_len != size)
+		return bad(err, errlen, "tls: data length %u does not match record size %u",
+			   e->data_len, size);
+	ev->args = e->data;	/* plaintext for the request parser and the scanner only */
+	ev->args_len = e->data_len;
+	return 0;
+}
+
 int event_decode(const void *data, size_t size, struct event *ev, char *err, size_t errlen)
 {
 	const struct event_hdr *h = data;
@@ -170,6 +183,8 @@ int event_decode(const void *data, size_t size, struct event *ev, char *err, siz
 		return decode_unlink(data, size, ev, err, errlen);
 	case EV_CLIPBOARD:
 		return decode_clipboard(data, size, ev, err, errlen);
+	case EV_TLS:
+		return decode_tls(data, size, ev, err, errlen);
 	default:
 		if (size != fixed_size[h->type])
 			return bad(err, errlen, "%u-byte record for a fixed %u-byte type", size,

@@ -226,6 +226,32 @@ static void put_clipboard(struct json *j, const struct event *ev)
 	json_kv_u64(j, "cpr_distinct", clip_cpr_distinct(e));
 }
 
+static void put_turns(struct json *j, const struct event *ev)
+{
+	const struct turns_event *e = ev->raw;
+	char addr[INET6_ADDRSTRLEN] = "";
+
+	inet_ntop(e->family == AF_INET6 ? AF_INET6 : AF_INET, e->daddr, addr, sizeof(addr));
+	json_kv_u64(j, "turns", e->turns);
+	json_kv_u64(j, "total_turns", e->total);
+	json_kv_str(j, "daddr", addr);
+	json_kv_u64(j, "dport", e->dport);
+	json_kv_bool(j, "closed", ev->hdr->flags & EVF_CONN_CLOSED);
+}
+
+/* Never the plaintext: direction, library, sizes and the CPR count of a read. */
+static void put_tls(struct json *j, const struct event *ev)
+{
+	static const char *const libs[] = { "?", "openssl", "gnutls", "nss" };
+	const struct tls_event *e = ev->raw;
+
+	json_kv_str(j, "dir", e->dir == TLS_WRITE ? "write" : "read");
+	json_kv_str(j, "lib", e->lib < 4 ? libs[e->lib] : "?");
+	json_kv_u64(j, "total_len", e->total_len);
+	json_kv_u64(j, "data_len", e->data_len);
+	json_kv_u64(j, "cpr_distinct", e->cpr_distinct);
+}
+
 void event_json(struct json *j, const struct event *ev, const struct proc *p, int64_t offset)
 {
 	json_obj_begin(j);
@@ -276,6 +302,12 @@ void event_json(struct json *j, const struct event *ev, const struct proc *p, in
 		break;
 	case EV_CLIPBOARD:
 		put_clipboard(j, ev);
+		break;
+	case EV_TURNS:
+		put_turns(j, ev);
+		break;
+	case EV_TLS:
+		put_tls(j, ev);
 		break;
 	}
 	json_obj_end(j);
