@@ -20,6 +20,11 @@ if [ -f bench/scan.sh ]; then
 	echo "== bench/scan.sh"
 	bash bench/scan.sh || { r=$?; echo "bench: scan.sh failed (exit $r)" >&2; [ $rc -ne 0 ] || rc=$r; }
 fi
+if [ -f bench/tls.sh ]; then
+	echo
+	echo "== bench/tls.sh"
+	bash bench/tls.sh || { r=$?; echo "bench: tls.sh failed (exit $r)" >&2; [ $rc -ne 0 ] || rc=$r; }
+fi
 if [ -f bench/formats.sh ]; then
 	echo
 	echo "== bench/formats.sh"

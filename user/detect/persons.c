@@ -23,7 +23,7 @@ struct person_user {
 	int64_t day;			/* the day @seen counts */
 	struct person_set seen;		/* keyed hashes of the day's persons */
 	uint64_t saved_today;		/* today's total loaded from disk (before a restart) */
-	struct day_total hist[PERSONS_DAYS_MAX];	/* earlier days, oldest first */
+	struct day_total hist[PERSONS_DAYS_MAX + 1];	/* earlier days, oldest first */
 	unsigned int nr_hist;
 };
 
@@ -68,7 +68,8 @@ static void hist_put(struct persons *ps, struct person_user *u, int64_t day, uin
 				u->hist[i].total = total;
 			return;
 		}
-	if (u->nr_hist == PERSONS_DAYS_MAX || (u->nr_hist && u->nr_hist >= ps->keep_days)) {
+	/* keep_days before today, and today's own line while it is being loaded */
+	if (u->nr_hist == PERSONS_DAYS_MAX + 1 || u->nr_hist > ps->keep_days) {
 		memmove(u->hist, u->hist + 1, (u->nr_hist - 1) * sizeof(u->hist[0]));
 		u->nr_hist--;
 	}
