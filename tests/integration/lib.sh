@@ -37,10 +37,11 @@ cleanup() {
 	[ -n "${KEEP_TMP:-}" ] || rm -rf "$T"
 }
 
-# write_config FILE <<EOF ... EOF: a root-owned 0600 config, with a control
+# write_config FILE <<EOF ... EOF: a root-owned 0600 config, with a state dir and a control
 # socket of the test's own so tests never meet another agent's.
 write_config() {
-	cat > "$1"
+	# the test's own state dir first (persons_viewed totals), so a test's own wins
+	{ printf '[agent]\nstate_dir = %s/state\n\n' "$T"; cat; } > "$1"
 	printf '\n[control]\nsocket = %s/control.sock\n' "$T" >> "$1"
 	chmod 0600 "$1"
 	export CPRWATCH_SOCKET=$T/control.sock
