@@ -2,7 +2,7 @@
 /*
  * Detection rules over decoded events and scan results: bulk_export,
  * export_volume, messaging_exfil, removable_media, archive_before_exfil,
- * lookup_burst, clipboard_to_messaging, bulk_clipboard (and scan_refused and
+ * lookup_burst, persons_viewed, clipboard_to_messaging, bulk_clipboard (and scan_refused and
  * scan_backlog, so a file a cap stopped or the queue dropped is never silently
  * passed).  The same code runs
  * live and in --replay; time is the events' own clock, so a replay gives the
