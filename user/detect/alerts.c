@@ -63,10 +63,10 @@ static void random_uuid(char buf[37])
 }
 
 /*
- * A random UUID can hold a CPR-shaped run ("...280350-1234..."), which every
+ * A random UUID can hold a CPR-shaped run (DDMMYY-SSSS inside it), which every
  * output masks: the id would then differ between the alert log, syslog and
  * cprwatchctl.  Draw again until the masker leaves it alone (about 1 id in
- * 10^4 needs a second draw).
+ * 1,700 needs a second draw).
  */
 void alert_new_id(char buf[37])
 {
