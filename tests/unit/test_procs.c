@@ -562,13 +562,20 @@ static void test_pipe_peer_kin_only(void)
 	procs_fake_fd(root, 101, 0, "pipe:[42]");
 	procs_fake_fd(root, 101, 1, "pipe:[43]");
 	procs_fake_fd(root, 103, 1, "pipe:[42]");
+	/* stderr piped to the subshell, whose children inherited that end: the subshell */
+	procs_fake_fd(root, 101, 2, "pipe:[44]");
+	procs_fork(&pt, 102, 104, 4);
+	procs_fake_fd(root, 104, 2, "pipe:[44]");
+	procs_fake_fd(root, 103, 2, "pipe:[44]");
+	procs_fake_fd(root, 102, 1, "pipe:[44]");
 	for (i = 0; i < 2000; i++)
 		procs_fake_fd(root, 500, i + 3, "socket:[7]");
 	procs_fake_fd(root, 500, 2003, "pipe:[43]");
 
 	CU_ASSERT_EQUAL(procs_pipe_peer(&pt, root, 101, 0), 103);
 	CU_ASSERT_EQUAL(procs_pipe_peer(&pt, root, 101, 1), 0);
-	CU_ASSERT_EQUAL(procs_pipe_peer(&pt, root, 101, 2), 0);		/* no fd 2 */
+	CU_ASSERT_EQUAL(procs_pipe_peer(&pt, root, 101, 2), 102);
+	CU_ASSERT_EQUAL(procs_pipe_peer(&pt, root, 101, 3), 0);		/* no fd 3 */
 	CU_ASSERT_EQUAL(procs_pipe_peer(&pt, root, 999, 0), 0);		/* unknown pid */
 	procs_free(&pt);
 	procs_rm_tree(root);

@@ -371,7 +371,7 @@ static bool kin_of(const struct procs *pt, const struct proc *p, __u32 parent, _
 __u32 procs_pipe_peer(const struct procs *pt, const char *proc_root, __u32 pid, int fd)
 {
 	char path[PATH_MAX], target[64];
-	const struct proc *self = procs_get(pt, pid);
+	const struct proc *self = procs_get(pt, pid), *best = NULL;
 	unsigned int budget = PIPE_PEER_FDS;
 	size_t iter = 0;
 	uint64_t key;
@@ -385,11 +385,19 @@ __u32 procs_pipe_peer(const struct procs *pt, const char *proc_root, __u32 pid, 
 	target[n] = '\0';
 	if (strncmp(target, "pipe:[", 6))
 		return 0;
+	/*
+	 * A feeder's own children inherit its end of the pipe: of all holders
+	 * the one started first is the process that set the pipe up (ties: the
+	 * lower pid), whatever order the table is walked in.
+	 */
 	while (hashmap_next(&pt->by_tgid, &iter, &key, &val)) {
 		const struct proc *p = val;
 
+		if (best && (p->start_ns > best->start_ns ||
+			     (p->start_ns == best->start_ns && p->tgid > best->tgid)))
+			continue;
 		if (kin_of(pt, p, self->ppid, pid) && holds(proc_root, p->tgid, target, &budget))
-			return p->tgid;
+			best = p;
 	}
-	return 0;
+	return best ? best->tgid : 0;
 }
