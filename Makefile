@@ -72,7 +72,7 @@ BINS := $(OUTPUT)/cprwatchd $(OUTPUT)/cprwatchctl $(OUTPUT)/cprwatch-scand
 # The helper with test-only misbehaviour compiled in (tests/integration/test_sandbox.sh).
 TEST_SCAND := $(OUTPUT)/tests/cprwatch-scand-test
 
-.PHONY: all deps vmlinux run test test-unit test-integration asan fuzz fuzz-run bench install uninstall \
+.PHONY: all deps vmlinux run test test-unit test-integration format format-check asan fuzz fuzz-run bench install uninstall \
 	clean help check-deps deb
 .DELETE_ON_ERROR:
 
@@ -208,10 +208,22 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory test-unit
 	$(Q)$(MAKE) --no-print-directory test-integration
 
-# The layer rule of user/ (user/README.md) is part of the unit tests.
+# The layer rule of user/ (user/README.md) and the house style (.clang-format)
+# are part of the unit tests.
 test-unit: $(UNIT_BIN)
 	$(Q)bash tests/layers.sh
+	$(Q)$(MAKE) --no-print-directory format-check
 	$(Q)cd tests && ../$(UNIT_BIN)
+
+# Every C file we own (not vmlinux.h) in kernel style; `make format` rewrites them.
+FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null | grep -v '^vmlinux/')
+
+format:
+	$(Q)clang-format-14 -i $(FORMAT_SRCS)
+
+format-check:
+	$(Q)$(if $(FORMAT_SRCS),,true ||) clang-format-14 --dry-run -Werror $(FORMAT_SRCS) || \
+		{ echo "format-check: run 'make format' (style: .clang-format)" >&2; exit 1; }
 
 test-integration: $(BINS) $(TEST_HELPERS) $(TEST_SCAND)
 	$(Q)OUTPUT=$(abspath $(OUTPUT)) bash tests/integration/run.sh

@@ -49,7 +49,8 @@ static int attach_like(struct bpf_program *prog, const char *list_path)
 		fprintf(stderr, "floor: %s: %s\n", list_path, strerror(errno));
 		return -1;
 	}
-	bpf_object__for_each_program(p, list) {
+	bpf_object__for_each_program(p, list)
+	{
 		const char *sec = bpf_program__section_name(p);
 
 		if (strncmp(sec, TP_PREFIX, strlen(TP_PREFIX)))
@@ -78,7 +79,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "floor: loading %s failed\n", argv[1]);
 		return 1;
 	}
-	bpf_object__for_each_program(prog, obj) {
+	bpf_object__for_each_program(prog, obj)
+	{
 		n++;
 		if (argc == 3 ? attach_like(prog, argv[2]) :
 				keep(bpf_program__attach(prog), bpf_program__name(prog)))

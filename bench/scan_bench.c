@@ -83,24 +83,27 @@ static int gen_text(const char *path, size_t mb, int prose_pct, struct gen_rng *
 static int gen_sheet(const char *path, struct gen_rng *r)
 {
 	static const char *const names[] = {
-		"Navn", "CPR", "Saldo", "Dato", "Jensen", "Nielsen", "Hansen", "Pedersen",
-		"Andersen", "Christensen", "Larsen", "S\xc3\xb8rensen",
+		"Navn",	  "CPR",      "Saldo",	  "Dato",	 "Jensen", "Nielsen",
+		"Hansen", "Pedersen", "Andersen", "Christensen", "Larsen", "S\xc3\xb8rensen",
 	};
 	const int rows = 120000;
 	struct gen_buf sheet = { 0 }, out = { 0 };
 	int i;
 
-	gb_puts(&sheet, "<row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c><c r=\"B1\" t=\"s\"><v>1</v>"
+	gb_puts(&sheet,
+		"<row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c><c r=\"B1\" t=\"s\"><v>1</v>"
 		"</c><c r=\"C1\" t=\"s\"><v>2</v></c><c r=\"D1\" t=\"s\"><v>3</v></c></row>");
 	for (i = 2; i <= rows; i++)
-		gb_printf(&sheet, "<row r=\"%d\"><c r=\"A%d\" t=\"s\"><v>%u</v></c><c r=\"B%d\" "
+		gb_printf(&sheet,
+			  "<row r=\"%d\"><c r=\"A%d\" t=\"s\"><v>%u</v></c><c r=\"B%d\" "
 			  "s=\"1\"><v>%llu</v></c><c r=\"C%d\"><v>%u.%02u</v></c><c r=\"D%d\" "
-			  "s=\"2\"><v>%u</v></c></row>", i, i, 4 + gen_below(r, 8), i,
+			  "s=\"2\"><v>%u</v></c></row>",
+			  i, i, 4 + gen_below(r, 8), i,
 			  (unsigned long long)gen_cpr(r, GEN_MOD11_ANY), i, gen_below(r, 100000),
 			  gen_below(r, 100), i, 40000 + gen_below(r, 6000));
 	gen_xlsx(&out, gb_str(&sheet), names, 12);
-	printf("sheet.xlsx: %.1f MiB (sheet XML %.1f MiB), %d numbers\n",
-	       out.len / 1048576.0, sheet.len / 1048576.0, rows - 1);
+	printf("sheet.xlsx: %.1f MiB (sheet XML %.1f MiB), %d numbers\n", out.len / 1048576.0,
+	       sheet.len / 1048576.0, rows - 1);
 	i = write_file(path, out.p, out.len);
 	gb_free(&sheet);
 	gb_free(&out);
@@ -150,9 +153,9 @@ static int cmd_scan(const char *path, int reps)
 			best_cpu = cpu;
 	}
 	mb = st.st_size / 1e6;
-	printf("scan %s: %s, %.1f MiB: %.0f MB/s (cpu %.3f s = %.0f MB/s)",
-	       strrchr(path, '/') + 1, scan_status_str(res.status), st.st_size / 1048576.0,
-	       mb / best, best_cpu, mb / best_cpu);
+	printf("scan %s: %s, %.1f MiB: %.0f MB/s (cpu %.3f s = %.0f MB/s)", strrchr(path, '/') + 1,
+	       scan_status_str(res.status), st.st_size / 1048576.0, mb / best, best_cpu,
+	       mb / best_cpu);
 	if (res.bytes_inflated)
 		printf(", inflated XML %.0f MB/s cpu", res.bytes_inflated / best_cpu / 1e6);
 	printf("; %llu matches, %llu distinct, %llu mod11, %llu with keyword\n",
@@ -200,7 +203,7 @@ static int time_scans(int fd, struct sandbox *sb, int reps, double *median, doub
 		w[i] = clock_s(CLOCK_MONOTONIC) - t;
 	}
 	if (sb)
-		sandbox_destroy(sb);	/* reaps the helper: its CPU joins RUSAGE_CHILDREN */
+		sandbox_destroy(sb); /* reaps the helper: its CPU joins RUSAGE_CHILDREN */
 	*cpu = clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0 + children_cpu() - k0;
 	qsort(w, reps, sizeof(*w), cmp_double);
 	*median = w[reps / 2];
@@ -241,8 +244,9 @@ static int cmd_sandbox(const char *path, int reps)
 	printf("  sandboxed:  %.0f us wall (median), %.0f us cpu per file (agent + helper)\n",
 	       sb_w * 1e6, sb_c / reps * 1e6);
 	printf("  round trip overhead: %.0f us wall, %.0f us cpu per file; sandboxed/in process "
-	       "%.2fx wall, %.2fx cpu\n", (sb_w - in_w) * 1e6, (sb_c - in_c) / reps * 1e6,
-	       sb_w / (in_w > 0 ? in_w : 1e-9), sb_c / (in_c > 0 ? in_c : 1e-9));
+	       "%.2fx wall, %.2fx cpu\n",
+	       (sb_w - in_w) * 1e6, (sb_c - in_c) / reps * 1e6, sb_w / (in_w > 0 ? in_w : 1e-9),
+	       sb_c / (in_c > 0 ? in_c : 1e-9));
 	return in.cpr.distinct == out.cpr.distinct && in.status == out.status ? 0 : 1;
 }
 
@@ -255,6 +259,6 @@ int main(int argc, char **argv)
 	if (argc >= 3 && !strcmp(argv[1], "scan"))
 		return cmd_scan(argv[2], argc > 3 ? atoi(argv[3]) : 3);
 	fprintf(stderr, "usage: scan_bench gen DIR [MB] | scan_bench scan FILE [N] | "
-		"scan_bench sandbox FILE [N]\n");
+			"scan_bench sandbox FILE [N]\n");
 	return 2;
 }

@@ -57,7 +57,7 @@
 
 #define FILE_BYTES 4096
 #define NET_BYTES 16384
-#define NET_MAX_AHEAD 64	/* connections the client may run ahead of the listener */
+#define NET_MAX_AHEAD 64 /* connections the client may run ahead of the listener */
 
 extern char **environ;
 
@@ -91,7 +91,7 @@ static unsigned long long cpu_used_ns(void)
 	       tv_ns(&kids.ru_stime);
 }
 
-static unsigned long long cpu0, cpu1;	/* CPU time at the loop's start and end */
+static unsigned long long cpu0, cpu1; /* CPU time at the loop's start and end */
 
 static long parse_count(const char *s)
 {
@@ -226,7 +226,7 @@ static void run_rate(const char *dir, long per_s, long seconds)
 			continue;
 		}
 		if (due > pairs + 256)
-			due = pairs + 256;	/* look at the clock again soon */
+			due = pairs + 256; /* look at the clock again soon */
 		for (; pairs < due; pairs++) {
 			int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 
@@ -246,7 +246,7 @@ static void run_rate(const char *dir, long per_s, long seconds)
 struct listener {
 	int fd;
 	long n;
-	sem_t credits;		/* bounds how far the client runs ahead */
+	sem_t credits; /* bounds how far the client runs ahead */
 	long served;
 	long long bytes;
 };
@@ -330,7 +330,8 @@ static unsigned long long run_net(long n, long bytes)
 	cpu1 = cpu_used_ns();
 	close(l.fd);
 	if (l.served != n || l.bytes != (long long)n * bytes) {
-		fprintf(stderr, "workload: listener got %ld connections, %lld bytes; want %ld, %lld\n",
+		fprintf(stderr,
+			"workload: listener got %ld connections, %lld bytes; want %ld, %lld\n",
 			l.served, l.bytes, n, (long long)n * bytes);
 		exit(1);
 	}
@@ -383,8 +384,8 @@ int main(int argc, char **argv)
 		report("net", n, run_net(n, argc == 4 ? parse_count(argv[3]) : NET_BYTES));
 	} else if (!strcmp(argv[1], "mixed") && argc == 6) {
 		n = parse_count(argv[3]);
-		report("mixed", n, run_mixed(argv[2], n, parse_count(argv[4]),
-					     parse_count(argv[5])));
+		report("mixed", n,
+		       run_mixed(argv[2], n, parse_count(argv[4]), parse_count(argv[5])));
 	} else if (!strcmp(argv[1], "rate") && argc == 5) {
 		run_rate(argv[2], parse_count(argv[3]), parse_count(argv[4]));
 	} else {

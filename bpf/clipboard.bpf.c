@@ -48,8 +48,8 @@ char LICENSE[] SEC("license") = "GPL";
 #define X_CONVERT_SELECTION 24
 #define X_SUCCESS 0
 #define XCB_REQUEST_RAW_FLAG 2
-#define XCB_IOV_MAX 8		/* iovecs of one request looked at */
-#define XCB_HDR 32		/* request bytes read: 24 fixed + 4 BIG-REQUESTS + slack */
+#define XCB_IOV_MAX 8 /* iovecs of one request looked at */
+#define XCB_HDR 32    /* request bytes read: 24 fixed + 4 BIG-REQUESTS + slack */
 #define WL_NAME_MAX 32
 #define QT_MODE_SELECTION 1
 
@@ -63,9 +63,9 @@ struct {
 
 /* XGetWindowProperty's out-parameters, from entry to return, by pid_tgid. */
 struct xgwp_args {
-	__u64 format;		/* int *actual_format_return */
-	__u64 nitems;		/* unsigned long *nitems_return */
-	__u64 prop;		/* unsigned char **prop_return */
+	__u64 format; /* int *actual_format_return */
+	__u64 nitems; /* unsigned long *nitems_return */
+	__u64 prop;   /* unsigned char **prop_return */
 };
 
 struct {
@@ -77,8 +77,8 @@ struct {
 
 /* The parts of libxcb's xcb_protocol_request_t and struct iovec read here. */
 struct xcb_req {
-	__u64 count;		/* iovecs in the request */
-	__u64 ext;		/* xcb_extension_t *, NULL for core requests */
+	__u64 count; /* iovecs in the request */
+	__u64 ext;   /* xcb_extension_t *, NULL for core requests */
 	__u8 opcode;
 	__u8 isvoid;
 	__u8 pad[6];
@@ -130,12 +130,12 @@ static __always_inline bool recent_request(__u32 tgid)
 
 	if (!ts || now - *ts > READ_WINDOW_NS)
 		return false;
-	*ts = now;		/* INCR transfers read chunk after chunk */
+	*ts = now; /* INCR transfers read chunk after chunk */
 	return true;
 }
 
 static __always_inline struct clipboard_event *clip_start(__u32 op, __u32 api, __u64 selection,
-							   __u64 total, __u32 classes)
+							  __u64 total, __u32 classes)
 {
 	struct clipboard_event *ev = event_buf();
 
@@ -196,10 +196,10 @@ static __always_inline void clip_str(__u32 op, __u32 api, __u64 selection, const
 		return;
 	n = src ? bpf_probe_read_user_str(ev->data, CPRW_CLIP_DATA_MAX, src) : 0;
 	if (n > 0) {
-		ev->data_len = (n - 1) & CLIP_MASK;	/* without the NUL */
+		ev->data_len = (n - 1) & CLIP_MASK; /* without the NUL */
 		ev->total_len = ev->data_len;
 		if (n == CPRW_CLIP_DATA_MAX)
-			ev->hdr.flags |= EVF_TRUNCATED;	/* longer than we read */
+			ev->hdr.flags |= EVF_TRUNCATED; /* longer than we read */
 	}
 	clip_send(ev);
 }
@@ -213,7 +213,7 @@ int BPF_KPROBE(xlib_set_selection_owner, void *dpy, __u64 selection, __u64 owner
 	__u32 classes;
 
 	if (!owner || !clip_wanted(cur_tgid(), &classes))
-		return 0;	/* owner None gives the selection up */
+		return 0; /* owner None gives the selection up */
 	clip_op(CLIP_TAKE, CLIP_API_XLIB, selection, classes);
 	return 0;
 }
@@ -247,8 +247,7 @@ int BPF_KPROBE(xlib_change_property, void *dpy, __u64 w, __u64 property, __u64 t
 	nelements = (__s32)stack_arg(ctx, 8);
 	if (nelements < 0)
 		return 0;
-	clip_data(CLIP_SEND, CLIP_API_XLIB, 0, (const void *)stack_arg(ctx, 7), nelements,
-		  classes);
+	clip_data(CLIP_SEND, CLIP_API_XLIB, 0, (const void *)stack_arg(ctx, 7), nelements, classes);
 	return 0;
 }
 
@@ -380,14 +379,14 @@ int BPF_KPROBE(xcb_send_request, void *c, int flags, const struct user_iov *vect
 	if (flags & XCB_REQUEST_RAW_FLAG) {
 		opcode = hdr[0];
 		if (!hdr[2] && !hdr[3])
-			off = 4;	/* BIG-REQUESTS: 32-bit length after the header */
+			off = 4; /* BIG-REQUESTS: 32-bit length after the header */
 	} else {
 		opcode = r.opcode;
 	}
 	switch (opcode) {
 	case X_SET_SELECTION_OWNER:
 		if (!le32(&hdr[(off + 4) & 15]))
-			return 0;	/* owner None */
+			return 0; /* owner None */
 		clip_op(CLIP_TAKE, CLIP_API_XCB, le32(&hdr[(off + 8) & 15]), classes);
 		return 0;
 	case X_CONVERT_SELECTION:
@@ -401,7 +400,7 @@ int BPF_KPROBE(xcb_send_request, void *c, int flags, const struct user_iov *vect
 		return 0;
 	case X_CHANGE_PROPERTY:
 		if (hdr[(off + 16) & 31] != 8)
-			return 0;	/* not text */
+			return 0; /* not text */
 		ev = clip_start(CLIP_SEND, CLIP_API_XCB, 0, le32(&hdr[(off + 20) & 31]), classes);
 		if (!ev)
 			return 0;
@@ -447,10 +446,9 @@ int BPF_KPROBE(xcb_convert_selection, void *c, __u32 requestor, __u32 selection)
  *                     uint32_t data_len, const void *data): the last two on the stack.
  */
 SEC("uprobe")
-int BPF_KPROBE(xcb_change_property, void *c, __u8 mode, __u32 window, __u32 property,
-	       __u32 type)
+int BPF_KPROBE(xcb_change_property, void *c, __u8 mode, __u32 window, __u32 property, __u32 type)
 {
-	__u8 format = ctx->r9;	/* 6th argument */
+	__u8 format = ctx->r9; /* 6th argument */
 	__u32 classes;
 
 	if (format != 8 || !clip_wanted(cur_tgid(), &classes))
@@ -583,15 +581,15 @@ static __always_inline int wl_request(const void *proxy, __u32 opcode, __u64 arg
 	len = bpf_probe_read_user_str(name, sizeof(name), (const void *)np);
 	if (len <= 1)
 		return 0;
-	len--;			/* without the NUL */
+	len--; /* without the NUL */
 	if (len == 14 && name_is(name, "wl_data_device", 14)) {
-		op = opcode == 1 ? CLIP_TAKE : 0;	/* set_selection */
+		op = opcode == 1 ? CLIP_TAKE : 0; /* set_selection */
 	} else if (len == 13 && name_is(name, "wl_data_offer", 13)) {
-		op = opcode == 1 ? CLIP_REQUEST : 0;	/* receive */
+		op = opcode == 1 ? CLIP_REQUEST : 0; /* receive */
 	} else if ((len == 27 && name_is(name, "zwlr_data_control_device_v1", 27)) ||
 		   (len == 26 && name_is(name, "ext_data_control_device_v1", 26))) {
 		op = opcode == 0 || opcode == 2 ? CLIP_TAKE : 0;
-		sel = opcode == 2 ? X_ATOM_PRIMARY : 0;	/* set_primary_selection */
+		sel = opcode == 2 ? X_ATOM_PRIMARY : 0; /* set_primary_selection */
 	} else if ((len == 26 && name_is(name, "zwlr_data_control_offer_v1", 26)) ||
 		   (len == 25 && name_is(name, "ext_data_control_offer_v1", 25))) {
 		op = opcode == 0 ? CLIP_REQUEST : 0;
@@ -614,7 +612,7 @@ static __always_inline int wl_request(const void *proxy, __u32 opcode, __u64 arg
 SEC("uprobe")
 int BPF_KPROBE(wl_marshal_flags, const void *proxy, __u32 opcode)
 {
-	return wl_request(proxy, opcode, ctx->r9);	/* first variadic argument */
+	return wl_request(proxy, opcode, ctx->r9); /* first variadic argument */
 }
 
 /* wl_proxy_marshal(proxy, opcode, ...): libwayland before 1.20, and old generated code */

@@ -14,7 +14,7 @@ static __always_inline void counter_add(__u32 idx, __u64 n)
 	__u64 *c = bpf_map_lookup_elem(&counters, &idx);
 
 	if (c)
-		*c += n;	/* per-CPU slot: no atomics needed */
+		*c += n; /* per-CPU slot: no atomics needed */
 }
 
 /* A zeroed record buffer; events are assembled here, then copied by size. */
@@ -75,7 +75,8 @@ static __always_inline void submit_wake(void *ev, __u32 size, bool now)
 		return;
 	h->size = size;
 	flags = now || bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= WAKEUP_BYTES ?
-			BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+			BPF_RB_FORCE_WAKEUP :
+			BPF_RB_NO_WAKEUP;
 	if (bpf_ringbuf_output(&events, ev, size, flags))
 		counter_add(CNT_DROPS, 1);
 	else

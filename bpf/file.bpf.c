@@ -19,9 +19,12 @@ char LICENSE[] SEC("license") = "GPL";
 #define ARG(n) ((int)ctx->args[n])
 #define PTR(n) ((void *)ctx->args[n])
 
-#define EXIT_PROBE(sc, handler)							\
-SEC("tp/syscalls/sys_exit_" #sc)						\
-int exit_##sc(struct trace_event_raw_sys_exit *ctx) { return handler(ctx->ret); }
+#define EXIT_PROBE(sc, handler)                             \
+	SEC("tp/syscalls/sys_exit_" #sc)                    \
+	int exit_##sc(struct trace_event_raw_sys_exit *ctx) \
+	{                                                   \
+		return handler(ctx->ret);                   \
+	}
 
 /* ---- open ---------------------------------------------------------------- */
 
@@ -38,10 +41,16 @@ int enter_open(struct trace_event_raw_sys_enter *ctx)
 }
 
 SEC("tp/syscalls/sys_enter_creat")
-int enter_creat(struct trace_event_raw_sys_enter *ctx) { return creat_enter(PTR(0), ctx->args[1]); }
+int enter_creat(struct trace_event_raw_sys_enter *ctx)
+{
+	return creat_enter(PTR(0), ctx->args[1]);
+}
 
 SEC("tp/syscalls/sys_enter_openat2")
-int enter_openat2(struct trace_event_raw_sys_enter *ctx) { return openat2_enter(PTR(1), PTR(2)); }
+int enter_openat2(struct trace_event_raw_sys_enter *ctx)
+{
+	return openat2_enter(PTR(1), PTR(2));
+}
 
 EXIT_PROBE(openat, open_exit)
 EXIT_PROBE(open, open_exit)
@@ -50,11 +59,13 @@ EXIT_PROBE(openat2, open_exit)
 
 /* ---- read / write accounting --------------------------------------------- */
 
-#define IO_PROBES(sc, in_expr, out_expr)					\
-SEC("tp/syscalls/sys_enter_" #sc)						\
-int enter_##sc(struct trace_event_raw_sys_enter *ctx)			\
-{ return io_enter(in_expr, out_expr); }					\
-EXIT_PROBE(sc, io_exit)
+#define IO_PROBES(sc, in_expr, out_expr)                      \
+	SEC("tp/syscalls/sys_enter_" #sc)                     \
+	int enter_##sc(struct trace_event_raw_sys_enter *ctx) \
+	{                                                     \
+		return io_enter(in_expr, out_expr);           \
+	}                                                     \
+	EXIT_PROBE(sc, io_exit)
 
 IO_PROBES(read, ARG(0), -1)
 IO_PROBES(readv, ARG(0), -1)
@@ -73,27 +84,48 @@ IO_PROBES(splice, ARG(0), ARG(2))
 /* ---- close and dup --------------------------------------------------------- */
 
 SEC("tp/syscalls/sys_enter_mmap")
-int enter_mmap(struct trace_event_raw_sys_enter *ctx) { return mmap_enter(ARG(4), ARG(2), ARG(3)); }
+int enter_mmap(struct trace_event_raw_sys_enter *ctx)
+{
+	return mmap_enter(ARG(4), ARG(2), ARG(3));
+}
 EXIT_PROBE(mmap, mmap_exit)
 
 SEC("tp/syscalls/sys_enter_munmap")
-int enter_munmap(struct trace_event_raw_sys_enter *ctx) { return munmap_enter(ctx->args[0]); }
+int enter_munmap(struct trace_event_raw_sys_enter *ctx)
+{
+	return munmap_enter(ctx->args[0]);
+}
 EXIT_PROBE(munmap, munmap_exit)
 
 SEC("tp/syscalls/sys_enter_close")
-int enter_close(struct trace_event_raw_sys_enter *ctx) { return close_enter(ARG(0)); }
+int enter_close(struct trace_event_raw_sys_enter *ctx)
+{
+	return close_enter(ARG(0));
+}
 
 SEC("tp/syscalls/sys_enter_dup")
-int enter_dup(struct trace_event_raw_sys_enter *ctx) { return dup_enter(ARG(0), -1); }
+int enter_dup(struct trace_event_raw_sys_enter *ctx)
+{
+	return dup_enter(ARG(0), -1);
+}
 
 SEC("tp/syscalls/sys_enter_dup2")
-int enter_dup2(struct trace_event_raw_sys_enter *ctx) { return dup_enter(ARG(0), ARG(1)); }
+int enter_dup2(struct trace_event_raw_sys_enter *ctx)
+{
+	return dup_enter(ARG(0), ARG(1));
+}
 
 SEC("tp/syscalls/sys_enter_dup3")
-int enter_dup3(struct trace_event_raw_sys_enter *ctx) { return dup_enter(ARG(0), ARG(1)); }
+int enter_dup3(struct trace_event_raw_sys_enter *ctx)
+{
+	return dup_enter(ARG(0), ARG(1));
+}
 
 SEC("tp/syscalls/sys_enter_fcntl")
-int enter_fcntl(struct trace_event_raw_sys_enter *ctx) { return fcntl_enter(ARG(0), ARG(1)); }
+int enter_fcntl(struct trace_event_raw_sys_enter *ctx)
+{
+	return fcntl_enter(ARG(0), ARG(1));
+}
 
 EXIT_PROBE(dup, dup_exit)
 EXIT_PROBE(dup2, dup_exit)

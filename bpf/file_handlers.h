@@ -45,14 +45,14 @@ enum pending_kind {
 
 struct pending {
 	__u32 kind;
-	__s32 fd_in;		/* IO: fd read from, or -1 */
-	__s32 fd_out;		/* IO: fd written to, or -1 */
+	__s32 fd_in;  /* IO: fd read from, or -1 */
+	__s32 fd_out; /* IO: fd written to, or -1 */
 	__u32 flags;
 	__u32 mode;
 	__s32 dfd;
 	__s32 dfd2;
 	__u32 pad;
-	__u64 file;		/* DUP: the struct file being duplicated */
+	__u64 file; /* DUP: the struct file being duplicated */
 	const char *name;
 	const char *name2;
 };
@@ -121,7 +121,6 @@ static __always_inline int openat2_enter(const char *name, const struct open_how
 	return open_enter(name, how.flags, how.mode);
 }
 
-
 /*
  * Lineage.  A CPR client (or anything that read its exports) opening a
  * regular file for writing taints the inode, with the origin export; a
@@ -132,8 +131,8 @@ static __always_inline void lineage(__u32 tgid, struct proc_track *t, struct tai
 {
 	__u32 acc = flags & O_ACCMODE_VAL;
 
-	if (acc != O_RDONLY_VAL && t && (t->classes & (CLASS_CPR_CLIENT | CLASS_TAINTED)) &&
-	    !ti && (imode & S_IFMT_VAL) == S_IFREG_VAL) {
+	if (acc != O_RDONLY_VAL && t && (t->classes & (CLASS_CPR_CLIENT | CLASS_TAINTED)) && !ti &&
+	    (imode & S_IFMT_VAL) == S_IFREG_VAL) {
 		struct taint_info nt = { .ts_ns = bpf_ktime_get_ns(), .by_tgid = tgid };
 
 		nt.origin = (t->classes & CLASS_TAINTED) ? t->origin : *id;
@@ -252,7 +251,7 @@ static __always_inline int open_exit(long ret)
 	}
 	lineage(tgid, t, ti, &id, p.flags, imode);
 	if (!ti)
-		ti = bpf_map_lookup_elem(&tainted, &id);	/* lineage may have tainted it */
+		ti = bpf_map_lookup_elem(&tainted, &id); /* lineage may have tainted it */
 	t = track_of(tgid);
 	io_start(tgid, ret, f, &id, p.flags);
 	emit_open(&p, have, ret, f, &id, t ? t->classes : 0, kind, ti);
@@ -402,7 +401,6 @@ static __always_inline int close_enter(int fd)
 	return 0;
 }
 
-
 /* ---- mmap ------------------------------------------------------------------ */
 
 #define PROT_WRITE_VAL 0x2
@@ -421,8 +419,8 @@ static __always_inline int mmap_enter(int fd, __u32 prot, __u32 flags)
 	struct pending p = { .kind = PEND_MMAP, .fd_in = fd };
 	__u32 type = flags & 0x0f;
 
-	if (!(prot & PROT_WRITE_VAL) || (type != MAP_SHARED_VAL && type != MAP_SHARED_VALIDATE_VAL) ||
-	    !fd_accounted(tgid, fd))
+	if (!(prot & PROT_WRITE_VAL) ||
+	    (type != MAP_SHARED_VAL && type != MAP_SHARED_VALIDATE_VAL) || !fd_accounted(tgid, fd))
 		return 0;
 	pend(&p);
 	return 0;
@@ -528,8 +526,12 @@ static __always_inline int fcntl_enter(int fd, int cmd)
 static __always_inline int rename_enter(int odfd, const char *oldn, int ndfd, const char *newn,
 					__u32 flags)
 {
-	struct pending p = { .kind = PEND_RENAME, .dfd = odfd, .name = oldn, .dfd2 = ndfd,
-			     .name2 = newn, .flags = flags };
+	struct pending p = { .kind = PEND_RENAME,
+			     .dfd = odfd,
+			     .name = oldn,
+			     .dfd2 = ndfd,
+			     .name2 = newn,
+			     .flags = flags };
 
 	if (!wants_events(bpf_get_current_pid_tgid() >> 32))
 		return 0;

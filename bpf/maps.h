@@ -17,12 +17,12 @@
 #define MAX_TAINTED 65536
 #define MAX_OPEN_FILES 65536
 #define MAX_INFLIGHT 16384
-#define EVENT_BUF_SIZE 16384	/* power of two, > CPRW_EVENT_MAX */
+#define EVENT_BUF_SIZE 16384 /* power of two, > CPRW_EVENT_MAX */
 #define PATH_SCRATCH (2 * CPRW_PATH_MAX)
 
 /* Load-time switches, set in rodata before load (see user/agent/loader.c). */
-const volatile bool trace_all __weak = false;	/* send every process's file/net events */
-const volatile __u32 self_tgid __weak = 0;	/* the agent: never traced, never tainted */
+const volatile bool trace_all __weak = false; /* send every process's file/net events */
+const volatile __u32 self_tgid __weak = 0;    /* the agent: never traced, never tainted */
 
 /* Kernel -> user event stream. */
 struct {

@@ -22,15 +22,15 @@ struct {
 	__type(value, __u32);
 } cpr_endpoints SEC(".maps");
 
-#define TURN_SENT 1		/* the client's latest data went out: the next send is no new turn */
+#define TURN_SENT 1 /* the client's latest data went out: the next send is no new turn */
 
 /* A CPR client's connection to a CPR endpoint, whose turns are counted. */
 struct turn_state {
-	struct event_hdr hdr;	/* the owner at connect */
+	struct event_hdr hdr; /* the owner at connect */
 	__u64 total;
 	__u64 reported;
-	__u64 report_ns;	/* when turns were last reported */
-	__u32 last;		/* TURN_SENT after a send, 0 after a receive */
+	__u64 report_ns; /* when turns were last reported */
+	__u32 last;	 /* TURN_SENT after a send, 0 after a receive */
 	__u16 family;
 	__u16 dport;
 	__u8 daddr[16];
@@ -48,7 +48,7 @@ static __always_inline bool is_cpr_endpoint(__u16 family, __u16 port, const __u8
 	struct endpoint_key k = {};
 
 	if (bpf_map_lookup_elem(&cpr_endpoints, &k))
-		return true;	/* no endpoint configured: every peer of a CPR client */
+		return true; /* no endpoint configured: every peer of a CPR client */
 	k.family = family;
 	k.port = port;
 	if (family == AF_INET6_VAL)
@@ -59,7 +59,8 @@ static __always_inline bool is_cpr_endpoint(__u16 family, __u16 port, const __u8
 }
 
 /* At connect (SYN_SENT, the caller's context): follow the turns of a look-up connection. */
-static __always_inline void follow_turns(__u64 sk, const struct trace_event_raw_inet_sock_set_state *c)
+static __always_inline void follow_turns(__u64 sk,
+					 const struct trace_event_raw_inet_sock_set_state *c)
 {
 	struct turn_state ts = {};
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
@@ -119,7 +120,7 @@ int BPF_PROG(handle_send_len, struct sock *sk, int ret, int flags)
 	if (!ts || ret <= 0)
 		return 0;
 	if (ts->last == TURN_SENT)
-		return 0;	/* more of the same request */
+		return 0; /* more of the same request */
 	ts->last = TURN_SENT;
 	ts->total++;
 	now = bpf_ktime_get_ns();
@@ -148,19 +149,34 @@ int enter_connect(struct trace_event_raw_sys_enter *ctx)
 }
 
 SEC("tp/syscalls/sys_exit_connect")
-int exit_connect(struct trace_event_raw_sys_exit *ctx) { return conn_exit(ctx->ret); }
+int exit_connect(struct trace_event_raw_sys_exit *ctx)
+{
+	return conn_exit(ctx->ret);
+}
 
 SEC("tp/syscalls/sys_enter_accept")
-int enter_accept(struct trace_event_raw_sys_enter *ctx) { return conn_enter(ctx->args[0], 0, 1); }
+int enter_accept(struct trace_event_raw_sys_enter *ctx)
+{
+	return conn_enter(ctx->args[0], 0, 1);
+}
 
 SEC("tp/syscalls/sys_exit_accept")
-int exit_accept(struct trace_event_raw_sys_exit *ctx) { return conn_exit(ctx->ret); }
+int exit_accept(struct trace_event_raw_sys_exit *ctx)
+{
+	return conn_exit(ctx->ret);
+}
 
 SEC("tp/syscalls/sys_enter_accept4")
-int enter_accept4(struct trace_event_raw_sys_enter *ctx) { return conn_enter(ctx->args[0], 0, 1); }
+int enter_accept4(struct trace_event_raw_sys_enter *ctx)
+{
+	return conn_enter(ctx->args[0], 0, 1);
+}
 
 SEC("tp/syscalls/sys_exit_accept4")
-int exit_accept4(struct trace_event_raw_sys_exit *ctx) { return conn_exit(ctx->ret); }
+int exit_accept4(struct trace_event_raw_sys_exit *ctx)
+{
+	return conn_exit(ctx->ret);
+}
 
 static __always_inline void close_turns(__u64 sk)
 {
@@ -188,7 +204,7 @@ int handle_set_state(struct trace_event_raw_inet_sock_set_state *tp_ctx)
 		return 0;
 	sk = (__u64)tp_ctx->skaddr;
 	if (tp_ctx->newstate == TCP_CLOSE_VAL && !bpf_map_lookup_elem(&sock_owners, &sk))
-		return 0;	/* not a socket we follow: skip the copy below */
+		return 0; /* not a socket we follow: skip the copy below */
 	bpf_probe_read_kernel(&c, sizeof(c), tp_ctx);
 	sk = (__u64)ctx->skaddr;
 

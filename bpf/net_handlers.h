@@ -105,7 +105,7 @@ static __always_inline void addr_from_user(struct sock_addr *out, const void *ua
 		bpf_probe_read_user(out->unix_path, sizeof(out->unix_path) - 1,
 				    (const char *)uaddr + 2);
 		if (!out->unix_path[0] && out->unix_path[1])
-			out->unix_path[0] = '@';	/* abstract socket, as ss(8) shows it */
+			out->unix_path[0] = '@'; /* abstract socket, as ss(8) shows it */
 	}
 }
 

@@ -11,7 +11,7 @@
 #include "maps.h"
 #include <bpf/bpf_core_read.h>
 
-#define NAME_MASK 255		/* d_name.len of one component is at most NAME_MAX */
+#define NAME_MASK 255 /* d_name.len of one component is at most NAME_MAX */
 #define PATH_MASK (CPRW_PATH_MAX - 1)
 #define AT_FDCWD_VAL -100
 
@@ -71,8 +71,8 @@ static __always_inline bool step_up(struct dentry **dentry, struct vfsmount **vf
 	if (mnt_parent == mnt)
 		return false;
 	*dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
-	*vfsmnt = (struct vfsmount *)((char *)mnt_parent +
-				      bpf_core_field_offset(struct mount, mnt));
+	*vfsmnt =
+		(struct vfsmount *)((char *)mnt_parent + bpf_core_field_offset(struct mount, mnt));
 	*crossed = true;
 	return true;
 }
@@ -85,9 +85,9 @@ static __always_inline bool step_up(struct dentry **dentry, struct vfsmount **vf
 struct walk_ctx {
 	struct dentry *dentry;
 	struct vfsmount *vfsmnt;
-	__u32 buf_idx;		/* path_scratch slot */
-	__u32 off;		/* start of the path built so far */
-	__u32 result;		/* export kind found */
+	__u32 buf_idx; /* path_scratch slot */
+	__u32 off;     /* start of the path built so far */
+	__u32 result;  /* export kind found */
 	bool truncated;
 };
 
@@ -105,13 +105,13 @@ static int path_step(__u32 i, void *arg)
 		return 1;
 	}
 	if (crossed)
-		return 0;	/* a mount root has no name of its own */
+		return 0; /* a mount root has no name of its own */
 	buf = bpf_map_lookup_elem(&path_scratch, &w->buf_idx);
 	if (!buf)
 		return 1;
 	name = BPF_CORE_READ(cur, d_name);
 	len = name.len & NAME_MASK;
-	if (len + 1 >= off)	/* keep off >= 1: lengths stay below CPRW_PATH_MAX */
+	if (len + 1 >= off) /* keep off >= 1: lengths stay below CPRW_PATH_MAX */
 		return 1;
 	off -= len + 1;
 	bpf_probe_read_kernel(buf + (off & PATH_MASK) + 1, len, name.name);
@@ -233,7 +233,7 @@ static __always_inline __u32 user_path_abs(char *dst, __u32 scratch_idx, int dfd
 			goto append;
 		dlen = path_copy(dst, scratch, off);
 		if (dlen > 0)
-			dlen--;			/* overwrite the NUL */
+			dlen--; /* overwrite the NUL */
 		if (dlen > 1)
 			dst[dlen & PATH_MASK] = '/';
 		if (dlen > 1)

@@ -95,7 +95,7 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 	struct fork_event *ev;
 
 	if (child->pid != ctgid)
-		return 0;	/* a new thread: same process, nothing changes */
+		return 0; /* a new thread: same process, nothing changes */
 	t = track_of(ptgid);
 	if (t)
 		bpf_map_update_elem(&tracked, &ctgid, t, BPF_ANY);
@@ -117,7 +117,7 @@ int BPF_PROG(handle_exit, struct task_struct *p, bool group_dead)
 	struct exit_event *ev;
 
 	if (!group_dead)
-		return 0;	/* another thread of the process is still alive */
+		return 0; /* another thread of the process is still alive */
 	ev = event_buf();
 	if (!ev)
 		return 0;

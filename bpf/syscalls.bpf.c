@@ -34,6 +34,7 @@ static __always_inline bool compat_task(void)
 }
 
 /* Syscalls by handler; each list is one `case` label chain. */
+/* clang-format off */
 #define OPEN_CALLS NR_open: case NR_openat: case NR_creat: case NR_openat2
 #define DUP_CALLS NR_dup: case NR_dup2: case NR_dup3: case NR_fcntl
 #define RENAME_CALLS NR_rename: case NR_renameat: case NR_renameat2
@@ -42,6 +43,7 @@ static __always_inline bool compat_task(void)
 #define READ_CALLS NR_read: case NR_readv: case NR_pread64: case NR_preadv: case NR_preadv2
 #define WRITE_CALLS NR_write: case NR_writev: case NR_pwrite64: case NR_pwritev: case NR_pwritev2
 #define MOVE_CALLS NR_sendfile: case NR_copy_file_range: case NR_splice
+/* clang-format on */
 
 #define ARG(n) ((int)sc_arg(regs, n))
 #define PTR(n) ((void *)sc_arg(regs, n))
@@ -51,8 +53,14 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 {
 	/* the common case first: nothing to do before the syscall runs */
 	switch (id) {
-	case OPEN_CALLS: case NR_close: case DUP_CALLS: case RENAME_CALLS: case UNLINK_CALLS:
-	case CONN_CALLS: case NR_mmap: case NR_munmap:
+	case OPEN_CALLS:
+	case NR_close:
+	case DUP_CALLS:
+	case RENAME_CALLS:
+	case UNLINK_CALLS:
+	case CONN_CALLS:
+	case NR_mmap:
+	case NR_munmap:
 		break;
 	default:
 		return 0;
@@ -60,25 +68,42 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 	if (compat_task())
 		return 0;
 	switch (id) {
-	case NR_mmap: return mmap_enter(ARG(4), ARG(2), ARG(3));
-	case NR_munmap: return munmap_enter(sc_arg(regs, 0));
-	case NR_openat: return open_enter(PTR(1), ARG(2), ARG(3));
-	case NR_open: return open_enter(PTR(0), ARG(1), ARG(2));
-	case NR_creat: return creat_enter(PTR(0), ARG(1));
-	case NR_openat2: return openat2_enter(PTR(1), PTR(2));
-	case NR_close: return close_enter(ARG(0));
-	case NR_dup: return dup_enter(ARG(0), -1);
+	case NR_mmap:
+		return mmap_enter(ARG(4), ARG(2), ARG(3));
+	case NR_munmap:
+		return munmap_enter(sc_arg(regs, 0));
+	case NR_openat:
+		return open_enter(PTR(1), ARG(2), ARG(3));
+	case NR_open:
+		return open_enter(PTR(0), ARG(1), ARG(2));
+	case NR_creat:
+		return creat_enter(PTR(0), ARG(1));
+	case NR_openat2:
+		return openat2_enter(PTR(1), PTR(2));
+	case NR_close:
+		return close_enter(ARG(0));
+	case NR_dup:
+		return dup_enter(ARG(0), -1);
 	case NR_dup2:
-	case NR_dup3: return dup_enter(ARG(0), ARG(1));
-	case NR_fcntl: return fcntl_enter(ARG(0), ARG(1));
-	case NR_rename: return rename_enter(AT_FDCWD_VAL, PTR(0), AT_FDCWD_VAL, PTR(1), 0);
-	case NR_renameat: return rename_enter(ARG(0), PTR(1), ARG(2), PTR(3), 0);
-	case NR_renameat2: return rename_enter(ARG(0), PTR(1), ARG(2), PTR(3), ARG(4));
-	case NR_unlink: return unlink_enter(AT_FDCWD_VAL, PTR(0), 0);
-	case NR_unlinkat: return unlink_enter(ARG(0), PTR(1), ARG(2));
-	case NR_connect: return conn_enter(ARG(0), PTR(1), 0);
+	case NR_dup3:
+		return dup_enter(ARG(0), ARG(1));
+	case NR_fcntl:
+		return fcntl_enter(ARG(0), ARG(1));
+	case NR_rename:
+		return rename_enter(AT_FDCWD_VAL, PTR(0), AT_FDCWD_VAL, PTR(1), 0);
+	case NR_renameat:
+		return rename_enter(ARG(0), PTR(1), ARG(2), PTR(3), 0);
+	case NR_renameat2:
+		return rename_enter(ARG(0), PTR(1), ARG(2), PTR(3), ARG(4));
+	case NR_unlink:
+		return unlink_enter(AT_FDCWD_VAL, PTR(0), 0);
+	case NR_unlinkat:
+		return unlink_enter(ARG(0), PTR(1), ARG(2));
+	case NR_connect:
+		return conn_enter(ARG(0), PTR(1), 0);
 	case NR_accept:
-	case NR_accept4: return conn_enter(ARG(0), 0, 1);
+	case NR_accept4:
+		return conn_enter(ARG(0), 0, 1);
 	}
 	return 0;
 }
@@ -92,11 +117,19 @@ static __always_inline int io_exit_regs(struct pt_regs *regs, long id, long ret)
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 
 	switch (id) {
-	case NR_sendfile: io_account(tgid, ARG(1), ARG(0), ret); break;
+	case NR_sendfile:
+		io_account(tgid, ARG(1), ARG(0), ret);
+		break;
 	case NR_copy_file_range:
-	case NR_splice: io_account(tgid, ARG(0), ARG(2), ret); break;
-	case READ_CALLS: io_account(tgid, ARG(0), -1, ret); break;
-	default: io_account(tgid, -1, ARG(0), ret); break;
+	case NR_splice:
+		io_account(tgid, ARG(0), ARG(2), ret);
+		break;
+	case READ_CALLS:
+		io_account(tgid, ARG(0), -1, ret);
+		break;
+	default:
+		io_account(tgid, -1, ARG(0), ret);
+		break;
 	}
 	return 0;
 }
@@ -107,12 +140,19 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	long id = sc_nr(regs);
 
 	switch (id) {
-	case READ_CALLS: case WRITE_CALLS: case MOVE_CALLS:
+	case READ_CALLS:
+	case WRITE_CALLS:
+	case MOVE_CALLS:
 		if (ret <= 0)
 			return 0;
 		break;
-	case OPEN_CALLS: case DUP_CALLS: case RENAME_CALLS: case UNLINK_CALLS: case CONN_CALLS:
-	case NR_mmap: case NR_munmap:
+	case OPEN_CALLS:
+	case DUP_CALLS:
+	case RENAME_CALLS:
+	case UNLINK_CALLS:
+	case CONN_CALLS:
+	case NR_mmap:
+	case NR_munmap:
 		break;
 	default:
 		return 0;
@@ -120,13 +160,20 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	if (compat_task())
 		return 0;
 	switch (id) {
-	case NR_mmap: return mmap_exit(ret);
-	case NR_munmap: return munmap_exit(ret);
-	case OPEN_CALLS: return open_exit(ret);
-	case DUP_CALLS: return dup_exit(ret);
-	case RENAME_CALLS: return rename_exit(ret);
-	case UNLINK_CALLS: return unlink_exit(ret);
-	case CONN_CALLS: return conn_exit(ret);
+	case NR_mmap:
+		return mmap_exit(ret);
+	case NR_munmap:
+		return munmap_exit(ret);
+	case OPEN_CALLS:
+		return open_exit(ret);
+	case DUP_CALLS:
+		return dup_exit(ret);
+	case RENAME_CALLS:
+		return rename_exit(ret);
+	case UNLINK_CALLS:
+		return unlink_exit(ret);
+	case CONN_CALLS:
+		return conn_exit(ret);
 	}
 	return io_exit_regs(regs, id, ret);
 }

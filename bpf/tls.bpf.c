@@ -34,7 +34,7 @@ const volatile __u32 tls_response_bytes = 16384;
 struct tls_read_args {
 	__u64 conn;
 	__u64 buf;
-	__u64 len_ptr;		/* SSL_read_ex: size_t *readbytes */
+	__u64 len_ptr; /* SSL_read_ex: size_t *readbytes */
 	__u32 cookie;
 	__u32 pad;
 };
@@ -82,7 +82,7 @@ static __always_inline void emit_tls(__u64 conn, __u32 dir, __u32 cookie, const 
 	ev->cpr_distinct = 0;
 	if (n > CPRW_TLS_DATA_MAX)
 		n = CPRW_TLS_DATA_MAX;
-	asm volatile("" : "+r"(n));	/* keep the mask: clang drops it, the verifier needs it */
+	asm volatile("" : "+r"(n)); /* keep the mask: clang drops it, the verifier needs it */
 	n &= 2 * CPRW_TLS_DATA_MAX - 1;
 	if (n && bpf_probe_read_user(ev->data, n, src))
 		n = 0;
@@ -137,9 +137,9 @@ int BPF_KRETPROBE(tls_read_exit, long ret)
 		if ((int)ret != 1 || bpf_probe_read_user(&got, sizeof(got), (void *)a.len_ptr))
 			return 0;
 	} else if ((a.cookie & TLS_LIB_MASK) == TLS_LIB_GNUTLS) {
-		got = ret > 0 ? ret : 0;	/* ssize_t */
+		got = ret > 0 ? ret : 0; /* ssize_t */
 	} else if ((int)ret > 0) {
-		got = (int)ret;		/* SSL_read and PR_Read return int: -1 is 0xffffffff */
+		got = (int)ret; /* SSL_read and PR_Read return int: -1 is 0xffffffff */
 	}
 	if (!got)
 		return 0;

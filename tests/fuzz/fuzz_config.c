@@ -19,19 +19,19 @@
 #include "agent/config.h"
 #include "detect/alerts.h"
 
-#define CHECK(cond)								\
-	do {									\
-		if (!(cond)) {							\
-			fprintf(stderr, "fuzz_config: check failed: %s (line %d)\n", \
-				#cond, __LINE__);				\
-			abort();						\
-		}								\
+#define CHECK(cond)                                                                         \
+	do {                                                                                \
+		if (!(cond)) {                                                              \
+			fprintf(stderr, "fuzz_config: check failed: %s (line %d)\n", #cond, \
+				__LINE__);                                                  \
+			abort();                                                            \
+		}                                                                           \
 	} while (0)
 
 static bool one_class(__u32 c)
 {
 	static const __u32 ok[] = { CLASS_CPR_CLIENT, CLASS_MESSAGING, CLASS_BROWSER,
-				    CLASS_SYNC, CLASS_ARCHIVER, CLASS_CLIPBOARD };
+				    CLASS_SYNC,	      CLASS_ARCHIVER,  CLASS_CLIPBOARD };
 	size_t i;
 
 	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)

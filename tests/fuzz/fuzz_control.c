@@ -32,8 +32,8 @@ static int fake_ok(void *arg, struct json *out, char *err, size_t errlen)
 	return 0;
 }
 
-static int fake_alerts(void *arg, const struct control_alerts_query *q, struct json *out,
-		       char *err, size_t errlen)
+static int fake_alerts(void *arg, const struct control_alerts_query *q, struct json *out, char *err,
+		       size_t errlen)
 {
 	json_key(out, "alerts");
 	json_arr_begin(out);
@@ -49,7 +49,10 @@ static int fake_refuse(void *arg, struct json *out, char *err, size_t errlen)
 }
 
 static const struct control_ops ops = {
-	.status = fake_ok, .alerts = fake_alerts, .reload = fake_refuse, .test_alert = fake_ok,
+	.status = fake_ok,
+	.alerts = fake_alerts,
+	.reload = fake_refuse,
+	.test_alert = fake_ok,
 };
 
 static void setup(void)
@@ -82,7 +85,7 @@ static void check_answer(const char *buf, size_t len, bool had_line)
 	bool ok;
 
 	if (!len)
-		return;		/* closed without a word: allowed for no line or a cut line */
+		return; /* closed without a word: allowed for no line or a cut line */
 	if (buf[len - 1] != '\n' || memchr(buf, '\n', len - 1))
 		abort();
 	if (json_parse(buf, len - 1, &v, NULL, 0) || v.type != JOBJ || !jobj_bool(&v, "ok", &ok))
@@ -90,7 +93,7 @@ static void check_answer(const char *buf, size_t len, bool had_line)
 	if (!ok && !jobj_str(&v, "error"))
 		abort();
 	if (ok && !had_line)
-		abort();	/* answered something that was never a whole request */
+		abort(); /* answered something that was never a whole request */
 	jval_free(&v);
 }
 
@@ -113,7 +116,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (r > 0)
 				sent += r;
 			else if (r < 0 && errno != EAGAIN)
-				sent = size;		/* the agent hung up on us */
+				sent = size; /* the agent hung up on us */
 		}
 		if (sent == size && !shut) {
 			shutdown(fd, SHUT_WR);
@@ -122,7 +125,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		control_dispatch(&ctl);
 		r = recv(fd, answer + got, sizeof(answer) - 1 - got, 0);
 		if (r == 0)
-			break;				/* answered (or dropped) and closed */
+			break; /* answered (or dropped) and closed */
 		if (r > 0)
 			got += r;
 		else if (errno != EAGAIN)
@@ -130,7 +133,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		poll(NULL, 0, 0);
 	}
 	if (i == 2000)
-		abort();				/* neither answered nor closed */
+		abort(); /* neither answered nor closed */
 	check_answer(answer, got, memchr(data, '\n', size) != NULL);
 	close(fd);
 	return 0;

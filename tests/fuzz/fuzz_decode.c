@@ -231,13 +231,13 @@ static bool fz_valid_object(const char *text, size_t len)
 
 /* ---- the target --------------------------------------------------------------- */
 
-#define CHECK(cond)								\
-	do {									\
-		if (!(cond)) {							\
-			fprintf(stderr, "fuzz_decode: check failed: %s (line %d)\n", \
-				#cond, __LINE__);				\
-			abort();						\
-		}								\
+#define CHECK(cond)                                                                         \
+	do {                                                                                \
+		if (!(cond)) {                                                              \
+			fprintf(stderr, "fuzz_decode: check failed: %s (line %d)\n", #cond, \
+				__LINE__);                                                  \
+			abort();                                                            \
+		}                                                                           \
 	} while (0)
 
 static bool inside(const void *rec, size_t size, const void *p, size_t len)

@@ -85,7 +85,6 @@ static void serialize(struct out *o, const struct jval *v)
 	abort();
 }
 
-
 static void check_tree(const struct jval *v, int depth)
 {
 	size_t i, k;

@@ -74,7 +74,7 @@ static void check_alerts(int fd)
 	for (line = buf; *line; line = nl + 1) {
 		nl = strchr(line, '\n');
 		if (!nl)
-			abort();	/* a cut line */
+			abort(); /* a cut line */
 		if (json_parse(line, nl - line, &v, NULL, 0) || v.type != JOBJ ||
 		    !jobj_str(&v, "rule"))
 			abort();

@@ -54,7 +54,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    (rq.lim.max_samples > CPR_MAX_SAMPLES || rq.lim.read_size > (16U << 20)))
 		abort();
 	sbx_hello_decode(data, size, &key);
-	if (size % 8 == 0 && sbx_persons_decode(data, size, persons, size / 8) != (size <= SBX_MSG_MAX ? 0 : -EPROTO))
+	if (size % 8 == 0 && sbx_persons_decode(data, size, persons, size / 8) !=
+				     (size <= SBX_MSG_MAX ? 0 : -EPROTO))
 		abort();
 	return 0;
 }

@@ -73,7 +73,8 @@ static uint64_t drain(struct spool *sp)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct spool_opts o = { .max_bytes = 1 << 20, .segment_bytes = 64 << 10,
+	struct spool_opts o = { .max_bytes = 1 << 20,
+				.segment_bytes = 64 << 10,
 				.fsync = SPOOL_FSYNC_NEVER };
 	char dir[] = "/dev/shm/cprw-fuzz-spool.XXXXXX", err[256];
 	uint64_t seq, last;

@@ -22,7 +22,6 @@
 #include "soc/syslog_fmt.h"
 #include "utf8_check.h"
 
-
 static bool printusascii(char c)
 {
 	return c >= 33 && c <= 126;
@@ -50,7 +49,7 @@ static const char *sd_param(const char *p)
 		abort();
 	for (p += n + 2; *p != '"'; p++) {
 		if (!*p || *p == ']')
-			abort();	/* unterminated, or an unescaped ] */
+			abort(); /* unterminated, or an unescaped ] */
 		if (*p == '\\' && !*++p)
 			abort();
 	}
@@ -65,7 +64,7 @@ static const char *sd(const char *p)
 	if (*p != '[')
 		abort();
 	while (*p == '[') {
-		p = field(p + 1, 32) - 1;	/* SD-ID, then params separated by spaces */
+		p = field(p + 1, 32) - 1; /* SD-ID, then params separated by spaces */
 		while (*p == ' ')
 			p = sd_param(p + 1);
 		if (*p++ != ']')
@@ -114,12 +113,12 @@ static void check_line(const struct syslog_buf *b, const struct syslog_ctx *ctx)
 	pri = strtoul(p + 1, &end, 10);
 	if (end == p + 1 || end - p > 4 || pri > 191 || strncmp(end, ">1 ", 3))
 		abort();
-	p = field(end + 3, 32);		/* TIMESTAMP */
-	p = field(p, 255);		/* HOSTNAME */
+	p = field(end + 3, 32); /* TIMESTAMP */
+	p = field(p, 255);	/* HOSTNAME */
 	if (strncmp(p, "cprwatch ", 9))
 		abort();
-	p = field(p + 9, 128);		/* PROCID */
-	p = field(p, 32);		/* MSGID */
+	p = field(p + 9, 128); /* PROCID */
+	p = field(p, 32);      /* MSGID */
 	p = sd(p);
 	if (*p && *p != ' ')
 		abort();
@@ -147,8 +146,8 @@ static void render(const struct jval *alert, struct syslog_ctx *ctx)
 /* ---- an alert built by hand from raw bytes ----------------------------------------- */
 
 static const char *const keys[] = {
-	"alert_id", "time", "host", "rule", "severity", "summary", "user", "peer",
-	"scan_problem", "uid", "pid",
+	"alert_id", "time", "host",	    "rule", "severity", "summary",
+	"user",	    "peer", "scan_problem", "uid",  "pid",
 };
 
 static void set_str(struct jval *v, char *s)
@@ -159,8 +158,8 @@ static void set_str(struct jval *v, char *s)
 }
 
 /* process_chain[0] and file from fields 11..15 */
-static void raw_nested(struct jval *chain, struct jval *proc, struct jval *file,
-		       char **fields, size_t nf, char **pk, char **fk)
+static void raw_nested(struct jval *chain, struct jval *proc, struct jval *file, char **fields,
+		       size_t nf, char **pk, char **fk)
 {
 	static const char *const pkeys[] = { "exe", "argv", "comm" };
 	int i;
@@ -228,7 +227,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 3)
 		return 0;
 	ctx.format = data[0] & 1 ? SYSLOG_FMT_CEF : SYSLOG_FMT_RFC5424;
-	ctx.facility = (data[0] >> 1) % 30;	/* 24..29: out of range, must be handled */
+	ctx.facility = (data[0] >> 1) % 30; /* 24..29: out of range, must be handled */
 	/* 0 = unbounded, else 32..4127 bytes */
 	ctx.max_len = data[1] ? 32 + (size_t)data[1] * 16 + (data[2] & 15) : 0;
 	if (data[0] & 0x80) {

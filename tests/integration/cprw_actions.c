@@ -178,7 +178,7 @@ static int do_send(int port, size_t total)
 	}
 	shutdown(fd, SHUT_WR);
 	while (read(fd, buf, sizeof(buf)) > 0)
-		;	/* the sink closes after reading everything */
+		; /* the sink closes after reading everything */
 	close(fd);
 	return 0;
 }
@@ -201,8 +201,8 @@ static int do_mmap_copy(const char *src, const char *dst)
 	map = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_SHARED, out, 0);
 	if (map == MAP_FAILED)
 		die("mmap");
-	close(out);		/* the last close comes before any byte is written */
-	usleep(300000);		/* ...and its scan has run by the time they are */
+	close(out);	/* the last close comes before any byte is written */
+	usleep(300000); /* ...and its scan has run by the time they are */
 	memcpy(map, buf, n);
 	if (munmap(map, n))
 		die("munmap");

@@ -47,7 +47,7 @@ static void numbers(uint64_t *out, int n, uint64_t seed)
 			out[i] = gen_cpr_future(&r, GEN_MOD11_ANY);
 			for (j = 0; j < i && out[j] != out[i]; j++)
 				;
-		} while (j < i);	/* distinct */
+		} while (j < i); /* distinct */
 	}
 }
 
@@ -69,8 +69,8 @@ static void future_numbers(uint64_t *out, int n, uint64_t seed)
 	for (i = 0; i < n; i++) {
 		do {
 			day = i % 4 ? 10 + gen_below(&r, 19) : 1 + gen_below(&r, 9);
-			out[i] = gen_cpr_date(&r, day, 1 + gen_below(&r, 12), 2027 + gen_below(&r, 31),
-					      GEN_MOD11_ANY);
+			out[i] = gen_cpr_date(&r, day, 1 + gen_below(&r, 12),
+					      2027 + gen_below(&r, 31), GEN_MOD11_ANY);
 			for (j = 0; j < i && out[j] != out[i]; j++)
 				;
 		} while (j < i);
@@ -107,8 +107,10 @@ static int make_xlsx(const char *path, int n, uint64_t seed, bool plain)
 	else
 		numbers(v, n, seed);
 	for (i = 0; i < n; i++) {
-		gb_printf(&rows, "<row r=\"%d\"><c r=\"A%d\" t=\"inlineStr\"><is><t>Borger %d</t>"
-			  "</is></c>", i + 1, i + 1, i + 1);
+		gb_printf(&rows,
+			  "<row r=\"%d\"><c r=\"A%d\" t=\"inlineStr\"><is><t>Borger %d</t>"
+			  "</is></c>",
+			  i + 1, i + 1, i + 1);
 		if (i % 2) {
 			/* numeric cell: Excel keeps no leading zero */
 			gb_printf(&rows, "<c r=\"B%d\"><v>%llu</v></c></row>", i + 1,
@@ -175,8 +177,10 @@ static int make_source(const char *kind, const char *path, int n, uint64_t seed)
 	for (i = 0; i < n; i++) {
 		if (!strcmp(kind, "letter")) {
 			gen_format(v[i], styles[i % 3], num);
-			gb_printf(&b, "Sag %d vedroerer borger med cpr-nr. %s, som har modtaget "
-				  "afgoerelse den %d. marts.\n\n", 100 + i, num, 1 + i % 28);
+			gb_printf(&b,
+				  "Sag %d vedroerer borger med cpr-nr. %s, som har modtaget "
+				  "afgoerelse den %d. marts.\n\n",
+				  100 + i, num, 1 + i % 28);
 		} else if (!strcmp(kind, "csv")) {
 			gen_format(v[i], GEN_HYPHEN, num);
 			gb_printf(&b, "Borger %d;%s;Vej %d\n", i + 1, num, i + 1);
@@ -239,7 +243,8 @@ int main(int argc, char **argv)
 		free(v);
 		return 0;
 	}
-	fprintf(stderr, "usage: cprw_gen xlsx|xlsx-plain|text|text-plain|letter|csv|numcsv|ps FILE N "
+	fprintf(stderr,
+		"usage: cprw_gen xlsx|xlsx-plain|text|text-plain|letter|csv|numcsv|ps FILE N "
 		"SEED | list|future N SEED\n");
 	return 2;
 }

@@ -89,7 +89,8 @@ int main(int argc, char **argv)
 	if (waitpid(child, &status, 0) < 0)
 		return 2;
 	after = runs_of(argv[1], argv[2]);
-	printf("runs=%llu status=%d\n", after - before, WIFEXITED(status) ? WEXITSTATUS(status) : 128);
+	printf("runs=%llu status=%d\n", after - before,
+	       WIFEXITED(status) ? WEXITSTATUS(status) : 128);
 	close(stats);
 	return 0;
 }

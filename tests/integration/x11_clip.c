@@ -194,8 +194,8 @@ struct xcb {
 
 static xcb_atom_t intern(xcb_connection_t *c, const char *name)
 {
-	xcb_intern_atom_reply_t *r = xcb_intern_atom_reply(c,
-		xcb_intern_atom(c, 0, strlen(name), name), NULL);
+	xcb_intern_atom_reply_t *r =
+		xcb_intern_atom_reply(c, xcb_intern_atom(c, 0, strlen(name), name), NULL);
 	xcb_atom_t a = r ? r->atom : XCB_ATOM_NONE;
 
 	free(r);
@@ -232,8 +232,7 @@ static unsigned int raw_request(struct xcb *x, const void *fixed, size_t len, co
 				size_t tail_len, int has_reply)
 {
 	static const char pad[4];
-	xcb_protocol_request_t req = { .count = 1, .ext = NULL, .opcode = 0,
-				       .isvoid = !has_reply };
+	xcb_protocol_request_t req = { .count = 1, .ext = NULL, .opcode = 0, .isvoid = !has_reply };
 	struct iovec iov[5];
 
 	iov[2].iov_base = (void *)fixed;
@@ -292,8 +291,8 @@ static void x_convert(struct xcb *x, xcb_atom_t target)
 	raw_request(x, r, sizeof(r), NULL, 0, 0);
 }
 
-static void x_change(struct xcb *x, xcb_window_t w, xcb_atom_t prop, xcb_atom_t type,
-		     int format, const void *buf, unsigned int n)
+static void x_change(struct xcb *x, xcb_window_t w, xcb_atom_t prop, xcb_atom_t type, int format,
+		     const void *buf, unsigned int n)
 {
 	size_t bytes = (size_t)n * format / 8;
 	unsigned char r[24] = { 18, XCB_PROP_MODE_REPLACE };
@@ -320,7 +319,8 @@ static int x_get(struct xcb *x, unsigned char **out, size_t *len, int *format)
 
 	if (!x->raw) {
 		seq = xcb_get_property(x->c, 1, x->w, x->prop, XCB_GET_PROPERTY_TYPE_ANY, 0,
-				       DATA_MAX / 4).sequence;
+				       DATA_MAX / 4)
+			      .sequence;
 	} else {
 		put16(r + 2, 6);
 		put32(r + 4, x->w);

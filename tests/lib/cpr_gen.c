@@ -53,7 +53,7 @@ static uint64_t finish_serial(struct gen_rng *r, int d[10], int mod11)
 		d[8] = gen_below(r, 10);
 		for (sum = 0, i = 0; i < 9; i++)
 			sum += w[i] * d[i];
-		need = (11 - sum % 11) % 11;	/* the last digit that passes */
+		need = (11 - sum % 11) % 11; /* the last digit that passes */
 		if (mod11 == GEN_MOD11_PASS) {
 			if (need == 10)
 				continue;
@@ -148,44 +148,72 @@ static const char *const prose[] = {
 static int noise_line(struct gen_rng *r, char *o, size_t n)
 {
 	unsigned int a = gen_below(r, 100), b = gen_below(r, 100), c = gen_below(r, 100);
-	unsigned int y = 2015 + gen_below(r, 10), m = 1 + gen_below(r, 12), d = 1 + gen_below(r, 28);
+	unsigned int y = 2015 + gen_below(r, 10), m = 1 + gen_below(r, 12),
+		     d = 1 + gen_below(r, 28);
 	unsigned long long big = gen_next(r) % 10000000000ULL;
 
 	switch (gen_below(r, 26)) {
-	case 0: return snprintf(o, n, "Tlf: %02u %02u %02u %02u", 20 + a % 80, b, c, a);
-	case 1: return snprintf(o, n, "Mobil: +45 %08u", 20000000 + gen_below(r, 80000000));
-	case 2: return snprintf(o, n, "Ring på +45%08u", 20000000 + gen_below(r, 80000000));
-	case 3: return snprintf(o, n, "Faktura nr. %u-%06u", y, gen_below(r, 1000000));
-	case 4: return snprintf(o, n, "Fakturanummer: %u", 100000 + gen_below(r, 9000000));
-	case 5: return snprintf(o, n, "Ordre ORD-%u-%06u", y, gen_below(r, 1000000));
-	case 6: return snprintf(o, n, "Ordrenr. %u", 10000000 + gen_below(r, 990000000));
-	case 7: return snprintf(o, n, "Konto: %04u-%010llu", 1000 + gen_below(r, 9000), big);
-	case 8: return snprintf(o, n, "Reg.nr. %04u kontonr. %u", 1000 + gen_below(r, 9000),
+	case 0:
+		return snprintf(o, n, "Tlf: %02u %02u %02u %02u", 20 + a % 80, b, c, a);
+	case 1:
+		return snprintf(o, n, "Mobil: +45 %08u", 20000000 + gen_below(r, 80000000));
+	case 2:
+		return snprintf(o, n, "Ring på +45%08u", 20000000 + gen_below(r, 80000000));
+	case 3:
+		return snprintf(o, n, "Faktura nr. %u-%06u", y, gen_below(r, 1000000));
+	case 4:
+		return snprintf(o, n, "Fakturanummer: %u", 100000 + gen_below(r, 9000000));
+	case 5:
+		return snprintf(o, n, "Ordre ORD-%u-%06u", y, gen_below(r, 1000000));
+	case 6:
+		return snprintf(o, n, "Ordrenr. %u", 10000000 + gen_below(r, 990000000));
+	case 7:
+		return snprintf(o, n, "Konto: %04u-%010llu", 1000 + gen_below(r, 9000), big);
+	case 8:
+		return snprintf(o, n, "Reg.nr. %04u kontonr. %u", 1000 + gen_below(r, 9000),
 				1000000 + gen_below(r, 90000000));
-	case 9: return snprintf(o, n, "Dato: %02u-%02u-%04u", d, m, y);
-	case 10: return snprintf(o, n, "Oprettet %04u-%02u-%02u", y, m, d);
-	case 11: return snprintf(o, n, "Forfald %02u.%02u.%04u", d, m, y);
-	case 12: return snprintf(o, n, "Beløb: %u.%03u,%02u kr.", 1 + a, gen_below(r, 1000), b);
-	case 13: return snprintf(o, n, "IBAN: DK%02u %04u %04u %04u %02u", a, gen_below(r, 10000),
-				 gen_below(r, 10000), gen_below(r, 10000), b);
-	case 14: return snprintf(o, n, "IBAN DK%02u%014llu", a,
-				 (unsigned long long)(gen_next(r) % 100000000000000ULL));
-	case 15: return snprintf(o, n, "CVR-nr. %08u", 10000000 + gen_below(r, 90000000));
-	case 16: return snprintf(o, n, "EAN %013llu",
-				 (unsigned long long)(5700000000000ULL + gen_next(r) % 100000000000ULL));
-	case 17: return snprintf(o, n, "Kl. %02u:%02u:%02u", a % 24, b % 60, c % 60);
-	case 18: return snprintf(o, n, "Postnr. %04u København", 1000 + gen_below(r, 9000));
-	case 19: return snprintf(o, n, "Sagsnr. %02u/%05u", a, gen_below(r, 100000));
-	case 20: return snprintf(o, n, "Varenr. %03u-%03u-%03u", gen_below(r, 1000),
-				 gen_below(r, 1000), gen_below(r, 1000));
-	case 21: return snprintf(o, n, "%04u-%02u-%02uT%02u:%02u:%02uZ", y, m, d, a % 24, b % 60,
-				 c % 60);
-	case 22: return snprintf(o, n, "Total: %u,%02u DKK", gen_below(r, 10000000), a);
-	case 23: return snprintf(o, n, "%u;%s;%02u-%02u-%04u;%u,%02u", 1 + gen_below(r, 99999),
-				 "Jensen", d, m, y, gen_below(r, 100000), b);
-	case 24: return snprintf(o, n, "IP %u.%u.%u.%u v%u.%u.%u", 10 + a, b, c, a, a % 9, b % 20,
-				 c);
-	default: return snprintf(o, n, "%s", prose[gen_below(r, sizeof(prose) / sizeof(prose[0]))]);
+	case 9:
+		return snprintf(o, n, "Dato: %02u-%02u-%04u", d, m, y);
+	case 10:
+		return snprintf(o, n, "Oprettet %04u-%02u-%02u", y, m, d);
+	case 11:
+		return snprintf(o, n, "Forfald %02u.%02u.%04u", d, m, y);
+	case 12:
+		return snprintf(o, n, "Beløb: %u.%03u,%02u kr.", 1 + a, gen_below(r, 1000), b);
+	case 13:
+		return snprintf(o, n, "IBAN: DK%02u %04u %04u %04u %02u", a, gen_below(r, 10000),
+				gen_below(r, 10000), gen_below(r, 10000), b);
+	case 14:
+		return snprintf(o, n, "IBAN DK%02u%014llu", a,
+				(unsigned long long)(gen_next(r) % 100000000000000ULL));
+	case 15:
+		return snprintf(o, n, "CVR-nr. %08u", 10000000 + gen_below(r, 90000000));
+	case 16:
+		return snprintf(
+			o, n, "EAN %013llu",
+			(unsigned long long)(5700000000000ULL + gen_next(r) % 100000000000ULL));
+	case 17:
+		return snprintf(o, n, "Kl. %02u:%02u:%02u", a % 24, b % 60, c % 60);
+	case 18:
+		return snprintf(o, n, "Postnr. %04u København", 1000 + gen_below(r, 9000));
+	case 19:
+		return snprintf(o, n, "Sagsnr. %02u/%05u", a, gen_below(r, 100000));
+	case 20:
+		return snprintf(o, n, "Varenr. %03u-%03u-%03u", gen_below(r, 1000),
+				gen_below(r, 1000), gen_below(r, 1000));
+	case 21:
+		return snprintf(o, n, "%04u-%02u-%02uT%02u:%02u:%02uZ", y, m, d, a % 24, b % 60,
+				c % 60);
+	case 22:
+		return snprintf(o, n, "Total: %u,%02u DKK", gen_below(r, 10000000), a);
+	case 23:
+		return snprintf(o, n, "%u;%s;%02u-%02u-%04u;%u,%02u", 1 + gen_below(r, 99999),
+				"Jensen", d, m, y, gen_below(r, 100000), b);
+	case 24:
+		return snprintf(o, n, "IP %u.%u.%u.%u v%u.%u.%u", 10 + a, b, c, a, a % 9, b % 20,
+				c);
+	default:
+		return snprintf(o, n, "%s", prose[gen_below(r, sizeof(prose) / sizeof(prose[0]))]);
 	}
 }
 
@@ -257,7 +285,7 @@ size_t gen_cpr_prose(struct gen_rng *r, char *buf, size_t len, size_t every, uin
 				      seps[gen_below(r, sizeof(seps) / sizeof(seps[0]))]);
 		}
 		if ((size_t)n > len - pos)
-			break;	/* never cut a planted number in half */
+			break; /* never cut a planted number in half */
 		memcpy(buf + pos, line, n);
 		pos += n;
 		*planted += cpr;
@@ -376,8 +404,8 @@ void zipw_add_raw(struct zipw *z, const char *name, int method, int flags, uint3
 	put16(&z->out, 20);
 	put16(&z->out, flags);
 	put16(&z->out, method);
-	put16(&z->out, 0);		/* time */
-	put16(&z->out, 0x21);		/* date: 1980-01-01 */
+	put16(&z->out, 0);    /* time */
+	put16(&z->out, 0x21); /* date: 1980-01-01 */
 	put32(&z->out, crc);
 	put32(&z->out, clen);
 	put32(&z->out, usize);
@@ -397,11 +425,11 @@ void zipw_add_raw(struct zipw *z, const char *name, int method, int flags, uint3
 	put32(&z->cd, clen);
 	put32(&z->cd, usize);
 	put16(&z->cd, nlen);
-	put16(&z->cd, 0);		/* extra */
-	put16(&z->cd, 0);		/* comment */
-	put16(&z->cd, 0);		/* disk */
-	put16(&z->cd, 0);		/* internal attributes */
-	put32(&z->cd, 0);		/* external attributes */
+	put16(&z->cd, 0); /* extra */
+	put16(&z->cd, 0); /* comment */
+	put16(&z->cd, 0); /* disk */
+	put16(&z->cd, 0); /* internal attributes */
+	put32(&z->cd, 0); /* external attributes */
 	put32(&z->cd, lho);
 	gb_put(&z->cd, name, nlen);
 	z->n++;
@@ -446,8 +474,7 @@ static void add_str(struct zipw *z, const char *name, const struct gen_buf *b)
 	zipw_add(z, name, b->p, b->len, 8);
 }
 
-void gen_xlsx(struct gen_buf *out, const char *sheet_rows, const char *const *shared,
-	      int nshared)
+void gen_xlsx(struct gen_buf *out, const char *sheet_rows, const char *const *shared, int nshared)
 {
 	static const char ctypes[] =
 		"<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
@@ -466,16 +493,19 @@ void gen_xlsx(struct gen_buf *out, const char *sheet_rows, const char *const *sh
 	zipw_init(&z);
 	zipw_add(&z, "[Content_Types].xml", ctypes, strlen(ctypes), 8);
 	zipw_add(&z, "xl/workbook.xml", workbook, strlen(workbook), 8);
-	gb_puts(&sheet, "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
+	gb_puts(&sheet,
+		"<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
 		"<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">"
 		"<dimension ref=\"A1\"/><sheetViews><sheetView workbookViewId=\"0\"/></sheetViews>"
 		"<sheetFormatPr defaultRowHeight=\"15\"/><sheetData>");
 	gb_puts(&sheet, sheet_rows);
 	gb_puts(&sheet, "</sheetData></worksheet>");
 	add_str(&z, "xl/worksheets/sheet1.xml", &sheet);
-	gb_printf(&sst, "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
+	gb_printf(&sst,
+		  "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
 		  "<sst xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" "
-		  "count=\"%d\" uniqueCount=\"%d\">", nshared, nshared);
+		  "count=\"%d\" uniqueCount=\"%d\">",
+		  nshared, nshared);
 	for (i = 0; i < nshared; i++)
 		gb_printf(&sst, "<si><t>%s</t></si>", shared[i]);
 	gb_puts(&sst, "</sst>");
@@ -492,7 +522,8 @@ void gen_docx(struct gen_buf *out, const char *body)
 
 	zipw_init(&z);
 	zipw_add(&z, "[Content_Types].xml", "<Types/>", 8, 8);
-	gb_puts(&doc, "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
+	gb_puts(&doc,
+		"<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
 		"<w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/"
 		"main\"><w:body>");
 	gb_puts(&doc, body);
@@ -510,7 +541,8 @@ void gen_odt(struct gen_buf *out, const char *body)
 
 	zipw_init(&z);
 	zipw_add(&z, "mimetype", mime, strlen(mime), 0);
-	gb_puts(&doc, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	gb_puts(&doc,
+		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 		"<office:document-content xmlns:office=\"urn:oasis:names:tc:opendocument:xmlns:"
 		"office:1.0\" xmlns:text=\"urn:oasis:names:tc:opendocument:xmlns:text:1.0\">"
 		"<office:body><office:text>");
@@ -539,7 +571,7 @@ void gen_pdf(struct gen_buf *out, const char *content, bool compress)
 	gb_puts(out, "2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n");
 	off[3] = out->len;
 	gb_puts(out, "3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
-		"/Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>\nendobj\n");
+		     "/Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>\nendobj\n");
 	off[4] = out->len;
 	gb_printf(out, "4 0 obj\n<< /Length %zu%s >>\nstream\n", data.len,
 		  compress ? " /Filter /FlateDecode" : "");
@@ -557,10 +589,10 @@ void gen_pdf(struct gen_buf *out, const char *content, bool compress)
 
 /* ---- OLE2 compound file ------------------------------------------------- */
 
-#define CFB_SEC		512
-#define CFB_END		0xfffffffeU
-#define CFB_FATSECT	0xfffffffdU
-#define CFB_FREE	0xffffffffU
+#define CFB_SEC 512
+#define CFB_END 0xfffffffeU
+#define CFB_FATSECT 0xfffffffdU
+#define CFB_FREE 0xffffffffU
 
 static void put_le16(unsigned char *p, uint16_t v)
 {
@@ -583,8 +615,8 @@ static void cfb_chain(uint32_t *fat, uint32_t first, uint32_t count)
 		fat[first + i] = i + 1 < count ? first + i + 1 : CFB_END;
 }
 
-static void cfb_dirent(unsigned char *e, const char *name, int type, uint32_t right,
-		       uint32_t child, uint32_t start, uint32_t size)
+static void cfb_dirent(unsigned char *e, const char *name, int type, uint32_t right, uint32_t child,
+		       uint32_t start, uint32_t size)
 {
 	size_t i, len = strlen(name);
 
@@ -593,7 +625,7 @@ static void cfb_dirent(unsigned char *e, const char *name, int type, uint32_t ri
 		put_le16(e + 2 * i, (unsigned char)name[i]);
 	put_le16(e + 0x40, 2 * (i + 1));
 	e[0x42] = type;
-	e[0x43] = 1;	/* black */
+	e[0x43] = 1; /* black */
 	put_le32(e + 0x44, CFB_FREE);
 	put_le32(e + 0x48, right);
 	put_le32(e + 0x4c, child);
@@ -619,7 +651,7 @@ void gen_cfb(struct gen_buf *out, const struct cfb_stream *st, int n)
 	mini_secs = (mini_len + CFB_SEC - 1) / CFB_SEC;
 	minifat_secs = (minifat_n * 4 + CFB_SEC - 1) / CFB_SEC;
 	dir_secs = ((n + 1) * 128 + CFB_SEC - 1) / CFB_SEC;
-	for (;;) {	/* the FAT must also map its own sectors */
+	for (;;) { /* the FAT must also map its own sectors */
 		nsec = big_secs + mini_secs + minifat_secs + dir_secs + fat_secs;
 		if (fat_secs * (CFB_SEC / 4) >= nsec)
 			break;

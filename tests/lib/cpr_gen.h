@@ -16,14 +16,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define GEN_MOD11_ANY	(-1)
-#define GEN_MOD11_FAIL	0
-#define GEN_MOD11_PASS	1
+#define GEN_MOD11_ANY (-1)
+#define GEN_MOD11_FAIL 0
+#define GEN_MOD11_PASS 1
 
 /* Separator styles for gen_format(). */
-#define GEN_PLAIN	0	/* DDMMYYSSSS */
-#define GEN_HYPHEN	1	/* DDMMYY-SSSS */
-#define GEN_SPACE	2	/* DDMMYY SSSS */
+#define GEN_PLAIN 0  /* DDMMYYSSSS */
+#define GEN_HYPHEN 1 /* DDMMYY-SSSS */
+#define GEN_SPACE 2  /* DDMMYY SSSS */
 
 struct gen_rng {
 	uint64_t s;
@@ -68,7 +68,7 @@ size_t gen_cpr_prose(struct gen_rng *r, char *buf, size_t len, size_t every, uin
 void gb_put(struct gen_buf *b, const void *p, size_t n);
 void gb_puts(struct gen_buf *b, const char *s);
 void gb_printf(struct gen_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-const char *gb_str(struct gen_buf *b);	/* NUL-terminates in place */
+const char *gb_str(struct gen_buf *b); /* NUL-terminates in place */
 void gb_free(struct gen_buf *b);
 
 /* Zip writer: method 0 (stored) or 8 (deflate). */
@@ -77,7 +77,7 @@ void zipw_add(struct zipw *z, const char *name, const void *data, size_t len, in
 /* A member with headers as given (bombs, encrypted flags, lying sizes). */
 void zipw_add_raw(struct zipw *z, const char *name, int method, int flags, uint32_t crc,
 		  uint64_t usize, const void *cdata, size_t clen);
-void zipw_finish(struct zipw *z, struct gen_buf *out);	/* frees z */
+void zipw_finish(struct zipw *z, struct gen_buf *out); /* frees z */
 
 void gen_gzip(const void *data, size_t len, struct gen_buf *out);
 void gen_deflate(const void *data, size_t len, struct gen_buf *out, bool raw);
@@ -86,8 +86,7 @@ void gen_deflate(const void *data, size_t len, struct gen_buf *out, bool raw);
  * Office documents.  sheet_rows is the inside of <sheetData>; shared strings
  * become xl/sharedStrings.xml.  body is the inside of <w:body> / <office:text>.
  */
-void gen_xlsx(struct gen_buf *out, const char *sheet_rows, const char *const *shared,
-	      int nshared);
+void gen_xlsx(struct gen_buf *out, const char *sheet_rows, const char *const *shared, int nshared);
 void gen_docx(struct gen_buf *out, const char *body);
 void gen_odt(struct gen_buf *out, const char *body);
 /*

@@ -30,8 +30,10 @@ static inline bool valid_utf8(const unsigned char *s, size_t n)
 				return false;
 			cp = cp << 6 | (s[i + k] & 0x3f);
 		}
-		if (cp < (len == 2 ? 0x80u : len == 3 ? 0x800u : 0x10000u) || cp > 0x10ffff ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
+		if (cp < (len == 2 ? 0x80u :
+			  len == 3 ? 0x800u :
+				     0x10000u) ||
+		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
 			return false;
 		i += len;
 	}

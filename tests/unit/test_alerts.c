@@ -49,7 +49,8 @@ static void test_json_severity(void)
 	size_t i;
 
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
-		CU_ASSERT_EQUAL(alert_json_severity(rows[i].json, strlen(rows[i].json)), rows[i].want);
+		CU_ASSERT_EQUAL(alert_json_severity(rows[i].json, strlen(rows[i].json)),
+				rows[i].want);
 }
 
 static CU_TestInfo alerts_tests[] = {

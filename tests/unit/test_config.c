@@ -26,8 +26,7 @@ static bool config_has_bin(const struct config *cfg, const char *pattern, __u32 
 	return false;
 }
 
-static bool config_has_export(const struct config *cfg, const char *pattern,
-			      enum export_kind kind)
+static bool config_has_export(const struct config *cfg, const char *pattern, enum export_kind kind)
 {
 	size_t i;
 
@@ -116,37 +115,36 @@ static void test_load_null_falls_back(void)
 
 static void test_values_and_whitespace(void)
 {
-	static const char text[] =
-		"# comment\n"
-		"; another comment\n"
-		"\n"
-		"  [ agent ]  \n"
-		"\ttrace_all   =   YES  \n"
-		"rescan_interval=86400\r\n"
-		"[cpr_clients]\n"
-		"path = /opt/cpr-klient/bin/cprklient\n"
-		"path = cprklient\n"
-		"[archivers]\n"
-		"path = /usr/bin/zip\n"
-		"[clipboard_tools]\n"
-		"path = xclip\n"
-		"[messaging]\n"
-		"app = /opt/Signal/signal-desktop\n"
-		"browser = firefox\n"
-		"sync = ~/.dropbox-dist/dropbox-lnx.*/dropbox\n"
-		"[export_paths]\n"
-		"local = ~/Hentede filer\n"
-		"removable = /run/media\n"
-		"network = /srv/share\n"
-		"network_fs = cifs, nfs\tfuse.sshfs\n"
-		"network_fs = 9p\n"
-		"[output]\n"
-		"alert_log = /tmp/a.json\n"
-		"alert_log = /tmp/b.json\n"
-		"stdout = off\n"
-		"[rules.bulk_export]\n"
-		"severity = Critical\n"
-		"high = 0\n";
+	static const char text[] = "# comment\n"
+				   "; another comment\n"
+				   "\n"
+				   "  [ agent ]  \n"
+				   "\ttrace_all   =   YES  \n"
+				   "rescan_interval=86400\r\n"
+				   "[cpr_clients]\n"
+				   "path = /opt/cpr-klient/bin/cprklient\n"
+				   "path = cprklient\n"
+				   "[archivers]\n"
+				   "path = /usr/bin/zip\n"
+				   "[clipboard_tools]\n"
+				   "path = xclip\n"
+				   "[messaging]\n"
+				   "app = /opt/Signal/signal-desktop\n"
+				   "browser = firefox\n"
+				   "sync = ~/.dropbox-dist/dropbox-lnx.*/dropbox\n"
+				   "[export_paths]\n"
+				   "local = ~/Hentede filer\n"
+				   "removable = /run/media\n"
+				   "network = /srv/share\n"
+				   "network_fs = cifs, nfs\tfuse.sshfs\n"
+				   "network_fs = 9p\n"
+				   "[output]\n"
+				   "alert_log = /tmp/a.json\n"
+				   "alert_log = /tmp/b.json\n"
+				   "stdout = off\n"
+				   "[rules.bulk_export]\n"
+				   "severity = Critical\n"
+				   "high = 0\n";
 	struct config cfg;
 	char err[CONFIG_ERR_MAX] = "";
 
@@ -171,7 +169,7 @@ static void test_values_and_whitespace(void)
 	CU_ASSERT(config_has_str(cfg.network_fs, cfg.nr_network_fs, "nfs"));
 	CU_ASSERT(config_has_str(cfg.network_fs, cfg.nr_network_fs, "fuse.sshfs"));
 	CU_ASSERT(config_has_str(cfg.network_fs, cfg.nr_network_fs, "9p"));
-	CU_ASSERT_STRING_EQUAL(cfg.alert_log, "/tmp/b.json");	/* last one wins */
+	CU_ASSERT_STRING_EQUAL(cfg.alert_log, "/tmp/b.json"); /* last one wins */
 	CU_ASSERT_FALSE(cfg.alerts_stdout);
 	CU_ASSERT_EQUAL(cfg.rules.bulk_export.severity, SEV_CRITICAL);
 	CU_ASSERT_EQUAL(cfg.rules.bulk_high, 0);
@@ -184,8 +182,8 @@ static void test_short_config_gets_defaults(void)
 	struct config cfg;
 	char err[CONFIG_ERR_MAX] = "";
 
-	CU_ASSERT_EQUAL_FATAL(config_parse(&cfg, "short", "[agent]\ntrace_all = on\n", err,
-					   sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(
+		config_parse(&cfg, "short", "[agent]\ntrace_all = on\n", err, sizeof(err)), 0);
 	CU_ASSERT_TRUE(cfg.trace_all);
 	CU_ASSERT(cfg.rescan_interval > 0);
 	CU_ASSERT_EQUAL(cfg.nr_bins, 0);
@@ -205,9 +203,9 @@ static void test_bool_spellings(void)
 		const char *v;
 		bool want;
 	} cases[] = {
-		{ "yes", true }, { "true", true }, { "on", true }, { "1", true }, { "Yes", true },
-		{ "no", false }, { "false", false }, { "off", false }, { "0", false },
-		{ "NO", false },
+		{ "yes", true }, { "true", true }, { "on", true },     { "1", true },
+		{ "Yes", true }, { "no", false },  { "false", false }, { "off", false },
+		{ "0", false },	 { "NO", false },
 	};
 	size_t i;
 
@@ -228,8 +226,8 @@ static void test_errors_name_file_line_key(void)
 	static const struct {
 		const char *text;
 		int line;
-		const char *key;	/* must appear after "name:LINE:" */
-		const char *also;	/* and this too, or NULL */
+		const char *key;  /* must appear after "name:LINE:" */
+		const char *also; /* and this too, or NULL */
 	} cases[] = {
 		{ "[bogus]\n", 1, "[bogus]", "unknown section" },
 		{ "[agent]\n[rules.nope]\n", 2, "[rules.nope]", "unknown section" },
@@ -399,8 +397,8 @@ static void test_load_refuses_writable(void)
 	size_t i;
 
 	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
-		const char *path = config_tmp_file("w.conf", config_good, strlen(config_good),
-						   modes[i]);
+		const char *path =
+			config_tmp_file("w.conf", config_good, strlen(config_good), modes[i]);
 		struct config cfg;
 		char err[CONFIG_ERR_MAX] = "";
 
@@ -532,8 +530,8 @@ static void test_stdout_default_journal(void)
 	CU_ASSERT_FALSE(cfg.alerts_stdout);
 	config_free(&cfg);
 	/* an explicit yes still wins */
-	CU_ASSERT_EQUAL_FATAL(config_parse(&cfg, "j", "[output]\nstdout = yes\n", err,
-					   sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(config_parse(&cfg, "j", "[output]\nstdout = yes\n", err, sizeof(err)),
+			      0);
 	CU_ASSERT_TRUE(cfg.alerts_stdout);
 	config_free(&cfg);
 	/* a stream that is not our stdout (a child's inherited variable) changes nothing */

@@ -29,9 +29,9 @@
 #include "lib/time.h"
 #include "unit.h"
 
-#define ADMIN_GID 4242		/* root runs: a group nobody is in */
+#define ADMIN_GID 4242 /* root runs: a group nobody is in */
 #define NOBODY 65534
-#define BIG_ALERTS 20000	/* ~1 MiB answer: more than a socket buffer */
+#define BIG_ALERTS 20000 /* ~1 MiB answer: more than a socket buffer */
 
 /* ---- fake agent -------------------------------------------------------- */
 
@@ -54,8 +54,8 @@ static int fake_status(void *arg, struct json *out, char *err, size_t errlen)
 	return 0;
 }
 
-static int fake_alerts(void *arg, const struct control_alerts_query *q, struct json *out,
-		       char *err, size_t errlen)
+static int fake_alerts(void *arg, const struct control_alerts_query *q, struct json *out, char *err,
+		       size_t errlen)
 {
 	unsigned int i, n = q->rule && !strcmp(q->rule, "big") ? BIG_ALERTS : 1;
 
@@ -77,8 +77,9 @@ static int fake_alerts(void *arg, const struct control_alerts_query *q, struct j
 static int fake_reload(void *arg, struct json *out, char *err, size_t errlen)
 {
 	if (fake.reload_fails) {
-		json_kv_str(out, "half", "written");	/* must not leak into the error */
-		snprintf(err, errlen, "/etc/cprwatch/cprwatch.conf:12: [rules] bulk_high: "
+		json_kv_str(out, "half", "written"); /* must not leak into the error */
+		snprintf(err, errlen,
+			 "/etc/cprwatch/cprwatch.conf:12: [rules] bulk_high: "
 			 "not a number");
 		return -EINVAL;
 	}
@@ -144,7 +145,7 @@ static void setup(void)
 static void teardown(void)
 {
 	control_close(&ctl);
-	CU_ASSERT(access(sock_path, F_OK) != 0);	/* unlinked */
+	CU_ASSERT(access(sock_path, F_OK) != 0); /* unlinked */
 	rmdir(dir);
 }
 
@@ -185,7 +186,7 @@ static void client_send(int fd, const char *buf, size_t len)
 			continue;
 		}
 		if (n < 0 && errno != EAGAIN)
-			return;		/* the server closed: its answer may be there */
+			return; /* the server closed: its answer may be there */
 		pump(10);
 		spins++;
 	}
@@ -306,7 +307,8 @@ static void test_alerts(void)
 
 	setup();
 	CU_ASSERT_FATAL(ask_s("{\"cmd\":\"alerts\",\"since\":\"1h\",\"rule\":\"bulk_export\","
-			      "\"limit\":5}\n", &v) == 0);
+			      "\"limit\":5}\n",
+			      &v) == 0);
 	CU_ASSERT(is_ok(&v));
 	arr = jobj_get(&v, "alerts");
 	CU_ASSERT(arr && arr->type == JARR && arr->len == 1);
@@ -315,8 +317,8 @@ static void test_alerts(void)
 	CU_ASSERT(fake.last_q.since_ns >= want && fake.last_q.since_ns < want + 5000000000ULL);
 	jval_free(&v);
 
-	CU_ASSERT_FATAL(ask_s("{\"cmd\":\"alerts\",\"since\":\"2024-05-01T08:00:00Z\"}\n",
-			      &v) == 0);
+	CU_ASSERT_FATAL(ask_s("{\"cmd\":\"alerts\",\"since\":\"2024-05-01T08:00:00Z\"}\n", &v) ==
+			0);
 	CU_ASSERT(is_ok(&v));
 	CU_ASSERT(fake.last_q.since_ns == 1714550400ULL * 1000000000ULL);
 	CU_ASSERT(fake.last_q.limit == CONTROL_ALERTS_DEFAULT_LIMIT);
@@ -518,7 +520,7 @@ static void test_slow_client_timeout(void)
 		pump(10);
 	CU_ASSERT_FATAL(ctl.stats.accepted == 1);
 	pump(10);
-	control_tick(&ctl, time_mono_ms() + 1000);	/* before the deadline: kept */
+	control_tick(&ctl, time_mono_ms() + 1000); /* before the deadline: kept */
 	CU_ASSERT(recv(fd, buf, sizeof(buf), 0) < 0 && errno == EAGAIN);
 	control_tick(&ctl, time_mono_ms() + CONTROL_TIMEOUT_MS + 1);
 	CU_ASSERT(ctl.stats.timeouts == 1);
@@ -546,7 +548,7 @@ static void test_client_hangs_up(void)
 		close(fd);
 		pump(10);
 	}
-	fd = client_connect();		/* connected and gone without a word */
+	fd = client_connect(); /* connected and gone without a word */
 	close(fd);
 	pump(10);
 	CU_ASSERT_FATAL(ask_s(req, &v) == 0);
@@ -688,15 +690,15 @@ static void test_bad_open_args(void)
 
 	CU_ASSERT(control_open(&ctl, "relative.sock", NULL, &fake_ops, err, sizeof(err)) ==
 		  -EINVAL);
-	CU_ASSERT(control_open(&ctl, "/tmp/cprw-no-such-dir/x/control.sock", NULL, &fake_ops,
-			       err, sizeof(err)) == -ENOENT);
+	CU_ASSERT(control_open(&ctl, "/tmp/cprw-no-such-dir/x/control.sock", NULL, &fake_ops, err,
+			       sizeof(err)) == -ENOENT);
 	CU_ASSERT(control_open(&ctl, "/tmp/x.sock", "no-such-group-cprw", &fake_ops, err,
 			       sizeof(err)) == -ENOENT);
 	CU_ASSERT(strstr(err, "no-such-group-cprw") != NULL);
-	control_close(&ctl);	/* idempotent after a failed open */
+	control_close(&ctl); /* idempotent after a failed open */
 	memset(&ctl, 0, sizeof(ctl));
 	had_fd0 = fcntl(0, F_GETFD) >= 0;
-	control_close(&ctl);	/* a no-op on a struct never opened: fd 0 stays */
+	control_close(&ctl); /* a no-op on a struct never opened: fd 0 stays */
 	control_tick(&ctl, time_mono_ms());
 	control_dispatch(&ctl);
 	CU_ASSERT((fcntl(0, F_GETFD) >= 0) == had_fd0);
@@ -847,13 +849,13 @@ static void test_root_only(void)
 
 static void test_parse_since(void)
 {
-	static const uint64_t now = 1714550400ULL * 1000000000ULL;	/* 2024-05-01T08:00:00Z */
+	static const uint64_t now = 1714550400ULL * 1000000000ULL; /* 2024-05-01T08:00:00Z */
 	static const struct {
 		const char *s;
 		uint64_t secs_ago;
 	} ages[] = {
-		{ "0s", 0 }, { "90s", 90 }, { "15m", 900 }, { "1h", 3600 }, { "1h30m", 5400 },
-		{ "2d", 172800 }, { "1w", 604800 },
+		{ "0s", 0 },	   { "90s", 90 },    { "15m", 900 },   { "1h", 3600 },
+		{ "1h30m", 5400 }, { "2d", 172800 }, { "1w", 604800 },
 	};
 	static const struct {
 		const char *s;
@@ -870,11 +872,28 @@ static void test_parse_since(void)
 		{ "1970-01-01T00:00:00Z", 0 },
 	};
 	static const char *const bad[] = {
-		"", "1", "h", "1x", "-1h", "1h-", "h1", "1.5h", "99999999999999999999s",
-		"2024-05-01", "2024-05-01T08:00:00", "2024-05-01T08:00Z", "2024-13-01T00:00:00Z",
-		"2023-02-29T00:00:00Z", "2024-04-31T00:00:00Z", "2024-05-01T24:00:00Z",
-		"2024-05-01T08:00:00.Z", "2024-05-01T08:00:00+2:00", "2024-05-01T08:00:00Zjunk",
-		" 1h", "1h ", "1969-12-31T23:59:59Z",
+		"",
+		"1",
+		"h",
+		"1x",
+		"-1h",
+		"1h-",
+		"h1",
+		"1.5h",
+		"99999999999999999999s",
+		"2024-05-01",
+		"2024-05-01T08:00:00",
+		"2024-05-01T08:00Z",
+		"2024-13-01T00:00:00Z",
+		"2023-02-29T00:00:00Z",
+		"2024-04-31T00:00:00Z",
+		"2024-05-01T24:00:00Z",
+		"2024-05-01T08:00:00.Z",
+		"2024-05-01T08:00:00+2:00",
+		"2024-05-01T08:00:00Zjunk",
+		" 1h",
+		"1h ",
+		"1969-12-31T23:59:59Z",
 	};
 	uint64_t out;
 	size_t i;

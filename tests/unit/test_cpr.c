@@ -37,11 +37,10 @@ static void test_century_table(void)
 	static const struct {
 		int yy, d7, year;
 	} rows[] = {
-		{ 0, 0, 1900 }, { 36, 1, 1936 }, { 57, 2, 1957 }, { 99, 3, 1999 },
-		{ 0, 4, 2000 }, { 36, 4, 2036 }, { 37, 4, 1937 }, { 99, 4, 1999 },
-		{ 0, 9, 2000 }, { 36, 9, 2036 }, { 37, 9, 1937 }, { 58, 9, 1958 },
-		{ 0, 5, 2000 }, { 36, 6, 2036 }, { 37, 7, 2037 }, { 57, 8, 2057 },
-		{ 58, 5, 1858 }, { 99, 8, 1899 }, { 45, 6, 2045 }, { 70, 7, 1870 },
+		{ 0, 0, 1900 },	 { 36, 1, 1936 }, { 57, 2, 1957 }, { 99, 3, 1999 }, { 0, 4, 2000 },
+		{ 36, 4, 2036 }, { 37, 4, 1937 }, { 99, 4, 1999 }, { 0, 9, 2000 },  { 36, 9, 2036 },
+		{ 37, 9, 1937 }, { 58, 9, 1958 }, { 0, 5, 2000 },  { 36, 6, 2036 }, { 37, 7, 2037 },
+		{ 57, 8, 2057 }, { 58, 5, 1858 }, { 99, 8, 1899 }, { 45, 6, 2045 }, { 70, 7, 1870 },
 	};
 	size_t i;
 
@@ -64,29 +63,24 @@ static void test_dates(void)
 		int d7;
 		bool valid;
 	} rows[] = {
-		{ "290200", 4, true },	/* 2000 is a leap year */
-		{ "290200", 0, false },	/* 1900 is not */
-		{ "290296", 2, true },	/* 1996 */
-		{ "290297", 2, false },
-		{ "290204", 9, true },	/* 2004 */
-		{ "290280", 6, true },	/* 1880 */
-		{ "290258", 5, false },	/* 1858 */
-		{ "290256", 7, true },	/* 2056 */
-		{ "290237", 4, false },	/* 1937, not 2037 */
-		{ "290240", 5, true },	/* 2040 */
-		{ "280201", 3, true },
-		{ "010101", 0, true },
-		{ "311299", 3, true },
-		{ "000101", 0, false },	/* day 00 */
-		{ "320101", 0, false },	/* day 32 */
-		{ "310401", 0, false },	/* April has 30 days */
-		{ "300401", 0, true },
-		{ "311101", 0, false },
-		{ "011301", 0, false },	/* month 13 */
-		{ "010001", 0, false },	/* month 00 */
-		{ "311201", 1, true },
-		{ "150558", 8, true },	/* 1858 */
-		{ "150557", 8, true },	/* 2057 */
+		{ "290200", 4, true },			       /* 2000 is a leap year */
+		{ "290200", 0, false },			       /* 1900 is not */
+		{ "290296", 2, true },			       /* 1996 */
+		{ "290297", 2, false }, { "290204", 9, true }, /* 2004 */
+		{ "290280", 6, true },			       /* 1880 */
+		{ "290258", 5, false },			       /* 1858 */
+		{ "290256", 7, true },			       /* 2056 */
+		{ "290237", 4, false },			       /* 1937, not 2037 */
+		{ "290240", 5, true },			       /* 2040 */
+		{ "280201", 3, true },	{ "010101", 0, true },
+		{ "311299", 3, true },	{ "000101", 0, false }, /* day 00 */
+		{ "320101", 0, false },				/* day 32 */
+		{ "310401", 0, false },				/* April has 30 days */
+		{ "300401", 0, true },	{ "311101", 0, false },
+		{ "011301", 0, false },			       /* month 13 */
+		{ "010001", 0, false },			       /* month 00 */
+		{ "311201", 1, true },	{ "150558", 8, true }, /* 1858 */
+		{ "150557", 8, true },			       /* 2057 */
 	};
 	struct gen_rng r;
 	size_t i;
@@ -100,8 +94,8 @@ static void test_dates(void)
 		gen_format(v, GEN_PLAIN, s);
 		cls = cpr_classify(s);
 		if (!!(cls & CPR_VALID) != rows[i].valid)
-			printf("\n  row %zu (%s d7 %d): classify %#x", i, rows[i].ddmmyy, rows[i].d7,
-			       cls);
+			printf("\n  row %zu (%s d7 %d): classify %#x", i, rows[i].ddmmyy,
+			       rows[i].d7, cls);
 		CU_ASSERT_EQUAL(!!(cls & CPR_VALID), rows[i].valid);
 		/* The detector agrees in running text. */
 		CU_ASSERT_EQUAL(count(s), rows[i].valid ? 1 : 0);
@@ -145,8 +139,8 @@ static void test_separators(void)
 		const char *sep;
 		bool match;
 	} rows[] = {
-		{ "", true }, { "-", true }, { " ", true },
-		{ "  ", false }, { "/", false }, { ".", false }, { "--", false }, { "\t", false },
+		{ "", true },	{ "-", true },	 { " ", true },	  { "  ", false },
+		{ "/", false }, { ".", false },	 { "--", false }, { "\t", false },
 		{ "_", false }, { "\n", false }, { "- ", false }, { ":", false },
 	};
 	struct gen_rng r;
@@ -169,22 +163,40 @@ static void test_boundaries(void)
 		const char *before, *after;
 		bool match;
 	} rows[] = {
-		{ "", "", true }, { " ", " ", true }, { "A", "", false }, { "x", " ", false },
-		{ "1", "", false }, { "", "1", false }, { "", "z", false }, { "", "Q ", false },
-		{ "<t>", "</t>", true }, { "<v>", "</v>", true }, { "\"", "\"", true },
-		{ "(", ")", true }, { "CPR:", ".", true }, { "CPR-", "", true },
-		{ ",", ",", true }, { ";", ";", true }, { "\t", "\n", true }, { "[", "]", true },
-		{ "1234-", "", false },	/* account number 1234-xxxxxxxxxx */
-		{ "12/", "", false }, { "3.", "", false }, { "", "-12", false },
-		{ "", ".5", false }, { "", "/7", false }, { "", "-", true }, { "", ". Next", true },
-		{ "\xc3\xa6", "", false },	/* UTF-8 ae before */
-		{ "\xe6", "", false },		/* Latin-1 ae before */
-		{ "", "\xc3\xb8", false },	/* UTF-8 o-slash after */
-		{ "", "\xf8", false },		/* Latin-1 o-slash after */
-		{ "\xc2\xa0", "\xc2\xa0", true },	/* UTF-8 no-break spaces */
-		{ "\xa0", "\xa0", true },	/* Latin-1 no-break spaces */
-		{ "\xc3\x97", "", true },	/* multiplication sign is no letter */
-		{ "\xe2\x80\x9c", "\xe2\x80\x9d", true },	/* curly quotes */
+		{ "", "", true },
+		{ " ", " ", true },
+		{ "A", "", false },
+		{ "x", " ", false },
+		{ "1", "", false },
+		{ "", "1", false },
+		{ "", "z", false },
+		{ "", "Q ", false },
+		{ "<t>", "</t>", true },
+		{ "<v>", "</v>", true },
+		{ "\"", "\"", true },
+		{ "(", ")", true },
+		{ "CPR:", ".", true },
+		{ "CPR-", "", true },
+		{ ",", ",", true },
+		{ ";", ";", true },
+		{ "\t", "\n", true },
+		{ "[", "]", true },
+		{ "1234-", "", false }, /* account number 1234-xxxxxxxxxx */
+		{ "12/", "", false },
+		{ "3.", "", false },
+		{ "", "-12", false },
+		{ "", ".5", false },
+		{ "", "/7", false },
+		{ "", "-", true },
+		{ "", ". Next", true },
+		{ "\xc3\xa6", "", false },		  /* UTF-8 ae before */
+		{ "\xe6", "", false },			  /* Latin-1 ae before */
+		{ "", "\xc3\xb8", false },		  /* UTF-8 o-slash after */
+		{ "", "\xf8", false },			  /* Latin-1 o-slash after */
+		{ "\xc2\xa0", "\xc2\xa0", true },	  /* UTF-8 no-break spaces */
+		{ "\xa0", "\xa0", true },		  /* Latin-1 no-break spaces */
+		{ "\xc3\x97", "", true },		  /* multiplication sign is no letter */
+		{ "\xe2\x80\x9c", "\xe2\x80\x9d", true }, /* curly quotes */
 	};
 	static const int styles[] = { GEN_PLAIN, GEN_HYPHEN, GEN_SPACE };
 	struct gen_rng r;
@@ -214,10 +226,23 @@ static void test_boundaries(void)
 /* ---- naive reference, for ASCII text -------------------------------------- */
 
 static const char *const ref_keywords[] = {
-	"cpr", "personnummer", "personnr", "personregister", "person register",
-	"p-nummer", "civilt registreringssystem", "identifikationsnummer",
-	"sundhedskort", "sygesikring", "skattenummer", "skat id", "ssn",
-	"social security number", "national number", "personal id number", "tax id",
+	"cpr",
+	"personnummer",
+	"personnr",
+	"personregister",
+	"person register",
+	"p-nummer",
+	"civilt registreringssystem",
+	"identifikationsnummer",
+	"sundhedskort",
+	"sygesikring",
+	"skattenummer",
+	"skat id",
+	"ssn",
+	"social security number",
+	"national number",
+	"personal id number",
+	"tax id",
 };
 
 struct ref_kw {
@@ -334,8 +359,8 @@ static size_t rand_text(struct gen_rng *r, char *b, size_t len, uint64_t *pool, 
 				t[n] = '0' + gen_below(r, 10);
 			break;
 		case 3: {
-			const char *kw = ref_keywords[gen_below(r, sizeof(ref_keywords) /
-							       sizeof(ref_keywords[0]))];
+			const char *kw = ref_keywords[gen_below(
+				r, sizeof(ref_keywords) / sizeof(ref_keywords[0]))];
 
 			for (n = 0; kw[n]; n++)
 				t[n] = gen_below(r, 2) ? toupper(kw[n]) : kw[n];
@@ -369,7 +394,7 @@ static struct cpr_stats feed_chunks(const char *b, size_t n, struct gen_rng *r, 
 	while (pos < n) {
 		if (maxchunk == 1)
 			c = 1;
-		else if (maxchunk == 2)	/* alternate small and large: the window resets */
+		else if (maxchunk == 2) /* alternate small and large: the window resets */
 			c = gen_below(r, 2) ? 1 + gen_below(r, 40) : 500 + gen_below(r, 3000);
 		else
 			c = 1 + gen_below(r, maxchunk);
@@ -413,17 +438,20 @@ static void test_stream_vs_reference(void)
 				st = scan_str(b, n);
 			if (!same(&st, &ref))
 				printf("\n  seed %d chunk %zu: got %llu/%llu/%llu/%llu want "
-				       "%llu/%llu/%llu/%llu", seed, chunks[k],
-				       (unsigned long long)st.matches, (unsigned long long)st.distinct,
+				       "%llu/%llu/%llu/%llu",
+				       seed, chunks[k], (unsigned long long)st.matches,
+				       (unsigned long long)st.distinct,
 				       (unsigned long long)st.distinct_mod11,
 				       (unsigned long long)st.keyword_matches,
-				       (unsigned long long)ref.matches, (unsigned long long)ref.distinct,
+				       (unsigned long long)ref.matches,
+				       (unsigned long long)ref.distinct,
 				       (unsigned long long)ref.distinct_mod11,
 				       (unsigned long long)ref.keyword_matches);
 			CU_ASSERT(same(&st, &ref));
 		}
 		if (seed == 0)
-			printf("(%llu matches, %llu with keyword) ", (unsigned long long)ref.matches,
+			printf("(%llu matches, %llu with keyword) ",
+			       (unsigned long long)ref.matches,
 			       (unsigned long long)ref.keyword_matches);
 		CU_ASSERT(ref.matches > 30);
 		CU_ASSERT(ref.keyword_matches > 0 && ref.keyword_matches < ref.matches);
@@ -446,7 +474,8 @@ static void test_split_everywhere(void)
 		if (style < 3)
 			len = snprintf(text, sizeof(text), "%70s cpr %s, %60s", "", d, "");
 		else
-			len = snprintf(text, sizeof(text), "%40s %s, %30s ssn %600s", "", d, "", "");
+			len = snprintf(text, sizeof(text), "%40s %s, %30s ssn %600s", "", d, "",
+				       "");
 		for (cut = 0; cut <= len; cut++) {
 			struct cpr_detector det;
 			struct cpr_stats st;
@@ -549,14 +578,14 @@ static void test_distinct(void)
 	cpr_finish(&d, &st);
 	cpr_destroy(&d);
 	CU_ASSERT_EQUAL(st.matches, 20000);
-	CU_ASSERT(st.distinct > 19900 && st.distinct <= 20000);	/* random repeats are rare */
+	CU_ASSERT(st.distinct > 19900 && st.distinct <= 20000); /* random repeats are rare */
 	CU_ASSERT_FALSE(st.distinct_lower_bound);
 }
 
 static void test_keywords(void)
 {
 	static const struct {
-		const char *fmt;	/* %s: the number, %*s: padding of the given width */
+		const char *fmt; /* %s: the number, %*s: padding of the given width */
 		int pad;
 		bool kw;
 	} rows[] = {
@@ -575,10 +604,10 @@ static void test_keywords(void)
 		{ "centrale personregister %*s%s", 0, true },
 		{ "%s%*s (cpr)", 0, true },
 		{ "plain number %s%*s", 0, false },
-		{ "xcpr %s%*s", 0, false },		/* not at a word start */
-		{ "cpr%*s%s", 300, true },		/* keyword end 300 bytes before */
+		{ "xcpr %s%*s", 0, false }, /* not at a word start */
+		{ "cpr%*s%s", 300, true },  /* keyword end 300 bytes before */
 		{ "cpr%*s%s", 301, false },
-		{ "%s%*scpr", 300, true },		/* keyword start 300 bytes after */
+		{ "%s%*scpr", 300, true }, /* keyword start 300 bytes after */
 		{ "%s%*scpr", 301, false },
 	};
 	struct gen_rng r;
@@ -618,7 +647,7 @@ static void test_mask(void)
 	CU_ASSERT_EQUAL(strlen(m), 11);
 	CU_ASSERT_NSTRING_EQUAL(m, n, 6);
 	CU_ASSERT_STRING_EQUAL(m + 6, "-XXXX");
-	cpr_mask(101011234ULL, m);	/* leading zero kept */
+	cpr_mask(101011234ULL, m); /* leading zero kept */
 	CU_ASSERT_STRING_EQUAL(m, "010101-XXXX");
 
 	/* Samples: masked, default five, first distinct numbers seen. */
@@ -647,11 +676,13 @@ static void test_substitutes(void)
 	uint64_t v;
 
 	gen_seed(&r, 10);
-	v = gen_cpr_date(&r, 15, 6, 1980, GEN_MOD11_ANY) + 60ULL * 100000000ULL;	/* day 75 */
+	v = gen_cpr_date(&r, 15, 6, 1980, GEN_MOD11_ANY) + 60ULL * 100000000ULL; /* day 75 */
 	gen_format(v, GEN_HYPHEN, n);
 	snprintf(text, sizeof(text), "erstatning %s\n", n);
 	CU_ASSERT_EQUAL(cpr_classify((char[10]){ n[0], n[1], n[2], n[3], n[4], n[5], n[7], n[8],
-						 n[9], n[10] }) & (CPR_VALID | CPR_SUBST), CPR_SUBST);
+						 n[9], n[10] }) &
+				(CPR_VALID | CPR_SUBST),
+			CPR_SUBST);
 	CU_ASSERT_FATAL(cpr_init(&d, &on) == 0);
 	cpr_feed(&d, text, strlen(text));
 	cpr_finish(&d, &st);
@@ -673,17 +704,17 @@ static void test_substitutes(void)
 static void test_redact_neighbours(void)
 {
 	static const char *const rows[] = {
-		"\xe2\x80\x9c%s\xe2\x80\x9d",	/* curly quotes */
-		"\xc2\xab%s\xc2\xbb",		/* guillemets */
-		"cpr\xc2\xa0%s",			/* no-break space */
-		"\xe2\x82\xac%s",			/* euro sign */
-		"%s\xe2\x80\x93next",		/* en dash */
+		"\xe2\x80\x9c%s\xe2\x80\x9d", /* curly quotes */
+		"\xc2\xab%s\xc2\xbb",	      /* guillemets */
+		"cpr\xc2\xa0%s",	      /* no-break space */
+		"\xe2\x82\xac%s",	      /* euro sign */
+		"%s\xe2\x80\x93next",	      /* en dash */
 		"/media/usb0/%s.pdf",
 		"/home/u/2024/%s.pdf",
 		"/home/u/2024-%s",
 		"v1.%s",
 		"abc%sdef",
-		"\xc3\xa6%s\xc3\xb8",			/* ae, o-slash */
+		"\xc3\xa6%s\xc3\xb8", /* ae, o-slash */
 		"%s",
 	};
 	static const int styles[] = { GEN_PLAIN, GEN_HYPHEN, GEN_SPACE };
@@ -707,10 +738,10 @@ static void test_redact_neighbours(void)
 static void test_redact_keeps(void)
 {
 	static const char *const rows[] = {
-		"12345678901234",	/* a 14-digit run is another number */
-		"9913401234",		/* day 99 */
-		"010128-12345",		/* the serial runs on */
-		"0101281-1234",		/* seven digits before the hyphen */
+		"12345678901234", /* a 14-digit run is another number */
+		"9913401234",	  /* day 99 */
+		"010128-12345",	  /* the serial runs on */
+		"0101281-1234",	  /* seven digits before the hyphen */
 		"",
 	};
 	char text[64];

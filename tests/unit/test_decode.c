@@ -45,8 +45,7 @@ static void decode_set_hdr(void *rec, __u16 type, size_t size)
 	memcpy(h->comm, "cprklient", 10);
 }
 
-static size_t decode_mk_exec(void *rec, const char *path, __u32 plen, const char *args,
-			     __u32 alen)
+static size_t decode_mk_exec(void *rec, const char *path, __u32 plen, const char *args, __u32 alen)
 {
 	struct exec_event *e = rec;
 	size_t size = sizeof(*e) + plen + alen;
@@ -91,8 +90,7 @@ static size_t decode_mk_open(void *rec, __u16 type, const char *path, __u32 plen
 	return size;
 }
 
-static size_t decode_mk_rename(void *rec, const char *old, __u32 olen, const char *new,
-			       __u32 nlen)
+static size_t decode_mk_rename(void *rec, const char *old, __u32 olen, const char *new, __u32 nlen)
 {
 	struct rename_event *r = rec;
 	size_t size = sizeof(*r) + olen + nlen;
@@ -234,7 +232,7 @@ static void test_exec_at_limits_decodes(void)
 	memset(path, 'p', sizeof(path));
 	path[0] = '/';
 	path[sizeof(path) - 1] = '\0';
-	memset(args, 'a', sizeof(args));	/* a cut argv need not end in NUL */
+	memset(args, 'a', sizeof(args)); /* a cut argv need not end in NUL */
 	size = decode_mk_exec(rec, path, sizeof(path), args, sizeof(args));
 	CU_ASSERT_EQUAL_FATAL(size, sizeof(struct exec_event) + CPRW_PATH_MAX + CPRW_ARGS_MAX);
 	CU_ASSERT(size <= CPRW_EVENT_MAX);
@@ -368,7 +366,10 @@ static void test_clipboard_decodes(void)
 /* Each builder fills the scratch record and returns the size handed to the decoder. */
 typedef size_t (*decode_builder)(void *rec);
 
-static size_t bad_empty(void *rec) { return 0; }
+static size_t bad_empty(void *rec)
+{
+	return 0;
+}
 
 static size_t bad_short_hdr(void *rec)
 {
@@ -438,8 +439,14 @@ static size_t bad_exec_short(void *rec)
 	return size;
 }
 
-static size_t bad_open_path_len_0(void *rec) { return decode_mk_open(rec, EV_OPEN, NULL, 0); }
-static size_t bad_unlink_path_len_0(void *rec) { return decode_mk_open(rec, EV_UNLINK, NULL, 0); }
+static size_t bad_open_path_len_0(void *rec)
+{
+	return decode_mk_open(rec, EV_OPEN, NULL, 0);
+}
+static size_t bad_unlink_path_len_0(void *rec)
+{
+	return decode_mk_open(rec, EV_UNLINK, NULL, 0);
+}
 
 static size_t bad_open_path_too_long(void *rec)
 {
@@ -450,8 +457,14 @@ static size_t bad_open_path_too_long(void *rec)
 	return decode_mk_open(rec, EV_OPEN, path, sizeof(path));
 }
 
-static size_t bad_open_no_nul(void *rec) { return decode_mk_open(rec, EV_OPEN, "/tmp/abc", 8); }
-static size_t bad_unlink_no_nul(void *rec) { return decode_mk_open(rec, EV_UNLINK, "/tmp/a", 6); }
+static size_t bad_open_no_nul(void *rec)
+{
+	return decode_mk_open(rec, EV_OPEN, "/tmp/abc", 8);
+}
+static size_t bad_unlink_no_nul(void *rec)
+{
+	return decode_mk_open(rec, EV_UNLINK, "/tmp/a", 6);
+}
 
 static size_t bad_open_len_past_record(void *rec)
 {
@@ -485,7 +498,10 @@ static size_t bad_unlink_len_mismatch(void *rec)
 	return size;
 }
 
-static size_t bad_exec_path_len_0(void *rec) { return decode_mk_exec(rec, NULL, 0, "a\0", 2); }
+static size_t bad_exec_path_len_0(void *rec)
+{
+	return decode_mk_exec(rec, NULL, 0, "a\0", 2);
+}
 
 static size_t bad_exec_path_too_long(void *rec)
 {
@@ -496,7 +512,10 @@ static size_t bad_exec_path_too_long(void *rec)
 	return decode_mk_exec(rec, path, sizeof(path), "a", 1);
 }
 
-static size_t bad_exec_no_nul(void *rec) { return decode_mk_exec(rec, "/bin/sh", 7, "sh", 3); }
+static size_t bad_exec_no_nul(void *rec)
+{
+	return decode_mk_exec(rec, "/bin/sh", 7, "sh", 3);
+}
 
 static size_t bad_exec_args_too_long(void *rec)
 {
@@ -554,10 +573,22 @@ static size_t bad_unlink_len_short(void *rec)
 	return size;
 }
 
-static size_t bad_rename_old_len_0(void *rec) { return decode_mk_rename(rec, NULL, 0, "/b", 3); }
-static size_t bad_rename_new_len_0(void *rec) { return decode_mk_rename(rec, "/a", 3, NULL, 0); }
-static size_t bad_rename_old_no_nul(void *rec) { return decode_mk_rename(rec, "/ab", 3, "/b", 3); }
-static size_t bad_rename_new_no_nul(void *rec) { return decode_mk_rename(rec, "/a", 3, "/bc", 3); }
+static size_t bad_rename_old_len_0(void *rec)
+{
+	return decode_mk_rename(rec, NULL, 0, "/b", 3);
+}
+static size_t bad_rename_new_len_0(void *rec)
+{
+	return decode_mk_rename(rec, "/a", 3, NULL, 0);
+}
+static size_t bad_rename_old_no_nul(void *rec)
+{
+	return decode_mk_rename(rec, "/ab", 3, "/b", 3);
+}
+static size_t bad_rename_new_no_nul(void *rec)
+{
+	return decode_mk_rename(rec, "/a", 3, "/bc", 3);
+}
 
 static size_t bad_rename_too_long(void *rec)
 {
@@ -666,7 +697,7 @@ static void test_rejects(void)
 	static const struct {
 		const char *name;
 		decode_builder build;
-		const char *needle;	/* must appear in the error text */
+		const char *needle; /* must appear in the error text */
 	} cases[] = {
 		{ "empty", bad_empty, "shorter than a header" },
 		{ "short header", bad_short_hdr, "shorter than a header" },
@@ -756,8 +787,9 @@ static void test_class_names(void)
 		{ CLASS_MESSAGING, "messaging" },
 		{ CLASS_CPR_CLIENT | CLASS_TAINTED, "cpr_client,tainted" },
 		{ CLASS_BROWSER | CLASS_SYNC | CLASS_CLIPBOARD, "browser,sync,clipboard" },
-		{ CLASS_ALL, "cpr_client,messaging,browser,sync,archiver,clipboard,tainted,printer" },
-		{ 1u << 8 | 1u << 31, "" },	/* unknown bits are not named */
+		{ CLASS_ALL,
+		  "cpr_client,messaging,browser,sync,archiver,clipboard,tainted,printer" },
+		{ 1u << 8 | 1u << 31, "" }, /* unknown bits are not named */
 		{ CLASS_ARCHIVER | 1u << 20, "archiver" },
 	};
 	size_t i;
@@ -786,10 +818,19 @@ static void test_class_names_bounded(void)
 static void test_type_and_export_names(void)
 {
 	static const char *const want[EV_TYPE_MAX] = {
-		[EV_EXEC] = "exec", [EV_FORK] = "fork", [EV_EXIT] = "exit", [EV_OPEN] = "open",
-		[EV_CLOSE] = "close", [EV_RENAME] = "rename", [EV_UNLINK] = "unlink",
-		[EV_CONNECT] = "connect", [EV_ACCEPT] = "accept", [EV_TCP_CLOSE] = "tcp_close",
-		[EV_CLIPBOARD] = "clipboard", [EV_TURNS] = "turns", [EV_TLS] = "tls",
+		[EV_EXEC] = "exec",
+		[EV_FORK] = "fork",
+		[EV_EXIT] = "exit",
+		[EV_OPEN] = "open",
+		[EV_CLOSE] = "close",
+		[EV_RENAME] = "rename",
+		[EV_UNLINK] = "unlink",
+		[EV_CONNECT] = "connect",
+		[EV_ACCEPT] = "accept",
+		[EV_TCP_CLOSE] = "tcp_close",
+		[EV_CLIPBOARD] = "clipboard",
+		[EV_TURNS] = "turns",
+		[EV_TLS] = "tls",
 	};
 	unsigned int t;
 

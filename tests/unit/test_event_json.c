@@ -116,7 +116,10 @@ static void test_header(void)
 		"{\"event\":\"fork\",",
 		"\"time\":\"2024-01-02T03:04:05.123456Z\"",
 		"\"ts_ns\":1000500000000",
-		"\"pid\":4320", "\"tid\":4321", "\"uid\":1000", "\"gid\":1001",
+		"\"pid\":4320",
+		"\"tid\":4321",
+		"\"uid\":1000",
+		"\"gid\":1001",
 		"\"comm\":\"cprklient\"",
 		"\"classes\":[\"cpr_client\",\"tainted\"]",
 		"\"child_pid\":4400",
@@ -132,7 +135,7 @@ static void test_header(void)
 	ej_has(line, want);
 	ej_lacks(line, absent);
 	CU_ASSERT_EQUAL(line[strlen(line) - 1], '}');
-	CU_ASSERT_PTR_NULL(strchr(line, '\n'));		/* one line per event */
+	CU_ASSERT_PTR_NULL(strchr(line, '\n')); /* one line per event */
 	free(line);
 }
 
@@ -140,7 +143,10 @@ static void test_header(void)
 static void test_header_comm_and_flags(void)
 {
 	static const char *const want[] = {
-		"\"comm\":\"0123456789abcdef\"", "\"truncated\":true", "\"classes\":[]", NULL,
+		"\"comm\":\"0123456789abcdef\"",
+		"\"truncated\":true",
+		"\"classes\":[]",
+		NULL,
 	};
 	struct exit_event *x = ej_new(EV_EXIT, sizeof(*x));
 	char *line;
@@ -163,7 +169,10 @@ static void test_header_comm_and_flags(void)
 static void test_header_with_proc(void)
 {
 	static const char *const want[] = {
-		"\"ppid\":77", "\"exe\":\"/opt/cpr/bin/cprklient\"", "\"loginuid\":1000", NULL,
+		"\"ppid\":77",
+		"\"exe\":\"/opt/cpr/bin/cprklient\"",
+		"\"loginuid\":1000",
+		NULL,
 	};
 	static const char *const want_unset[] = { "\"loginuid\":null", "\"exe\":null", NULL };
 	struct proc p;
@@ -241,7 +250,7 @@ static void test_exec(void)
 static void test_exec_truncated_args(void)
 {
 	static const char *const want[] = {
-		"\"argv\":[\"python3\",\"-c\",\"print(1\"]",	/* the cut argument is kept */
+		"\"argv\":[\"python3\",\"-c\",\"print(1\"]", /* the cut argument is kept */
 		"\"argv_truncated\":true",
 		"\"loginuid\":null",
 		"\"sessionid\":null",
@@ -277,7 +286,7 @@ static void test_exit(void)
 		{ 1 << 8, "\"exit_status\":1", "\"signal\":0" },
 		{ 255 << 8, "\"exit_status\":255", "\"signal\":0" },
 		{ 9, "\"exit_status\":0", "\"signal\":9" },
-		{ 0x80 | 11, "\"exit_status\":0", "\"signal\":11" },	/* core dumped */
+		{ 0x80 | 11, "\"exit_status\":0", "\"signal\":11" }, /* core dumped */
 	};
 	size_t i;
 
@@ -341,9 +350,10 @@ static void test_open(void)
 static void test_open_tainted_and_kinds(void)
 {
 	static const char *const want[] = {
-		"\"access\":\"read\"", "\"create\":false", "\"truncate\":false",
-		"\"export\":\"removable\"", "\"tainted\":true",
-		"\"taint_origin\":{\"dev\":\"8:2\",\"ino\":77}", "\"size\":1048576", NULL,
+		"\"access\":\"read\"", "\"create\":false",
+		"\"truncate\":false",  "\"export\":\"removable\"",
+		"\"tainted\":true",    "\"taint_origin\":{\"dev\":\"8:2\",\"ino\":77}",
+		"\"size\":1048576",    NULL,
 	};
 	struct open_event *o = ej_open("/media/usb/x.csv");
 	char *line;
@@ -372,8 +382,8 @@ static void test_open_tainted_and_kinds(void)
 static void test_open_failed(void)
 {
 	static const char *const want[] = { "\"ret\":-13", "\"path\":\"/root/secret\"", NULL };
-	static const char *const absent[] = { "\"dev\"", "\"ino\"", "\"export\"", "\"tainted\":",
-					      NULL };
+	static const char *const absent[] = { "\"dev\"", "\"ino\"", "\"export\"",
+					      "\"tainted\":", NULL };
 	struct open_event *o = ej_open("/root/secret");
 	char *line;
 
@@ -439,11 +449,17 @@ static void test_rename_unlink(void)
 {
 	static const char old[] = "/tmp/r.csv", new[] = "/media/usb/r \"1\".csv";
 	static const char *const want_rename[] = {
-		"\"event\":\"rename\"", "\"ret\":0", "\"old_path\":\"/tmp/r.csv\"",
-		"\"new_path\":\"/media/usb/r \\\"1\\\".csv\"", NULL,
+		"\"event\":\"rename\"",
+		"\"ret\":0",
+		"\"old_path\":\"/tmp/r.csv\"",
+		"\"new_path\":\"/media/usb/r \\\"1\\\".csv\"",
+		NULL,
 	};
 	static const char *const want_unlink[] = {
-		"\"event\":\"unlink\"", "\"ret\":-2", "\"path\":\"/tmp/gone\"", NULL,
+		"\"event\":\"unlink\"",
+		"\"ret\":-2",
+		"\"path\":\"/tmp/gone\"",
+		NULL,
 	};
 	struct rename_event *r = ej_new(EV_RENAME, 0);
 	struct unlink_event *u;
@@ -471,12 +487,15 @@ static void test_rename_unlink(void)
 static void test_connect(void)
 {
 	static const char *const want4[] = {
-		"{\"event\":\"connect\",", "\"ret\":0", "\"fd\":7", "\"family\":\"inet\"",
-		"\"addr\":\"10.0.0.1\"", "\"port\":443", NULL,
+		"{\"event\":\"connect\",", "\"ret\":0",	   "\"fd\":7", "\"family\":\"inet\"",
+		"\"addr\":\"10.0.0.1\"",   "\"port\":443", NULL,
 	};
 	static const char *const want6[] = {
-		"{\"event\":\"accept\",", "\"family\":\"inet6\"", "\"addr\":\"2001:db8::1\"",
-		"\"port\":8443", NULL,
+		"{\"event\":\"accept\",",
+		"\"family\":\"inet6\"",
+		"\"addr\":\"2001:db8::1\"",
+		"\"port\":8443",
+		NULL,
 	};
 	struct connect_event *c = ej_new(EV_CONNECT, sizeof(*c));
 	char *line;
@@ -519,7 +538,7 @@ static void test_connect(void)
 
 	/* another family: named, but no address made up */
 	c = ej_new(EV_CONNECT, sizeof(*c));
-	c->addr.family = 16;	/* AF_NETLINK */
+	c->addr.family = 16; /* AF_NETLINK */
 	line = ej_render(NULL, NULL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(line, "\"family\":\"other\""));
 	CU_ASSERT_PTR_NULL(strstr(line, "\"addr\""));
@@ -529,9 +548,10 @@ static void test_connect(void)
 static void test_tcp_close(void)
 {
 	static const char *const want[] = {
-		"{\"event\":\"tcp_close\",", "\"family\":\"inet\"", "\"saddr\":\"192.168.1.10\"",
-		"\"sport\":51234", "\"daddr\":\"1.2.3.4\"", "\"dport\":443",
-		"\"bytes_sent\":25165824", "\"bytes_received\":4096",
+		"{\"event\":\"tcp_close\",",   "\"family\":\"inet\"",
+		"\"saddr\":\"192.168.1.10\"",  "\"sport\":51234",
+		"\"daddr\":\"1.2.3.4\"",       "\"dport\":443",
+		"\"bytes_sent\":25165824",     "\"bytes_received\":4096",
 		"\"duration_ns\":60000000000", NULL,
 	};
 	struct tcp_close_event *t = ej_new(EV_TCP_CLOSE, sizeof(*t));

@@ -14,7 +14,7 @@
 #include "event/filetab.h"
 
 /* Values are never dereferenced: encode the index so a wrong value is caught. */
-#define HM_VAL(i) ((void *)(uintptr_t)((i) * 16 + 8))
+#define HM_VAL(i) ((void *)(uintptr_t)((i)*16 + 8))
 
 /* Deterministic generator, so a failure can be replayed. */
 static uint64_t hashmap_rng_state;
@@ -64,8 +64,9 @@ static void test_basic(void)
 /* Extreme keys are ordinary keys. */
 static void test_extreme_keys(void)
 {
-	static const uint64_t keys[] = { 0, 1, UINT64_MAX, UINT64_MAX - 1, 1ULL << 63,
-					 0x9e3779b97f4a7c15ULL };
+	static const uint64_t keys[] = { 0,	     1,
+					 UINT64_MAX, UINT64_MAX - 1,
+					 1ULL << 63, 0x9e3779b97f4a7c15ULL };
 	struct hashmap m;
 	size_t i;
 
@@ -126,8 +127,8 @@ static void test_growth_100k(void)
 	CU_ASSERT_EQUAL_FATAL(bad, 0);
 	CU_ASSERT_EQUAL(m.len, HM_BIG);
 	CU_ASSERT(m.cap > cap0);
-	CU_ASSERT_EQUAL(m.cap & (m.cap - 1), 0);	/* power of two */
-	CU_ASSERT(m.len * 4 <= m.cap * 3);		/* load factor kept */
+	CU_ASSERT_EQUAL(m.cap & (m.cap - 1), 0); /* power of two */
+	CU_ASSERT(m.len * 4 <= m.cap * 3);	 /* load factor kept */
 	for (i = 0; i < HM_BIG; i++)
 		bad += hashmap_get(&m, k[i]) != HM_VAL(i);
 	CU_ASSERT_EQUAL(bad, 0);
@@ -231,7 +232,7 @@ static void test_backward_shift_wrap(void)
 		CU_ASSERT_EQUAL_FATAL(hashmap_init(&m, 8), 0);
 		for (i = 0; i < n; i++)
 			CU_ASSERT_EQUAL_FATAL(hashmap_put(&m, keys[i], HM_VAL(i), NULL), 0);
-		CU_ASSERT_EQUAL_FATAL(m.cap, 16);	/* no growth: the run stays wrapped */
+		CU_ASSERT_EQUAL_FATAL(m.cap, 16); /* no growth: the run stays wrapped */
 		CU_ASSERT_PTR_EQUAL(hashmap_del(&m, keys[d]), HM_VAL(d));
 		for (i = 0; i < n; i++)
 			bad += hashmap_get(&m, keys[i]) != (i == d ? NULL : HM_VAL(i));
@@ -267,7 +268,7 @@ static void test_against_model(void)
 	for (step = 0; step < STEPS; step++) {
 		uint64_t r = hashmap_rng();
 		size_t k = r % N;
-		uint64_t key = k * 0x100000001ULL;	/* spread, but with shared low bits */
+		uint64_t key = k * 0x100000001ULL; /* spread, but with shared low bits */
 
 		if (r & (1ULL << 40)) {
 			void *old;
@@ -356,7 +357,7 @@ static void test_filetab_set_get(void)
 	filetab_set(&ft, &b, "/tmp/b \"quoted\"");
 	CU_ASSERT_STRING_EQUAL(filetab_get(&ft, &a), "/home/u/Downloads/a.csv");
 	CU_ASSERT_STRING_EQUAL(filetab_get(&ft, &b), "/tmp/b \"quoted\"");
-	CU_ASSERT_PTR_NULL(filetab_get(&ft, &a_other_dev));	/* same ino, other fs */
+	CU_ASSERT_PTR_NULL(filetab_get(&ft, &a_other_dev)); /* same ino, other fs */
 
 	/* overwrite: a rename or a new hard link name replaces the path */
 	filetab_set(&ft, &a, "/media/usb/a.csv");
@@ -375,8 +376,8 @@ static void test_filetab_put_info(void)
 	const struct file_info *fi;
 
 	CU_ASSERT_EQUAL_FATAL(filetab_init(&ft, 100), 0);
-	CU_ASSERT_PTR_NOT_NULL(filetab_put(&ft, &a, "/home/u/Downloads/x.csv", EXPORT_LOCAL,
-					   &origin));
+	CU_ASSERT_PTR_NOT_NULL(
+		filetab_put(&ft, &a, "/home/u/Downloads/x.csv", EXPORT_LOCAL, &origin));
 	fi = filetab_info(&ft, &a);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(fi);
 	CU_ASSERT_EQUAL(fi->export_kind, EXPORT_LOCAL);

@@ -13,17 +13,18 @@ static void test_parse(void)
 		const char *method, *target;
 		bool cut;
 	} cases[] = {
-		{ "GET /api/person/17 HTTP/1.1\r\nHost: x\r\n\r\n", 0, "GET", "/api/person/17", false },
+		{ "GET /api/person/17 HTTP/1.1\r\nHost: x\r\n\r\n", 0, "GET", "/api/person/17",
+		  false },
 		{ "POST /search?q=a HTTP/1.0\r\n", 0, "POST", "/search?q=a", false },
-		{ "GET /api/person/1", 0, "GET", "/api/person/1", true },	/* data ended */
+		{ "GET /api/person/1", 0, "GET", "/api/person/1", true }, /* data ended */
 		{ "GET /x HTTP/2\r\n", -EINVAL, "", "", false },
 		{ "GET /x SPDY/3\r\n", -EINVAL, "", "", false },
-		{ "GET  /x HTTP/1.1\r\n", -EINVAL, "", "", false },		/* empty target */
+		{ "GET  /x HTTP/1.1\r\n", -EINVAL, "", "", false }, /* empty target */
 		{ " GET /x HTTP/1.1\r\n", -EINVAL, "", "", false },
 		{ "GE\x01T /x HTTP/1.1\r\n", -EINVAL, "", "", false },
 		{ "GET /a\x01 HTTP/1.1\r\n", -EINVAL, "", "", false },
-		{ "\x16\x03\x01\x02\x00", -EINVAL, "", "", false },		/* a TLS record */
-		{ "HTTP/1.1 200 OK\r\n", -EINVAL, "", "", false },		/* a response */
+		{ "\x16\x03\x01\x02\x00", -EINVAL, "", "", false }, /* a TLS record */
+		{ "HTTP/1.1 200 OK\r\n", -EINVAL, "", "", false },  /* a response */
 		{ "VERYLONGMETHODNAME /x HTTP/1.1\r\n", -EINVAL, "", "", false },
 		{ "", -EINVAL, "", "", false },
 	};
@@ -74,7 +75,8 @@ static void test_patterns(void)
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		CU_ASSERT_EQUAL_FATAL(http_request_parse(cases[i].line, strlen(cases[i].line), &rq), 0);
+		CU_ASSERT_EQUAL_FATAL(http_request_parse(cases[i].line, strlen(cases[i].line), &rq),
+				      0);
 		CU_ASSERT_EQUAL(http_pattern_match(cases[i].pattern, &rq), cases[i].match);
 	}
 	CU_ASSERT_EQUAL(http_pattern_check("GET /api/person/*"), 0);

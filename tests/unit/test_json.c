@@ -105,18 +105,23 @@ static void test_escaping(void)
 		{ S("/"), "\"/\"" },
 		/* valid UTF-8 passes through unchanged */
 		{ S("\xc3\xa6\xc3\xb8\xc3\xa5"), "\"\xc3\xa6\xc3\xb8\xc3\xa5\"" }, /* æøå */
-		{ S("\xe2\x82\xac"), "\"\xe2\x82\xac\"" }, /* € */
-		{ S("\xf0\x9f\x98\x80"), "\"\xf0\x9f\x98\x80\"" }, /* U+1F600 */
-		{ S("\xf4\x8f\xbf\xbf"), "\"\xf4\x8f\xbf\xbf\"" }, /* U+10FFFF */
-		{ S("Hentede filer/\xc3\x86" "ble.txt"), "\"Hentede filer/\xc3\x86" "ble.txt\"" },
+		{ S("\xe2\x82\xac"), "\"\xe2\x82\xac\"" },			   /* € */
+		{ S("\xf0\x9f\x98\x80"), "\"\xf0\x9f\x98\x80\"" },		   /* U+1F600 */
+		{ S("\xf4\x8f\xbf\xbf"), "\"\xf4\x8f\xbf\xbf\"" },		   /* U+10FFFF */
+		{ S("Hentede filer/\xc3\x86"
+		    "ble.txt"),
+		  "\"Hentede filer/\xc3\x86"
+		  "ble.txt\"" },
 		/* invalid UTF-8 bytes become \u00XX, one per byte */
 		{ S("\xff"), "\"\\u00ff\"" },
-		{ S("a\xfe" "b"), "\"a\\u00feb\"" },
-		{ S("\x80"), "\"\\u0080\"" }, /* lone continuation */
-		{ S("\xc3"), "\"\\u00c3\"" }, /* cut at the end */
-		{ S("\xc3("), "\"\\u00c3(\"" }, /* bad continuation */
-		{ S("\xe2\x82"), "\"\\u00e2\\u0082\"" }, /* cut 3-byte */
-		{ S("\xc0\xaf"), "\"\\u00c0\\u00af\"" }, /* overlong '/' */
+		{ S("a\xfe"
+		    "b"),
+		  "\"a\\u00feb\"" },
+		{ S("\x80"), "\"\\u0080\"" },			    /* lone continuation */
+		{ S("\xc3"), "\"\\u00c3\"" },			    /* cut at the end */
+		{ S("\xc3("), "\"\\u00c3(\"" },			    /* bad continuation */
+		{ S("\xe2\x82"), "\"\\u00e2\\u0082\"" },	    /* cut 3-byte */
+		{ S("\xc0\xaf"), "\"\\u00c0\\u00af\"" },	    /* overlong '/' */
 		{ S("\xe0\x80\xaf"), "\"\\u00e0\\u0080\\u00af\"" }, /* overlong 3-byte */
 		{ S("\xed\xa0\x80"), "\"\\u00ed\\u00a0\\u0080\"" }, /* surrogate */
 		{ S("\xf4\x90\x80\x80"), "\"\\u00f4\\u0090\\u0080\\u0080\"" }, /* > U+10FFFF */
@@ -397,7 +402,7 @@ static void test_ids_verbatim(void)
 	json_kv_str(&j, "path", uuid);
 	json_obj_end(&j);
 	CU_ASSERT_STRING_EQUAL(j.buf, "{\"alert_id\":\"ab010140-5123-4abc-8def-0123456789ab\","
-			       "\"path\":\"ab010140-XXXX-4abc-8def-0123456789ab\"}");
+				      "\"path\":\"ab010140-XXXX-4abc-8def-0123456789ab\"}");
 	json_free(&j);
 }
 

@@ -193,7 +193,10 @@ static void test_valid_table(void)
 	}
 }
 
-#define BAD(s, o) { s, sizeof(s) - 1, o }
+#define BAD(s, o)                   \
+	{                           \
+		s, sizeof(s) - 1, o \
+	}
 
 /* off: expected error offset, -1 when not worth pinning down */
 static const struct {
@@ -276,15 +279,15 @@ static const struct {
 	BAD("\"\xc1\xbf\"", 1),		/* overlong */
 	BAD("\"\xe0\x80\xaf\"", 1),	/* overlong '/' */
 	BAD("\"\xed\xa0\x80\"", 1),	/* surrogate D800 as UTF-8 */
-	BAD("\"\xf4\x90\x80\x80\"", 1),	/* U+110000 */
+	BAD("\"\xf4\x90\x80\x80\"", 1), /* U+110000 */
 	BAD("\"\xf5\x80\x80\x80\"", 1),
-	BAD("\"\xe2\x82\"", 1),		/* truncated sequence */
+	BAD("\"\xe2\x82\"", 1), /* truncated sequence */
 	BAD("\"\xe2\x82x\"", 1),
-	BAD("\"\x80\"", 1),		/* stray continuation */
+	BAD("\"\x80\"", 1), /* stray continuation */
 	BAD("\"\xff\"", 1),
-	BAD("\xef\xbb\xbf{}", 0),	/* byte order mark */
+	BAD("\xef\xbb\xbf{}", 0), /* byte order mark */
 	BAD("\xff", 0),
-	BAD("\f1", 0),			/* form feed is not JSON whitespace */
+	BAD("\f1", 0), /* form feed is not JSON whitespace */
 	BAD("\v1", 0),
 	BAD("{}x", 2),
 	BAD("[] []", 3),
@@ -294,9 +297,9 @@ static const struct {
 	BAD("1 2", 2),
 	BAD("\"a\"\"b\"", 3),
 	BAD("true false", 5),
-	BAD("[1]\0", 3),		/* NUL after the document, inside len */
+	BAD("[1]\0", 3), /* NUL after the document, inside len */
 	BAD("{\"a\":1}\0garbage", 7),
-	BAD("[1]\xc2\xa0", 3),		/* non-breaking space */
+	BAD("[1]\xc2\xa0", 3), /* non-breaking space */
 };
 
 static void test_invalid_table(void)
@@ -430,7 +433,7 @@ static void test_numbers_double(void)
 		{ "1.5", 1.5 },
 		{ "-1.5e-2", -0.015 },
 		{ "0.1", 0.1 },
-		{ "1e-400", 0.0 },	/* underflow is zero, not an error */
+		{ "1e-400", 0.0 }, /* underflow is zero, not an error */
 		{ "1.7976931348623157e308", 1.7976931348623157e308 },
 		{ "18446744073709551615", 18446744073709551615.0 },
 	};
@@ -494,11 +497,12 @@ static void test_escapes(void)
 
 static void test_surrogates(void)
 {
-	EXPECT_STR("\"\\ud83d\\ude00\"", "\xf0\x9f\x98\x80");		/* U+1F600 */
+	EXPECT_STR("\"\\ud83d\\ude00\"", "\xf0\x9f\x98\x80"); /* U+1F600 */
 	EXPECT_STR("\"\\uD83D\\uDE00\"", "\xf0\x9f\x98\x80");
-	EXPECT_STR("\"\\ud800\\udc00\"", "\xf0\x90\x80\x80");		/* U+10000 */
-	EXPECT_STR("\"\\udbff\\udfff\"", "\xf4\x8f\xbf\xbf");		/* U+10FFFF */
-	EXPECT_STR("\"a\\ud834\\udd1eb\"", "a\xf0\x9d\x84\x9e" "b");	/* U+1D11E */
+	EXPECT_STR("\"\\ud800\\udc00\"", "\xf0\x90\x80\x80"); /* U+10000 */
+	EXPECT_STR("\"\\udbff\\udfff\"", "\xf4\x8f\xbf\xbf"); /* U+10FFFF */
+	EXPECT_STR("\"a\\ud834\\udd1eb\"", "a\xf0\x9d\x84\x9e"
+					   "b"); /* U+1D11E */
 }
 
 static void test_raw_utf8(void)
@@ -562,7 +566,7 @@ static void test_depth(void)
 	check_depth(JSON_PARSE_MAX_DEPTH + 1, false, false);
 	check_depth(JSON_PARSE_MAX_DEPTH, true, true);
 	check_depth(JSON_PARSE_MAX_DEPTH + 1, true, false);
-	check_depth(100000, false, false);	/* would blow a naive stack */
+	check_depth(100000, false, false); /* would blow a naive stack */
 	check_depth(100000, true, false);
 
 	/* the tree really is 64 deep, and the error points at the 65th '[' */
@@ -760,7 +764,7 @@ static void test_lookups(void)
 	CU_ASSERT(!jobj_u64(jobj_get(&v, "s"), "s", &u));
 	CU_ASSERT(!jobj_bool(NULL, "t", &b));
 	jval_free(&v);
-	jval_free(&v);		/* zeroed: a second free is harmless */
+	jval_free(&v); /* zeroed: a second free is harmless */
 	jval_free(NULL);
 }
 
@@ -845,7 +849,7 @@ static void test_writer_roundtrip(void)
 	CU_ASSERT(jobj_bool(&v, "b", &b) && b);
 	/* invalid bytes come back as U+00FF etc. (the writer's \u00XX), the rest exact */
 	CU_ASSERT_STRING_EQUAL(jobj_str(&v, "path"), "/mnt/usb/\xc3\xbf\xc3\xbe bad \"q\" "
-			       "\\ \t\x01 \xc3\xa6\xe2\x82\xac.csv");
+						     "\\ \t\x01 \xc3\xa6\xe2\x82\xac.csv");
 	a = jobj_get(&v, "arr");
 	CU_ASSERT_FATAL(a && a->type == JARR && a->len == 3);
 	CU_ASSERT(a->items[0].is_int && a->items[0].i == 0);

@@ -19,14 +19,14 @@ static void num(struct gen_rng *r, int style, char out[12])
 
 static void b64(struct gen_buf *out, const unsigned char *p, size_t n)
 {
-	static const char al[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	static const char al[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	size_t i;
 
 	for (i = 0; i < n; i += 3) {
-		uint32_t v = p[i] << 16 | (i + 1 < n ? p[i + 1] << 8 : 0) | (i + 2 < n ? p[i + 2] : 0);
-		char q[4] = { al[v >> 18 & 63], al[v >> 12 & 63],
-			      i + 1 < n ? al[v >> 6 & 63] : '=', i + 2 < n ? al[v & 63] : '=' };
+		uint32_t v = p[i] << 16 | (i + 1 < n ? p[i + 1] << 8 : 0) |
+			     (i + 2 < n ? p[i + 2] : 0);
+		char q[4] = { al[v >> 18 & 63], al[v >> 12 & 63], i + 1 < n ? al[v >> 6 & 63] : '=',
+			      i + 2 < n ? al[v & 63] : '=' };
 
 		gb_put(out, q, 4);
 		if (i % 57 == 54)
@@ -52,17 +52,18 @@ static void test_mail(void)
 	zipw_init(&z);
 	zipw_add(&z, "liste.csv", csv, strlen(csv), 8);
 	zipw_finish(&z, &zip);
-	gb_puts(&m, "From: a@kommune.example\r\nTo: b@example.org\r\nSubject: liste\r\n"
+	gb_puts(&m,
+		"From: a@kommune.example\r\nTo: b@example.org\r\nSubject: liste\r\n"
 		"MIME-Version: 1.0\r\nContent-Type: multipart/mixed;\r\n boundary=\"=-x1\"\r\n\r\n"
 		"preamble\r\n--=-x1\r\nContent-Type: text/plain; charset=utf-8\r\n"
 		"Content-Transfer-Encoding: quoted-printable\r\n\r\n");
 	/* a soft line break in the middle of a number, and an encoded hyphen */
 	gb_printf(&m, "Borger %.4s=\r\n%.2s=2D%s har f=C3=A5et svar.\r\n", a, a + 4, a + 7);
 	gb_puts(&m, "--=-x1\r\nContent-Type: application/zip; name=l.zip\r\n"
-		"Content-Transfer-Encoding: base64\r\n\r\n");
+		    "Content-Transfer-Encoding: base64\r\n\r\n");
 	b64(&m, zip.p, zip.len);
 	gb_puts(&m, "--=-x1\r\nContent-Type: message/rfc822\r\n\r\n"
-		"From: c@example.org\r\nContent-Type: text/html\r\n\r\n");
+		    "From: c@example.org\r\nContent-Type: text/html\r\n\r\n");
 	gb_printf(&m, "<html><body><p>cpr&nbsp;<b>%.6s</b>&#45;%s</p></body></html>\r\n", e, e + 7);
 	gb_puts(&m, "--=-x1--\r\nepilogue\r\n");
 	CU_ASSERT_EQUAL(scan_buffer(m.p, m.len, NULL, NULL, &res), SCAN_OK);
@@ -87,7 +88,7 @@ static void test_mail(void)
 		num(&r, GEN_PLAIN, g);
 		snprintf(subj, sizeof(subj), "s\xc3\xa6g %s", f);
 		b64(&w, (const unsigned char *)subj, strlen(subj));
-		w.len -= 2;	/* the encoder's line break */
+		w.len -= 2; /* the encoder's line break */
 		gb_printf(&h, "Subject: =?utf-8?B?%.*s?= og =?utf-8?Q?s=C3=A6g_%s?=\r\n\r\nhej\r\n",
 			  (int)w.len, (const char *)w.p, g);
 		CU_ASSERT_EQUAL(scan_buffer(h.p, h.len, NULL, NULL, &res), SCAN_OK);
@@ -127,10 +128,10 @@ static void test_html(void)
 	num(&r, GEN_PLAIN, a);
 	num(&r, GEN_HYPHEN, c);
 	gb_puts(&h, "<!DOCTYPE html PUBLIC \"-//W3C//DTD HTML 4.0 Transitional//EN\">\n<html><body>"
-		"<table><tr><td>");
+		    "<table><tr><td>");
 	/* digits as entities and split by inline tags; cells stay apart */
-	gb_printf(&h, "&#%d;%.5s<span>%s</span></td><td>%s</td></tr></table></body></html>\n",
-		  a[0], a + 1, a + 6, c);
+	gb_printf(&h, "&#%d;%.5s<span>%s</span></td><td>%s</td></tr></table></body></html>\n", a[0],
+		  a + 1, a + 6, c);
 	CU_ASSERT_EQUAL(scan_buffer(h.p, h.len, NULL, NULL, &res), SCAN_OK);
 	CU_ASSERT_EQUAL(res.cpr.distinct, 2);
 	CU_ASSERT(res.formats & SCAN_FMT_HTML);

@@ -65,7 +65,7 @@ static void make_doc(struct gen_buf *wd, struct gen_buf *tbl, const char *a, con
 	le16(wd, 0xc1);
 	while (wd->len < 0x0a)
 		le16(wd, 0);
-	le16(wd, flags | 0x0200);	/* 1Table */
+	le16(wd, flags | 0x0200); /* 1Table */
 	while (wd->len < 32)
 		le16(wd, 0);
 	le16(wd, 0);
@@ -78,9 +78,9 @@ static void make_doc(struct gen_buf *wd, struct gen_buf *tbl, const char *a, con
 	/* fcClx = 0 in the table stream, lcbClx patched below. */
 	while (wd->len < 1024)
 		le16(wd, 0);
-	gb_puts(wd, p1);			/* compressed piece at byte 1024 */
+	gb_puts(wd, p1); /* compressed piece at byte 1024 */
 	fc2 = wd->len;
-	u16s(wd, p2);				/* UTF-16 piece */
+	u16s(wd, p2); /* UTF-16 piece */
 	/* Clx: a Prc to skip, then the Pcdt. */
 	gb_put(tbl, "\x01\x02\x00\xaa\xbb", 5);
 	gb_put(tbl, "\x02", 1);
@@ -116,7 +116,8 @@ static void test_doc(void)
 	make_doc(&wd, &tbl, a, c, 0);
 	{
 		struct cfb_stream st[] = {
-			{ "WordDocument", wd.p, wd.len }, { "1Table", tbl.p, tbl.len },
+			{ "WordDocument", wd.p, wd.len },
+			{ "1Table", tbl.p, tbl.len },
 		};
 
 		CU_ASSERT_EQUAL(scan_cfb(st, 2, &res), SCAN_OK);
@@ -125,10 +126,11 @@ static void test_doc(void)
 	}
 	gb_free(&wd);
 	gb_free(&tbl);
-	make_doc(&wd, &tbl, a, c, 0x0100);	/* fEncrypted */
+	make_doc(&wd, &tbl, a, c, 0x0100); /* fEncrypted */
 	{
 		struct cfb_stream st[] = {
-			{ "WordDocument", wd.p, wd.len }, { "1Table", tbl.p, tbl.len },
+			{ "WordDocument", wd.p, wd.len },
+			{ "1Table", tbl.p, tbl.len },
 		};
 
 		CU_ASSERT_EQUAL(scan_cfb(st, 2, &res), SCAN_REFUSED);
@@ -174,12 +176,12 @@ static void test_xls(void)
 	num(&r, GEN_HYPHEN, s3);
 	do
 		v[0] = gen_cpr(&r, GEN_MOD11_ANY);
-	while (v[0] >= 1000000000ULL);		/* a day 01-09: nine digits as a number */
+	while (v[0] >= 1000000000ULL); /* a day 01-09: nine digits as a number */
 	for (i = 1; i < 3; i++)
 		do
 			v[i] = gen_cpr(&r, GEN_MOD11_ANY);
 		while (v[i] >= (1U << 29) || v[i] < 1000000000ULL / 4);
-	biff(&wb, 0x0809, "\x00\x06\x05\x00", 4);	/* BOF */
+	biff(&wb, 0x0809, "\x00\x06\x05\x00", 4); /* BOF */
 	le32(&sst, 3);
 	le32(&sst, 3);
 	le16(&sst, 10);
@@ -187,11 +189,11 @@ static void test_xls(void)
 	gb_puts(&sst, s2);
 	le16(&sst, 11);
 	gb_put(&sst, "\x00", 1);
-	gb_put(&sst, s1, 4);				/* split: 4 chars here... */
-	gb_put(&cont, "\x01", 1);			/* ...7 more as UTF-16 */
+	gb_put(&sst, s1, 4);	  /* split: 4 chars here... */
+	gb_put(&cont, "\x01", 1); /* ...7 more as UTF-16 */
 	u16s(&cont, s1 + 4);
 	le16(&cont, 11);
-	gb_put(&cont, "\x08", 1);			/* rich: 1 formatting run */
+	gb_put(&cont, "\x08", 1); /* rich: 1 formatting run */
 	le16(&cont, 1);
 	gb_puts(&cont, s3);
 	le32(&cont, 0);
@@ -203,7 +205,7 @@ static void test_xls(void)
 	biff(&wb, 0x0203, rec.p, rec.len);
 	rec.len = 0;
 	cell_hdr(&rec, 1);
-	le32(&rec, (uint32_t)v[1] << 2 | 2);	/* RK integer */
+	le32(&rec, (uint32_t)v[1] << 2 | 2); /* RK integer */
 	biff(&wb, 0x027e, rec.p, rec.len);
 	rec.len = 0;
 	le16(&rec, 2);
@@ -212,7 +214,7 @@ static void test_xls(void)
 	le32(&rec, (uint32_t)v[2] << 2 | 2);
 	le16(&rec, 0);
 	biff(&wb, 0x00bd, rec.p, rec.len);
-	biff(&wb, 0x000a, "", 0);			/* EOF */
+	biff(&wb, 0x000a, "", 0); /* EOF */
 	{
 		struct cfb_stream st[] = { { "Workbook", wb.p, wb.len } };
 
@@ -237,8 +239,7 @@ static void test_xls(void)
 	gb_free(&rec);
 }
 
-static void ppt_rec(struct gen_buf *b, unsigned int ver, unsigned int type, const void *p,
-		    size_t n)
+static void ppt_rec(struct gen_buf *b, unsigned int ver, unsigned int type, const void *p, size_t n)
 {
 	le16(b, ver);
 	le16(b, type);
@@ -257,9 +258,9 @@ static void test_ppt(void)
 	num(&r, GEN_HYPHEN, a);
 	num(&r, GEN_SPACE, c);
 	u16s(&u, a);
-	ppt_rec(&inner, 0, 0x0fa0, u.p, u.len);		/* TextCharsAtom */
-	ppt_rec(&inner, 0, 0x0fa8, c, strlen(c));	/* TextBytesAtom */
-	ppt_rec(&doc, 0x0f, 0x03e8, inner.p, inner.len);	/* Document container */
+	ppt_rec(&inner, 0, 0x0fa0, u.p, u.len);		 /* TextCharsAtom */
+	ppt_rec(&inner, 0, 0x0fa8, c, strlen(c));	 /* TextBytesAtom */
+	ppt_rec(&doc, 0x0f, 0x03e8, inner.p, inner.len); /* Document container */
 	{
 		struct cfb_stream st[] = { { "PowerPoint Document", doc.p, doc.len } };
 
@@ -313,7 +314,8 @@ static void test_encrypted_package(void)
 {
 	static unsigned char pkg[5000];
 	struct cfb_stream st[] = {
-		{ "EncryptionInfo", "\x04\x00\x04\x00", 4 }, { "EncryptedPackage", pkg, sizeof(pkg) },
+		{ "EncryptionInfo", "\x04\x00\x04\x00", 4 },
+		{ "EncryptedPackage", pkg, sizeof(pkg) },
 	};
 	struct scan_result res;
 
@@ -351,7 +353,7 @@ static void test_generic_and_damaged(void)
 		unsigned char *copy = malloc(b.len);
 
 		memcpy(copy, b.p, b.len);
-		memset(copy + i, 0, 4);		/* a sector chain now loops to sector 0 */
+		memset(copy + i, 0, 4); /* a sector chain now loops to sector 0 */
 		scan_buffer(copy, b.len, NULL, NULL, &res);
 		free(copy);
 	}

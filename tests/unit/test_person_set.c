@@ -67,10 +67,10 @@ static void test_window_slides(void)
 
 	CU_ASSERT_EQUAL_FATAL(person_set_init(&s, 1000, 100 * NS), 0);
 	for (i = 0; i < 10; i++)
-		person_set_add(&s, 1000 + i, 10 * NS);		/* ten at t=10 */
+		person_set_add(&s, 1000 + i, 10 * NS); /* ten at t=10 */
 	for (i = 0; i < 5; i++)
-		person_set_add(&s, 2000 + i, 60 * NS);		/* five at t=60 */
-	person_set_add(&s, 1000, 70 * NS);			/* one of the first ten again */
+		person_set_add(&s, 2000 + i, 60 * NS); /* five at t=60 */
+	person_set_add(&s, 1000, 70 * NS);	       /* one of the first ten again */
 	CU_ASSERT_EQUAL(person_set_count(&s, 100 * NS), 15);
 	/* t=110: the t=10 ones left the window, except the one seen again */
 	CU_ASSERT_EQUAL(person_set_count(&s, 110 * NS), 6);

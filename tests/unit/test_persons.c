@@ -25,12 +25,12 @@ static void test_distinct_per_day(void)
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(ps);
 	add_n(ps, 1000, DAY, 1, 50);
-	add_n(ps, 1000, DAY, 1, 50);		/* the same persons again */
-	add_n(ps, 1001, DAY, 1, 7);		/* another user */
+	add_n(ps, 1000, DAY, 1, 50); /* the same persons again */
+	add_n(ps, 1001, DAY, 1, 7);  /* another user */
 	CU_ASSERT_EQUAL(persons_today(ps, 1000, DAY), 50);
 	CU_ASSERT_EQUAL(persons_today(ps, 1001, DAY), 7);
 	CU_ASSERT_FALSE(persons_baseline(ps, 1000, DAY, 1, &mean, &days));
-	add_n(ps, 1000, DAY + 1, 1, 10);	/* a new day starts from zero */
+	add_n(ps, 1000, DAY + 1, 1, 10); /* a new day starts from zero */
 	CU_ASSERT_EQUAL(persons_today(ps, 1000, DAY + 1), 10);
 	CU_ASSERT_TRUE(persons_baseline(ps, 1000, DAY + 1, 1, &mean, &days));
 	CU_ASSERT_EQUAL(mean, 50);
@@ -52,7 +52,7 @@ static void test_kept_across_restart(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(ps);
 	for (d = 0; d < 5; d++)
 		add_n(ps, 4242, DAY + d, 1000 * d, 100 + d);
-	persons_free(ps);			/* saves */
+	persons_free(ps); /* saves */
 
 	ps = persons_new(dir, 3);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(ps);
@@ -61,7 +61,7 @@ static void test_kept_across_restart(void)
 	CU_ASSERT_TRUE(persons_baseline(ps, 4242, DAY + 4, 3, &mean, &days));
 	CU_ASSERT_EQUAL(days, 3);
 	CU_ASSERT_EQUAL(mean, (101 + 102 + 103) / 3);
-	add_n(ps, 4242, DAY + 4, 1, 200);	/* more after the restart: the larger count */
+	add_n(ps, 4242, DAY + 4, 1, 200); /* more after the restart: the larger count */
 	CU_ASSERT_EQUAL(persons_today(ps, 4242, DAY + 4), 200);
 	persons_free(ps);
 	snprintf(path, sizeof(path), "%s/persons_viewed", dir);

@@ -35,11 +35,11 @@ static void procs_write(const char *dir, const char *name, const void *data, siz
 struct procs_fake {
 	unsigned int pid, ppid, uid, gid;
 	const char *name;
-	const char *cmdline;	/* NUL separated */
+	const char *cmdline; /* NUL separated */
 	size_t cmdline_len;
-	const char *loginuid;	/* NULL: no file */
+	const char *loginuid; /* NULL: no file */
 	const char *sessionid;
-	const char *exe;	/* target under the root, NULL: no link */
+	const char *exe; /* target under the root, NULL: no link */
 };
 
 static void procs_mk(const struct procs_fake *f)
@@ -113,8 +113,14 @@ static void procs_mk_tree(void)
 	CU_ASSERT_FATAL(mkdir(path, 0755) == 0);
 	snprintf(path, sizeof(path), "%s/bin", procs_root);
 	CU_ASSERT_FATAL(mkdir(path, 0755) == 0);
-	procs_write(path, "init-real", "\x7f" "ELF", 4);
-	procs_write(path, "bash-real", "\x7f" "ELF", 4);
+	procs_write(path, "init-real",
+		    "\x7f"
+		    "ELF",
+		    4);
+	procs_write(path, "bash-real",
+		    "\x7f"
+		    "ELF",
+		    4);
 	memset(procs_long_cmdline, 'x', sizeof(procs_long_cmdline));
 	for (i = 0; i < sizeof(procs_fakes) / sizeof(procs_fakes[0]); i++)
 		procs_mk(&procs_fakes[i]);
@@ -158,7 +164,7 @@ static void test_seed_fake_proc(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
 	CU_ASSERT_EQUAL(p->tgid, 100);
 	CU_ASSERT_EQUAL(p->ppid, 1);
-	CU_ASSERT_EQUAL(p->uid, 1000);		/* real uid: the first of the four */
+	CU_ASSERT_EQUAL(p->uid, 1000); /* real uid: the first of the four */
 	CU_ASSERT_EQUAL(p->gid, 1001);
 	CU_ASSERT_STRING_EQUAL(p->comm, "bash");
 	CU_ASSERT_EQUAL(p->loginuid, 1000);
@@ -173,7 +179,7 @@ static void test_seed_fake_proc(void)
 	CU_ASSERT_EQUAL(p->ppid, 0);
 	CU_ASSERT_EQUAL(p->uid, 0);
 	CU_ASSERT_STRING_EQUAL(p->comm, "systemd");
-	CU_ASSERT_EQUAL(p->loginuid, (__u32)-1);	/* "4294967295": unset */
+	CU_ASSERT_EQUAL(p->loginuid, (__u32)-1); /* "4294967295": unset */
 	CU_ASSERT_STRING_EQUAL(p->argv, "/sbin/init splash");
 	procs_expect_exe_id(p, "/bin/init-real");
 
@@ -329,7 +335,7 @@ static void test_fork_inherits_until_exec(void)
 	CU_ASSERT_EQUAL(child->exe_id.dev, parent->exe_id.dev);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(child->exe);
 	CU_ASSERT_STRING_EQUAL(child->exe, "/bin/bash");
-	CU_ASSERT_PTR_NOT_EQUAL(child->exe, parent->exe);	/* its own copy */
+	CU_ASSERT_PTR_NOT_EQUAL(child->exe, parent->exe); /* its own copy */
 	CU_ASSERT_STRING_EQUAL(child->argv, "bash");
 	CU_ASSERT_EQUAL(child->exit_ns, 0);
 
@@ -385,8 +391,8 @@ static void test_exit_and_gc(void)
 	procs_exec(&pt, 11, 1, 100, "/bin/b", "b\0", 2, 2);
 	procs_exec(&pt, 12, 1, 100, "/bin/c", "c\0", 2, 3);
 	procs_exit(&pt, 10, 5000, 1 << 8);
-	procs_exit(&pt, 12, 0, 9);	/* a zero timestamp still marks the exit */
-	procs_exit(&pt, 77, 5000, 0);	/* unknown: nothing is created */
+	procs_exit(&pt, 12, 0, 9);    /* a zero timestamp still marks the exit */
+	procs_exit(&pt, 77, 5000, 0); /* unknown: nothing is created */
 	CU_ASSERT_PTR_NULL(procs_get(&pt, 77));
 
 	p = procs_get(&pt, 10);
@@ -396,7 +402,7 @@ static void test_exit_and_gc(void)
 	CU_ASSERT(procs_get(&pt, 12)->exit_ns != 0);
 
 	/* still inside the grace period: late events resolve */
-	CU_ASSERT_EQUAL(procs_gc(&pt, 5999), 1);	/* only 12 (exit at ~0) */
+	CU_ASSERT_EQUAL(procs_gc(&pt, 5999), 1); /* only 12 (exit at ~0) */
 	CU_ASSERT_PTR_NOT_NULL(procs_get(&pt, 10));
 	CU_ASSERT_PTR_NULL(procs_get(&pt, 12));
 	CU_ASSERT_EQUAL(procs_gc(&pt, 6000), 1);
@@ -462,7 +468,7 @@ static void test_touch(void)
 	h.uid = 1234;
 	h.gid = 4321;
 	h.classes = CLASS_MESSAGING;
-	memset(h.comm, 'c', sizeof(h.comm));	/* the kernel's comm may fill all 16 bytes */
+	memset(h.comm, 'c', sizeof(h.comm)); /* the kernel's comm may fill all 16 bytes */
 	p = procs_touch(&pt, &h);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
 	CU_ASSERT_EQUAL(p->tgid, 700);
@@ -554,11 +560,11 @@ static void test_pipe_peer_kin_only(void)
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(root));
 	CU_ASSERT_EQUAL_FATAL(procs_init(&pt), 0);
-	procs_exec(&pt, 100, 1, 1, "/usr/bin/bash", "bash", 5, 1);	/* the shell */
-	procs_fork(&pt, 100, 101, 2);					/* the tool */
-	procs_fork(&pt, 100, 102, 2);					/* subshell */
-	procs_fork(&pt, 102, 103, 3);					/* its feeder */
-	procs_exec(&pt, 500, 1, 1, "/usr/bin/other", "other", 6, 2);	/* unrelated */
+	procs_exec(&pt, 100, 1, 1, "/usr/bin/bash", "bash", 5, 1);   /* the shell */
+	procs_fork(&pt, 100, 101, 2);				     /* the tool */
+	procs_fork(&pt, 100, 102, 2);				     /* subshell */
+	procs_fork(&pt, 102, 103, 3);				     /* its feeder */
+	procs_exec(&pt, 500, 1, 1, "/usr/bin/other", "other", 6, 2); /* unrelated */
 	procs_fake_fd(root, 101, 0, "pipe:[42]");
 	procs_fake_fd(root, 101, 1, "pipe:[43]");
 	procs_fake_fd(root, 103, 1, "pipe:[42]");
@@ -575,8 +581,8 @@ static void test_pipe_peer_kin_only(void)
 	CU_ASSERT_EQUAL(procs_pipe_peer(&pt, root, 101, 0), 103);
 	CU_ASSERT_EQUAL(procs_pipe_peer(&pt, root, 101, 1), 0);
 	CU_ASSERT_EQUAL(procs_pipe_peer(&pt, root, 101, 2), 102);
-	CU_ASSERT_EQUAL(procs_pipe_peer(&pt, root, 101, 3), 0);		/* no fd 3 */
-	CU_ASSERT_EQUAL(procs_pipe_peer(&pt, root, 999, 0), 0);		/* unknown pid */
+	CU_ASSERT_EQUAL(procs_pipe_peer(&pt, root, 101, 3), 0); /* no fd 3 */
+	CU_ASSERT_EQUAL(procs_pipe_peer(&pt, root, 999, 0), 0); /* unknown pid */
 	procs_free(&pt);
 	procs_rm_tree(root);
 }
@@ -589,12 +595,12 @@ static void test_argv_join(void)
 		const char *want;
 	} cases[] = {
 		{ "a\0b\0c\0", 6, 64, "a b c" },
-		{ "a\0b\0c", 5, 64, "a b c" },		/* cut: no final NUL */
-		{ "a\0\0\0\0", 5, 64, "a" },		/* trailing NULs end the list */
-		{ "a\0\0b\0", 5, 64, "a  b" },		/* an empty argument inside */
+		{ "a\0b\0c", 5, 64, "a b c" }, /* cut: no final NUL */
+		{ "a\0\0\0\0", 5, 64, "a" },   /* trailing NULs end the list */
+		{ "a\0\0b\0", 5, 64, "a  b" }, /* an empty argument inside */
 		{ "\0\0\0", 3, 64, "" },
 		{ "", 0, 64, "" },
-		{ "abcdef\0", 7, 4, "abc" },		/* bounded by outlen */
+		{ "abcdef\0", 7, 4, "abc" }, /* bounded by outlen */
 		{ "ab\0cd\0", 6, 4, "ab " },
 		{ "abc\0", 4, 1, "" },
 		{ "abc\0", 4, 5, "abc" },
@@ -609,7 +615,7 @@ static void test_argv_join(void)
 		CU_ASSERT_PTR_EQUAL(argv_join(cases[i].args, cases[i].len, out, cases[i].outlen),
 				    out);
 		CU_ASSERT_STRING_EQUAL(out, cases[i].want);
-		CU_ASSERT_EQUAL(out[cases[i].outlen], 'Z');	/* nothing past the bound */
+		CU_ASSERT_EQUAL(out[cases[i].outlen], 'Z'); /* nothing past the bound */
 	}
 }
 

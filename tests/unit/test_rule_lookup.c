@@ -16,7 +16,7 @@
 #include "event/decode.h"
 
 #define LK_NS 1000000000ULL
-#define LK_TRIES 200			/* 200 x 25 ms: the answer of a local name */
+#define LK_TRIES 200 /* 200 x 25 ms: the answer of a local name */
 
 struct lk_run {
 	struct rules r;
@@ -121,7 +121,7 @@ static void test_free_while_resolving(void)
 
 	CU_ASSERT_EQUAL_FATAL(lk_setup(&run, endpoints, 2), 0);
 	lk_teardown(&run);
-	usleep(200000);		/* let a resolver finish into freed rules, if it would */
+	usleep(200000); /* let a resolver finish into freed rules, if it would */
 	CU_PASS("no crash");
 }
 

@@ -45,15 +45,15 @@
 #define TR_NS 1000000000ULL
 #define TR_MS 1000000ULL
 #define TR_MIB (1024ULL * 1024ULL)
-#define TR_SEC(s) ((uint64_t)(s) * 1000ULL)		/* stream times are in ms */
-#define TR_MIN(m) ((uint64_t)(m) * 60000ULL)
-#define TR_MONO0 (86400ULL * TR_NS)			/* t = 0 is a day after boot */
-#define TR_WED_10 1736935200ULL		/* Wednesday 2025-01-15 10:00:00 UTC: office hours */
-#define TR_WED_20 (TR_WED_10 + 10 * 3600)	/* the same Wednesday, 20:00: after office_end */
-#define TR_SAT_10 (TR_WED_10 + 3 * 86400)	/* Saturday 10:00 */
-#define TR_SUN_03 1737255600ULL		/* Sunday 2025-01-19 03:00:00 UTC */
+#define TR_SEC(s) ((uint64_t)(s)*1000ULL) /* stream times are in ms */
+#define TR_MIN(m) ((uint64_t)(m)*60000ULL)
+#define TR_MONO0 (86400ULL * TR_NS)	  /* t = 0 is a day after boot */
+#define TR_WED_10 1736935200ULL		  /* Wednesday 2025-01-15 10:00:00 UTC: office hours */
+#define TR_WED_20 (TR_WED_10 + 10 * 3600) /* the same Wednesday, 20:00: after office_end */
+#define TR_SAT_10 (TR_WED_10 + 3 * 86400) /* Saturday 10:00 */
+#define TR_SUN_03 1737255600ULL		  /* Sunday 2025-01-19 03:00:00 UTC */
 #define TR_MAX_ALERTS 128
-#define TR_NONE UINT64_MAX			/* tr_u64: key missing or not an integer */
+#define TR_NONE UINT64_MAX /* tr_u64: key missing or not an integer */
 
 /* The files of the export flow (dev 8:1 for all). */
 #define P_EXPORT "/home/alice/Downloads/export.csv"
@@ -76,40 +76,67 @@
 struct tr_proc {
 	unsigned int pid, ppid, uid, loginuid;
 	const char *comm, *exe;
-	const char *classes;	/* body of the JSON "classes" array */
-	const char *argv;	/* body of the JSON "argv" array */
+	const char *classes; /* body of the JSON "classes" array */
+	const char *argv;    /* body of the JSON "argv" array */
 };
 
-static const struct tr_proc TR_SHELL = { 50, 1, 1000, 1000, "bash", "/usr/bin/bash", "",
-					 "\"-bash\"" };
-static const struct tr_proc TR_CLIENT = { 100, 50, 1000, 1000, "cprklient",
-					  "/opt/cpr/bin/cprklient", "\"cpr_client\"",
+static const struct tr_proc TR_SHELL = {
+	50, 1, 1000, 1000, "bash", "/usr/bin/bash", "", "\"-bash\""
+};
+static const struct tr_proc TR_CLIENT = { 100,
+					  50,
+					  1000,
+					  1000,
+					  "cprklient",
+					  "/opt/cpr/bin/cprklient",
+					  "\"cpr_client\"",
 					  "\"cprklient\",\"export\",\"--all\"" };
-static const struct tr_proc TR_CP = { 110, 50, 1000, 1000, "cp", "/usr/bin/cp", "\"tainted\"",
-				      "\"cp\",\"a\",\"b\"" };
-static const struct tr_proc TR_OFFICE = { 120, 50, 1000, 1000, "soffice.bin",
-					  "/usr/lib/libreoffice/program/soffice.bin", "",
-					  "\"soffice\"" };
-static const struct tr_proc TR_NOTES = { 130, 50, 1000, 1000, "notes-app", "/usr/bin/notes-app",
-					 "", "\"notes-app\"" };
-static const struct tr_proc TR_SIGNAL = { 200, 50, 1000, 1000, "signal-desktop",
-					  "/opt/Signal/signal-desktop", "\"messaging\"",
+static const struct tr_proc TR_CP = {
+	110, 50, 1000, 1000, "cp", "/usr/bin/cp", "\"tainted\"", "\"cp\",\"a\",\"b\""
+};
+static const struct tr_proc TR_OFFICE = {
+	120, 50,	   1000, 1000, "soffice.bin", "/usr/lib/libreoffice/program/soffice.bin",
+	"",  "\"soffice\""
+};
+static const struct tr_proc TR_NOTES = {
+	130, 50, 1000, 1000, "notes-app", "/usr/bin/notes-app", "", "\"notes-app\""
+};
+static const struct tr_proc TR_SIGNAL = { 200,
+					  50,
+					  1000,
+					  1000,
+					  "signal-desktop",
+					  "/opt/Signal/signal-desktop",
+					  "\"messaging\"",
 					  "\"signal-desktop\"" };
-static const struct tr_proc TR_FIREFOX = { 201, 50, 1000, 1000, "firefox-esr",
-					   "/usr/lib/firefox-esr/firefox-esr", "\"browser\"",
-					   "\"firefox-esr\"" };
-static const struct tr_proc TR_ZIP = { 210, 50, 1000, 1000, "zip", "/usr/bin/zip",
-				       "\"archiver\"", "\"zip\",\"c.zip\",\"copy.csv\"" };
-static const struct tr_proc TR_PY = { 140, 50, 1000, 1000, "python3", "/usr/bin/python3.11", "",
-				      "\"python3\",\"up.py\"" };
+static const struct tr_proc TR_FIREFOX = { 201,		  50,
+					   1000,	  1000,
+					   "firefox-esr", "/usr/lib/firefox-esr/firefox-esr",
+					   "\"browser\"", "\"firefox-esr\"" };
+static const struct tr_proc TR_ZIP = {
+	210, 50, 1000, 1000, "zip", "/usr/bin/zip", "\"archiver\"", "\"zip\",\"c.zip\",\"copy.csv\""
+};
+static const struct tr_proc TR_PY = {
+	140, 50, 1000, 1000, "python3", "/usr/bin/python3.11", "", "\"python3\",\"up.py\""
+};
 /* another user on the same machine */
-static const struct tr_proc TR_BOB_SHELL = { 60, 1, 2000, 2000, "bash", "/usr/bin/bash", "",
-					     "\"-bash\"" };
-static const struct tr_proc TR_BOB_SIGNAL = { 300, 60, 2000, 2000, "signal-desktop",
-					      "/opt/Signal/signal-desktop", "\"messaging\"",
+static const struct tr_proc TR_BOB_SHELL = { 60, 1,	     2000, 2000, "bash", "/usr/bin/bash",
+					     "", "\"-bash\"" };
+static const struct tr_proc TR_BOB_SIGNAL = { 300,
+					      60,
+					      2000,
+					      2000,
+					      "signal-desktop",
+					      "/opt/Signal/signal-desktop",
+					      "\"messaging\"",
 					      "\"signal-desktop\"" };
-static const struct tr_proc TR_BOB_CLIENT = { 310, 60, 2000, 2000, "cprklient",
-					      "/opt/cpr/bin/cprklient", "\"cpr_client\"",
+static const struct tr_proc TR_BOB_CLIENT = { 310,
+					      60,
+					      2000,
+					      2000,
+					      "cprklient",
+					      "/opt/cpr/bin/cprklient",
+					      "\"cpr_client\"",
 					      "\"cprklient\"" };
 
 /* ---- the stream generator ---------------------------------------------------------- */
@@ -118,7 +145,7 @@ struct tr_stream {
 	FILE *f;
 	char *buf;
 	size_t len;
-	uint64_t real0;		/* wall clock (s since the epoch) at t = 0 */
+	uint64_t real0; /* wall clock (s since the epoch) at t = 0 */
 };
 
 static void tr_begin_at(struct tr_stream *s, uint64_t real0)
@@ -163,7 +190,8 @@ static void tr_hdr(struct tr_stream *s, const char *kind, uint64_t ms, const str
 {
 	char tb[40];
 
-	fprintf(s->f, "{\"event\":\"%s\",\"time\":\"%s\",\"ts_ns\":%llu,\"pid\":%u,\"tid\":%u,"
+	fprintf(s->f,
+		"{\"event\":\"%s\",\"time\":\"%s\",\"ts_ns\":%llu,\"pid\":%u,\"tid\":%u,"
 		"\"uid\":%u,\"gid\":%u,\"comm\":\"%s\",\"classes\":[%s]",
 		kind, tr_time(s, ms, tb, sizeof(tb)), tr_ts(ms), p->pid, p->pid, p->uid, p->uid,
 		p->comm, p->classes);
@@ -175,7 +203,8 @@ static void tr_hdr(struct tr_stream *s, const char *kind, uint64_t ms, const str
 static void tr_exec(struct tr_stream *s, uint64_t ms, const struct tr_proc *p)
 {
 	tr_hdr(s, "exec", ms, p);
-	fprintf(s->f, ",\"ppid\":%u,\"exe\":\"%s\",\"dev\":\"8:1\",\"ino\":%u,\"argv\":[%s],"
+	fprintf(s->f,
+		",\"ppid\":%u,\"exe\":\"%s\",\"dev\":\"8:1\",\"ino\":%u,\"argv\":[%s],"
 		"\"argv_truncated\":false,\"loginuid\":%u,\"sessionid\":3,\"cgroup_id\":4242}\n",
 		p->ppid, p->exe, 900000 + p->pid, p->argv, p->loginuid);
 }
@@ -188,11 +217,13 @@ static const char *const tr_access_name[] = { "read", "write", "read_write" };
 static void tr_open(struct tr_stream *s, uint64_t ms, const struct tr_proc *p, const char *path,
 		    uint64_t ino, enum tr_access acc, const char *export, uint64_t origin)
 {
-	unsigned int flags = acc == TR_READ ? O_RDONLY :
-			     acc == TR_WRITE ? O_WRONLY | O_CREAT | O_TRUNC : O_RDWR;
+	unsigned int flags = acc == TR_READ  ? O_RDONLY :
+			     acc == TR_WRITE ? O_WRONLY | O_CREAT | O_TRUNC :
+					       O_RDWR;
 
 	tr_hdr(s, "open", ms, p);
-	fprintf(s->f, ",\"path\":\"%s\",\"ret\":3,\"flags\":%u,\"access\":\"%s\",\"create\":%s,"
+	fprintf(s->f,
+		",\"path\":\"%s\",\"ret\":3,\"flags\":%u,\"access\":\"%s\",\"create\":%s,"
 		"\"truncate\":%s,\"mode\":\"0644\",\"dev\":\"8:1\",\"ino\":%llu,\"size\":0",
 		path, flags, tr_access_name[acc], acc == TR_WRITE ? "true" : "false",
 		acc == TR_WRITE ? "true" : "false", (unsigned long long)ino);
@@ -208,15 +239,16 @@ static void tr_close(struct tr_stream *s, uint64_t ms, const struct tr_proc *p, 
 		     uint64_t ino, enum tr_access acc, uint64_t written, uint64_t read)
 {
 	tr_hdr(s, "close", ms, p);
-	fprintf(s->f, ",\"fd\":3,\"path\":\"%s\",\"dev\":\"8:1\",\"ino\":%llu,\"access\":\"%s\","
+	fprintf(s->f,
+		",\"fd\":3,\"path\":\"%s\",\"dev\":\"8:1\",\"ino\":%llu,\"access\":\"%s\","
 		"\"bytes_read\":%llu,\"bytes_written\":%llu,\"reads\":%u,\"writes\":%u,"
 		"\"at_exit\":false}\n",
 		path, (unsigned long long)ino, tr_access_name[acc], (unsigned long long)read,
 		(unsigned long long)written, read ? 1 : 0, written ? 1 : 0);
 }
 
-static void tr_connect(struct tr_stream *s, uint64_t ms, const struct tr_proc *p,
-		       const char *addr, unsigned int port, int ret)
+static void tr_connect(struct tr_stream *s, uint64_t ms, const struct tr_proc *p, const char *addr,
+		       unsigned int port, int ret)
 {
 	tr_hdr(s, "connect", ms, p);
 	fprintf(s->f, ",\"ret\":%d,\"fd\":4,\"family\":\"%s\",\"addr\":\"%s\",\"port\":%u}\n", ret,
@@ -227,24 +259,26 @@ static void tr_tcp_close(struct tr_stream *s, uint64_t ms, const struct tr_proc 
 			 const char *daddr, unsigned int dport, uint64_t sent)
 {
 	tr_hdr(s, "tcp_close", ms, p);
-	fprintf(s->f, ",\"family\":\"inet\",\"saddr\":\"10.0.0.2\",\"sport\":40000,\"daddr\":\"%s\","
+	fprintf(s->f,
+		",\"family\":\"inet\",\"saddr\":\"10.0.0.2\",\"sport\":40000,\"daddr\":\"%s\","
 		"\"dport\":%u,\"bytes_sent\":%llu,\"bytes_received\":1000,"
-		"\"duration_ns\":5000000000}\n", daddr, dport, (unsigned long long)sent);
+		"\"duration_ns\":5000000000}\n",
+		daddr, dport, (unsigned long long)sent);
 }
 
 struct tr_scan {
-	const char *why;	/* NULL: "written" */
+	const char *why; /* NULL: "written" */
 	const char *path;
 	uint64_t ino;
-	const char *export;	/* NULL: not below an export directory */
-	uint64_t origin;	/* tainted with this origin when non-zero */
+	const char *export; /* NULL: not below an export directory */
+	uint64_t origin;    /* tainted with this origin when non-zero */
 	uint64_t distinct;
-	const char *samples;	/* body of "masked_samples"; NULL: two masked ones when distinct */
-	const char *status;	/* NULL: "ok" */
-	const char *reason;	/* NULL: "none" */
-	const char *problem;	/* NULL: "" */
+	const char *samples; /* body of "masked_samples"; NULL: two masked ones when distinct */
+	const char *status;  /* NULL: "ok" */
+	const char *reason;  /* NULL: "none" */
+	const char *problem; /* NULL: "" */
 	uint64_t bytes_written;
-	const char *persons;	/* body of "persons" (keyed hashes); NULL: none */
+	const char *persons; /* body of "persons" (keyed hashes); NULL: none */
 };
 
 /* A scan result line, as scan_json() records it. */
@@ -253,7 +287,8 @@ static void tr_scan(struct tr_stream *s, uint64_t ms, const struct tr_proc *p,
 {
 	char tb[40];
 
-	fprintf(s->f, "{\"event\":\"scan\",\"time\":\"%s\",\"ts_ns\":%llu,\"pid\":%u,\"uid\":%u,"
+	fprintf(s->f,
+		"{\"event\":\"scan\",\"time\":\"%s\",\"ts_ns\":%llu,\"pid\":%u,\"uid\":%u,"
 		"\"loginuid\":%u,\"classes\":[%s],\"why\":\"%s\",\"path\":\"%s\",\"dev\":\"8:1\","
 		"\"ino\":%llu",
 		tr_time(s, ms, tb, sizeof(tb)), tr_ts(ms), p->pid, p->uid, p->loginuid, p->classes,
@@ -263,7 +298,8 @@ static void tr_scan(struct tr_stream *s, uint64_t ms, const struct tr_proc *p,
 	if (sc->origin)
 		fprintf(s->f, ",\"taint_origin\":{\"dev\":\"8:1\",\"ino\":%llu}",
 			(unsigned long long)sc->origin);
-	fprintf(s->f, ",\"bytes_written\":%llu,\"status\":\"%s\",\"reason\":\"%s\",\"problem\":\"%s\","
+	fprintf(s->f,
+		",\"bytes_written\":%llu,\"status\":\"%s\",\"reason\":\"%s\",\"problem\":\"%s\","
 		"\"cpr\":{\"distinct\":%llu,\"mod11\":%llu,\"keyword\":0,\"matches\":%llu,"
 		"\"lower_bound\":false},\"masked_samples\":[%s],\"bytes_scanned\":40960,"
 		"\"elapsed_us\":120",
@@ -271,7 +307,9 @@ static void tr_scan(struct tr_stream *s, uint64_t ms, const struct tr_proc *p,
 		sc->reason ? sc->reason : "none", sc->problem ? sc->problem : "",
 		(unsigned long long)sc->distinct, (unsigned long long)sc->distinct,
 		(unsigned long long)sc->distinct * 2,
-		sc->samples ? sc->samples : sc->distinct ? TR_SAMPLES : "");
+		sc->samples  ? sc->samples :
+		sc->distinct ? TR_SAMPLES :
+			       "");
 	/* the key is the live run's: any 16 hex digits stand in for the hashes */
 	if (sc->persons)
 		fprintf(s->f, ",\"persons\":[%s]", sc->persons);
@@ -295,8 +333,12 @@ static void tr_start_client(struct tr_stream *s, uint64_t ms)
 static void tr_client_writes(struct tr_stream *s, uint64_t ms, const char *path, uint64_t ino,
 			     const char *export, uint64_t distinct)
 {
-	struct tr_scan sc = { .path = path, .ino = ino, .export = export, .origin = ino,
-			      .distinct = distinct, .bytes_written = 40960 };
+	struct tr_scan sc = { .path = path,
+			      .ino = ino,
+			      .export = export,
+			      .origin = ino,
+			      .distinct = distinct,
+			      .bytes_written = 40960 };
 
 	tr_open(s, ms, &TR_CLIENT, path, ino, TR_WRITE, export, 0);
 	tr_close(s, ms + 500, &TR_CLIENT, path, ino, TR_WRITE, 40960, 0);
@@ -325,7 +367,7 @@ struct tr_run {
 	int ret;
 	size_t n;
 	struct jval al[TR_MAX_ALERTS];
-	char *line[TR_MAX_ALERTS];	/* the raw alert lines */
+	char *line[TR_MAX_ALERTS]; /* the raw alert lines */
 };
 
 /* Blank the value of "key":"..." in @line (machine-made values the leak scan must skip). */
@@ -432,7 +474,7 @@ static void tr_replay(const char *conf, struct tr_stream *s, struct tr_run *run)
 
 	setenv("TZ", "UTC", 1);
 	tzset();
-	log_set_level(LOG_LVL_ERROR);	/* the robustness case skips lines on purpose */
+	log_set_level(LOG_LVL_ERROR); /* the robustness case skips lines on purpose */
 	in = s->len ? fmemopen(s->buf, s->len, "r") : fopen("/dev/null", "r");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(in);
 	run->ret = replay_stream(pl, in, "generated");
@@ -554,10 +596,10 @@ static void tr_check(bool ok, unsigned int line, const char *cond, const char *r
 }
 
 #define TR_CHECK(cond, row) tr_check((cond), __LINE__, #cond, (row))
-#define TR_STR_EQ(al, path, want, row)                                                   \
-	tr_check(tr_str((al), (path)) && !strcmp(tr_str((al), (path)), (want)), __LINE__,   \
+#define TR_STR_EQ(al, path, want, row)                                                    \
+	tr_check(tr_str((al), (path)) && !strcmp(tr_str((al), (path)), (want)), __LINE__, \
 		 path " == " #want, (row))
-#define TR_U64_EQ(al, path, want, row)                                                   \
+#define TR_U64_EQ(al, path, want, row) \
 	tr_check(tr_u64((al), (path)) == (uint64_t)(want), __LINE__, path " == " #want, (row))
 
 /* ---- bulk_export ----------------------------------------------------------------- */
@@ -566,7 +608,7 @@ static const struct {
 	const char *name;
 	const char *conf;
 	uint64_t distinct;
-	const char *severity;	/* NULL: no alert */
+	const char *severity; /* NULL: no alert */
 } bulk_rows[] = {
 	{ "24 distinct: below high", NULL, 24, NULL },
 	{ "25 distinct: high", NULL, 25, "high" },
@@ -574,8 +616,8 @@ static const struct {
 	{ "1000 distinct: critical", NULL, 1000, "critical" },
 	{ "250000 distinct: critical", NULL, 250000, "critical" },
 	{ "0 distinct", NULL, 0, NULL },
-	{ "thresholds from the config: 4 < high 5", "[rules.bulk_export]\nhigh = 5\ncritical = 10\n",
-	  4, NULL },
+	{ "thresholds from the config: 4 < high 5",
+	  "[rules.bulk_export]\nhigh = 5\ncritical = 10\n", 4, NULL },
 	{ "thresholds from the config: high 5", "[rules.bulk_export]\nhigh = 5\ncritical = 10\n", 5,
 	  "high" },
 	{ "thresholds from the config: critical 10",
@@ -611,7 +653,7 @@ static void test_bulk_export(void)
 			continue;
 		}
 		TR_STR_EQ(al, "severity", bulk_rows[i].severity, row);
-		TR_STR_EQ(al, "time", tb, row);	/* the scan's own time, through the anchor */
+		TR_STR_EQ(al, "time", tb, row); /* the scan's own time, through the anchor */
 		TR_U64_EQ(al, "counts.cpr_distinct", bulk_rows[i].distinct, row);
 		TR_U64_EQ(al, "counts.cpr_mod11", bulk_rows[i].distinct, row);
 		TR_U64_EQ(al, "counts.cpr_matches", bulk_rows[i].distinct * 2, row);
@@ -619,12 +661,14 @@ static void test_bulk_export(void)
 		TR_CHECK(tr_get(al, "counts.suppressed") == NULL, row);
 		samples = tr_get(al, "masked_samples");
 		TR_CHECK(samples && samples->len == 2, row);
-		TR_CHECK(tr_idx(samples, 0) && !strcmp(tr_idx(samples, 0)->str, "010190-XXXX"), row);
-		TR_CHECK(tr_idx(samples, 1) && !strcmp(tr_idx(samples, 1)->str, "311285-XXXX"), row);
+		TR_CHECK(tr_idx(samples, 0) && !strcmp(tr_idx(samples, 0)->str, "010190-XXXX"),
+			 row);
+		TR_CHECK(tr_idx(samples, 1) && !strcmp(tr_idx(samples, 1)->str, "311285-XXXX"),
+			 row);
 		TR_STR_EQ(al, "file.path", P_EXPORT, row);
 		TR_STR_EQ(al, "file.dev", "8:1", row);
 		TR_U64_EQ(al, "file.ino", I_EXPORT, row);
-		TR_STR_EQ(al, "origin_export.path", P_EXPORT, row);	/* its own origin */
+		TR_STR_EQ(al, "origin_export.path", P_EXPORT, row); /* its own origin */
 		TR_U64_EQ(al, "pid", TR_CLIENT.pid, row);
 		TR_U64_EQ(al, "uid", 1000, row);
 		TR_U64_EQ(al, "loginuid", 1000, row);
@@ -667,8 +711,12 @@ static void tr_split(struct tr_stream *s, uint64_t ms, unsigned int n, uint64_t 
 	tr_exec(s, ms, &TR_CP);
 	tr_open(s, ms + 1, &TR_CP, P_EXPORT, I_EXPORT, TR_READ, "local", I_EXPORT);
 	for (i = 0; i < n; i++) {
-		struct tr_scan sc = { .path = path, .ino = 5000 + i, .export = "local",
-				      .origin = I_EXPORT, .distinct = 20, .bytes_written = 400,
+		struct tr_scan sc = { .path = path,
+				      .ino = 5000 + i,
+				      .export = "local",
+				      .origin = I_EXPORT,
+				      .distinct = 20,
+				      .bytes_written = 400,
 				      .persons = persons };
 		uint64_t t = ms + 10 + i * ms_apart;
 
@@ -701,8 +749,8 @@ static void test_bulk_cumulative(void)
 	TR_STR_EQ(al, "severity", "high", "split");
 	files = tr_get(al, "files");
 	CU_ASSERT(files && files->type == JARR && files->len == 30);
-	CU_ASSERT(files && tr_idx(files, 0) && !strcmp(tr_idx(files, 0)->str,
-						       "/home/alice/Desktop/part00"));
+	CU_ASSERT(files && tr_idx(files, 0) &&
+		  !strcmp(tr_idx(files, 0)->str, "/home/alice/Desktop/part00"));
 	CU_ASSERT(tr_str(al, "summary") && strstr(tr_str(al, "summary"), "600 distinct"));
 	tr_free(&run);
 
@@ -772,8 +820,8 @@ static void test_network_exfil(void)
 		{ "in four pieces", "", 600, 40960, 4, true },
 		{ "under half", "", 600, 20000, 1, false },
 		{ "the export holds no CPR numbers", "", 0, 40960, 1, false },
-		{ "allowed destination", "[rules.network_exfil]\nallow = 10.9.9.9:443\n", 600, 40960,
-		  1, false },
+		{ "allowed destination", "[rules.network_exfil]\nallow = 10.9.9.9:443\n", 600,
+		  40960, 1, false },
 		{ "allowed host, any port", "[rules.network_exfil]\nallow = 10.9.9.9\n", 600, 40960,
 		  1, false },
 		{ "allowed elsewhere", "[rules.network_exfil]\nallow = 10.9.9.8:443\n", 600, 40960,
@@ -815,12 +863,12 @@ static void test_network_exfil(void)
 static const struct {
 	const char *name;
 	const char *conf;
-	unsigned int early, late;	/* files written at t = 1 s.., then at t = 100 s.. */
-	unsigned int spacing_ms;	/* between files of a batch */
-	uint64_t bytes;			/* written per file */
+	unsigned int early, late; /* files written at t = 1 s.., then at t = 100 s.. */
+	unsigned int spacing_ms;  /* between files of a batch */
+	uint64_t bytes;		  /* written per file */
 	const struct tr_proc *writer;
 	const char *export;
-	uint64_t want_files;		/* counts.events of the alert; 0: no alert */
+	uint64_t want_files; /* counts.events of the alert; 0: no alert */
 } vol_rows[] = {
 	{ "4 files: below files = 5", VOL_CONF, 4, 0, 1000, 1000, &TR_CLIENT, "local", 0 },
 	{ "5 files: at files = 5", VOL_CONF, 5, 0, 1000, 1000, &TR_CLIENT, "local", 5 },
@@ -842,8 +890,8 @@ static const struct {
 };
 
 static void vol_files(struct tr_stream *s, uint64_t start, unsigned int n, unsigned int spacing,
-		      uint64_t bytes, const struct tr_proc *p, const char *export, unsigned int *seq,
-		      char *last, size_t lastlen)
+		      uint64_t bytes, const struct tr_proc *p, const char *export,
+		      unsigned int *seq, char *last, size_t lastlen)
 {
 	unsigned int i;
 
@@ -852,7 +900,9 @@ static void vol_files(struct tr_stream *s, uint64_t start, unsigned int n, unsig
 
 		snprintf(last, lastlen, "%s/part-%u.csv",
 			 export && !strcmp(export, "removable") ? "/media/alice/USB" :
-			 export ? "/home/alice/Downloads" : "/home/alice/work", *seq);
+			 export					? "/home/alice/Downloads" :
+								  "/home/alice/work",
+			 *seq);
 		tr_open(s, t, p, last, 5000 + *seq, TR_WRITE, export, 0);
 		tr_close(s, t + 100, p, last, 5000 + *seq, TR_WRITE, bytes, 0);
 	}
@@ -873,24 +923,28 @@ static void test_export_volume(void)
 		tr_begin(&s);
 		tr_exec(&s, 0, &TR_SHELL);
 		tr_exec(&s, 10, vol_rows[i].writer);
-		vol_files(&s, TR_SEC(1), vol_rows[i].early, vol_rows[i].spacing_ms, vol_rows[i].bytes,
-			  vol_rows[i].writer, vol_rows[i].export, &seq, last, sizeof(last));
+		vol_files(&s, TR_SEC(1), vol_rows[i].early, vol_rows[i].spacing_ms,
+			  vol_rows[i].bytes, vol_rows[i].writer, vol_rows[i].export, &seq, last,
+			  sizeof(last));
 		vol_files(&s, TR_SEC(100), vol_rows[i].late, vol_rows[i].spacing_ms,
 			  vol_rows[i].bytes, vol_rows[i].writer, vol_rows[i].export, &seq, last,
 			  sizeof(last));
 		tr_replay(vol_rows[i].conf, &s, &run);
 
 		TR_CHECK(run.ret == 0, row);
-		TR_CHECK(tr_count(&run, "export_volume", TR_ANY) == (vol_rows[i].want_files ? 1 : 0),
+		TR_CHECK(tr_count(&run, "export_volume", TR_ANY) ==
+				 (vol_rows[i].want_files ? 1 : 0),
 			 row);
 		al = tr_alert(&run, "export_volume", TR_FIRST, 0);
 		if (al && vol_rows[i].want_files) {
 			TR_U64_EQ(al, "counts.events", vol_rows[i].want_files, row);
-			TR_U64_EQ(al, "counts.bytes", vol_rows[i].want_files * vol_rows[i].bytes, row);
+			TR_U64_EQ(al, "counts.bytes", vol_rows[i].want_files * vol_rows[i].bytes,
+				  row);
 			/* the alert comes with the file that crossed the threshold: the last one */
 			TR_STR_EQ(al, "file.path", last, row);
 			TR_STR_EQ(al, "severity", "medium", row);
-			TR_U64_EQ(tr_idx(tr_get(al, "process_chain"), 0), "pid", TR_CLIENT.pid, row);
+			TR_U64_EQ(tr_idx(tr_get(al, "process_chain"), 0), "pid", TR_CLIENT.pid,
+				  row);
 		}
 		tr_free(&run);
 	}
@@ -902,13 +956,13 @@ enum msg_scan { MSG_NO_SCAN, MSG_SCAN_CPR, MSG_SCAN_NONE };
 
 static const struct {
 	const char *name;
-	uint64_t origin_cpr;		/* what the export's scan found */
+	uint64_t origin_cpr; /* what the export's scan found */
 	const struct tr_proc *app;
-	const char *path;		/* what the app opens */
+	const char *path; /* what the app opens */
 	uint64_t ino;
-	uint64_t origin;		/* its taint origin, 0: none */
+	uint64_t origin; /* its taint origin, 0: none */
 	enum tr_access acc;
-	enum msg_scan scan;		/* a recorded app_read scan of it afterwards */
+	enum msg_scan scan; /* a recorded app_read scan of it afterwards */
 	bool want;
 	bool want_origin;
 } msg_rows[] = {
@@ -952,27 +1006,33 @@ static void test_messaging_open(void)
 		tr_open(&s, TR_SEC(11), msg_rows[i].app, msg_rows[i].path, msg_rows[i].ino,
 			msg_rows[i].acc, NULL, msg_rows[i].origin);
 		if (msg_rows[i].scan != MSG_NO_SCAN) {
-			struct tr_scan sc = { .why = "app_read", .path = msg_rows[i].path,
-					      .ino = msg_rows[i].ino, .origin = msg_rows[i].origin,
-					      .distinct = msg_rows[i].scan == MSG_SCAN_CPR ? 3 : 0 };
+			struct tr_scan sc = { .why = "app_read",
+					      .path = msg_rows[i].path,
+					      .ino = msg_rows[i].ino,
+					      .origin = msg_rows[i].origin,
+					      .distinct = msg_rows[i].scan == MSG_SCAN_CPR ? 3 :
+											     0 };
 
 			tr_scan(&s, TR_SEC(12), msg_rows[i].app, &sc);
 		}
 		tr_replay(NULL, &s, &run);
 
 		TR_CHECK(run.ret == 0, row);
-		TR_CHECK(tr_count(&run, "messaging_exfil", TR_ANY) == (msg_rows[i].want ? 1 : 0), row);
+		TR_CHECK(tr_count(&run, "messaging_exfil", TR_ANY) == (msg_rows[i].want ? 1 : 0),
+			 row);
 		/* the export's own bulk_export, when it holds enough */
-		TR_CHECK(tr_count(&run, "bulk_export", TR_ANY) == (msg_rows[i].origin_cpr >= 25), row);
+		TR_CHECK(tr_count(&run, "bulk_export", TR_ANY) == (msg_rows[i].origin_cpr >= 25),
+			 row);
 		al = tr_alert(&run, "messaging_exfil", TR_FIRST, 0);
 		if (al && msg_rows[i].want) {
 			TR_STR_EQ(al, "severity", "high", row);
 			TR_STR_EQ(al, "file.path", msg_rows[i].path, row);
 			TR_U64_EQ(al, "file.ino", msg_rows[i].ino, row);
 			TR_U64_EQ(al, "pid", msg_rows[i].app->pid, row);
-			TR_STR_EQ(tr_idx(tr_get(al, "process_chain"), 0), "exe", msg_rows[i].app->exe,
-				  row);
-			TR_CHECK((tr_get(al, "origin_export") != NULL) == msg_rows[i].want_origin, row);
+			TR_STR_EQ(tr_idx(tr_get(al, "process_chain"), 0), "exe",
+				  msg_rows[i].app->exe, row);
+			TR_CHECK((tr_get(al, "origin_export") != NULL) == msg_rows[i].want_origin,
+				 row);
 			if (msg_rows[i].want_origin) {
 				TR_STR_EQ(al, "origin_export.path", P_EXPORT, row);
 				TR_U64_EQ(al, "origin_export.ino", I_EXPORT, row);
@@ -991,11 +1051,11 @@ static void test_messaging_open(void)
 static const struct {
 	const char *name;
 	const char *conf;
-	bool client_connects;		/* the client also connects at t = 2000 s */
+	bool client_connects; /* the client also connects at t = 2000 s */
 	const struct tr_proc *app;
-	uint64_t first_s, second_s;	/* two uploads, s after t = 0 (0: none) */
+	uint64_t first_s, second_s; /* two uploads, s after t = 0 (0: none) */
 	uint64_t mib_each;
-	uint64_t want_bytes;		/* 0: no alert */
+	uint64_t want_bytes; /* 0: no alert */
 } tcp_rows[] = {
 	{ "12 + 12 MiB within 900 s", NULL, false, &TR_SIGNAL, 60, 120, 12, 24 * TR_MIB },
 	{ "by a browser", NULL, false, &TR_FIREFOX, 60, 120, 12, 24 * TR_MIB },
@@ -1058,20 +1118,20 @@ static void test_messaging_tcp(void)
 /* ---- removable_media -------------------------------------------------------------- */
 
 enum rm_how {
-	RM_COPY,	/* cp copies the export there (tainted write) */
-	RM_WRITE,	/* an untracked editor writes a new file there; the scan finds .distinct */
+	RM_COPY,  /* cp copies the export there (tainted write) */
+	RM_WRITE, /* an untracked editor writes a new file there; the scan finds .distinct */
 };
 
 static const struct {
 	const char *name;
 	const char *conf;
-	uint64_t origin_cpr;	/* the export's scan */
+	uint64_t origin_cpr; /* the export's scan */
 	enum rm_how how;
 	const char *export;
 	const char *path;
 	uint64_t ino;
-	uint64_t distinct;	/* the scan of the written file */
-	const char *want_kind;	/* "removable" or "network" in the summary; NULL: no alert */
+	uint64_t distinct;     /* the scan of the written file */
+	const char *want_kind; /* "removable" or "network" in the summary; NULL: no alert */
 } rm_rows[] = {
 	{ "tainted copy to removable media", NULL, 500, RM_COPY, "removable", P_USB, I_USB, 500,
 	  "removable" },
@@ -1103,9 +1163,12 @@ static void test_removable_media(void)
 		const char *row = rm_rows[i].name;
 		bool copy = rm_rows[i].how == RM_COPY;
 		const struct tr_proc *w = copy ? &TR_CP : &TR_OFFICE;
-		struct tr_scan sc = { .path = rm_rows[i].path, .ino = rm_rows[i].ino,
-				      .export = rm_rows[i].export, .origin = copy ? I_EXPORT : 0,
-				      .distinct = rm_rows[i].distinct, .bytes_written = 40960 };
+		struct tr_scan sc = { .path = rm_rows[i].path,
+				      .ino = rm_rows[i].ino,
+				      .export = rm_rows[i].export,
+				      .origin = copy ? I_EXPORT : 0,
+				      .distinct = rm_rows[i].distinct,
+				      .bytes_written = 40960 };
 		struct tr_stream s;
 		struct tr_run run;
 		const struct jval *al;
@@ -1118,17 +1181,18 @@ static void test_removable_media(void)
 			tr_copy(&s, TR_SEC(5), rm_rows[i].path, rm_rows[i].ino, rm_rows[i].export);
 		} else {
 			tr_exec(&s, TR_SEC(5), &TR_OFFICE);
-			tr_open(&s, TR_SEC(6), &TR_OFFICE, rm_rows[i].path, rm_rows[i].ino, TR_WRITE,
-				rm_rows[i].export, 0);
+			tr_open(&s, TR_SEC(6), &TR_OFFICE, rm_rows[i].path, rm_rows[i].ino,
+				TR_WRITE, rm_rows[i].export, 0);
 			tr_close(&s, TR_SEC(7), &TR_OFFICE, rm_rows[i].path, rm_rows[i].ino,
 				 TR_WRITE, 40960, 0);
 		}
-		tr_scan(&s, TR_SEC(8), w, &sc);	/* the scan the close asked for */
+		tr_scan(&s, TR_SEC(8), w, &sc); /* the scan the close asked for */
 		tr_replay(rm_rows[i].conf, &s, &run);
 
 		TR_CHECK(run.ret == 0, row);
 		/* one alert per file: a copy reported at close is not reported again by its scan */
-		TR_CHECK(tr_count(&run, "removable_media", TR_ANY) == (rm_rows[i].want_kind ? 1 : 0),
+		TR_CHECK(tr_count(&run, "removable_media", TR_ANY) ==
+				 (rm_rows[i].want_kind ? 1 : 0),
 			 row);
 		al = tr_alert(&run, "removable_media", TR_FIRST, 0);
 		if (al && rm_rows[i].want_kind) {
@@ -1160,17 +1224,18 @@ static const struct {
 	enum tr_access acc;
 	const char *path;
 	uint64_t ino;
-	uint64_t origin;	/* its taint origin as the open reports it */
+	uint64_t origin; /* its taint origin as the open reports it */
 	bool want;
 } arc_rows[] = {
 	{ "zip reads a tainted copy of a CPR export", 500, &TR_ZIP, TR_READ, P_COPY, I_COPY,
 	  I_EXPORT, true },
 	{ "zip opens it read-write", 500, &TR_ZIP, TR_RDWR, P_COPY, I_COPY, I_EXPORT, true },
-	{ "zip opens it for writing only", 500, &TR_ZIP, TR_WRITE, P_COPY, I_COPY, I_EXPORT, false },
+	{ "zip opens it for writing only", 500, &TR_ZIP, TR_WRITE, P_COPY, I_COPY, I_EXPORT,
+	  false },
 	{ "zip reads an untainted file", 500, &TR_ZIP, TR_READ, "/home/alice/work/notes.txt", 2100,
 	  0, false },
-	{ "zip reads a copy of an export without CPR", 0, &TR_ZIP, TR_READ, P_COPY, I_COPY, I_EXPORT,
-	  false },
+	{ "zip reads a copy of an export without CPR", 0, &TR_ZIP, TR_READ, P_COPY, I_COPY,
+	  I_EXPORT, false },
 	{ "a process that is no archiver reads it", 500, &TR_NOTES, TR_READ, P_COPY, I_COPY,
 	  I_EXPORT, false },
 };
@@ -1195,7 +1260,8 @@ static void test_archive_before_exfil(void)
 		tr_replay(NULL, &s, &run);
 
 		TR_CHECK(run.ret == 0, row);
-		TR_CHECK(tr_count(&run, "archive_before_exfil", TR_ANY) == (arc_rows[i].want ? 1 : 0),
+		TR_CHECK(tr_count(&run, "archive_before_exfil", TR_ANY) ==
+				 (arc_rows[i].want ? 1 : 0),
 			 row);
 		TR_CHECK(tr_count(&run, "messaging_exfil", TR_ANY) == 0, row);
 		al = tr_alert(&run, "archive_before_exfil", TR_FIRST, 0);
@@ -1205,7 +1271,8 @@ static void test_archive_before_exfil(void)
 			TR_STR_EQ(al, "origin_export.path", P_EXPORT, row);
 			TR_U64_EQ(al, "pid", TR_ZIP.pid, row);
 			TR_STR_EQ(tr_idx(tr_get(al, "process_chain"), 0), "exe", TR_ZIP.exe, row);
-			TR_CHECK(tr_str(al, "summary") && strstr(tr_str(al, "summary"), "archived"), row);
+			TR_CHECK(tr_str(al, "summary") && strstr(tr_str(al, "summary"), "archived"),
+				 row);
 		}
 		tr_free(&run);
 	}
@@ -1213,7 +1280,7 @@ static void test_archive_before_exfil(void)
 
 /* ---- lookup_burst ------------------------------------------------------------------ */
 
-#define BURST_CONF                                                                      \
+#define BURST_CONF                                                                             \
 	"[rules.lookup_burst]\nper_hour = 20\noff_hours_per_hour = 5\nendpoint = " TR_ENDPOINT \
 	":443\n"
 
@@ -1221,16 +1288,17 @@ static const struct {
 	const char *name;
 	const char *conf;
 	uint64_t real0;
-	unsigned int n;			/* connects to the endpoint */
-	unsigned int other;		/* connects elsewhere, interleaved */
+	unsigned int n;	    /* connects to the endpoint */
+	unsigned int other; /* connects elsewhere, interleaved */
 	unsigned int spacing_s;
 	int ret;
 	const struct tr_proc *proc;
-	uint64_t want_events;		/* counts.events of the first alert; 0: none */
-	uint64_t want_suppressed;	/* of the follow-up; 0: none */
-	const char *hours;		/* in the summary */
+	uint64_t want_events;	  /* counts.events of the first alert; 0: none */
+	uint64_t want_suppressed; /* of the follow-up; 0: none */
+	const char *hours;	  /* in the summary */
 } burst_rows[] = {
-	{ "office hours: 20 = per_hour", BURST_CONF, TR_WED_10, 20, 0, 1, 0, &TR_CLIENT, 0, 0, NULL },
+	{ "office hours: 20 = per_hour", BURST_CONF, TR_WED_10, 20, 0, 1, 0, &TR_CLIENT, 0, 0,
+	  NULL },
 	{ "office hours: 21", BURST_CONF, TR_WED_10, 21, 0, 1, 0, &TR_CLIENT, 21, 0,
 	  ", office hours" },
 	{ "office hours: 30, 9 folded", BURST_CONF, TR_WED_10, 30, 0, 1, 0, &TR_CLIENT, 21, 9,
@@ -1248,9 +1316,8 @@ static const struct {
 	  0, NULL },
 	{ "21 to the endpoint + 10 elsewhere", BURST_CONF, TR_WED_10, 21, 10, 1, 0, &TR_CLIENT, 21,
 	  0, ", office hours" },
-	{ "no endpoint configured: every connect counts",
-	  "[rules.lookup_burst]\nper_hour = 20\n", TR_WED_10, 11, 10, 1, 0, &TR_CLIENT, 21, 0,
-	  ", office hours" },
+	{ "no endpoint configured: every connect counts", "[rules.lookup_burst]\nper_hour = 20\n",
+	  TR_WED_10, 11, 10, 1, 0, &TR_CLIENT, 21, 0, ", office hours" },
 	{ "in progress (-115) counts", BURST_CONF, TR_WED_10, 21, 0, 1, -115, &TR_CLIENT, 21, 0,
 	  ", office hours" },
 	{ "refused (-111) does not count", BURST_CONF, TR_WED_10, 30, 0, 1, -111, &TR_CLIENT, 0, 0,
@@ -1260,8 +1327,8 @@ static const struct {
 	{ "30 spread over 3 hours", BURST_CONF, TR_WED_10, 30, 0, 360, 0, &TR_CLIENT, 0, 0, NULL },
 	{ "office_start/end from the config",
 	  "[rules.lookup_burst]\nper_hour = 20\noff_hours_per_hour = 5\noffice_start = 11\n"
-	  "endpoint = " TR_ENDPOINT ":443\n", TR_WED_10, 6, 0, 1, 0, &TR_CLIENT, 6, 0,
-	  ", outside office hours" },
+	  "endpoint = " TR_ENDPOINT ":443\n",
+	  TR_WED_10, 6, 0, 1, 0, &TR_CLIENT, 6, 0, ", outside office hours" },
 };
 
 static void test_lookup_burst(void)
@@ -1282,7 +1349,8 @@ static void test_lookup_burst(void)
 		tr_exec(&s, 10, p);
 		for (k = 0; k < burst_rows[i].n || k < burst_rows[i].other; k++) {
 			if (k < burst_rows[i].n)
-				tr_connect(&s, t, p, TR_ENDPOINT, TR_ENDPOINT_PORT, burst_rows[i].ret);
+				tr_connect(&s, t, p, TR_ENDPOINT, TR_ENDPOINT_PORT,
+					   burst_rows[i].ret);
 			if (k < burst_rows[i].other)
 				tr_connect(&s, t + 500, p, "10.0.0.9", TR_ENDPOINT_PORT,
 					   burst_rows[i].ret);
@@ -1291,10 +1359,12 @@ static void test_lookup_burst(void)
 		tr_replay(burst_rows[i].conf, &s, &run);
 
 		TR_CHECK(run.ret == 0, row);
-		TR_CHECK(tr_count(&run, "lookup_burst", TR_FIRST) == (burst_rows[i].want_events ? 1 : 0),
+		TR_CHECK(tr_count(&run, "lookup_burst", TR_FIRST) ==
+				 (burst_rows[i].want_events ? 1 : 0),
 			 row);
 		TR_CHECK(tr_count(&run, "lookup_burst", TR_FOLLOWUP) ==
-				 (burst_rows[i].want_suppressed ? 1 : 0), row);
+				 (burst_rows[i].want_suppressed ? 1 : 0),
+			 row);
 		TR_CHECK(run.n == tr_count(&run, "lookup_burst", TR_ANY), row);
 		al = tr_alert(&run, "lookup_burst", TR_FIRST, 0);
 		if (al && burst_rows[i].want_events) {
@@ -1303,7 +1373,8 @@ static void test_lookup_burst(void)
 			TR_U64_EQ(al, "pid", TR_CLIENT.pid, row);
 			TR_U64_EQ(al, "loginuid", 1000, row);
 			TR_CHECK(tr_str(al, "summary") &&
-					 strstr(tr_str(al, "summary"), burst_rows[i].hours), row);
+					 strstr(tr_str(al, "summary"), burst_rows[i].hours),
+				 row);
 		}
 		al = tr_alert(&run, "lookup_burst", TR_FOLLOWUP, 0);
 		if (al && burst_rows[i].want_suppressed) {
@@ -1322,8 +1393,8 @@ static void test_lookup_burst(void)
  * below per_hour = 1000.  In the hour before the burst 9 look-ups remain, so
  * the 22nd of the burst is the 31st of the hour.
  */
-#define BASE_CONF(hours, factor)                                                      \
-	"[rules.lookup_burst]\nper_hour = 1000\noff_hours_per_hour = 1000\n"            \
+#define BASE_CONF(hours, factor)                                                              \
+	"[rules.lookup_burst]\nper_hour = 1000\noff_hours_per_hour = 1000\n"                  \
 	"baseline_factor = " #factor "\nbaseline_hours = " #hours "\nendpoint = " TR_ENDPOINT \
 	":443\n"
 
@@ -1356,23 +1427,26 @@ static void test_lookup_baseline(void)
 		tr_begin(&s);
 		tr_exec(&s, 0, &TR_SHELL);
 		tr_exec(&s, 10, &TR_CLIENT);
-		for (k = 0; k < 30; k++)	/* minutes 0, 6, ... 174 */
+		for (k = 0; k < 30; k++) /* minutes 0, 6, ... 174 */
 			tr_connect(&s, TR_MIN(6 * k) + 100, &TR_CLIENT, TR_ENDPOINT, 443, 0);
-		for (k = 0; k < base_rows[i].burst; k++)	/* from minute 180, every 5 s */
+		for (k = 0; k < base_rows[i].burst; k++) /* from minute 180, every 5 s */
 			tr_connect(&s, TR_MIN(180) + TR_SEC(5 * k) + 100, &TR_CLIENT, TR_ENDPOINT,
 				   443, 0);
 		tr_replay(base_rows[i].conf, &s, &run);
 
 		TR_CHECK(run.ret == 0, row);
-		TR_CHECK(tr_count(&run, "lookup_burst", TR_FIRST) == (base_rows[i].want_events ? 1 : 0),
+		TR_CHECK(tr_count(&run, "lookup_burst", TR_FIRST) ==
+				 (base_rows[i].want_events ? 1 : 0),
 			 row);
 		TR_CHECK(tr_count(&run, "lookup_burst", TR_FOLLOWUP) ==
-				 (base_rows[i].want_suppressed ? 1 : 0), row);
+				 (base_rows[i].want_suppressed ? 1 : 0),
+			 row);
 		al = tr_alert(&run, "lookup_burst", TR_FIRST, 0);
 		if (al && base_rows[i].want_events) {
 			TR_U64_EQ(al, "counts.events", base_rows[i].want_events, row);
 			TR_CHECK(tr_str(al, "summary") &&
-					 strstr(tr_str(al, "summary"), "(limit 30, office hours, baseline;"),
+					 strstr(tr_str(al, "summary"),
+						"(limit 30, office hours, baseline;"),
 				 row);
 		}
 		al = tr_alert(&run, "lookup_burst", TR_FOLLOWUP, 0);
@@ -1392,7 +1466,7 @@ static void test_lookup_baseline(void)
  */
 struct supp_scan {
 	unsigned int at_s;
-	char file;		/* 'a' or 'b' */
+	char file; /* 'a' or 'b' */
 	const struct tr_proc *by;
 };
 
@@ -1402,23 +1476,39 @@ static const struct {
 	struct supp_scan scans[6];
 	const char *want;
 } supp_rows[] = {
-	{ "same file twice within suppress", NULL,
-	  { { 10, 'a', &TR_CLIENT }, { 60, 'a', &TR_CLIENT } }, "a a+1" },
-	{ "same file five times", NULL,
-	  { { 10, 'a', &TR_CLIENT }, { 20, 'a', &TR_CLIENT }, { 30, 'a', &TR_CLIENT },
-	    { 40, 'a', &TR_CLIENT }, { 250, 'a', &TR_CLIENT } }, "a a+4" },
+	{ "same file twice within suppress",
+	  NULL,
+	  { { 10, 'a', &TR_CLIENT }, { 60, 'a', &TR_CLIENT } },
+	  "a a+1" },
+	{ "same file five times",
+	  NULL,
+	  { { 10, 'a', &TR_CLIENT },
+	    { 20, 'a', &TR_CLIENT },
+	    { 30, 'a', &TR_CLIENT },
+	    { 40, 'a', &TR_CLIENT },
+	    { 250, 'a', &TR_CLIENT } },
+	  "a a+4" },
 	{ "two files", NULL, { { 10, 'a', &TR_CLIENT }, { 60, 'b', &TR_CLIENT } }, "a b" },
-	{ "same file after the window", NULL,
-	  { { 10, 'a', &TR_CLIENT }, { 400, 'a', &TR_CLIENT } }, "a a" },
-	{ "folded, then a new window: follow-up first", NULL,
+	{ "same file after the window",
+	  NULL,
+	  { { 10, 'a', &TR_CLIENT }, { 400, 'a', &TR_CLIENT } },
+	  "a a" },
+	{ "folded, then a new window: follow-up first",
+	  NULL,
 	  { { 10, 'a', &TR_CLIENT }, { 60, 'a', &TR_CLIENT }, { 400, 'a', &TR_CLIENT } },
 	  "a a+1 a" },
-	{ "suppress from the config", "[rules.bulk_export]\nsuppress = 30\n",
-	  { { 10, 'a', &TR_CLIENT }, { 60, 'a', &TR_CLIENT } }, "a a" },
-	{ "suppress = 0: every one sent", "[rules.bulk_export]\nsuppress = 0\n",
-	  { { 10, 'a', &TR_CLIENT }, { 11, 'a', &TR_CLIENT }, { 12, 'a', &TR_CLIENT } }, "a a a" },
-	{ "same file, another user", NULL,
-	  { { 10, 'a', &TR_CLIENT }, { 60, 'a', &TR_BOB_CLIENT } }, "a a" },
+	{ "suppress from the config",
+	  "[rules.bulk_export]\nsuppress = 30\n",
+	  { { 10, 'a', &TR_CLIENT }, { 60, 'a', &TR_CLIENT } },
+	  "a a" },
+	{ "suppress = 0: every one sent",
+	  "[rules.bulk_export]\nsuppress = 0\n",
+	  { { 10, 'a', &TR_CLIENT }, { 11, 'a', &TR_CLIENT }, { 12, 'a', &TR_CLIENT } },
+	  "a a a" },
+	{ "same file, another user",
+	  NULL,
+	  { { 10, 'a', &TR_CLIENT }, { 60, 'a', &TR_BOB_CLIENT } },
+	  "a a" },
 };
 
 static void test_suppression(void)
@@ -1440,8 +1530,10 @@ static void test_suppression(void)
 			const struct supp_scan *sc = &supp_rows[i].scans[k];
 			struct tr_scan r = { .path = sc->file == 'a' ? "/home/alice/Downloads/a" :
 								       "/home/alice/Downloads/b",
-					     .ino = sc->file == 'a' ? 7001 : 7002, .export = "local",
-					     .distinct = 100, .bytes_written = 40960 };
+					     .ino = sc->file == 'a' ? 7001 : 7002,
+					     .export = "local",
+					     .distinct = 100,
+					     .bytes_written = 40960 };
 
 			tr_scan(&s, TR_SEC(sc->at_s), sc->by, &r);
 		}
@@ -1454,8 +1546,8 @@ static void test_suppression(void)
 
 			TR_STR_EQ(&run.al[k], "rule", "bulk_export", row);
 			if (n != TR_NONE)
-				off += snprintf(got + off, sizeof(got) - off, "%s%s+%llu", k ? " " : "",
-						path ? strrchr(path, '/') + 1 : "?",
+				off += snprintf(got + off, sizeof(got) - off, "%s%s+%llu",
+						k ? " " : "", path ? strrchr(path, '/') + 1 : "?",
 						(unsigned long long)n);
 			else
 				off += snprintf(got + off, sizeof(got) - off, "%s%s", k ? " " : "",
@@ -1472,8 +1564,11 @@ static void test_suppression(void)
 /* The follow-up carries the first alert's rule, severity, file and a summary. */
 static void test_suppression_followup(void)
 {
-	struct tr_scan sc = { .path = P_EXPORT, .ino = I_EXPORT, .export = "local",
-			      .distinct = 1500, .bytes_written = 40960 };
+	struct tr_scan sc = { .path = P_EXPORT,
+			      .ino = I_EXPORT,
+			      .export = "local",
+			      .distinct = 1500,
+			      .bytes_written = 40960 };
 	struct tr_stream s;
 	struct tr_run run;
 	const struct jval *first, *fu;
@@ -1513,11 +1608,12 @@ static const struct {
 	bool want_refused;
 	bool want_bulk;
 } ref_rows[] = {
-	{ "refused: zip bomb", "refused", "zip bomb", "zip bomb: ratio 1032 > 100", 0, true, false },
+	{ "refused: zip bomb", "refused", "zip bomb", "zip bomb: ratio 1032 > 100", 0, true,
+	  false },
 	{ "refused: file too large", "refused", "file too large", "file too large: 2048 MiB", 0,
 	  true, false },
-	{ "refused with a lower bound of 30 found", "refused", "time limit",
-	  "time limit: 30000 ms", 30, true, true },
+	{ "refused with a lower bound of 30 found", "refused", "time limit", "time limit: 30000 ms",
+	  30, true, true },
 	{ "refused: encrypted", "refused", "encrypted", "zip: encrypted", 0, true, false },
 	{ "error: corrupt data", "error", "corrupt data", "truncated deflate stream", 0, true,
 	  false },
@@ -1537,8 +1633,12 @@ static const struct {
 static void test_scan_refused_flood(void)
 {
 	char path[64];
-	struct tr_scan sc = { .export = "local", .status = "refused", .reason = "encrypted",
-			      .problem = "zip: encrypted", .bytes_written = 4096, .path = path };
+	struct tr_scan sc = { .export = "local",
+			      .status = "refused",
+			      .reason = "encrypted",
+			      .problem = "zip: encrypted",
+			      .bytes_written = 4096,
+			      .path = path };
 	struct tr_stream s;
 	struct tr_run run;
 	const struct jval *fu;
@@ -1579,9 +1679,13 @@ static void test_scan_refused_flood(void)
 /* An encrypted file from a process that never touched CPR data is no export. */
 static void test_encrypted_export(void)
 {
-	struct tr_scan sc = { .path = "/home/alice/Documents/private.7z", .ino = 8002,
-			      .export = "local", .status = "refused", .reason = "encrypted",
-			      .problem = "7z: encrypted", .bytes_written = 4096 };
+	struct tr_scan sc = { .path = "/home/alice/Documents/private.7z",
+			      .ino = 8002,
+			      .export = "local",
+			      .status = "refused",
+			      .reason = "encrypted",
+			      .problem = "7z: encrypted",
+			      .bytes_written = 4096 };
 	struct tr_stream s;
 	struct tr_run run;
 	const struct jval *al;
@@ -1616,10 +1720,14 @@ static void test_scan_refused(void)
 
 	for (i = 0; i < sizeof(ref_rows) / sizeof(ref_rows[0]); i++) {
 		const char *row = ref_rows[i].name;
-		struct tr_scan sc = { .path = "/home/alice/Downloads/big.zip", .ino = 8001,
-				      .export = "local", .status = ref_rows[i].status,
-				      .reason = ref_rows[i].reason, .problem = ref_rows[i].problem,
-				      .distinct = ref_rows[i].distinct, .bytes_written = 40960 };
+		struct tr_scan sc = { .path = "/home/alice/Downloads/big.zip",
+				      .ino = 8001,
+				      .export = "local",
+				      .status = ref_rows[i].status,
+				      .reason = ref_rows[i].reason,
+				      .problem = ref_rows[i].problem,
+				      .distinct = ref_rows[i].distinct,
+				      .bytes_written = 40960 };
 		struct tr_stream s;
 		struct tr_run run;
 		const struct jval *al;
@@ -1634,9 +1742,11 @@ static void test_scan_refused(void)
 		TR_CHECK(tr_count(&run, "bulk_export", TR_ANY) == ref_rows[i].want_bulk, row);
 		/* written by a CPR client: an encrypted file is encrypted_export as well */
 		TR_CHECK(tr_count(&run, "encrypted_export", TR_ANY) ==
-			 !strcmp(ref_rows[i].reason, "encrypted"), row);
+				 !strcmp(ref_rows[i].reason, "encrypted"),
+			 row);
 		TR_CHECK(run.n == (size_t)ref_rows[i].want_refused + ref_rows[i].want_bulk +
-				  !strcmp(ref_rows[i].reason, "encrypted"), row);
+					  !strcmp(ref_rows[i].reason, "encrypted"),
+			 row);
 		al = tr_alert(&run, "scan_refused", TR_FIRST, 0);
 		if (al && ref_rows[i].want_refused) {
 			TR_STR_EQ(al, "scan_problem", ref_rows[i].problem, row);
@@ -1644,7 +1754,8 @@ static void test_scan_refused(void)
 			TR_STR_EQ(al, "file.path", "/home/alice/Downloads/big.zip", row);
 			TR_U64_EQ(al, "counts.cpr_distinct", ref_rows[i].distinct, row);
 			TR_CHECK(tr_str(al, "summary") &&
-					 strstr(tr_str(al, "summary"), ref_rows[i].status), row);
+					 strstr(tr_str(al, "summary"), ref_rows[i].status),
+				 row);
 		}
 		tr_free(&run);
 	}
@@ -1700,7 +1811,7 @@ static void dis_burst(struct tr_stream *s)
 
 static const struct {
 	const char *rule;
-	const char *extra;	/* thresholds the stream needs */
+	const char *extra; /* thresholds the stream needs */
 	void (*build)(struct tr_stream *s);
 } dis_rows[] = {
 	{ "bulk_export", "", dis_bulk },
@@ -1721,8 +1832,8 @@ static void test_disabled(void)
 			struct tr_stream s;
 			struct tr_run run;
 
-			snprintf(conf, sizeof(conf), "[rules.%s]\n%senabled = %s\n", dis_rows[i].rule,
-				 dis_rows[i].extra, on ? "yes" : "no");
+			snprintf(conf, sizeof(conf), "[rules.%s]\n%senabled = %s\n",
+				 dis_rows[i].rule, dis_rows[i].extra, on ? "yes" : "no");
 			snprintf(row, sizeof(row), "%s enabled = %s", dis_rows[i].rule,
 				 on ? "yes" : "no");
 			tr_begin(&s);
@@ -1805,20 +1916,20 @@ static void robust_flow(struct tr_stream *s, bool junk)
 	};
 	size_t b = 0, o = 0;
 
-#define JUNK()                                                        \
-	do {                                                          \
-		if (junk) {                                           \
+#define JUNK()                                                                \
+	do {                                                                  \
+		if (junk) {                                                   \
 			tr_raw(s, bad[b++ % (sizeof(bad) / sizeof(bad[0]))]); \
-			tr_raw(s, "");                                \
-		}                                                     \
+			tr_raw(s, "");                                        \
+		}                                                             \
 	} while (0)
-#define ODD()                                                         \
-	do {                                                          \
-		if (junk && o < sizeof(odd) / sizeof(odd[0]))         \
-			tr_raw(s, odd[o++]);                          \
+#define ODD()                                                 \
+	do {                                                  \
+		if (junk && o < sizeof(odd) / sizeof(odd[0])) \
+			tr_raw(s, odd[o++]);                  \
 	} while (0)
 	/* junk without a valid "time" first: the anchor must come from the flow */
-	for (; b < sizeof(bad) / sizeof(bad[0]); ) {
+	for (; b < sizeof(bad) / sizeof(bad[0]);) {
 		if (junk)
 			tr_raw(s, bad[b]);
 		b++;
@@ -1860,10 +1971,11 @@ static void robust_summary(const struct tr_run *run, char *out, size_t len)
 
 	out[0] = '\0';
 	for (i = 0; i < run->n && off < len; i++)
-		off += snprintf(out + off, len - off, "%s %s %s\n",
-				tr_str(&run->al[i], "rule") ? tr_str(&run->al[i], "rule") : "-",
-				tr_str(&run->al[i], "file.path") ? tr_str(&run->al[i], "file.path") : "-",
-				tr_str(&run->al[i], "time") ? tr_str(&run->al[i], "time") : "-");
+		off += snprintf(
+			out + off, len - off, "%s %s %s\n",
+			tr_str(&run->al[i], "rule") ? tr_str(&run->al[i], "rule") : "-",
+			tr_str(&run->al[i], "file.path") ? tr_str(&run->al[i], "file.path") : "-",
+			tr_str(&run->al[i], "time") ? tr_str(&run->al[i], "time") : "-");
 }
 
 static void test_robustness(void)
@@ -1892,13 +2004,15 @@ static void test_robustness(void)
 		CU_ASSERT_PTR_NOT_NULL_FATAL(line);
 		tr_raw(&s, "\r");
 		fputs("{\"event\":\"exit\",\"ts_ns\":86400000000000,\"pid\":994}\r\n", s.f);
-		i = (size_t)sprintf(line, "{\"event\":\"unlink\",\"ts_ns\":86400000000000,\"pid\":994,"
-					  "\"path\":\"/");
+		i = (size_t)sprintf(line,
+				    "{\"event\":\"unlink\",\"ts_ns\":86400000000000,\"pid\":994,"
+				    "\"path\":\"/");
 		memset(line + i, 'a', 10000);
 		strcpy(line + i + 10000, "\"}");
 		tr_raw(&s, line);
-		i = (size_t)sprintf(line, "{\"event\":\"unlink\",\"ts_ns\":86400000000000,\"pid\":994,"
-					  "\"path\":\"/");
+		i = (size_t)sprintf(line,
+				    "{\"event\":\"unlink\",\"ts_ns\":86400000000000,\"pid\":994,"
+				    "\"path\":\"/");
 		memset(line + i, 'b', big);
 		strcpy(line + i + big, "\"}");
 		tr_raw(&s, line);
@@ -1969,8 +2083,11 @@ static void test_leak_scanner(void)
  */
 static void test_no_leak(void)
 {
-	struct tr_scan sc = { .path = P_EXPORT, .ino = I_EXPORT, .export = "removable",
-			      .distinct = 40, .bytes_written = 40960,
+	struct tr_scan sc = { .path = P_EXPORT,
+			      .ino = I_EXPORT,
+			      .export = "removable",
+			      .distinct = 40,
+			      .bytes_written = 40960,
 			      .samples = "\"0101901234\",\"010190-1234\",\"010190-XXXX\","
 					 "\"0101901234-XXXX\",\"01019-XXXXX\",\"ab0190-XXXX\","
 					 "\"311285-XXXXX\",\"311285-xxxx\",5,null,[\"0101901234\"],"
@@ -1984,7 +2101,7 @@ static void test_no_leak(void)
 	tr_start_client(&s, 0);
 	tr_scan(&s, TR_SEC(5), &TR_CLIENT, &sc);
 	tr_replay(NULL, &s, &run);
-	CU_ASSERT_EQUAL(run.n, 2);	/* bulk_export and removable_media */
+	CU_ASSERT_EQUAL(run.n, 2); /* bulk_export and removable_media */
 	for (i = 0; i < run.n; i++) {
 		samples = tr_get(&run.al[i], "masked_samples");
 		CU_ASSERT_PTR_NOT_NULL_FATAL(samples);
@@ -2039,10 +2156,17 @@ static void test_bug_client_writes_to_usb(void)
        * messaging_exfil ("/usr/bin/zip opened ..."), no archive_before_exfil. */
 static void test_bug_archiver_scan_rule(void)
 {
-	struct tr_scan zs = { .why = "app_read", .path = P_COPY, .ino = I_COPY,
-			      .origin = I_EXPORT, .distinct = 500 };
-	struct tr_scan es = { .path = P_EXPORT, .ino = I_EXPORT, .export = "local",
-			      .origin = I_EXPORT, .distinct = 500, .bytes_written = 40960 };
+	struct tr_scan zs = { .why = "app_read",
+			      .path = P_COPY,
+			      .ino = I_COPY,
+			      .origin = I_EXPORT,
+			      .distinct = 500 };
+	struct tr_scan es = { .path = P_EXPORT,
+			      .ino = I_EXPORT,
+			      .export = "local",
+			      .origin = I_EXPORT,
+			      .distinct = 500,
+			      .bytes_written = 40960 };
 	struct tr_stream s;
 	struct tr_run run;
 
@@ -2147,8 +2271,11 @@ static void test_bug_endpoint_hostname(void)
        * "3 CPR numbers written to network media" for "export":"usb-stick". */
 static void test_bug_scan_unknown_export(void)
 {
-	struct tr_scan sc = { .path = "/home/alice/list.odt", .ino = 3020, .export = "usb-stick",
-			      .distinct = 3, .bytes_written = 40960 };
+	struct tr_scan sc = { .path = "/home/alice/list.odt",
+			      .ino = 3020,
+			      .export = "usb-stick",
+			      .distinct = 3,
+			      .bytes_written = 40960 };
 	struct tr_stream s;
 	struct tr_run run;
 
@@ -2170,12 +2297,20 @@ static void test_bug_scan_unknown_export(void)
        * "argv":"cprklient lookup 010190-1234" in the bulk_export alert. */
 static void test_bug_argv_leak(void)
 {
-	static const struct tr_proc client = { 100, 50, 1000, 1000, "cprklient",
-						"/opt/cpr/bin/cprklient", "\"cpr_client\"",
-						"\"cprklient\",\"lookup\",\"010190-1234\","
-						"\"--also\",\"0101901234\"" };
-	struct tr_scan sc = { .path = P_EXPORT, .ino = I_EXPORT, .export = "local",
-			      .distinct = 30, .bytes_written = 40960 };
+	static const struct tr_proc client = { 100,
+					       50,
+					       1000,
+					       1000,
+					       "cprklient",
+					       "/opt/cpr/bin/cprklient",
+					       "\"cpr_client\"",
+					       "\"cprklient\",\"lookup\",\"010190-1234\","
+					       "\"--also\",\"0101901234\"" };
+	struct tr_scan sc = { .path = P_EXPORT,
+			      .ino = I_EXPORT,
+			      .export = "local",
+			      .distinct = 30,
+			      .bytes_written = 40960 };
 	struct tr_stream s;
 	struct tr_run run;
 	size_t i;
@@ -2184,7 +2319,7 @@ static void test_bug_argv_leak(void)
 	tr_exec(&s, 0, &TR_SHELL);
 	tr_exec(&s, 10, &client);
 	tr_scan(&s, TR_SEC(1), &client, &sc);
-	tr_replay(NULL, &s, &run);	/* tr_read_alerts' leak check fails on the line */
+	tr_replay(NULL, &s, &run); /* tr_read_alerts' leak check fails on the line */
 	CU_ASSERT_EQUAL(run.n, 1);
 	for (i = 0; i < run.n; i++)
 		CU_ASSERT_PTR_NULL(strstr(run.line[i], "1234"));

@@ -72,7 +72,7 @@ static void test_reply_forged(void)
 	struct sbx_reply *rp = sample_reply(), *back = calloc(1, sizeof(*back));
 	size_t n;
 
-	strcpy(rp->res.cpr.samples[0], "0101571234");	/* a raw number as a "sample" */
+	strcpy(rp->res.cpr.samples[0], "0101571234"); /* a raw number as a "sample" */
 	n = sbx_reply_encode(buf, rp);
 	CU_ASSERT_EQUAL(sbx_reply_decode(buf, n, back), -EPROTO);
 	strcpy(rp->res.cpr.samples[0], "010157-1234");
@@ -88,11 +88,11 @@ static void test_reply_forged(void)
 	n = sbx_reply_encode(buf, rp);
 	CU_ASSERT_EQUAL(sbx_reply_decode(buf, n, back), -EPROTO);
 	rp->res.reason = SCAN_R_NONE;
-	rp->res.cpr.nr_samples = 5;	/* more samples than distinct numbers */
+	rp->res.cpr.nr_samples = 5; /* more samples than distinct numbers */
 	n = sbx_reply_encode(buf, rp);
 	CU_ASSERT_EQUAL(sbx_reply_decode(buf, n, back), -EPROTO);
 	rp->res.cpr.nr_samples = 2;
-	rp->res.nr_persons = 4;		/* more persons than distinct numbers */
+	rp->res.nr_persons = 4; /* more persons than distinct numbers */
 	n = sbx_reply_encode(buf, rp);
 	CU_ASSERT_EQUAL(sbx_reply_decode(buf, n, back), -EPROTO);
 	rp->res.nr_persons = 3;
@@ -142,7 +142,7 @@ static void test_request_and_hello(void)
 	CU_ASSERT_EQUAL(sbx_hello_decode(buf, n, &got), 0);
 	CU_ASSERT_EQUAL(got.k0, key.k0);
 	CU_ASSERT_EQUAL(got.k1, key.k1);
-	buf[4] = 99;	/* another protocol version */
+	buf[4] = 99; /* another protocol version */
 	CU_ASSERT_EQUAL(sbx_hello_decode(buf, n, &got), -EPROTO);
 }
 

@@ -65,8 +65,7 @@ static void check_msg(const struct scan_result *res)
 	}
 }
 
-static int scan_mem(const void *p, size_t n, const struct scan_limits *lim,
-		    struct scan_result *res)
+static int scan_mem(const void *p, size_t n, const struct scan_limits *lim, struct scan_result *res)
 {
 	int r = scan_buffer(p, n, lim, NULL, res);
 
@@ -92,9 +91,18 @@ static void test_text(void)
 	num(&r, GEN_PLAIN, c);
 	num(&r, GEN_SPACE, d);
 	/* UTF-8 with a BOM, Latin-1 letters, CSV. */
-	gb_printf(&b, "\xef\xbb\xbf" "Navn;Fødselsdato;CPR\nJens Ærø;1990-01-01;%s\n", a);
-	gb_printf(&b, "S\xf8ren \xc6" "bel%s;x\n", c);	/* Latin-1 letter glued on: no */
-	gb_printf(&b, "S\xf8ren \xc6" "bel;%s;x\n", c);
+	gb_printf(&b,
+		  "\xef\xbb\xbf"
+		  "Navn;Fødselsdato;CPR\nJens Ærø;1990-01-01;%s\n",
+		  a);
+	gb_printf(&b,
+		  "S\xf8ren \xc6"
+		  "bel%s;x\n",
+		  c); /* Latin-1 letter glued on: no */
+	gb_printf(&b,
+		  "S\xf8ren \xc6"
+		  "bel;%s;x\n",
+		  c);
 	gb_printf(&b, "\"%s\",\"%s\"\n", d, a);
 	keep("text.csv", b.p, b.len);
 	CU_ASSERT_EQUAL(scan_mem(b.p, b.len, NULL, &res), SCAN_OK);
@@ -128,7 +136,7 @@ static void test_persons(void)
 	for (i = 0; i < 40; i++) {
 		v[i] = gen_cpr(&r, GEN_MOD11_ANY);
 		gen_format(v[i], GEN_HYPHEN, s);
-		gb_printf(&b, "%s;%s\n", s, s);	/* each twice: one person */
+		gb_printf(&b, "%s;%s\n", s, s); /* each twice: one person */
 	}
 	CU_ASSERT_EQUAL_FATAL(scan_mem(b.p, b.len, NULL, &res), SCAN_OK);
 	CU_ASSERT_EQUAL(res.cpr.distinct, 40);
@@ -192,9 +200,10 @@ static void test_utf16(void)
 
 		num(&r, GEN_HYPHEN, a);
 		num(&r, GEN_PLAIN, c);
-		snprintf(text, sizeof(text),
-			 "Eksport fra fagsystem\r\nCPR-nr.: %s\r\nNavn: \xc6rl\xf8 S\xf8rensen\t%s\r\n",
-			 a, c);
+		snprintf(
+			text, sizeof(text),
+			"Eksport fra fagsystem\r\nCPR-nr.: %s\r\nNavn: \xc6rl\xf8 S\xf8rensen\t%s\r\n",
+			a, c);
 		utf16(&b, text, rows[i].be, rows[i].bom);
 		snprintf(text, sizeof(text), "utf16-%zu.txt", i);
 		keep(text, b.p, b.len);
@@ -301,7 +310,7 @@ static void test_nested(void)
 
 	gen_seed(&r, 24);
 	make_zip(&inner, &r, 2);
-	gen_gzip("cpr 010203-4", 12, &gz);	/* no valid number: 4 digits short */
+	gen_gzip("cpr 010203-4", 12, &gz); /* no valid number: 4 digits short */
 	zipw_init(&z);
 	zipw_add(&z, "stored.zip", inner.p, inner.len, 0);
 	zipw_add(&z, "deflated.zip", inner.p, inner.len, 8);
@@ -353,19 +362,23 @@ static void test_xlsx(void)
 	v = gen_cpr_date(&r, 10 + gen_below(&r, 18), 1 + gen_below(&r, 12), 1960, GEN_MOD11_ANY);
 	snprintf(ten, sizeof(ten), "%llu", (unsigned long long)v);
 	num(&r, GEN_HYPHEN, text);
-	snprintf(other, sizeof(other), "%09u", 991234567);	/* pads to month 91: no date */
+	snprintf(other, sizeof(other), "%09u", 991234567); /* pads to month 91: no date */
 	shared[0] = "CPR-nummer";
 	shared[1] = text;
 	shared[2] = "Navn";
 	gb_printf(&rows, "<row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c><c r=\"B1\" t=\"s\">"
-		  "<v>2</v></c></row>");
-	gb_printf(&rows, "<row r=\"2\"><c r=\"A2\" s=\"1\"><v>%s</v></c><c r=\"B2\"><v>%s</v></c>"
-		  "</row>", nine, other);
-	gb_printf(&rows, "<row r=\"3\"><c r=\"A3\"><v>%s</v></c><c r=\"B3\" t=\"s\"><v>1</v></c>"
-		  "</row>", ten);
+			 "<v>2</v></c></row>");
+	gb_printf(&rows,
+		  "<row r=\"2\"><c r=\"A2\" s=\"1\"><v>%s</v></c><c r=\"B2\"><v>%s</v></c>"
+		  "</row>",
+		  nine, other);
+	gb_printf(&rows,
+		  "<row r=\"3\"><c r=\"A3\"><v>%s</v></c><c r=\"B3\" t=\"s\"><v>1</v></c>"
+		  "</row>",
+		  ten);
 	/* Adjacent numeric cells never join into one number. */
 	gb_printf(&rows, "<row r=\"4\"><c r=\"A4\"><v>12345</v></c><c r=\"B4\"><v>67890</v></c>"
-		  "</row>");
+			 "</row>");
 	gen_xlsx(&b, gb_str(&rows), shared, 3);
 	keep("cells.xlsx", b.p, b.len);
 	CU_ASSERT_EQUAL(scan_mem(b.p, b.len, NULL, &res), SCAN_OK);
@@ -387,16 +400,20 @@ static void test_docx_odt(void)
 	num(&r, GEN_HYPHEN, a);
 	/* c's day is below 10, so "&#48;" + c[1..] spells c again */
 	gen_format(gen_cpr_date(&r, 1 + gen_below(&r, 9), 1 + gen_below(&r, 12), 1975,
-				GEN_MOD11_ANY), GEN_PLAIN, c);
+				GEN_MOD11_ANY),
+		   GEN_PLAIN, c);
 	/* Word split the number over three runs, with a proofing mark between. */
-	gb_printf(&body, "<w:p><w:r><w:t xml:space=\"preserve\">CPR: </w:t></w:r>"
+	gb_printf(&body,
+		  "<w:p><w:r><w:t xml:space=\"preserve\">CPR: </w:t></w:r>"
 		  "<w:r><w:t>%.4s</w:t></w:r><w:proofErr w:type=\"spellStart\"/>"
 		  "<w:r><w:rPr><w:b/></w:rPr><w:t>%.3s</w:t></w:r><w:r><w:t>%s</w:t></w:r></w:p>",
 		  a, a + 4, a + 7);
 	/* Two paragraphs of digits do not join. */
-	gb_printf(&body, "<w:p><w:r><w:t>%.5s</w:t></w:r></w:p><w:p><w:r><w:t>%s</w:t></w:r>"
+	gb_printf(&body,
+		  "<w:p><w:r><w:t>%.5s</w:t></w:r></w:p><w:p><w:r><w:t>%s</w:t></w:r>"
 		  "</w:p><w:tbl><w:tr><w:tc><w:p><w:r><w:t>&#48;%s</w:t></w:r></w:p></w:tc></w:tr>"
-		  "</w:tbl>", c, c + 5, c + 1);
+		  "</w:tbl>",
+		  c, c + 5, c + 1);
 	gen_docx(&b, gb_str(&body));
 	keep("split.docx", b.p, b.len);
 	CU_ASSERT_EQUAL(scan_mem(b.p, b.len, NULL, &res), SCAN_OK);
@@ -408,8 +425,10 @@ static void test_docx_odt(void)
 	gb_free(&body);
 
 	num(&r, GEN_SPACE, a);
-	gb_printf(&body, "<text:p>Personnummer: <text:span text:style-name=\"T1\">%.6s</text:span>"
-		  "<text:s/>%s</text:p><text:p>%.4s</text:p>", a, a + 7, c);
+	gb_printf(&body,
+		  "<text:p>Personnummer: <text:span text:style-name=\"T1\">%.6s</text:span>"
+		  "<text:s/>%s</text:p><text:p>%.4s</text:p>",
+		  a, a + 7, c);
 	gen_odt(&b, gb_str(&body));
 	keep("text.odt", b.p, b.len);
 	CU_ASSERT_EQUAL(scan_mem(b.p, b.len, NULL, &res), SCAN_OK);
@@ -457,7 +476,7 @@ static void test_pdf(void)
 	 * an encrypted one is refused.
 	 */
 	gb_puts(&b, "%PDF-1.5\n6 0 obj\n<< /Type /XObject /Subtype /Image /Filter /FlateDecode >>\n"
-		"stream\n");
+		    "stream\n");
 	{
 		struct gen_buf z = { 0 };
 		char t[32];
@@ -653,7 +672,7 @@ static void test_caps(void)
 		lim.max_buffer = 1 << 20;
 		CU_ASSERT_EQUAL(scan_mem(outer.p, outer.len, &lim, &res), SCAN_REFUSED);
 		CU_ASSERT_EQUAL(res.reason, SCAN_R_BUFFER);
-		lim.max_buffer = 2 << 20;			/* both fit together */
+		lim.max_buffer = 2 << 20; /* both fit together */
 		CU_ASSERT_EQUAL(scan_mem(outer.p, outer.len, &lim, &res), SCAN_OK);
 		CU_ASSERT_EQUAL(res.cpr.matches, planted);
 		gb_free(&inner);
@@ -728,7 +747,9 @@ static void test_damaged(void)
 		gb_free(&x);
 	}
 	/* xz is read (libarchive); a stream cut after its header is corrupt, not "ok" */
-	CU_ASSERT_EQUAL(scan_mem("\xfd" "7zXZ\0\0\x04\xe6\xd6\xb4\x46", 12, NULL, &res),
+	CU_ASSERT_EQUAL(scan_mem("\xfd"
+				 "7zXZ\0\0\x04\xe6\xd6\xb4\x46",
+				 12, NULL, &res),
 			SCAN_ERROR);
 	CU_ASSERT_EQUAL(res.reason, SCAN_R_CORRUPT);
 	CU_ASSERT_EQUAL(scan_mem("BZh is a word here", 18, NULL, &res), SCAN_OK);
@@ -833,7 +854,7 @@ static void test_files_and_progress(void)
 		struct scan_limits lim = { .max_time_ms = 200 };
 		int fds[2];
 
-		CU_ASSERT_FATAL(pipe(fds) == 0);	/* we hold the write end open, silent */
+		CU_ASSERT_FATAL(pipe(fds) == 0); /* we hold the write end open, silent */
 		CU_ASSERT_EQUAL(scan_fd(fds[0], &lim, NULL, &res), SCAN_REFUSED);
 		CU_ASSERT_EQUAL(res.reason, SCAN_R_TIME);
 		close(fds[0]);
@@ -875,7 +896,8 @@ static void test_false_positives(void)
 	gen_id10_text(&r, text, 1 << 20);
 	scan_mem(text, 1 << 20, NULL, &res);
 	printf("(bare 10-digit ids: %.1f%% match, %llu with keyword) ",
-	       100.0 * res.cpr.matches / ((1 << 20) / 23), (unsigned long long)res.cpr.keyword_matches);
+	       100.0 * res.cpr.matches / ((1 << 20) / 23),
+	       (unsigned long long)res.cpr.keyword_matches);
 	free(text);
 }
 
@@ -907,11 +929,12 @@ static void test_read_sizes(void)
 			     res.cpr.keyword_matches == ref.cpr.keyword_matches &&
 			     res.bytes_scanned == ref.bytes_scanned;
 			if (!ok)
-				printf("\n    %s read size %u: %s %llu/%llu, want %s %llu/%llu", docs[i].name,
-				       sizes[k], scan_status_str(res.status),
+				printf("\n    %s read size %u: %s %llu/%llu, want %s %llu/%llu",
+				       docs[i].name, sizes[k], scan_status_str(res.status),
 				       (unsigned long long)res.cpr.matches,
 				       (unsigned long long)res.cpr.keyword_matches,
-				       scan_status_str(ref.status), (unsigned long long)ref.cpr.matches,
+				       scan_status_str(ref.status),
+				       (unsigned long long)ref.cpr.matches,
 				       (unsigned long long)ref.cpr.keyword_matches);
 			CU_ASSERT(ok);
 		}

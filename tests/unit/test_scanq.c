@@ -46,9 +46,10 @@ static void write_numbers(const char *path, int n, int total, uint64_t seed)
 	CU_ASSERT_FATAL(fd >= 0);
 	for (i = 0; i < total; i++) {
 		if (i < n)
-			gen_format(gen_cpr_d7(&r, "150640", 5 + i % 4, GEN_MOD11_ANY), GEN_PLAIN, num);
+			gen_format(gen_cpr_d7(&r, "150640", 5 + i % 4, GEN_MOD11_ANY), GEN_PLAIN,
+				   num);
 		else
-			snprintf(num, sizeof(num), "15%02d405%03d", 13 + i % 80, i);	/* month 13+ */
+			snprintf(num, sizeof(num), "15%02d405%03d", 13 + i % 80, i); /* month 13+ */
 		strcat(num, "\n");
 		CU_ASSERT_FATAL(write(fd, num, 11) == 11);
 	}
@@ -89,17 +90,17 @@ static void test_cache_rewrite_same_size(void)
 	CU_ASSERT_FALSE(j->cached);
 	scan_job_free(j);
 	j = scan_one(&q, path);
-	CU_ASSERT_TRUE(j->cached);	/* unchanged: answered from the cache */
+	CU_ASSERT_TRUE(j->cached); /* unchanged: answered from the cache */
 	scan_job_free(j);
 
 	CU_ASSERT_FATAL(stat(path, &st) == 0);
 	old[0] = st.st_atim;
 	old[1] = st.st_mtim;
-	usleep(20000);			/* let the clock (and so ctime) move on */
+	usleep(20000); /* let the clock (and so ctime) move on */
 	write_numbers(path, 28, 28, 2);
 	CU_ASSERT_FATAL(utimensat(AT_FDCWD, path, old, 0) == 0);
 	CU_ASSERT_FATAL(stat(path, &st) == 0);
-	CU_ASSERT_EQUAL(st.st_mtim.tv_nsec, old[1].tv_nsec);	/* the attack's setup held */
+	CU_ASSERT_EQUAL(st.st_mtim.tv_nsec, old[1].tv_nsec); /* the attack's setup held */
 
 	j = scan_one(&q, path);
 	CU_ASSERT_FALSE(j->cached);
@@ -189,8 +190,9 @@ static void test_queue_refuses_symlinked_dir(void)
 
 static int submit_as(struct scanq *q, const char *path, __u32 uid)
 {
-	struct scan_request rq = { .path = (char *)path, .why = SCAN_WHY_WRITTEN,
-				   .uid = uid, .loginuid = uid };
+	struct scan_request rq = {
+		.path = (char *)path, .why = SCAN_WHY_WRITTEN, .uid = uid, .loginuid = uid
+	};
 	struct stat st;
 
 	CU_ASSERT_FATAL(stat(path, &st) == 0);
@@ -205,7 +207,7 @@ static void write_big(const char *path)
 	static char line[64 * 1024];
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644), i;
 
-	memset(line, '7', sizeof(line));	/* digits: the detector's slowest input */
+	memset(line, '7', sizeof(line)); /* digits: the detector's slowest input */
 	CU_ASSERT_FATAL(fd >= 0);
 	for (i = 0; i < 256; i++)
 		CU_ASSERT_FATAL(write(fd, line, sizeof(line)) == sizeof(line));
@@ -241,8 +243,8 @@ static void test_fair_queue(void)
 			dropped++;
 	}
 	snprintf(path, sizeof(path), "%s/b", dir);
-	CU_ASSERT_EQUAL(submit_as(&q, path, 1002), 0);	/* the other user still gets in */
-	CU_ASSERT(dropped >= 20 - 9);			/* 8 queued (+1 if the worker took one) */
+	CU_ASSERT_EQUAL(submit_as(&q, path, 1002), 0); /* the other user still gets in */
+	CU_ASSERT(dropped >= 20 - 9);		       /* 8 queued (+1 if the worker took one) */
 	CU_ASSERT_EQUAL(q.stats.dropped, (uint64_t)dropped);
 	scanq_drain(&q, 20000);
 	while ((j = scanq_take(&q))) {
@@ -253,7 +255,7 @@ static void test_fair_queue(void)
 		scan_job_free(j);
 	}
 	CU_ASSERT_EQUAL(n, 21 + 1 - dropped);
-	CU_ASSERT(b_pos >= 0 && b_pos <= 2);		/* served next, not after the flood */
+	CU_ASSERT(b_pos >= 0 && b_pos <= 2); /* served next, not after the flood */
 	scanq_destroy(&q);
 	remove_dir();
 }
@@ -277,8 +279,8 @@ static void test_sparse(void)
 	CU_ASSERT_EQUAL(scan_fd(fd, NULL, NULL, &res), SCAN_OK);
 	close(fd);
 	CU_ASSERT_EQUAL(res.cpr.distinct, 1);
-	CU_ASSERT_EQUAL(res.bytes_in, 1ULL << 30);		/* counted as read */
-	CU_ASSERT(res.bytes_scanned < (4 << 20));		/* but not read */
+	CU_ASSERT_EQUAL(res.bytes_in, 1ULL << 30); /* counted as read */
+	CU_ASSERT(res.bytes_scanned < (4 << 20));  /* but not read */
 	remove_dir();
 }
 

@@ -71,7 +71,7 @@ struct bed {
 	struct spool sp;
 	struct sink s;
 	int epfd;
-	uint64_t slowest_ms;	/* the longest single sink call */
+	uint64_t slowest_ms; /* the longest single sink call */
 	uint64_t appended;
 };
 
@@ -218,7 +218,7 @@ struct server {
 	pthread_t th;
 	bool running;
 	int stop;
-	int drop;		/* hang up the current connection */
+	int drop; /* hang up the current connection */
 	pthread_mutex_t lock;
 	char *buf;
 	size_t len, cap;
@@ -378,7 +378,7 @@ static int parse_frames(const char *buf, size_t len, const char **msgs, size_t *
 			return -1;
 		n = strtoul(buf + off, &end, 10);
 		if ((size_t)(end - buf) >= len)
-			break;		/* incomplete */
+			break; /* incomplete */
 		if (*end != ' ')
 			return -1;
 		if ((size_t)(end + 1 - buf) + n > len)
@@ -445,7 +445,7 @@ static void test_tcp_delivery(void)
 	CU_ASSERT_FATAL(bed_sink(&b, &(struct sink_cfg){ .transport = SINK_TCP,
 							 .host = "127.0.0.1",
 							 .port = sv.port }) == 0);
-	CU_ASSERT_EQUAL(sink_fd(&b.s), -1);	/* nothing until the first tick */
+	CU_ASSERT_EQUAL(sink_fd(&b.s), -1); /* nothing until the first tick */
 	CU_ASSERT_EQUAL(sink_heartbeat(&b.s, &hb), 0);
 	append_alerts(&b, 300, 3);
 	CU_ASSERT(drive(&b, 5000, all_acked, NULL));
@@ -481,7 +481,7 @@ static void test_tcp_down_then_up(void)
 	int n, i, failures = 0;
 
 	log_set_level(LOG_LVL_ERROR);
-	server_bind(&sv, NULL, NULL);		/* bound, not listening: refused */
+	server_bind(&sv, NULL, NULL); /* bound, not listening: refused */
 	bed_init(&b);
 	CU_ASSERT_FATAL(bed_sink(&b, &(struct sink_cfg){ .transport = SINK_TCP,
 							 .host = "127.0.0.1",
@@ -525,7 +525,7 @@ static void test_tcp_down_then_up(void)
 	for (i = 0; i < n; i++)
 		CU_ASSERT(frame_is(&b, msgs[i], lens[i], i + 1, 0));
 	CU_ASSERT_EQUAL(b.s.stats.connects, 1);
-	CU_ASSERT_EQUAL(b.s.backoff_ms, SINK_BACKOFF_MIN_MS);	/* reset by the first ack */
+	CU_ASSERT_EQUAL(b.s.backoff_ms, SINK_BACKOFF_MIN_MS); /* reset by the first ack */
 	bed_fini(&b);
 	server_stop(&sv);
 	log_set_level(old);
@@ -665,10 +665,11 @@ static void test_udp(void)
 	fd = udp_receiver(&port);
 	bed_init(&b);
 	CU_ASSERT_FATAL(bed_sink(&b, &(struct sink_cfg){ .transport = SINK_UDP,
-							 .host = "127.0.0.1", .port = port,
+							 .host = "127.0.0.1",
+							 .port = port,
 							 .format = SYSLOG_FMT_CEF }) == 0);
 	append_alerts(&b, 10, 0);
-	append_alerts(&b, 1, 1500);		/* 3000 bytes of summary: cut to 2048 */
+	append_alerts(&b, 1, 1500); /* 3000 bytes of summary: cut to 2048 */
 	CU_ASSERT(drive(&b, 3000, all_acked, NULL));
 	n = recv_dgrams(fd, d, lens, 11, 2000, NULL);
 	CU_ASSERT_EQUAL_FATAL(n, 11);
@@ -733,8 +734,8 @@ static void test_unix(void)
 	log_set_level(LOG_LVL_ERROR);
 	bed_init(&b);
 	snprintf(path, sizeof(path), "%s/log.sock", b.dir);
-	CU_ASSERT_FATAL(bed_sink(&b, &(struct sink_cfg){ .transport = SINK_UNIX,
-							 .path = path }) == 0);
+	CU_ASSERT_FATAL(bed_sink(&b, &(struct sink_cfg){ .transport = SINK_UNIX, .path = path }) ==
+			0);
 	/* no receiver yet */
 	append_alerts(&b, 5, 0);
 	CU_ASSERT(drive(&b, 1000, failed_once, NULL));
@@ -828,8 +829,10 @@ static void tls_deliver(const char *host)
 	pki_path(key, sizeof(key), "srv.key");
 	server_start(&sv, cert, key);
 	bed_init(&b);
-	CU_ASSERT_FATAL(bed_sink(&b, &(struct sink_cfg){ .transport = SINK_TLS, .host = host,
-							 .port = sv.port, .ca_file = ca }) == 0);
+	CU_ASSERT_FATAL(bed_sink(&b, &(struct sink_cfg){ .transport = SINK_TLS,
+							 .host = host,
+							 .port = sv.port,
+							 .ca_file = ca }) == 0);
 	append_alerts(&b, 100, 2);
 	CU_ASSERT(drive(&b, 10000, all_acked, NULL));
 	CU_ASSERT_EQUAL(b.s.state, SINK_UP);
@@ -850,7 +853,7 @@ static void test_tls_delivery(void)
 
 static void test_tls_by_name(void)
 {
-	tls_deliver("localhost");	/* getaddrinfo_a, SNI and a DNS name check */
+	tls_deliver("localhost"); /* getaddrinfo_a, SNI and a DNS name check */
 }
 
 static void tls_refused(const char *cert_name, const char *key_name, const char *why)
@@ -868,7 +871,8 @@ static void tls_refused(const char *cert_name, const char *key_name, const char 
 	server_start(&sv, cert, key);
 	bed_init(&b);
 	CU_ASSERT_FATAL(bed_sink(&b, &(struct sink_cfg){ .transport = SINK_TLS,
-							 .host = "127.0.0.1", .port = sv.port,
+							 .host = "127.0.0.1",
+							 .port = sv.port,
 							 .ca_file = ca }) == 0);
 	append_alerts(&b, 5, 0);
 	CU_ASSERT(drive(&b, 5000, failed_once, NULL));
@@ -908,7 +912,8 @@ static void test_tls_stall(void)
 	server_start(&sv, NULL, NULL);
 	bed_init(&b);
 	CU_ASSERT_FATAL(bed_sink(&b, &(struct sink_cfg){ .transport = SINK_TLS,
-							 .host = "127.0.0.1", .port = sv.port,
+							 .host = "127.0.0.1",
+							 .port = sv.port,
 							 .ca_file = ca }) == 0);
 	append_alerts(&b, 2, 0);
 	drive(&b, 300, NULL, NULL);
@@ -939,19 +944,21 @@ static void test_open_errors(void)
 	cfg = (struct sink_cfg){ .name = "soc", .transport = SINK_UDP };
 	CU_ASSERT_EQUAL(sink_open(&b.s, &cfg, &b.sp, 0, err, sizeof(err)), -EINVAL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "host is required"));
-	cfg = (struct sink_cfg){ .name = "soc", .transport = SINK_TLS, .host = "h",
-				 .ca_file = "/nonexistent/ca.pem" };
+	cfg = (struct sink_cfg){
+		.name = "soc", .transport = SINK_TLS, .host = "h", .ca_file = "/nonexistent/ca.pem"
+	};
 	CU_ASSERT_EQUAL(sink_open(&b.s, &cfg, &b.sp, 0, err, sizeof(err)), -EINVAL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "/nonexistent/ca.pem"));
 	pki_path(ca, sizeof(ca), "ca.pem");
-	cfg = (struct sink_cfg){ .name = "soc", .transport = SINK_TLS, .host = "h",
-				 .ca_file = ca, .key_file = ca };
+	cfg = (struct sink_cfg){
+		.name = "soc", .transport = SINK_TLS, .host = "h", .ca_file = ca, .key_file = ca
+	};
 	CU_ASSERT_EQUAL(sink_open(&b.s, &cfg, &b.sp, 0, err, sizeof(err)), -EINVAL);
-	cfg = (struct sink_cfg){ .name = "soc", .transport = SINK_TLS, .host = "h",
-				 .ca_file = ca, .cert_file = ca };	/* no key in it */
+	cfg = (struct sink_cfg){
+		.name = "soc", .transport = SINK_TLS, .host = "h", .ca_file = ca, .cert_file = ca
+	}; /* no key in it */
 	CU_ASSERT_EQUAL(sink_open(&b.s, &cfg, &b.sp, 0, err, sizeof(err)), -EINVAL);
-	cfg = (struct sink_cfg){ .name = "soc", .transport = SINK_TCP, .host = "h",
-				 .facility = 24 };
+	cfg = (struct sink_cfg){ .name = "soc", .transport = SINK_TCP, .host = "h", .facility = 24 };
 	CU_ASSERT_EQUAL(sink_open(&b.s, &cfg, &b.sp, 0, err, sizeof(err)), -EINVAL);
 	/* defaults */
 	cfg = (struct sink_cfg){ .name = "soc", .transport = SINK_TLS, .host = "h", .ca_file = ca };

@@ -151,11 +151,11 @@ static enum log_level quiet(void)
 {
 	enum log_level old = log_get_level();
 
-	log_set_level(LOG_LVL_ERROR);	/* recovery warns on purpose here */
+	log_set_level(LOG_LVL_ERROR); /* recovery warns on purpose here */
 	return old;
 }
 
-#define REC 100			/* payload bytes */
+#define REC 100 /* payload bytes */
 #define REC_DISK (SPOOL_HDR_LEN + REC)
 
 static void test_order_and_ack(void)
@@ -315,15 +315,15 @@ static void test_corrupt_middle(void)
 	append_n(&sp, 1, 8, REC);
 	spool_close(&sp);
 	CU_ASSERT_EQUAL_FATAL(count_segments(dir, seg, sizeof(seg)), 1);
-	poke(seg, 2 * REC_DISK + SPOOL_HDR_LEN + 30, "X", 1);	/* record 3: bad CRC */
-	poke(seg, 5 * REC_DISK, "XXXX", 4);			/* record 6: magic */
+	poke(seg, 2 * REC_DISK + SPOOL_HDR_LEN + 30, "X", 1); /* record 3: bad CRC */
+	poke(seg, 5 * REC_DISK, "XXXX", 4);		      /* record 6: magic */
 
 	CU_ASSERT_FATAL(open_sp(&sp, dir, NULL, one_sink, 1) == 0);
 	spool_get_stats(&sp, &st);
 	CU_ASSERT_EQUAL(st.corrupt, 2);
 	CU_ASSERT_EQUAL(st.torn, 0);
 	CU_ASSERT_EQUAL(st.recovered, 6);
-	CU_ASSERT_EQUAL(file_size(seg), 8 * REC_DISK);	/* nothing valid is cut off */
+	CU_ASSERT_EQUAL(file_size(seg), 8 * REC_DISK); /* nothing valid is cut off */
 	expect_next(&sp, 0, 1, REC);
 	expect_next(&sp, 0, 2, REC);
 	expect_next(&sp, 0, 4, REC);
@@ -364,7 +364,7 @@ static void test_corrupt_segments(void)
 	spool_close(&sp);
 	CU_ASSERT_EQUAL(count_segments(dir, NULL, 0), 3);
 	snprintf(path, sizeof(path), "%s/0000000000000001.seg", dir);
-	poke(path, 4 * REC_DISK + 8, "\x77", 1);	/* record 5's seq: CRC fails */
+	poke(path, 4 * REC_DISK + 8, "\x77", 1); /* record 5's seq: CRC fails */
 	snprintf(path, sizeof(path), "%s/000000000000000b.seg", dir);
 	CU_ASSERT_FATAL(truncate(path, 2 * REC_DISK - 1) == 0);
 
@@ -385,7 +385,8 @@ static void test_corrupt_segments(void)
 
 static void test_drop_oldest(void)
 {
-	struct spool_opts o = { .max_bytes = 20 * REC_DISK, .segment_bytes = 5 * REC_DISK,
+	struct spool_opts o = { .max_bytes = 20 * REC_DISK,
+				.segment_bytes = 5 * REC_DISK,
 				.overflow = SPOOL_DROP_OLDEST };
 	enum log_level old = quiet();
 	char *dir = make_dir();
@@ -443,8 +444,10 @@ static int append_one(struct spool *sp, uint64_t n)
  */
 static void test_drop_oldest_spares_severe(void)
 {
-	struct spool_opts o = { .max_bytes = 20 * REC_DISK, .segment_bytes = 5 * REC_DISK,
-				.overflow = SPOOL_DROP_OLDEST, .rank = test_rank };
+	struct spool_opts o = { .max_bytes = 20 * REC_DISK,
+				.segment_bytes = 5 * REC_DISK,
+				.overflow = SPOOL_DROP_OLDEST,
+				.rank = test_rank };
 	enum log_level old = quiet();
 	char *dir = make_dir();
 	struct spool sp;
@@ -453,11 +456,11 @@ static void test_drop_oldest_spares_severe(void)
 	uint64_t n;
 
 	CU_ASSERT_FATAL(open_sp(&sp, dir, &o, one_sink, 1) == 0);
-	append_n(&sp, 1, 5, REC);		/* high, undelivered */
+	append_n(&sp, 1, 5, REC); /* high, undelivered */
 	for (n = 6; n <= 100; n++)
 		refused += append_one(&sp, n) == -ENOSPC;
 	spool_get_stats(&sp, &st);
-	CU_ASSERT_EQUAL(refused, 80);		/* 6..20 fit, 21..100 do not */
+	CU_ASSERT_EQUAL(refused, 80); /* 6..20 fit, 21..100 do not */
 	CU_ASSERT_EQUAL(st.dropped_new, 80);
 	CU_ASSERT_EQUAL(st.dropped_oldest, 0);
 	spool_close(&sp);
@@ -479,7 +482,8 @@ static void test_drop_oldest_spares_severe(void)
 
 static void test_drop_new(void)
 {
-	struct spool_opts o = { .max_bytes = 20 * REC_DISK, .segment_bytes = 5 * REC_DISK,
+	struct spool_opts o = { .max_bytes = 20 * REC_DISK,
+				.segment_bytes = 5 * REC_DISK,
 				.overflow = SPOOL_DROP_NEW };
 	char *dir = make_dir(), buf[REC + 1];
 	struct spool sp;
@@ -623,14 +627,14 @@ static void test_ack_persistence(void)
 	CU_ASSERT_FATAL(open_sp(&sp, dir, &o, one_sink, 1) == 0);
 	append_n(&sp, 1, 5, REC);
 	CU_ASSERT_EQUAL(spool_ack(&sp, 0, 3), 0);
-	CU_ASSERT(access(path, F_OK) != 0);	/* not yet: at most once per interval */
+	CU_ASSERT(access(path, F_OK) != 0); /* not yet: at most once per interval */
 	spool_tick(&sp, sp.last_sync_ms + 100);
 	CU_ASSERT(access(path, F_OK) != 0);
 	spool_tick(&sp, sp.last_sync_ms + 500);
 	read_file(path, text, sizeof(text));
 	CU_ASSERT_STRING_EQUAL(text, "3\n");
 	CU_ASSERT_EQUAL(spool_ack(&sp, 0, 4), 0);
-	spool_close(&sp);			/* close saves whatever the policy */
+	spool_close(&sp); /* close saves whatever the policy */
 	read_file(path, text, sizeof(text));
 	CU_ASSERT_STRING_EQUAL(text, "4\n");
 
@@ -748,7 +752,7 @@ static void test_ack_no_wrap(void)
 		fclose(f);
 		CU_ASSERT_FATAL(open_sp(&sp, dir, NULL, one_sink, 1) == 0);
 		CU_ASSERT_EQUAL(spool_append(&sp, "{}", 2, &seq), 0);
-		CU_ASSERT(seq < 8);		/* from the start, nowhere near a wrap */
+		CU_ASSERT(seq < 8); /* from the start, nowhere near a wrap */
 		spool_close(&sp);
 		remove_dir(dir);
 	}

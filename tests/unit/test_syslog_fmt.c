@@ -14,19 +14,19 @@
 #include "soc/syslog_fmt.h"
 #include "utf8_check.h"
 
-#define SAMPLE_ALERT							\
-	"{\"alert_id\":\"6f1c2a3b-1111-4222-8333-444455556666\","	\
-	"\"time\":\"2025-03-04T05:06:07.123456Z\",\"host\":\"ws01\","	\
-	"\"rule\":\"bulk_export\",\"severity\":\"high\","		\
-	"\"summary\":\"cat exported 120 CPR numbers\",\"user\":\"alice\","	\
-	"\"uid\":1000,\"loginuid\":1000,\"pid\":4242,"			\
-	"\"process_chain\":[{\"pid\":4242,\"exe\":\"/usr/bin/cat\","	\
-	"\"argv\":\"cat /srv/export.csv\",\"comm\":\"cat\"},"		\
-	"{\"pid\":4000,\"exe\":\"/usr/bin/bash\",\"argv\":\"bash\",\"comm\":\"bash\"}],"	\
-	"\"file\":{\"path\":\"/media/usb/export.csv\",\"dev\":\"8:17\",\"ino\":12},"	\
-	"\"origin_export\":{\"path\":\"/srv/cpr/export.csv\",\"dev\":\"8:1\",\"ino\":99},"	\
-	"\"counts\":{\"cpr_distinct\":120,\"cpr_mod11\":118,\"cpr_keyword_context\":3,"	\
-	"\"cpr_matches\":130,\"cpr_lower_bound\":false,\"bytes\":5000},"	\
+#define SAMPLE_ALERT                                                                       \
+	"{\"alert_id\":\"6f1c2a3b-1111-4222-8333-444455556666\","                          \
+	"\"time\":\"2025-03-04T05:06:07.123456Z\",\"host\":\"ws01\","                      \
+	"\"rule\":\"bulk_export\",\"severity\":\"high\","                                  \
+	"\"summary\":\"cat exported 120 CPR numbers\",\"user\":\"alice\","                 \
+	"\"uid\":1000,\"loginuid\":1000,\"pid\":4242,"                                     \
+	"\"process_chain\":[{\"pid\":4242,\"exe\":\"/usr/bin/cat\","                       \
+	"\"argv\":\"cat /srv/export.csv\",\"comm\":\"cat\"},"                              \
+	"{\"pid\":4000,\"exe\":\"/usr/bin/bash\",\"argv\":\"bash\",\"comm\":\"bash\"}],"   \
+	"\"file\":{\"path\":\"/media/usb/export.csv\",\"dev\":\"8:17\",\"ino\":12},"       \
+	"\"origin_export\":{\"path\":\"/srv/cpr/export.csv\",\"dev\":\"8:1\",\"ino\":99}," \
+	"\"counts\":{\"cpr_distinct\":120,\"cpr_mod11\":118,\"cpr_keyword_context\":3,"    \
+	"\"cpr_matches\":130,\"cpr_lower_bound\":false,\"bytes\":5000},"                   \
 	"\"masked_samples\":[\"010203-XXXX\",\"040506-XXXX\"]}"
 
 #define SAMPLE_HEADER "<163>1 2025-03-04T05:06:07.123456Z ws01 cprwatch 777 bulk_export "
@@ -62,8 +62,11 @@ static void parse(const char *json, struct jval *v)
 static struct syslog_ctx ctx(enum syslog_format f, size_t max_len)
 {
 	return (struct syslog_ctx){
-		.format = f, .facility = SYSLOG_FAC_DEFAULT, .procid = 777,
-		.hostname = "fallback", .max_len = max_len,
+		.format = f,
+		.facility = SYSLOG_FAC_DEFAULT,
+		.procid = 777,
+		.hostname = "fallback",
+		.max_len = max_len,
 	};
 }
 
@@ -79,7 +82,6 @@ static int render(const char *json, enum syslog_format f, size_t max_len, struct
 	jval_free(&v);
 	return rc;
 }
-
 
 /* One line, printable, valid UTF-8: what every rendering must be. */
 static void assert_clean(const struct syslog_buf *b)
@@ -161,10 +163,10 @@ static void test_escape_sd(void)
 
 	syslog_buf_init(&b);
 	rc = render("{\"rule\":\"r\",\"file\":{\"path\":\"/tmp/a\\\"b\\\\c]d=e|f\\ng\\rh\\ti\"},"
-		    "\"user\":\"x\\u0001y\\u0085z\\u2028w\"}", SYSLOG_FMT_RFC5424, 0, &b);
+		    "\"user\":\"x\\u0001y\\u0085z\\u2028w\"}",
+		    SYSLOG_FMT_RFC5424, 0, &b);
 	CU_ASSERT_EQUAL(rc, 0);
-	CU_ASSERT_PTR_NOT_NULL(strstr(b.buf,
-		" file=\"/tmp/a\\\"b\\\\c\\]d=e|f\\ng\\rh\\ti\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.buf, " file=\"/tmp/a\\\"b\\\\c\\]d=e|f\\ng\\rh\\ti\""));
 	CU_ASSERT_PTR_NOT_NULL(strstr(b.buf, " user=\"x\\u0001y\\u0085z\\u2028w\""));
 	assert_clean(&b);
 	syslog_buf_free(&b);
@@ -183,8 +185,7 @@ static void test_escape_cef(void)
 	/* header: \ and | escaped, newline gone, = as is */
 	CU_ASSERT_PTR_NOT_NULL(strstr(b.buf, "|a\\|b\\\\c|x\\|y\\\\z w=v|5|"));
 	/* extension: \ and = escaped, newline and CR as \n \r, | and ] as is */
-	CU_ASSERT_PTR_NOT_NULL(strstr(b.buf,
-		" filePath=/tmp/a\"b\\\\c]d\\=e|f\\ng\\rh i "));
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.buf, " filePath=/tmp/a\"b\\\\c]d\\=e|f\\ng\\rh i "));
 	CU_ASSERT_PTR_NOT_NULL(strstr(b.buf, " msg=x|y\\\\z\\nw\\=v"));
 	/* the MSGID takes the rule as printable ASCII */
 	CU_ASSERT_PTR_NOT_NULL(strstr(b.buf, " 777 a|b\\c - CEF:0|"));
@@ -199,21 +200,28 @@ static void test_utf8_and_bom(void)
 
 	syslog_buf_init(&b);
 	/* non-ASCII summary: BOM; values kept as UTF-8 */
-	rc = render("{\"rule\":\"r\",\"summary\":\"\xc3\x86" "blegr\xc3\xb8""d\","
+	rc = render("{\"rule\":\"r\",\"summary\":\"\xc3\x86"
+		    "blegr\xc3\xb8"
+		    "d\","
 		    "\"file\":{\"path\":\"/home/s\xc3\xb8ren/\xe2\x82\xac.csv\"}}",
 		    SYSLOG_FMT_RFC5424, 0, &b);
 	CU_ASSERT_EQUAL(rc, 0);
-	CU_ASSERT_PTR_NOT_NULL(strstr(b.buf, "] \xef\xbb\xbf\xc3\x86" "blegr\xc3\xb8""d"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.buf, "] \xef\xbb\xbf\xc3\x86"
+					     "blegr\xc3\xb8"
+					     "d"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(b.buf, " file=\"/home/s\xc3\xb8ren/\xe2\x82\xac.csv\""));
 	/* ASCII summary: no BOM (MSG-ANY) */
 	rc = render("{\"rule\":\"r\",\"summary\":\"plain\"}", SYSLOG_FMT_RFC5424, 0, &b);
 	CU_ASSERT_EQUAL(rc, 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(b.buf, "] plain"));
 	/* CEF never gets a BOM: parsers match CEF:0| at the start of MSG */
-	rc = render("{\"rule\":\"r\",\"summary\":\"\xc3\x86""ble\"}", SYSLOG_FMT_CEF, 0, &b);
+	rc = render("{\"rule\":\"r\",\"summary\":\"\xc3\x86"
+		    "ble\"}",
+		    SYSLOG_FMT_CEF, 0, &b);
 	CU_ASSERT_EQUAL(rc, 0);
 	CU_ASSERT_PTR_NULL(strstr(b.buf, "\xef\xbb\xbf"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(b.buf, "|r|\xc3\x86""ble|"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.buf, "|r|\xc3\x86"
+					     "ble|"));
 	syslog_buf_free(&b);
 }
 
@@ -227,14 +235,15 @@ static void test_invalid_bytes(void)
 
 	syslog_buf_init(&b);
 	parse("{\"rule\":\"r\",\"file\":{\"path\":\"/tmp/XY.csv\"},"
-	      "\"process_chain\":[{\"pid\":1,\"argv\":\"cp QRS\",\"comm\":\"cp\"}]}", &v);
+	      "\"process_chain\":[{\"pid\":1,\"argv\":\"cp QRS\",\"comm\":\"cp\"}]}",
+	      &v);
 	path = (char *)jobj_str(jobj_get(&v, "file"), "path");
 	argv = (char *)jobj_str(&jobj_get(&v, "process_chain")->items[0], "argv");
-	path[5] = (char)0xff;		/* never valid */
-	path[6] = (char)0xc3;		/* a lead byte without its continuation */
-	argv[3] = (char)0xe2;		/* a truncated 3-byte sequence at the end */
+	path[5] = (char)0xff; /* never valid */
+	path[6] = (char)0xc3; /* a lead byte without its continuation */
+	argv[3] = (char)0xe2; /* a truncated 3-byte sequence at the end */
 	argv[4] = (char)0x82;
-	argv[5] = (char)0xed;		/* the start of a surrogate */
+	argv[5] = (char)0xed; /* the start of a surrogate */
 	CU_ASSERT_EQUAL(syslog_fmt_alert(&b, &c, &v), 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(b.buf, " file=\"/tmp/\xef\xbf\xbd\xef\xbf\xbd.csv\""));
 	CU_ASSERT_PTR_NOT_NULL(strstr(b.buf, " argv=\"cp \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\""));
@@ -260,11 +269,11 @@ static void test_pri(void)
 		{ "medium", 20, "<164>1 ", 5 },
 		{ "low", 20, "<165>1 ", 3 },
 		{ "none", 20, "<166>1 ", 0 },
-		{ "bogus", 20, "<164>1 ", 5 },	/* unknown: loud rather than lost */
-		{ "critical", 10, "<82>1 ", 10 },	/* authpriv */
+		{ "bogus", 20, "<164>1 ", 5 },	  /* unknown: loud rather than lost */
+		{ "critical", 10, "<82>1 ", 10 }, /* authpriv */
 		{ "low", 0, "<5>1 ", 3 },
 		{ "high", 23, "<187>1 ", 8 },
-		{ "high", 99, "<163>1 ", 8 },	/* out of range: the default */
+		{ "high", 99, "<163>1 ", 8 }, /* out of range: the default */
 	};
 	struct syslog_buf b;
 	struct syslog_ctx c;
@@ -294,7 +303,7 @@ static void test_msgid(void)
 	} cases[] = {
 		{ "bulk_export", " bulk_export " },
 		{ "bulk export", " bulk_export " },
-		{ "r\\u00e6kke", " r_kke " },	/* one '_' per character, not byte */
+		{ "r\\u00e6kke", " r_kke " }, /* one '_' per character, not byte */
 		{ "a\\tb", " a_b " },
 		{ "0123456789abcdef0123456789ABCDEFxyz", " 0123456789abcdef0123456789ABCDEF " },
 		{ "", " - " },
@@ -336,7 +345,7 @@ static void test_timestamps(void)
 {
 	static const struct {
 		const char *in;
-		const char *out;	/* NULL: invalid, the current time is used */
+		const char *out; /* NULL: invalid, the current time is used */
 		const char *rt;
 	} cases[] = {
 		{ "2025-03-04T05:06:07.123456Z", "2025-03-04T05:06:07.123456Z", "1741064767123" },
@@ -389,8 +398,8 @@ static void test_truncate_msg(void)
 	json = malloc(16384);
 	CU_ASSERT_FATAL(json != NULL);
 	o = sprintf(json, "{\"rule\":\"r\",\"time\":\"2025-01-02T03:04:05Z\","
-		    "\"file\":{\"path\":\"/x\"},"
-		    "\"summary\":\"");
+			  "\"file\":{\"path\":\"/x\"},"
+			  "\"summary\":\"");
 	/* 2- and 3-byte characters */
 	for (i = 0; i < 3000; i++)
 		o += sprintf(json + o, i % 3 ? "\xc3\xb8" : "\xe2\x82\xac");
@@ -403,7 +412,7 @@ static void test_truncate_msg(void)
 		rc = render(json, SYSLOG_FMT_RFC5424, max, &b);
 		CU_ASSERT_EQUAL(rc, 1);
 		CU_ASSERT(b.len <= max);
-		CU_ASSERT(b.len > max - 3);	/* as much as fits, less at most one character */
+		CU_ASSERT(b.len > max - 3); /* as much as fits, less at most one character */
 		assert_clean(&b);
 		/* the header and SD are the untruncated ones plus the flag */
 		sd_end_full = strstr(full.buf, "\"] ");
@@ -502,8 +511,10 @@ static void test_truncate_min(void)
 	o = sprintf(json, "{\"time\":\"2025-01-02T03:04:05.123456+02:00\",\"host\":\"");
 	for (i = 0; i < 255; i++)
 		json[o++] = 'h';
-	o += sprintf(json + o, "\",\"rule\":\"0123456789abcdef0123456789abcdef\","
-		     "\"summary\":\"%s\",\"counts\":{", val);
+	o += sprintf(json + o,
+		     "\",\"rule\":\"0123456789abcdef0123456789abcdef\","
+		     "\"summary\":\"%s\",\"counts\":{",
+		     val);
 	for (i = 0; i < 20; i++)
 		o += sprintf(json + o, "%s\"count_with_a_long_name_%02zu\":\"%s\"", i ? "," : "", i,
 			     val);
@@ -523,30 +534,39 @@ static void test_truncate_min(void)
 static void test_heartbeat(void)
 {
 	struct heartbeat hb = {
-		.real_ns = 1735787045123456789ull, .host = "ws01", .version = "1.2.3",
-		.uptime_s = 3600, .events = 100000, .kernel_drops = 2, .alerts = 7,
-		.spool_depth = 5, .spool_dropped = 1, .scans_dropped = 4, .sinks_up = 1, .sinks = 2,
+		.real_ns = 1735787045123456789ull,
+		.host = "ws01",
+		.version = "1.2.3",
+		.uptime_s = 3600,
+		.events = 100000,
+		.kernel_drops = 2,
+		.alerts = 7,
+		.spool_depth = 5,
+		.spool_dropped = 1,
+		.scans_dropped = 4,
+		.sinks_up = 1,
+		.sinks = 2,
 	};
 	struct syslog_ctx c = ctx(SYSLOG_FMT_RFC5424, 0);
 	struct syslog_buf b;
 
 	syslog_buf_init(&b);
 	CU_ASSERT_EQUAL(syslog_fmt_heartbeat(&b, &c, &hb), 0);
-	CU_ASSERT_STRING_EQUAL(b.buf,
-		"<166>1 2025-01-02T03:04:05.123456Z ws01 cprwatch 777 heartbeat "
-		"[cprwatch@32473 version=\"1.2.3\" uptime=\"3600\" events=\"100000\" "
-		"kernel_drops=\"2\" alerts=\"7\" spool_depth=\"5\" spool_dropped=\"1\" "
-		"scans_dropped=\"4\" sinks_up=\"1\" sinks=\"2\"] cprwatch heartbeat");
+	CU_ASSERT_STRING_EQUAL(
+		b.buf, "<166>1 2025-01-02T03:04:05.123456Z ws01 cprwatch 777 heartbeat "
+		       "[cprwatch@32473 version=\"1.2.3\" uptime=\"3600\" events=\"100000\" "
+		       "kernel_drops=\"2\" alerts=\"7\" spool_depth=\"5\" spool_dropped=\"1\" "
+		       "scans_dropped=\"4\" sinks_up=\"1\" sinks=\"2\"] cprwatch heartbeat");
 	c.format = SYSLOG_FMT_CEF;
 	CU_ASSERT_EQUAL(syslog_fmt_heartbeat(&b, &c, &hb), 0);
-	CU_ASSERT_STRING_EQUAL(b.buf,
-		"<166>1 2025-01-02T03:04:05.123456Z ws01 cprwatch 777 heartbeat "
-		"- CEF:0|cprwatch|cprwatch|1.2.3|heartbeat|cprwatch heartbeat|0|"
-		"rt=1735787045123 dvchost=ws01 cs1Label=agentVersion cs1=1.2.3 "
-		"cn1Label=uptimeSeconds cn1=3600 cn2Label=events cn2=100000 "
-		"cn3Label=kernelDrops cn3=2 cs2Label=alerts cs2=7 cs3Label=spoolDepth cs3=5 "
-		"cs4Label=spoolDropped cs4=1 cs5Label=sinksUp cs5=1 cs6Label=sinks cs6=2 "
-		"flexNumber1Label=scansDropped flexNumber1=4");
+	CU_ASSERT_STRING_EQUAL(
+		b.buf, "<166>1 2025-01-02T03:04:05.123456Z ws01 cprwatch 777 heartbeat "
+		       "- CEF:0|cprwatch|cprwatch|1.2.3|heartbeat|cprwatch heartbeat|0|"
+		       "rt=1735787045123 dvchost=ws01 cs1Label=agentVersion cs1=1.2.3 "
+		       "cn1Label=uptimeSeconds cn1=3600 cn2Label=events cn2=100000 "
+		       "cn3Label=kernelDrops cn3=2 cs2Label=alerts cs2=7 cs3Label=spoolDepth cs3=5 "
+		       "cs4Label=spoolDropped cs4=1 cs5Label=sinksUp cs5=1 cs6Label=sinks cs6=2 "
+		       "flexNumber1Label=scansDropped flexNumber1=4");
 	/* a C string from the caller may hold anything */
 	hb.version = "1.0\xff|=\n";
 	hb.host = NULL;
@@ -589,7 +609,9 @@ static void test_param_names(void)
 	syslog_buf_init(&b);
 	CU_ASSERT_EQUAL(render("{\"counts\":{\"a=b\":1,\"c]d\":2,\"e f\":3,\"g\\\"h\":4,"
 			       "\"0123456789012345678901234567890123456789\":5,\"\":6,"
-			       "\"obj\":{},\"s\":\"x\"}}", SYSLOG_FMT_RFC5424, 0, &b), 0);
+			       "\"obj\":{},\"s\":\"x\"}}",
+			       SYSLOG_FMT_RFC5424, 0, &b),
+			0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(b.buf, " a_b=\"1\" c_d=\"2\" e_f=\"3\" g_h=\"4\" "
 					     "01234567890123456789012345678901=\"5\" s=\"x\"]"));
 	syslog_buf_free(&b);

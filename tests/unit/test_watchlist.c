@@ -117,28 +117,27 @@ static void wl_new_root(void)
 		registered = !atexit(wl_atexit);
 }
 
-static const char wl_config[] =
-	"[cpr_clients]\n"
-	"path = /opt/cpr/bin/cprklient\n"
-	"[messaging]\n"
-	"app = /opt/*/bin/tool\n"
-	"app = /usr/lib/chromium/chromium\n"
-	"browser = chromium\n"
-	"app = dirprog\n"
-	"app = nonexistentprog\n"
-	"app = /opt/nothing/here\n"
-	"sync = ~/.local/bin/sync-tool\n"
-	"[archivers]\n"
-	"path = zip\n"
-	"path = 7z\n"
-	"path = /usr/bin/zip\n"
-	"[export_paths]\n"
-	"local = ~/Downloads\n"
-	"local = ~/NoSuchDir\n"
-	"local = /tmp/export*\n"
-	"removable = /media\n"
-	"removable = /media\n"
-	"network_fs = cifs nfs4\n";
+static const char wl_config[] = "[cpr_clients]\n"
+				"path = /opt/cpr/bin/cprklient\n"
+				"[messaging]\n"
+				"app = /opt/*/bin/tool\n"
+				"app = /usr/lib/chromium/chromium\n"
+				"browser = chromium\n"
+				"app = dirprog\n"
+				"app = nonexistentprog\n"
+				"app = /opt/nothing/here\n"
+				"sync = ~/.local/bin/sync-tool\n"
+				"[archivers]\n"
+				"path = zip\n"
+				"path = 7z\n"
+				"path = /usr/bin/zip\n"
+				"[export_paths]\n"
+				"local = ~/Downloads\n"
+				"local = ~/NoSuchDir\n"
+				"local = /tmp/export*\n"
+				"removable = /media\n"
+				"removable = /media\n"
+				"network_fs = cifs nfs4\n";
 
 static const char wl_mountinfo[] =
 	"22 1 0:21 / /proc rw,nosuid,nodev,noexec,relatime shared:5 - proc proc rw\n"
@@ -169,7 +168,7 @@ static void wl_setup(struct config *cfg, char *mountinfo, size_t len)
 		snprintf(link, sizeof(link), "%s/usr/bin/chromium", wl_root);
 		CU_ASSERT_FATAL(symlink("../lib/chromium/chromium", link) == 0);
 	}
-	wl_mkdir("/usr/bin/dirprog");		/* a directory is not a program */
+	wl_mkdir("/usr/bin/dirprog"); /* a directory is not a program */
 	wl_file("/usr/bin/zip");
 	wl_file("/usr/local/bin/7z");
 	wl_file("/sbin/7z");
@@ -191,7 +190,7 @@ static void wl_setup(struct config *cfg, char *mountinfo, size_t len)
 		wl_mkdir(rel);
 	}
 	wl_mkdir("/tmp/export1");
-	wl_file("/tmp/exportfile");		/* a file is not an export directory */
+	wl_file("/tmp/exportfile"); /* a file is not an export directory */
 	wl_mkdir("/media");
 	wl_mkdir("/mnt/my share");
 	wl_mkdir("/net/nfshome");
@@ -225,7 +224,7 @@ static void test_resolve(void)
 	b = wl_bin(&wl, &id);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
 	CU_ASSERT_EQUAL(b->classes, CLASS_CPR_CLIENT);
-	CU_ASSERT_STRING_EQUAL(b->path, "/opt/cpr/bin/cprklient");	/* without the root */
+	CU_ASSERT_STRING_EQUAL(b->path, "/opt/cpr/bin/cprklient"); /* without the root */
 
 	/* glob: both matches */
 	id = wl_id("/opt/a1/bin/tool");
@@ -289,7 +288,7 @@ static void test_resolve(void)
 	d = wl_dir(&wl, "/mnt/back\\slash");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
 	CU_ASSERT_EQUAL(d->kind, EXPORT_NETWORK);
-	CU_ASSERT_PTR_NULL(wl_dir(&wl, "/mnt/local"));		/* ext4 */
+	CU_ASSERT_PTR_NULL(wl_dir(&wl, "/mnt/local")); /* ext4 */
 	pw = getpwuid(65534);
 	if (pw && pw->pw_dir[0] == '/') {
 		snprintf(rel, sizeof(rel), "%s/Downloads", pw->pw_dir);
@@ -334,8 +333,9 @@ static void test_every_home(void)
 	wl_new_root();
 	snprintf(rel, sizeof(rel), "%s/Skrivebord", home);
 	wl_mkdir(rel);
-	CU_ASSERT_EQUAL_FATAL(config_parse(&cfg, "h", "[export_paths]\nlocal = ~/Skrivebord\n",
-					   err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(config_parse(&cfg, "h", "[export_paths]\nlocal = ~/Skrivebord\n", err,
+					   sizeof(err)),
+			      0);
 	CU_ASSERT_EQUAL_FATAL(watchlist_resolve(&wl, &cfg, wl_root, "/nonexistent"), 0);
 	CU_ASSERT_EQUAL(wl.nr_dirs, 1);
 	CU_ASSERT_PTR_NOT_NULL(wl_dir(&wl, rel));
@@ -369,7 +369,7 @@ static void test_home_escapes(void)
 	CU_ASSERT_FATAL(symlink("/usr/bin/bash", path) == 0);
 	snprintf(path, sizeof(path), "%s%s/dropbox-rel", wl_root, rel);
 	target[0] = '\0';
-	for (p = pw->pw_dir; *p; p++)		/* up out of the home to the temp root */
+	for (p = pw->pw_dir; *p; p++) /* up out of the home to the temp root */
 		if (*p == '/')
 			strcat(target, "../");
 	strcat(target, "../../usr/bin/bash");
@@ -379,7 +379,8 @@ static void test_home_escapes(void)
 	wl_mkdir(rel);
 	snprintf(rel, sizeof(rel), "%s/.dropbox-dist/real-dropbox", pw->pw_dir);
 	wl_file(rel);
-	snprintf(path, sizeof(path), "%s%s/.dropbox-dist/dropbox-lnx.y/dropbox", wl_root, pw->pw_dir);
+	snprintf(path, sizeof(path), "%s%s/.dropbox-dist/dropbox-lnx.y/dropbox", wl_root,
+		 pw->pw_dir);
 	CU_ASSERT_FATAL(symlink("../real-dropbox", path) == 0);
 	/* / as an export directory */
 	wl_mkdir("/var/tmp");
@@ -388,18 +389,21 @@ static void test_home_escapes(void)
 	snprintf(path, sizeof(path), "%s%s/Desktop", wl_root, pw->pw_dir);
 	CU_ASSERT_FATAL(symlink("../../var/tmp", path) == 0);
 
-	CU_ASSERT_EQUAL_FATAL(config_parse(&cfg, "h", "[messaging]\n"
-					   "sync = ~/.dropbox-dist/*/dropbox*\n"
-					   "[export_paths]\nlocal = ~/Downloads\nlocal = ~/Desktop\n",
-					   err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(
+		config_parse(&cfg, "h",
+			     "[messaging]\n"
+			     "sync = ~/.dropbox-dist/*/dropbox*\n"
+			     "[export_paths]\nlocal = ~/Downloads\nlocal = ~/Desktop\n",
+			     err, sizeof(err)),
+		0);
 	CU_ASSERT_EQUAL_FATAL(watchlist_resolve(&wl, &cfg, wl_root, "/nonexistent"), 0);
 	id = wl_id("/usr/bin/bash");
-	CU_ASSERT_PTR_NULL(wl_bin(&wl, &id));		/* bash is no sync client */
+	CU_ASSERT_PTR_NULL(wl_bin(&wl, &id)); /* bash is no sync client */
 	snprintf(rel, sizeof(rel), "%s/.dropbox-dist/real-dropbox", pw->pw_dir);
 	id = wl_id(rel);
-	CU_ASSERT_PTR_NOT_NULL(wl_bin(&wl, &id));	/* the link inside the home is */
+	CU_ASSERT_PTR_NOT_NULL(wl_bin(&wl, &id)); /* the link inside the home is */
 	CU_ASSERT_EQUAL(wl.nr_bins, 1);
-	CU_ASSERT_EQUAL(wl.nr_dirs, 0);			/* neither / nor /var/tmp */
+	CU_ASSERT_EQUAL(wl.nr_dirs, 0); /* neither / nor /var/tmp */
 	watchlist_free(&wl);
 
 	/* a file of another user in this home is not this user's program */
@@ -422,7 +426,8 @@ static void test_empty(void)
 	char err[CONFIG_ERR_MAX];
 
 	CU_ASSERT_EQUAL_FATAL(config_parse(&cfg, "e", "[export_paths]\nnetwork_fs = cifs\n", err,
-					   sizeof(err)), 0);
+					   sizeof(err)),
+			      0);
 	CU_ASSERT_EQUAL(watchlist_resolve(&wl, &cfg, "/nonexistent-root", "/nonexistent"), 0);
 	CU_ASSERT_EQUAL(wl.nr_bins, 0);
 	CU_ASSERT_EQUAL(wl.nr_dirs, 0);
@@ -453,8 +458,10 @@ static void test_kernel_dev(void)
 	static const struct {
 		unsigned int major, minor;
 	} cases[] = {
-		{ 0, 0 }, { 8, 1 }, { 8, 255 }, { 0, 256 }, { 259, 0 }, { 259, 300 },
-		{ 253, 70000 }, { 4095, 0 }, { 4095, (1u << 20) - 1 }, { 1234, 65536 },
+		{ 0, 0 },	 { 8, 1 },    { 8, 255 },
+		{ 0, 256 },	 { 259, 0 },  { 259, 300 },
+		{ 253, 70000 },	 { 4095, 0 }, { 4095, (1u << 20) - 1 },
+		{ 1234, 65536 },
 	};
 	size_t i;
 

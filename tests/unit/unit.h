@@ -11,10 +11,10 @@
 
 void unit_register(const char *name, CU_TestInfo *tests);
 
-#define UNIT_SUITE(name, table)						\
-	static void __attribute__((constructor)) unit_reg_##name(void)	\
-	{								\
-		unit_register(#name, table);				\
+#define UNIT_SUITE(name, table)                                        \
+	static void __attribute__((constructor)) unit_reg_##name(void) \
+	{                                                              \
+		unit_register(#name, table);                           \
 	}
 
 #endif

@@ -32,14 +32,15 @@ static bool wants_uprobes(struct agent *a, const struct proc *p)
 static void follow_uprobes(struct agent *a, const struct proc *p, __u64 event_ns)
 {
 	if (a->ld.skel)
-		tls_follow(&a->tls, p, event_ns);	/* CPR clients only */
+		tls_follow(&a->tls, p, event_ns); /* CPR clients only */
 	if (!p || !p->classes || !a->ld.skel || uprobes_proc_has(&a->uprobes, p->tgid) ||
 	    !wants_uprobes(a, p))
 		return;
 	if (uprobes_proc_attach(&a->uprobes, p->tgid, event_ns) == -E2BIG &&
 	    a->uprobes.stats.refused == 1)
 		log_warn("%zu tracked processes have uprobes already: no more get them "
-			 "(counted as refused in status)", uprobes_proc_count(&a->uprobes));
+			 "(counted as refused in status)",
+			 uprobes_proc_count(&a->uprobes));
 }
 
 static int ringbuf_cb(void *ctx, void *data, size_t size)
@@ -99,7 +100,7 @@ void agent_sync_endpoints(struct agent *a)
 		return;
 	/* nothing configured: every connection of a CPR client is to its service */
 	if (!c->nr_burst_endpoints && !c->nr_burst_paths)
-		n = 1;	/* the all-zero key */
+		n = 1; /* the all-zero key */
 	if (loader_set_endpoints(&a->ld, keys, n))
 		log_warn("could not write the CPR endpoints to the kernel");
 	free(keys);
@@ -304,8 +305,9 @@ static void report_stats(struct agent *a)
 	if (a->ld.skel)
 		loader_counters(&a->ld, c);
 	log_info("events: %llu received, %llu lost in the kernel (ring buffer full), "
-		 "%llu malformed", (unsigned long long)a->pl.stats.events,
-		 (unsigned long long)c[CNT_DROPS], (unsigned long long)a->pl.stats.decode_errors);
+		 "%llu malformed",
+		 (unsigned long long)a->pl.stats.events, (unsigned long long)c[CNT_DROPS],
+		 (unsigned long long)a->pl.stats.decode_errors);
 	log_info("scans: %llu requested, %llu scanned, %llu from cache, %llu dropped (queue full)",
 		 (unsigned long long)a->scanq.stats.submitted,
 		 (unsigned long long)a->scanq.stats.scanned,
@@ -360,8 +362,7 @@ static void ops_scan(void *arg, const struct scan_request *rq)
 	}
 }
 
-static void ops_taint(void *arg, const struct file_id *id, const struct file_id *origin,
-		      __u32 tgid)
+static void ops_taint(void *arg, const struct file_id *id, const struct file_id *origin, __u32 tgid)
 {
 	struct agent *a = arg;
 
@@ -428,9 +429,15 @@ static void ops_alerted(void *arg, const struct alert *al, const char *json, siz
 static int start_pipeline(struct agent *a, char *err, size_t errlen)
 {
 	const struct pipeline_ops ops = {
-		.scan = ops_scan, .taint = ops_taint, .flush_fds = ops_flush_fds,
-		.alerted = ops_alerted, .proc_exec = ops_proc_exec, .proc_fork = ops_proc_fork,
-		.proc_tracked = ops_proc_tracked, .proc_exit = ops_proc_exit, .arg = a,
+		.scan = ops_scan,
+		.taint = ops_taint,
+		.flush_fds = ops_flush_fds,
+		.alerted = ops_alerted,
+		.proc_exec = ops_proc_exec,
+		.proc_fork = ops_proc_fork,
+		.proc_tracked = ops_proc_tracked,
+		.proc_exit = ops_proc_exit,
+		.arg = a,
 	};
 	const struct pipeline_cfg pc = {
 		.rules = &a->cfg.rules,
@@ -458,7 +465,8 @@ static int start_pipeline(struct agent *a, char *err, size_t errlen)
 	lim.max_time_ms = a->cfg.scan_max_seconds * 1000;
 	ret = sandbox_cfg_init(&a->sandbox, &a->person_key);
 	if (ret == -ENOENT)
-		log_warn("the scanner helper " SANDBOX_HELPER " is not installed: every file scan will be "
+		log_warn("the scanner helper " SANDBOX_HELPER
+			 " is not installed: every file scan will be "
 			 "refused (reason \"sandbox unavailable\")");
 	else if (ret)
 		log_warn("scanner sandbox: %s", strerror(-ret));

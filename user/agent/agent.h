@@ -25,26 +25,26 @@
 #include "watchlist.h"
 
 struct agent_opts {
-	const char *config_path;	/* NULL: default */
-	bool print_events;		/* JSON lines of every event */
-	const char *events_path;	/* where they go, NULL: stdout */
-	bool trace_all;			/* overrides the config when set */
-	const char *ready_path;		/* created once probes are attached */
-	unsigned int duration;		/* seconds to run, 0: until signalled */
-	const char *record_path;	/* events and scan results as JSON lines, for --replay */
-	const char *alert_log;		/* overrides [output] alert_log when set */
+	const char *config_path; /* NULL: default */
+	bool print_events;	 /* JSON lines of every event */
+	const char *events_path; /* where they go, NULL: stdout */
+	bool trace_all;		 /* overrides the config when set */
+	const char *ready_path;	 /* created once probes are attached */
+	unsigned int duration;	 /* seconds to run, 0: until signalled */
+	const char *record_path; /* events and scan results as JSON lines, for --replay */
+	const char *alert_log;	 /* overrides [output] alert_log when set */
 };
 
-#define RATE_WINDOW 10	/* seconds over which events/s is measured */
-#define SCAN_DROP_UNHEALTHY_S 600	/* status unhealthy this long after a dropped scan */
+#define RATE_WINDOW 10		  /* seconds over which events/s is measured */
+#define SCAN_DROP_UNHEALTHY_S 600 /* status unhealthy this long after a dropped scan */
 
 struct agent_stats {
 	uint64_t start_ns;		/* monotonic */
-	uint64_t per_tick[RATE_WINDOW];	/* events per second, ring by tick */
+	uint64_t per_tick[RATE_WINDOW]; /* events per second, ring by tick */
 	uint64_t events_at_tick;
-	uint64_t kernel_drops;		/* as of the last tick */
-	uint64_t drops_at_minute;	/* kernel drops a minute ago, for health */
-	uint64_t scan_drop_tick;	/* tick of the latest dropped scan, 0: none */
+	uint64_t kernel_drops;	  /* as of the last tick */
+	uint64_t drops_at_minute; /* kernel drops a minute ago, for health */
+	uint64_t scan_drop_tick;  /* tick of the latest dropped scan, 0: none */
 };
 
 struct agent {
@@ -55,12 +55,12 @@ struct agent {
 	struct clip_probes *clip;	/* clipboard uprobes and their status */
 	struct uprobes_proc uprobes;	/* uprobes attached to tracked processes */
 	struct tls_probes tls;		/* TLS plaintext uprobes, per CPR-client process */
-	unsigned int endpoints_version;	/* of the CPR endpoints last written to the kernel */
+	unsigned int endpoints_version; /* of the CPR endpoints last written to the kernel */
 	struct ring_buffer *rb;
-	struct pipeline pl;		/* events, state, rules, alerts */
+	struct pipeline pl; /* events, state, rules, alerts */
 	struct scanq scanq;
-	struct person_key person_key;	/* per start, from getrandom; never written out */
-	struct sandbox_cfg sandbox;	/* the scanner helper the scan workers start */
+	struct person_key person_key; /* per start, from getrandom; never written out */
+	struct sandbox_cfg sandbox;   /* the scanner helper the scan workers start */
 	bool scanq_up;
 	struct control control;
 	struct spool spool;
@@ -72,7 +72,7 @@ struct agent {
 	int sigfd;
 	int timerfd;
 	uint64_t ticks;
-	unsigned int watchdog_ticks;	/* systemd watchdog ping period, 0: none */
+	unsigned int watchdog_ticks; /* systemd watchdog ping period, 0: none */
 	bool stop;
 	struct agent_stats stats;
 };
@@ -89,7 +89,7 @@ void agent_sync_endpoints(struct agent *a);
 
 /* The status the control socket serves (schema in control.h). */
 void agent_status_json(struct agent *a, struct json *j);
-#define TAG_SINK_BASE 1000	/* epoll tag of SOC receiver i: TAG_SINK_BASE + i */
+#define TAG_SINK_BASE 1000 /* epoll tag of SOC receiver i: TAG_SINK_BASE + i */
 
 int agent_sinks_open(struct agent *a, char *err, size_t errlen);
 void agent_sinks_on_alert(struct agent *a, const char *json, size_t len);

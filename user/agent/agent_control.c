@@ -20,8 +20,8 @@ static int ctl_status(void *arg, struct json *out, char *err, size_t errlen)
 	return 0;
 }
 
-static int ctl_alerts(void *arg, const struct control_alerts_query *q, struct json *out,
-		      char *err, size_t errlen)
+static int ctl_alerts(void *arg, const struct control_alerts_query *q, struct json *out, char *err,
+		      size_t errlen)
 {
 	struct agent *a = arg;
 
@@ -29,7 +29,12 @@ static int ctl_alerts(void *arg, const struct control_alerts_query *q, struct js
 	return 0;
 }
 
-#define SWAP(x, y) do { __typeof__(x) t_ = (x); (x) = (y); (y) = t_; } while (0)
+#define SWAP(x, y)                      \
+	do {                            \
+		__typeof__(x) t_ = (x); \
+		(x) = (y);              \
+		(y) = t_;               \
+	} while (0)
 
 /*
  * The spool, the SOC receivers and the control socket stay as they run
@@ -67,7 +72,7 @@ static int ctl_reload(void *arg, struct json *out, char *err, size_t errlen)
 	next.trace_all = trace_all;
 	keep_running_outputs(&a->cfg, &next);
 	config_free(&a->cfg);
-	a->cfg = next;		/* rules keep pointing at a->cfg.rules */
+	a->cfg = next; /* rules keep pointing at a->cfg.rules */
 	rules_reconfigure(&a->pl.rules);
 	agent_sync_endpoints(a);
 	agent_resolve_watchlist(a);

@@ -28,8 +28,7 @@ static int open_spool(struct agent *a, char *err, size_t errlen)
 		names[i] = a->cfg.sinks[i].cfg.name;
 	/* drop_oldest spares segments holding alerts more severe than the new one */
 	opts.rank = alert_json_severity;
-	ret = spool_open(&a->spool, a->cfg.spool_dir, &opts, names, a->cfg.nr_sinks, err,
-			 errlen);
+	ret = spool_open(&a->spool, a->cfg.spool_dir, &opts, names, a->cfg.nr_sinks, err, errlen);
 	free(names);
 	if (!ret)
 		a->spool_up = true;
@@ -136,7 +135,7 @@ void agent_sinks_close(struct agent *a)
 	size_t i;
 
 	for (i = 0; i < a->nr_sinks; i++)
-		sink_close(&a->sinks[i]);	/* before the spool: it saves their acks */
+		sink_close(&a->sinks[i]); /* before the spool: it saves their acks */
 	free(a->sinks);
 	a->sinks = NULL;
 	a->nr_sinks = 0;

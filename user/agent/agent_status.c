@@ -53,17 +53,21 @@ static void put_sandbox_problems(struct agent *a, struct json *j, bool *healthy)
 	if (!a->scanq_up)
 		return;
 	if (!a->sandbox.helper[0] || __atomic_load_n(&st->start_failed, __ATOMIC_RELAXED)) {
-		json_str(j, a->sandbox.helper[0] ?
-			    "the scanner helper failed to start: files are not scanned" :
-			    "the scanner helper cprwatch-scand is not installed: files are not scanned");
+		json_str(
+			j,
+			a->sandbox.helper[0] ?
+				"the scanner helper failed to start: files are not scanned" :
+				"the scanner helper cprwatch-scand is not installed: files are not scanned");
 		*healthy = false;
 	}
 	n = __atomic_load_n(&st->crashed, __ATOMIC_RELAXED) +
 	    __atomic_load_n(&st->seccomp, __ATOMIC_RELAXED) +
 	    __atomic_load_n(&st->timeouts, __ATOMIC_RELAXED);
 	if (n) {
-		snprintf(buf, sizeof(buf), "%llu files refused: the scanner helper crashed, timed out "
-			 "or was killed by seccomp on them", (unsigned long long)n);
+		snprintf(buf, sizeof(buf),
+			 "%llu files refused: the scanner helper crashed, timed out "
+			 "or was killed by seccomp on them",
+			 (unsigned long long)n);
 		json_str(j, buf);
 	}
 }

@@ -29,7 +29,7 @@
 #include "uprobes_proc.h"
 #include "lib/log.h"
 
-#define MAX_COPIES 16		/* copies of one library attached */
+#define MAX_COPIES 16 /* copies of one library attached */
 #define QT_SET_TEXT_PREFIX "_ZN10QClipboard7setTextERK7QString"
 
 enum lib_kind {
@@ -66,11 +66,11 @@ enum xcb_send {
 
 struct target {
 	enum lib_kind lib;
-	const char *symbol;	/* NULL: Qt's setText, found in the library's symbols */
+	const char *symbol; /* NULL: Qt's setText, found in the library's symbols */
 	const char *prog;
 	bool retprobe;
-	int xcb_send;		/* enum xcb_send + 1, or 0 */
-	bool xcb_typed;		/* a typed wrapper: only without any entry point */
+	int xcb_send;	/* enum xcb_send + 1, or 0 */
+	bool xcb_typed; /* a typed wrapper: only without any entry point */
 };
 
 static const struct target targets[] = {
@@ -121,7 +121,7 @@ static const char *const lib_dirs[] = {
 	NULL,
 };
 
-#define USER_COPIES 4		/* copies owned by someone other than root */
+#define USER_COPIES 4 /* copies owned by someone other than root */
 
 struct lib_copy {
 	char path[256];
@@ -132,7 +132,7 @@ struct lib_copy {
 struct lib_copies {
 	struct lib_copy c[MAX_COPIES];
 	int n;
-	int user_owned;		/* of n, not owned by root */
+	int user_owned; /* of n, not owned by root */
 };
 
 /* Qt's QClipboard::setText(const QString &, Mode), whatever its mangled tail: its index, or -1. */
@@ -254,8 +254,7 @@ static int xcb_entry(const struct uprobe_syms *d)
  * like the others do; in a libxcb without fds64 it is attached beside the
  * 64-bit or plain entry point, which do not call it.
  */
-static const char *xcb_skip(const struct target *t, int entry,
-			    char *buf, size_t len)
+static const char *xcb_skip(const struct target *t, int entry, char *buf, size_t len)
 {
 	const char *inner = entry >= 0 ? xcb_symbol(entry) : NULL;
 
@@ -275,8 +274,8 @@ static const char *xcb_skip(const struct target *t, int entry,
 	return buf;
 }
 
-static void register_copy(struct clip_probes *cp, struct uprobes_proc *up,
-			  struct bpf_object *obj, enum lib_kind kind, const char *path)
+static void register_copy(struct clip_probes *cp, struct uprobes_proc *up, struct bpf_object *obj,
+			  enum lib_kind kind, const char *path)
 {
 	struct uprobe_syms d;
 	int entry = -1;
@@ -297,8 +296,10 @@ static void register_copy(struct clip_probes *cp, struct uprobes_proc *up,
 
 		if (t->lib != kind)
 			continue;
-		p = new_probe(cp, t, path, t->symbol ?: sym >= 0 ? d.names[sym] :
-			      "QClipboard::setText");
+		p = new_probe(cp, t, path,
+			      t->symbol	       ?:
+				      sym >= 0 ? d.names[sym] :
+						 "QClipboard::setText");
 		if (!p)
 			break;
 		if (sym < 0)

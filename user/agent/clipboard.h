@@ -18,13 +18,13 @@ struct loader;
 
 /* One (library file, symbol) and what became of it. */
 struct clip_probe {
-	char lib[48];		/* the library's soname, "libX11.so.6" */
-	char path[256];		/* the file attached to; "" when no copy was found */
+	char lib[48];	/* the library's soname, "libX11.so.6" */
+	char path[256]; /* the file attached to; "" when no copy was found */
 	char symbol[80];
-	const char *prog;	/* BPF program name */
-	bool ready;		/* registered: attached to every tracked process */
-	int err;		/* -errno of a failed attach, 0 otherwise */
-	char note[96];		/* why it is not attached */
+	const char *prog; /* BPF program name */
+	bool ready;	  /* registered: attached to every tracked process */
+	int err;	  /* -errno of a failed attach, 0 otherwise */
+	char note[96];	  /* why it is not attached */
 };
 
 struct clip_probes {

@@ -48,8 +48,8 @@ static int fail(struct parse_state *ps, const char *key, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (key)
-		snprintf(ps->err, ps->errlen, "%s:%d: [%s] %s: %s", ps->name, ps->line,
-			 ps->section, key, msg);
+		snprintf(ps->err, ps->errlen, "%s:%d: [%s] %s: %s", ps->name, ps->line, ps->section,
+			 key, msg);
 	else
 		snprintf(ps->err, ps->errlen, "%s:%d: %s", ps->name, ps->line, msg);
 	return -EINVAL;
@@ -98,14 +98,16 @@ struct key_def {
 	enum key_type type;
 	size_t off;
 	unsigned int max;
-	size_t count_off;	/* K_LIST: where the count lives */
+	size_t count_off; /* K_LIST: where the count lives */
 };
 
 #define CF(f) offsetof(struct config, f)
-#define RULE_KEYS(name)								\
-	{ "rules." #name, "enabled", K_BOOL, CF(rules.name.enabled), 0, 0 },	\
-	{ "rules." #name, "severity", K_SEVERITY, CF(rules.name.severity), 0, 0 }, \
-	{ "rules." #name, "suppress", K_UINT, CF(rules.name.suppress), 86400, 0 }
+#define RULE_KEYS(name)                                                                    \
+	{ "rules." #name, "enabled", K_BOOL, CF(rules.name.enabled), 0, 0 },               \
+		{ "rules." #name, "severity", K_SEVERITY, CF(rules.name.severity), 0, 0 }, \
+	{                                                                                  \
+		"rules." #name, "suppress", K_UINT, CF(rules.name.suppress), 86400, 0      \
+	}
 
 static const struct key_def key_defs[] = {
 	{ "agent", "trace_all", K_BOOL, CF(trace_all), 0, 0 },
@@ -128,19 +130,20 @@ static const struct key_def key_defs[] = {
 	RULE_KEYS(archive_before_exfil),
 	RULE_KEYS(lookup_burst),
 	{ "rules.lookup_burst", "per_hour", K_UINT, CF(rules.burst_per_hour), 100000000, 0 },
-	{ "rules.lookup_burst", "off_hours_per_hour", K_UINT, CF(rules.burst_off_hours),
-	  100000000, 0 },
+	{ "rules.lookup_burst", "off_hours_per_hour", K_UINT, CF(rules.burst_off_hours), 100000000,
+	  0 },
 	{ "rules.lookup_burst", "baseline_factor", K_UINT, CF(rules.burst_factor), 1000, 0 },
 	{ "rules.lookup_burst", "baseline_hours", K_UINT, CF(rules.burst_min_baseline), 100000, 0 },
 	{ "rules.lookup_burst", "office_start", K_UINT, CF(rules.office_start), 24, 0 },
 	{ "rules.lookup_burst", "office_end", K_UINT, CF(rules.office_end), 24, 0 },
 	{ "rules.lookup_burst", "endpoint", K_LIST, CF(rules.burst_endpoints), 0,
 	  CF(rules.nr_burst_endpoints) },
-	{ "rules.lookup_burst", "path", K_LIST, CF(rules.burst_paths), 0, CF(rules.nr_burst_paths) },
+	{ "rules.lookup_burst", "path", K_LIST, CF(rules.burst_paths), 0,
+	  CF(rules.nr_burst_paths) },
 	{ "rules.lookup_burst", "request", K_LIST, CF(rules.burst_requests), 0,
 	  CF(rules.nr_burst_requests) },
-	{ "rules.lookup_burst", "response_bytes", K_UINT, CF(rules.burst_response_bytes),
-	  1 << 20, 0 },
+	{ "rules.lookup_burst", "response_bytes", K_UINT, CF(rules.burst_response_bytes), 1 << 20,
+	  0 },
 	RULE_KEYS(persons_viewed),
 	{ "rules.persons_viewed", "per_day", K_UINT, CF(rules.persons_per_day), 100000000, 0 },
 	{ "rules.persons_viewed", "baseline_factor", K_UINT, CF(rules.persons_factor), 1000, 0 },
@@ -153,7 +156,8 @@ static const struct key_def key_defs[] = {
 	{ "rules.bulk_clipboard", "min_cpr", K_UINT, CF(rules.clip_bulk_min_cpr), 10000000, 0 },
 	RULE_KEYS(print_export),
 	{ "rules.print_export", "min_cpr", K_UINT, CF(rules.print_min_cpr), 10000000, 0 },
-	{ "rules.print_export", "spool", K_LIST, CF(rules.print_spool), 0, CF(rules.nr_print_spool) },
+	{ "rules.print_export", "spool", K_LIST, CF(rules.print_spool), 0,
+	  CF(rules.nr_print_spool) },
 	RULE_KEYS(network_exfil),
 	{ "rules.network_exfil", "share", K_UINT, CF(rules.net_share), 100, 0 },
 	{ "rules.network_exfil", "min_kib", K_UINT, CF(rules.net_min_kib), 1048576, 0 },
@@ -175,7 +179,8 @@ static const struct key_def key_defs[] = {
 };
 
 static const char *const list_sections[] = {
-	"cpr_clients", "messaging", "archivers", "clipboard_tools", "printers", "export_paths", NULL,
+	"cpr_clients", "messaging",    "archivers", "clipboard_tools",
+	"printers",    "export_paths", NULL,
 };
 
 static bool known_section(const char *s)
@@ -362,8 +367,8 @@ static int set_table_key(struct parse_state *ps, const char *key, const char *v)
 	}
 	case K_LIST:
 		if (d->off == CF(rules.burst_requests) && http_pattern_check(v))
-			return fail(ps, key, "'%s' is not \"METHOD /path\" (e.g. GET /api/person/*)",
-				    v);
+			return fail(ps, key,
+				    "'%s' is not \"METHOD /path\" (e.g. GET /api/person/*)", v);
 		return add_str((char ***)(base + d->off), (size_t *)(base + d->count_off), v);
 	case K_MIB: {
 		unsigned int mib;
@@ -429,8 +434,10 @@ static int set_sink_key(struct parse_state *ps, const char *key, const char *v)
 
 	/* the spool's own rule, so --check-config refuses what the agent would */
 	if (!spool_valid_sink_name(name))
-		return fail(ps, NULL, "[%s]: a receiver name takes letters, digits, - _ . (not first), "
-			    "at most %d", ps->section, SPOOL_SINK_NAME_MAX);
+		return fail(ps, NULL,
+			    "[%s]: a receiver name takes letters, digits, - _ . (not first), "
+			    "at most %d",
+			    ps->section, SPOOL_SINK_NAME_MAX);
 	sc = sink_for(ps, name);
 	if (!sc)
 		return -ENOMEM;
@@ -443,14 +450,19 @@ static int set_sink_key(struct parse_state *ps, const char *key, const char *v)
 	}
 	if (!strcmp(key, "format"))
 		return syslog_parse_format(v, &c->format) ?
-			fail(ps, key, "'%s' is not rfc5424 or cef", v) : 0;
+			       fail(ps, key, "'%s' is not rfc5424 or cef", v) :
+			       0;
 	if (!strcmp(key, "facility"))
 		return syslog_parse_facility(v, &c->facility) ?
-			fail(ps, key, "'%s' is not a syslog facility (local0..local7, "
-			     "authpriv, or 0-23)", v) : 0;
+			       fail(ps, key,
+				    "'%s' is not a syslog facility (local0..local7, "
+				    "authpriv, or 0-23)",
+				    v) :
+			       0;
 	if (!strcmp(key, "port"))
 		return parse_uint(v, 65535, &c->port) ?
-			fail(ps, key, "'%s' is not a port number", v) : 0;
+			       fail(ps, key, "'%s' is not a port number", v) :
+			       0;
 	if (!strcmp(key, "max_msg")) {
 		if (parse_uint(v, 1 << 20, &u) || (u && u < 480))
 			return fail(ps, key, "'%s' is not a size from 480 to 1048576", v);
@@ -467,7 +479,8 @@ static int set_sink_key(struct parse_state *ps, const char *key, const char *v)
 		return set_sink_str(&c->cert_file, v);
 	if (!strcmp(key, "key_file"))
 		return set_sink_str(&c->key_file, v);
-	return fail(ps, key, "unknown key (known: transport, host, port, path, format, facility, "
+	return fail(ps, key,
+		    "unknown key (known: transport, host, port, path, format, facility, "
 		    "ca_file, cert_file, key_file, max_msg)");
 }
 
@@ -489,10 +502,11 @@ static int set_value(struct parse_state *ps, const char *key, const char *v)
 	    !strcmp(s, "printers")) {
 		if (strcmp(key, "path"))
 			return fail(ps, key, "unknown key (known: path)");
-		return add_bin(ps, key, v, !strcmp(s, "cpr_clients") ? CLASS_CPR_CLIENT :
-					   !strcmp(s, "archivers") ? CLASS_ARCHIVER :
-					   !strcmp(s, "printers") ? CLASS_PRINTER :
-								    CLASS_CLIPBOARD);
+		return add_bin(ps, key, v,
+			       !strcmp(s, "cpr_clients") ? CLASS_CPR_CLIENT :
+			       !strcmp(s, "archivers")	 ? CLASS_ARCHIVER :
+			       !strcmp(s, "printers")	 ? CLASS_PRINTER :
+							   CLASS_CLIPBOARD);
 	}
 	if (!strcmp(s, "messaging"))
 		return set_messaging(ps, key, v);
@@ -651,8 +665,10 @@ static int validate(const struct config *cfg, const char *name, char *err, size_
 		const struct sink_cfg *c = &sc->cfg;
 
 		if (!sc->has_transport) {
-			snprintf(err, errlen, "%s:%d: [syslog.%s] transport: missing (unix, udp, tcp "
-				 "or tls)", name, sc->line, c->name);
+			snprintf(err, errlen,
+				 "%s:%d: [syslog.%s] transport: missing (unix, udp, tcp "
+				 "or tls)",
+				 name, sc->line, c->name);
 			return -EINVAL;
 		}
 		if (c->transport != SINK_UNIX && (!c->host || !*c->host)) {
@@ -723,7 +739,8 @@ static int read_file(const char *path, bool strict, char **out, char *err, size_
 	ssize_t n;
 	int fd, ret;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);	/* a FIFO must not hang us */
+	fd = open(path,
+		  O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK); /* a FIFO must not hang us */
 	if (fd < 0) {
 		ret = -errno;
 		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));

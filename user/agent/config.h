@@ -42,16 +42,16 @@ struct export_pattern {
  */
 struct sink_conf {
 	struct sink_cfg cfg;
-	bool has_transport;		/* transport is required: no default */
-	int line;			/* of the section, for messages */
+	bool has_transport; /* transport is required: no default */
+	int line;	    /* of the section, for messages */
 };
 
 struct config {
-	char *source;
-	char sha256[65];		/* of the text parsed, hex: shows which config runs where */			/* file it came from, or "(built-in defaults)" */
+	char *source;	 /* file it came from, or "(built-in defaults)" */
+	char sha256[65]; /* of the text parsed, hex: shows which config runs where */
 	bool trace_all;
-	unsigned int rescan_interval;	/* seconds, 0 = never */
-	char *state_dir;		/* what survives restarts: daily person totals */
+	unsigned int rescan_interval; /* seconds, 0 = never */
+	char *state_dir;	      /* what survives restarts: daily person totals */
 	struct watch_pattern *bins;
 	size_t nr_bins;
 	struct export_pattern *exports;
@@ -59,19 +59,19 @@ struct config {
 	char **network_fs;
 	size_t nr_network_fs;
 	struct rules_cfg rules;
-	char *alert_log;		/* JSON lines alert log, "" = none */
-	bool alerts_stdout;		/* also print alerts on stdout (foreground) */
-	unsigned int heartbeat_interval;	/* seconds between heartbeats to the SOC, 0: none */
-	char *spool_dir;		/* durable queue in front of the SOC receivers */
-	struct spool_opts spool;	/* [spool] max_mib, fsync, overflow (soc/spool.h) */
+	char *alert_log;		 /* JSON lines alert log, "" = none */
+	bool alerts_stdout;		 /* also print alerts on stdout (foreground) */
+	unsigned int heartbeat_interval; /* seconds between heartbeats to the SOC, 0: none */
+	char *spool_dir;		 /* durable queue in front of the SOC receivers */
+	struct spool_opts spool;	 /* [spool] max_mib, fsync, overflow (soc/spool.h) */
 	struct sink_conf *sinks;
 	size_t nr_sinks;
-	char *control_socket;		/* cprwatchctl's unix socket */
-	char *admin_group;		/* besides root, who may use it ("" = root only) */
+	char *control_socket; /* cprwatchctl's unix socket */
+	char *admin_group;    /* besides root, who may use it ("" = root only) */
 	unsigned int scan_workers;
-	unsigned int scan_queue;	/* pending scans before new ones are dropped (and counted) */
-	unsigned int scan_per_user;	/* pending scans of one user before theirs are dropped */
-	unsigned int scan_max_mib;	/* largest file scanned */
+	unsigned int scan_queue;    /* pending scans before new ones are dropped (and counted) */
+	unsigned int scan_per_user; /* pending scans of one user before theirs are dropped */
+	unsigned int scan_max_mib;  /* largest file scanned */
 	unsigned int scan_max_seconds;
 };
 

@@ -41,9 +41,10 @@ static int tracefs_mount(char *err, size_t errlen)
 	if (mount("tracefs", TRACEFS_DIR, "tracefs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL)) {
 		int ret = -errno;
 
-		snprintf(err, errlen, "tracefs is not mounted and mounting it on %s failed: %s; "
-			 "fix: mount -t tracefs tracefs %s", TRACEFS_DIR, strerror(errno),
-			 TRACEFS_DIR);
+		snprintf(err, errlen,
+			 "tracefs is not mounted and mounting it on %s failed: %s; "
+			 "fix: mount -t tracefs tracefs %s",
+			 TRACEFS_DIR, strerror(errno), TRACEFS_DIR);
 		return ret;
 	}
 	log_info("tracefs was not mounted: mounted it on %s", TRACEFS_DIR);
@@ -53,12 +54,14 @@ static int tracefs_mount(char *err, size_t errlen)
 int loader_preflight(char *err, size_t errlen)
 {
 	if (geteuid() != 0) {
-		snprintf(err, errlen, "must run as root: loading BPF probes needs CAP_BPF, "
+		snprintf(err, errlen,
+			 "must run as root: loading BPF probes needs CAP_BPF, "
 			 "CAP_PERFMON and CAP_SYS_RESOURCE; fix: run it as root (sudo cprwatchd)");
 		return -EPERM;
 	}
 	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
-		snprintf(err, errlen, "this kernel exposes no BTF (/sys/kernel/btf/vmlinux); "
+		snprintf(err, errlen,
+			 "this kernel exposes no BTF (/sys/kernel/btf/vmlinux); "
 			 "fix: boot a kernel built with CONFIG_DEBUG_INFO_BTF=y");
 		return -ENOENT;
 	}
@@ -88,14 +91,15 @@ static void attach_all(struct loader *ld)
 {
 	struct bpf_program *prog;
 
-	bpf_object__for_each_program(prog, ld->skel->obj) {
+	bpf_object__for_each_program(prog, ld->skel->obj)
+	{
 		struct probe_state *ps;
 		struct bpf_link *link;
 
 		if (ld->nr_probes == LOADER_MAX_PROBES)
 			break;
 		if (!bpf_program__autoload(prog))
-			continue;	/* the syscall variant not chosen */
+			continue; /* the syscall variant not chosen */
 		/* uprobes go on tracked processes: user/agent/uprobes_proc.c attaches them */
 		if (is_uprobe(prog))
 			continue;
@@ -177,7 +181,8 @@ static void choose_syscall_hooks(struct loader *ld, bool raw)
 {
 	struct bpf_program *prog;
 
-	bpf_object__for_each_program(prog, ld->skel->obj) {
+	bpf_object__for_each_program(prog, ld->skel->obj)
+	{
 		if (is_tp_syscall(prog))
 			bpf_program__set_autoload(prog, !raw);
 		else if (!strncmp(bpf_program__section_name(prog), "tp_btf/sys_", 11))
@@ -193,9 +198,8 @@ static void choose_uprobe_links(struct loader *ld)
 	struct bpf_program *prog;
 
 	ld->uprobe_multi = !(force && !strcmp(force, "perf")) && uprobes_multi_supported();
-	bpf_object__for_each_program(prog, ld->skel->obj)
-		if (is_uprobe(prog))
-			uprobes_proc_prepare(prog, ld->uprobe_multi);
+	bpf_object__for_each_program(prog, ld->skel->obj) if (is_uprobe(prog))
+		uprobes_proc_prepare(prog, ld->uprobe_multi);
 }
 
 static int open_and_load(struct loader *ld, const struct loader_opts *o, bool raw)
@@ -223,7 +227,8 @@ int loader_open(struct loader *ld, const struct loader_opts *o, char *err, size_
 	if (ret && ld->raw_syscalls) {
 		/* a kernel whose verifier refuses the dispatcher: the fallback */
 		log_warn("the raw syscall dispatcher did not load (%s); using the per-syscall "
-			 "tracepoints", strerror(-ret));
+			 "tracepoints",
+			 strerror(-ret));
 		cprwatch_bpf__destroy(ld->skel);
 		memset(ld, 0, sizeof(*ld));
 		ret = open_and_load(ld, o, false);
@@ -287,7 +292,7 @@ static void prune_map(int fd, const void *keep, size_t n, size_t ksize, size_t s
 		for (i = 0; i < n && !found; i++)
 			found = !memcmp((const char *)keep + i * stride, &next, ksize);
 		if (!found && !bpf_map_delete_elem(fd, &next))
-			continue;	/* deleted: restart from the same place */
+			continue; /* deleted: restart from the same place */
 		key = next;
 		prev = &key;
 	}
@@ -432,8 +437,7 @@ int loader_flush_fds(struct loader *ld, const struct event_hdr *exit_hdr, close_
 	int n = 0;
 
 	while (!bpf_map_get_next_key(fdf, prev, &next)) {
-		if (next >> 32 != exit_hdr->tgid ||
-		    bpf_map_lookup_elem(fdf, &next, &file)) {
+		if (next >> 32 != exit_hdr->tgid || bpf_map_lookup_elem(fdf, &next, &file)) {
 			key = next;
 			prev = &key;
 			continue;

@@ -20,21 +20,21 @@ struct bpf_link;
 struct bpf_object;
 
 struct probe_state {
-	const char *name;	/* program name */
-	const char *hook;	/* section: hook type and point */
+	const char *name; /* program name */
+	const char *hook; /* section: hook type and point */
 	bool attached;
-	int err;		/* -errno when not attached */
+	int err; /* -errno when not attached */
 };
 
 struct loader {
 	struct cprwatch_bpf *skel;
-	bool turns;		/* sock_send_length/sock_recv_length probes loaded */
+	bool turns; /* sock_send_length/sock_recv_length probes loaded */
 	struct bpf_link *links[LOADER_MAX_PROBES];
 	struct probe_state probes[LOADER_MAX_PROBES];
 	int nr_probes;
-	bool raw_syscalls;	/* the tp_btf sys_enter/sys_exit dispatcher, not per-syscall tracepoints */
-	const char *fallback_why;	/* why not, when the per-syscall tracepoints run */
-	bool uprobe_multi;	/* uprobe programs loaded for uprobe_multi links */
+	bool raw_syscalls; /* the tp_btf sys_enter/sys_exit dispatcher, not per-syscall tracepoints */
+	const char *fallback_why; /* why not, when the per-syscall tracepoints run */
+	bool uprobe_multi;	  /* uprobe programs loaded for uprobe_multi links */
 };
 
 /* Set to "perf" to attach uprobes as perf events even where uprobe_multi exists. */
@@ -44,7 +44,7 @@ struct loader {
 #define LOADER_HOOKS_ENV "CPRWATCH_SYSCALL_HOOKS"
 
 enum loader_err {
-	LOADER_ERR_ENV = 2,	/* exit code for a machine that cannot run the agent */
+	LOADER_ERR_ENV = 2, /* exit code for a machine that cannot run the agent */
 };
 
 /*
@@ -55,7 +55,7 @@ enum loader_err {
 int loader_preflight(char *err, size_t errlen);
 struct loader_opts {
 	bool trace_all;
-	__u32 tls_response_bytes;	/* response bytes sent up per TLS request */
+	__u32 tls_response_bytes; /* response bytes sent up per TLS request */
 };
 
 int loader_open(struct loader *ld, const struct loader_opts *o, char *err, size_t errlen);

@@ -14,7 +14,7 @@
 #include "scan/scan_json.h"
 
 #define FILETAB_MAX 65536
-#define DECODE_ERR_LOG_MAX 10	/* bad records logged before going quiet */
+#define DECODE_ERR_LOG_MAX 10 /* bad records logged before going quiet */
 
 static void write_line(struct pipeline *pl)
 {
@@ -129,8 +129,9 @@ static void on_clipboard(struct pipeline *pl, struct event *ev, const struct pro
 			len /= 2;
 		}
 		scan_buffer(text, len, NULL, NULL, &res);
-		clip_set_cpr_distinct(&head, res.cpr.distinct > UINT32_MAX ? UINT32_MAX :
-							     (__u32)res.cpr.distinct);
+		clip_set_cpr_distinct(&head, res.cpr.distinct > UINT32_MAX ?
+						     UINT32_MAX :
+						     (__u32)res.cpr.distinct);
 		explicit_bzero(narrow, sizeof(narrow));
 		memset(&res, 0, sizeof(res));
 	}
@@ -197,7 +198,8 @@ static void on_fork(struct pipeline *pl, struct event *ev)
 
 	procs_on_fork(&pl->procs, ev->raw);
 	if (pl->ops.proc_fork)
-		pl->ops.proc_fork(pl->ops.arg, procs_get(&pl->procs, f->child_tgid), ev->hdr->ts_ns);
+		pl->ops.proc_fork(pl->ops.arg, procs_get(&pl->procs, f->child_tgid),
+				  ev->hdr->ts_ns);
 	emit(pl, ev, procs_get(&pl->procs, ev->hdr->tgid));
 }
 
@@ -345,8 +347,10 @@ static FILE *open_output(const char *path, const char *what, char *err, size_t e
 	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd >= 0 && (fstat(fd, &st) || !fs_ours(&st) ||
 			(!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode) && !S_ISFIFO(st.st_mode)))) {
-		snprintf(err, errlen, "cannot write %s to %s: it belongs to uid %u or is not a "
-			 "file; refused", what, path, (unsigned int)st.st_uid);
+		snprintf(err, errlen,
+			 "cannot write %s to %s: it belongs to uid %u or is not a "
+			 "file; refused",
+			 what, path, (unsigned int)st.st_uid);
 		close(fd);
 		return NULL;
 	}
@@ -384,8 +388,9 @@ static void make_log_dir(const char *path)
 int pipeline_init(struct pipeline *pl, const struct pipeline_cfg *cfg,
 		  const struct pipeline_ops *ops, char *err, size_t errlen)
 {
-	struct rules_ops rops = { .scan = rules_scan, .alert = rules_alert, .taint = rules_taint,
-				  .arg = pl };
+	struct rules_ops rops = {
+		.scan = rules_scan, .alert = rules_alert, .taint = rules_taint, .arg = pl
+	};
 	int ret;
 
 	memset(pl, 0, sizeof(*pl));
@@ -399,11 +404,11 @@ int pipeline_init(struct pipeline *pl, const struct pipeline_cfg *cfg,
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	if (cfg->events_path && !(pl->events_out = open_output(cfg->events_path, "events", err,
-								 errlen)))
+	if (cfg->events_path &&
+	    !(pl->events_out = open_output(cfg->events_path, "events", err, errlen)))
 		return -EIO;
-	if (cfg->record_path && !(pl->record_out = open_output(cfg->record_path, "the recording",
-								 err, errlen)))
+	if (cfg->record_path &&
+	    !(pl->record_out = open_output(cfg->record_path, "the recording", err, errlen)))
 		return -EIO;
 	if (cfg->live)
 		make_log_dir(cfg->alert_log);

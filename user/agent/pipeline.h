@@ -53,12 +53,12 @@ struct pipeline_ops {
 };
 
 struct pipeline_cfg {
-	const struct rules_cfg *rules;	/* kept: a reload changes it in place */
-	const char *alert_log;		/* JSON-lines alert log, NULL or "": none */
+	const struct rules_cfg *rules; /* kept: a reload changes it in place */
+	const char *alert_log;	       /* JSON-lines alert log, NULL or "": none */
 	bool alerts_stdout;
-	const char *events_path;	/* JSON lines of every event ("-": stdout), NULL: none */
-	const char *record_path;	/* events and scan results for --replay, NULL: none */
-	bool live;			/* the probes feed it: look at /proc, make the log dir */
+	const char *events_path; /* JSON lines of every event ("-": stdout), NULL: none */
+	const char *record_path; /* events and scan results for --replay, NULL: none */
+	bool live;		 /* the probes feed it: look at /proc, make the log dir */
 };
 
 struct pipeline_stats {
@@ -72,7 +72,7 @@ struct pipeline {
 	struct filetab files;
 	struct rules rules;
 	struct alert_out alerts;
-	struct json json;		/* the current event's line */
+	struct json json; /* the current event's line */
 	FILE *events_out;
 	FILE *record_out;
 	struct pipeline_ops ops;

@@ -10,11 +10,11 @@
 #include "pipeline.h"
 
 struct replay_opts {
-	const char *path;		/* the recording, "-": stdin */
-	const char *config_path;	/* NULL: the default config */
-	const char *alert_log;		/* NULL: none (never the live agent's) */
-	const char *events_path;	/* JSON lines of every event, NULL: none */
-	const char *record_path;	/* a new recording, NULL: none */
+	const char *path;	 /* the recording, "-": stdin */
+	const char *config_path; /* NULL: the default config */
+	const char *alert_log;	 /* NULL: none (never the live agent's) */
+	const char *events_path; /* JSON lines of every event, NULL: none */
+	const char *record_path; /* a new recording, NULL: none */
 };
 
 /* Returns a process exit code: 0, 1 on failure, 2 on a bad config or recording path. */

@@ -12,10 +12,10 @@
 
 /* A library call and how it is probed. */
 struct tls_target {
-	unsigned int kind;	/* enum tls_lib */
+	unsigned int kind; /* enum tls_lib */
 	const char *symbol;
-	bool read;		/* a read: entry and return probes */
-	bool ex;		/* length through a pointer (SSL_*_ex) */
+	bool read; /* a read: entry and return probes */
+	bool ex;   /* length through a pointer (SSL_*_ex) */
 };
 
 static const struct tls_target targets[] = {
@@ -45,8 +45,12 @@ static const struct {
 
 /* System library directories; /lib is /usr/lib on a merged-/usr system (same inode, kept once). */
 static const char *const lib_dirs[] = {
-	"/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib",
-	"/usr/local/lib", NULL,
+	"/usr/lib/x86_64-linux-gnu",
+	"/lib/x86_64-linux-gnu",
+	"/usr/lib64",
+	"/usr/lib",
+	"/usr/local/lib",
+	NULL,
 };
 
 static int add_one(struct tls_probes *tp, struct bpf_object *obj, const char *path,
@@ -59,8 +63,9 @@ static int add_one(struct tls_probes *tp, struct bpf_object *obj, const char *pa
 	ret = uprobes_proc_add(&tp->up, bpf_object__find_program_by_name(obj, entry), "tls", path,
 			       off, false, cookie);
 	if (!ret && t->read)
-		ret = uprobes_proc_add(&tp->up, bpf_object__find_program_by_name(obj,
-				       "tls_read_exit"), "tls", path, off, true, cookie);
+		ret = uprobes_proc_add(&tp->up,
+				       bpf_object__find_program_by_name(obj, "tls_read_exit"),
+				       "tls", path, off, true, cookie);
 	return ret;
 }
 

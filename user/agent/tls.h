@@ -23,7 +23,7 @@ struct proc;
 struct tls_probes {
 	struct uprobes_proc up;
 	bool up_ready;
-	char libs[TLS_LIBS_MAX][256];	/* library files probed */
+	char libs[TLS_LIBS_MAX][256]; /* library files probed */
 	unsigned int nr_libs;
 };
 

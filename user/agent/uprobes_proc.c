@@ -33,12 +33,12 @@
 /* One attached probe: a uprobe_multi link fd, or a libbpf perf-event link. */
 struct up_link {
 	struct bpf_link *perf;
-	int fd;			/* -1: none */
+	int fd; /* -1: none */
 };
 
 /* The links of one process, one per registered probe. */
 struct uprobes_of {
-	struct uprobes_of *next;	/* on the detach thread's list */
+	struct uprobes_of *next; /* on the detach thread's list */
 	size_t nr;
 	struct up_link links[];
 };
@@ -336,7 +336,7 @@ int uprobes_proc_attach(struct uprobes_proc *up, int tgid, uint64_t event_ns)
 			continue;
 		}
 		if (err == -ESRCH)
-			break;	/* it exited: the rest would fail the same way */
+			break; /* it exited: the rest would fail the same way */
 		up->stats.link_errors++;
 	}
 	__atomic_store_n(&up->last_attach_us, time_mono_ns() / 1000, __ATOMIC_RELEASE);
@@ -414,8 +414,13 @@ void uprobes_proc_status_json(struct json *j, const struct uprobes_proc *up)
 
 /* Where sonames are looked for when following DT_NEEDED. */
 static const char *const so_dirs[] = {
-	"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64", "/lib",
-	"/usr/lib", NULL,
+	"/lib/x86_64-linux-gnu",
+	"/usr/lib/x86_64-linux-gnu",
+	"/lib64",
+	"/usr/lib64",
+	"/lib",
+	"/usr/lib",
+	NULL,
 };
 
 static uint64_t str_hash(const char *s)

@@ -47,41 +47,41 @@ struct up_link;
 
 struct uprobe_spec {
 	struct bpf_program *prog;
-	const char *owner;	/* "clipboard", "tls": named in status */
-	char path[256];		/* the library or executable */
-	size_t offset;		/* file offset of the function */
+	const char *owner; /* "clipboard", "tls": named in status */
+	char path[256];	   /* the library or executable */
+	size_t offset;	   /* file offset of the function */
 	bool retprobe;
-	__u64 cookie;		/* bpf_get_attach_cookie() in the program */
+	__u64 cookie; /* bpf_get_attach_cookie() in the program */
 };
 
 struct uprobes_proc_stats {
-	uint64_t attached;	/* processes given their probes, in total */
-	uint64_t detached;	/* ... and relieved of them at exit */
-	uint64_t refused;	/* attaches refused: UPROBES_MAX_PROCS processes had probes */
-	uint64_t gone;		/* processes that exited before their attach */
-	uint64_t link_errors;	/* single probes that failed for another reason */
-	uint64_t attach_last_us;	/* the last attach's own time, all its probes */
-	uint64_t delay_last_us;	/* from the kernel event (exec, fork) to the last probe on */
+	uint64_t attached;	 /* processes given their probes, in total */
+	uint64_t detached;	 /* ... and relieved of them at exit */
+	uint64_t refused;	 /* attaches refused: UPROBES_MAX_PROCS processes had probes */
+	uint64_t gone;		 /* processes that exited before their attach */
+	uint64_t link_errors;	 /* single probes that failed for another reason */
+	uint64_t attach_last_us; /* the last attach's own time, all its probes */
+	uint64_t delay_last_us;	 /* from the kernel event (exec, fork) to the last probe on */
 	uint64_t delay_max_us;
 };
 
 struct uprobes_proc {
 	struct uprobe_spec *specs;
 	size_t nr_specs, cap_specs;
-	struct hashmap procs;	/* tgid -> struct uprobes_of (its links) */
-	struct hashmap exe_cache;	/* executable (dev, ino) -> links a probed library? */
-	struct hashmap so_cache;	/* soname -> needs a probed library? */
+	struct hashmap procs;	  /* tgid -> struct uprobes_of (its links) */
+	struct hashmap exe_cache; /* executable (dev, ino) -> links a probed library? */
+	struct hashmap so_cache;  /* soname -> needs a probed library? */
 	size_t max_procs;
 	bool multi;		/* uprobe_multi links (Linux 6.6+), else perf-event uprobes */
-	struct up_link *global;	/* system-wide links (trace_all), one per spec */
+	struct up_link *global; /* system-wide links (trace_all), one per spec */
 	size_t nr_global;
 	struct uprobes_proc_stats stats;
 	/* the detach thread and the links it has still to destroy */
 	pthread_t reaper;
 	bool reaper_up, stopping;
-	bool attaching;		/* the event loop is attaching: the reaper waits */
-	bool stopping_now;	/* shutting down: the reaper destroys without waiting */
-	uint64_t last_attach_us;	/* the reaper waits for a quiet second after it */
+	bool attaching;		 /* the event loop is attaching: the reaper waits */
+	bool stopping_now;	 /* shutting down: the reaper destroys without waiting */
+	uint64_t last_attach_us; /* the reaper waits for a quiet second after it */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	struct uprobes_of *doomed;

@@ -16,8 +16,8 @@
 #include "watchlist.h"
 
 const char *const watchlist_bin_dirs[] = {
-	"/usr/local/bin", "/usr/bin", "/bin", "/usr/local/sbin", "/usr/sbin", "/sbin",
-	"/usr/games", "/snap/bin", NULL,
+	"/usr/local/bin", "/usr/bin",  "/bin", "/usr/local/sbin", "/usr/sbin", "/sbin",
+	"/usr/games",	  "/snap/bin", NULL,
 };
 
 static int add_bin(struct watchlist *wl, const struct stat *st, __u32 classes, const char *path)
@@ -28,7 +28,7 @@ static int add_bin(struct watchlist *wl, const struct stat *st, __u32 classes, c
 	for (i = 0; i < wl->nr_bins; i++) {
 		b = &wl->bins[i];
 		if (b->id.dev == kernel_dev(st->st_dev) && b->id.ino == st->st_ino) {
-			b->classes |= classes;	/* one program, several roles */
+			b->classes |= classes; /* one program, several roles */
 			return 0;
 		}
 	}
@@ -54,7 +54,8 @@ static int add_dir(struct watchlist *wl, const struct stat *st, enum export_kind
 	size_t i;
 
 	for (i = 0; i < wl->nr_dirs; i++)
-		if (wl->dirs[i].id.dev == kernel_dev(st->st_dev) && wl->dirs[i].id.ino == st->st_ino)
+		if (wl->dirs[i].id.dev == kernel_dev(st->st_dev) &&
+		    wl->dirs[i].id.ino == st->st_ino)
 			return 0;
 	d = realloc(wl->dirs, (wl->nr_dirs + 1) * sizeof(*d));
 	if (!d)
@@ -72,12 +73,11 @@ static int add_dir(struct watchlist *wl, const struct stat *st, enum export_kind
 }
 
 /* Called with the stat of a match (its target, when a symlink may be followed). */
-typedef int (*match_fn)(struct watchlist *wl, const struct stat *st, const char *shown,
-			void *arg);
+typedef int (*match_fn)(struct watchlist *wl, const struct stat *st, const char *shown, void *arg);
 
 /* Expand one glob under @root and call @fn for every match; stat follows symlinks. */
-static int for_each_glob(struct watchlist *wl, const char *root, const char *pattern,
-			 match_fn fn, void *arg)
+static int for_each_glob(struct watchlist *wl, const char *root, const char *pattern, match_fn fn,
+			 void *arg)
 {
 	char full[PATH_MAX];
 	size_t rlen = strlen(root);
@@ -125,12 +125,11 @@ static int home_stat(int home_fd, const char *rel, uid_t uid, const char *shown,
 		return -1;
 	}
 	close(fd);
-	if (st->st_uid == uid ||
-	    ((st->st_uid == 0 || st->st_uid == geteuid()) && (S_ISDIR(st->st_mode) ||
-							       st->st_nlink == 1)))
+	if (st->st_uid == uid || ((st->st_uid == 0 || st->st_uid == geteuid()) &&
+				  (S_ISDIR(st->st_mode) || st->st_nlink == 1)))
 		return 0;
-	log_warn("watch list: %s belongs to uid %u, not to its home's user or root: ignored",
-		 shown, (unsigned int)st->st_uid);
+	log_warn("watch list: %s belongs to uid %u, not to its home's user or root: ignored", shown,
+		 (unsigned int)st->st_uid);
 	return -1;
 }
 
@@ -162,8 +161,8 @@ static int for_each_in_home(struct watchlist *wl, const char *root, const char *
 }
 
 /* Every home directory: root's and those of login users (uid >= 1000). */
-static int for_each_home(struct watchlist *wl, const char *root, const char *rest,
-			 match_fn fn, void *arg)
+static int for_each_home(struct watchlist *wl, const char *root, const char *rest, match_fn fn,
+			 void *arg)
 {
 	char home[PATH_MAX];
 	struct passwd *pw;

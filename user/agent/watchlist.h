@@ -17,7 +17,7 @@
 #include "event/decode.h"
 
 struct watch_bin {
-	struct file_id id;	/* kernel dev_t encoding */
+	struct file_id id; /* kernel dev_t encoding */
 	__u32 classes;
 	char *path;
 };

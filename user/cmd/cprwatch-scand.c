@@ -30,8 +30,11 @@ int main(int argc, char **argv)
 		{ "cpu-budget", required_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct scand_opts o = { .sock = SCAND_SOCK_FD, .uid = 65534, .gid = 65534,
-				.max_mem = 1ULL << 30, .cpu_budget_s = 300 };
+	struct scand_opts o = { .sock = SCAND_SOCK_FD,
+				.uid = 65534,
+				.gid = 65534,
+				.max_mem = 1ULL << 30,
+				.cpu_budget_s = 300 };
 	unsigned long long v;
 	int c, ret;
 
@@ -56,7 +59,8 @@ int main(int argc, char **argv)
 	}
 	return scand_serve(o.sock, o.cpu_budget_s);
 usage:
-	fprintf(stderr, "cprwatch-scand is started by cprwatchd and cprwatchctl, not by hand\n"
+	fprintf(stderr,
+		"cprwatch-scand is started by cprwatchd and cprwatchctl, not by hand\n"
 		"usage: cprwatch-scand [--uid N] [--gid N] [--max-mem-mib N] [--cpu-budget S]\n");
 	return 2;
 }

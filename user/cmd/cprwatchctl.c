@@ -28,155 +28,153 @@
 #define CPRW_STR(x) CPRW_STR_(x)
 
 static const char usage_text[] =
-"Usage: cprwatchctl [-s PATH] COMMAND [OPTION]... [ARG]...\n"
-"Administer the cprwatch agent (cprwatchd).\n"
-"\n"
-"cprwatchctl talks to the running agent through its control socket: one\n"
-"JSON request per connection, one JSON answer.  Only root and members of\n"
-"the agent's admin group may use it.  `scan` works locally and needs no\n"
-"agent.\n"
-"\n"
-"Global options (before COMMAND):\n"
-"  -s, --socket PATH  the agent's control socket (default: $CPRWATCH_SOCKET,\n"
-"                     else " CONTROL_DEFAULT_PATH ")\n"
-"  -h, --help         print this help and exit\n"
-"  -V, --version      print the version and exit\n"
-"\n"
-"Commands:\n"
-"  status [--json]    the agent's health: version, uptime, config, probes,\n"
-"                     event rates and drops, scan queue, sinks, rules\n"
-"  alerts [--since T] [--rule R] [--limit N] [--json]\n"
-"                     recent alerts, one per line\n"
-"  reload [--json]    have the agent validate and apply its config file\n"
-"  test-alert [--json]\n"
-"                     send a marked test alert through every sink\n"
-"  scan [--json] FILE...\n"
-"                     scan files for CPR numbers locally (no agent needed)\n"
-"  version            print the version and exit\n"
-"  help [COMMAND]     print this help, or the help of COMMAND\n"
-"\n"
-"Exit status:\n"
-"  0  success\n"
-"  1  the agent reports itself unhealthy (status), or a request failed\n"
-"  2  usage error, or reload rejected the config (the agent keeps the old one)\n"
-"  3  the agent cannot be reached or did not answer (is cprwatchd running?)\n"
-"  4  permission denied (not root or in the agent's admin group)\n"
-"  scan has its own: 0 CPR numbers found, 1 none, 2 a file was not fully scanned\n"
-"\n"
-"Environment:\n"
-"  CPRWATCH_SOCKET    control socket path when -s is not given\n"
-"\n"
-"Files:\n"
-"  " CONTROL_DEFAULT_PATH "   the default control socket\n"
-"\n"
-"Examples:\n"
-"  cprwatchctl status\n"
-"  cprwatchctl alerts --since 1h --rule bulk_export\n"
-"  cprwatchctl status --json | jq .sinks\n"
-"\n"
-"Run 'cprwatchctl help COMMAND' for the details of one command.\n";
+	"Usage: cprwatchctl [-s PATH] COMMAND [OPTION]... [ARG]...\n"
+	"Administer the cprwatch agent (cprwatchd).\n"
+	"\n"
+	"cprwatchctl talks to the running agent through its control socket: one\n"
+	"JSON request per connection, one JSON answer.  Only root and members of\n"
+	"the agent's admin group may use it.  `scan` works locally and needs no\n"
+	"agent.\n"
+	"\n"
+	"Global options (before COMMAND):\n"
+	"  -s, --socket PATH  the agent's control socket (default: $CPRWATCH_SOCKET,\n"
+	"                     else " CONTROL_DEFAULT_PATH ")\n"
+	"  -h, --help         print this help and exit\n"
+	"  -V, --version      print the version and exit\n"
+	"\n"
+	"Commands:\n"
+	"  status [--json]    the agent's health: version, uptime, config, probes,\n"
+	"                     event rates and drops, scan queue, sinks, rules\n"
+	"  alerts [--since T] [--rule R] [--limit N] [--json]\n"
+	"                     recent alerts, one per line\n"
+	"  reload [--json]    have the agent validate and apply its config file\n"
+	"  test-alert [--json]\n"
+	"                     send a marked test alert through every sink\n"
+	"  scan [--json] FILE...\n"
+	"                     scan files for CPR numbers locally (no agent needed)\n"
+	"  version            print the version and exit\n"
+	"  help [COMMAND]     print this help, or the help of COMMAND\n"
+	"\n"
+	"Exit status:\n"
+	"  0  success\n"
+	"  1  the agent reports itself unhealthy (status), or a request failed\n"
+	"  2  usage error, or reload rejected the config (the agent keeps the old one)\n"
+	"  3  the agent cannot be reached or did not answer (is cprwatchd running?)\n"
+	"  4  permission denied (not root or in the agent's admin group)\n"
+	"  scan has its own: 0 CPR numbers found, 1 none, 2 a file was not fully scanned\n"
+	"\n"
+	"Environment:\n"
+	"  CPRWATCH_SOCKET    control socket path when -s is not given\n"
+	"\n"
+	"Files:\n"
+	"  " CONTROL_DEFAULT_PATH "   the default control socket\n"
+	"\n"
+	"Examples:\n"
+	"  cprwatchctl status\n"
+	"  cprwatchctl alerts --since 1h --rule bulk_export\n"
+	"  cprwatchctl status --json | jq .sinks\n"
+	"\n"
+	"Run 'cprwatchctl help COMMAND' for the details of one command.\n";
 
 static const char status_help[] =
-"Usage: cprwatchctl status [--json]\n"
-"Show the agent's health.\n"
-"\n"
-"Prints the agent's version and build id, uptime, the config file in force\n"
-"and its SHA-256, the syscall hooks (raw dispatcher or per-syscall\n"
-"tracepoints), every probe (name, hook, attached), events per second,\n"
-"events lost in the kernel (ring buffer full) and in the agent (malformed\n"
-"records, scans dropped because the scan queue was full), the scan queue\n"
-"depth, every alert sink (transport, state, spool depth, last error) and\n"
-"every rule with its alert count.  When the agent is unhealthy, its\n"
-"problems are listed first.\n"
-"\n"
-"Options:\n"
-"  --json   print the agent's answer as is: one JSON object, the schema\n"
-"           documented in user/control/control.h (keys: ok, healthy, problems,\n"
-"           version, build_id, uptime_s, config, probes, events, scan,\n"
-"           sinks, rules)\n"
-"\n"
-"Exit status: 0 healthy, 1 unhealthy or failed, 3 agent unreachable,\n"
-"4 permission denied.  A monitoring check can use the exit status alone.\n";
+	"Usage: cprwatchctl status [--json]\n"
+	"Show the agent's health.\n"
+	"\n"
+	"Prints the agent's version and build id, uptime, the config file in force\n"
+	"and its SHA-256, the syscall hooks (raw dispatcher or per-syscall\n"
+	"tracepoints), every probe (name, hook, attached), events per second,\n"
+	"events lost in the kernel (ring buffer full) and in the agent (malformed\n"
+	"records, scans dropped because the scan queue was full), the scan queue\n"
+	"depth, every alert sink (transport, state, spool depth, last error) and\n"
+	"every rule with its alert count.  When the agent is unhealthy, its\n"
+	"problems are listed first.\n"
+	"\n"
+	"Options:\n"
+	"  --json   print the agent's answer as is: one JSON object, the schema\n"
+	"           documented in user/control/control.h (keys: ok, healthy, problems,\n"
+	"           version, build_id, uptime_s, config, probes, events, scan,\n"
+	"           sinks, rules)\n"
+	"\n"
+	"Exit status: 0 healthy, 1 unhealthy or failed, 3 agent unreachable,\n"
+	"4 permission denied.  A monitoring check can use the exit status alone.\n";
 
 static const char alerts_help[] =
-"Usage: cprwatchctl alerts [--since T] [--rule R] [--limit N] [--json]\n"
-"Show recent alerts from the agent, oldest first.\n"
-"\n"
-"One line per alert: time (UTC), severity, rule, user, summary.  Alerts\n"
-"hold counts and masked samples only, never a full CPR number.\n"
-"\n"
-"Options:\n"
-"  --since T   only alerts at or after T: an RFC 3339 time\n"
-"              (2024-05-01T08:00:00Z, 2024-05-01T10:00:00+02:00) or an age\n"
-"              (90s, 15m, 1h, 2d, 1w, 1h30m)\n"
-"  --rule R    only alerts of rule R (bulk_export, export_volume,\n"
-"              messaging_exfil, removable_media, archive_before_exfil,\n"
-"              lookup_burst, scan_refused, scan_backlog,\n"
-"              clipboard_to_messaging, bulk_clipboard)\n"
-"  --limit N   at most the N newest matching alerts (1-"
-		CPRW_STR(CONTROL_ALERTS_MAX_LIMIT) ", default "
-		CPRW_STR(CONTROL_ALERTS_DEFAULT_LIMIT) ")\n"
-"  --json      print the agent's answer as is: {\"ok\":true,\"alerts\":[...],\n"
-"              \"truncated\":bool}, each alert as in the alert log\n"
-"\n"
-"Exit status: 0 (also when no alert matches), 1 failed, 2 bad option,\n"
-"3 agent unreachable, 4 permission denied.\n";
+	"Usage: cprwatchctl alerts [--since T] [--rule R] [--limit N] [--json]\n"
+	"Show recent alerts from the agent, oldest first.\n"
+	"\n"
+	"One line per alert: time (UTC), severity, rule, user, summary.  Alerts\n"
+	"hold counts and masked samples only, never a full CPR number.\n"
+	"\n"
+	"Options:\n"
+	"  --since T   only alerts at or after T: an RFC 3339 time\n"
+	"              (2024-05-01T08:00:00Z, 2024-05-01T10:00:00+02:00) or an age\n"
+	"              (90s, 15m, 1h, 2d, 1w, 1h30m)\n"
+	"  --rule R    only alerts of rule R (bulk_export, export_volume,\n"
+	"              messaging_exfil, removable_media, archive_before_exfil,\n"
+	"              lookup_burst, scan_refused, scan_backlog,\n"
+	"              clipboard_to_messaging, bulk_clipboard)\n"
+	"  --limit N   at most the N newest matching alerts (1-" CPRW_STR(CONTROL_ALERTS_MAX_LIMIT) ", default " CPRW_STR(
+		CONTROL_ALERTS_DEFAULT_LIMIT) ")\n"
+					      "  --json      print the agent's answer as is: {\"ok\":true,\"alerts\":[...],\n"
+					      "              \"truncated\":bool}, each alert as in the alert log\n"
+					      "\n"
+					      "Exit status: 0 (also when no alert matches), 1 failed, 2 bad option,\n"
+					      "3 agent unreachable, 4 permission denied.\n";
 
 static const char reload_help[] =
-"Usage: cprwatchctl reload [--json]\n"
-"Have the agent re-read, validate and apply its config file.\n"
-"\n"
-"The agent applies the new config only when all of it is valid; otherwise\n"
-"it keeps running with the config it had and cprwatchctl prints its error,\n"
-"which names the file, the line and the key.  The same as validating with\n"
-"`cprwatchd --check-config` and restarting, without losing the agent's\n"
-"state.\n"
-"\n"
-"Options:\n"
-"  --json   print the agent's answer as is\n"
-"\n"
-"Exit status: 0 applied, 2 the config was rejected, 1 other failure,\n"
-"3 agent unreachable, 4 permission denied.\n";
+	"Usage: cprwatchctl reload [--json]\n"
+	"Have the agent re-read, validate and apply its config file.\n"
+	"\n"
+	"The agent applies the new config only when all of it is valid; otherwise\n"
+	"it keeps running with the config it had and cprwatchctl prints its error,\n"
+	"which names the file, the line and the key.  The same as validating with\n"
+	"`cprwatchd --check-config` and restarting, without losing the agent's\n"
+	"state.\n"
+	"\n"
+	"Options:\n"
+	"  --json   print the agent's answer as is\n"
+	"\n"
+	"Exit status: 0 applied, 2 the config was rejected, 1 other failure,\n"
+	"3 agent unreachable, 4 permission denied.\n";
 
 static const char test_alert_help[] =
-"Usage: cprwatchctl test-alert [--json]\n"
-"Send a test alert through every alert sink.\n"
-"\n"
-"The alert is marked as a test so the SOC can tell it from a real one.\n"
-"Prints the alert's id, to look for at the other end, and the sinks it\n"
-"went to.  Delivery is asynchronous: check `cprwatchctl status` for a sink\n"
-"that fails.\n"
-"\n"
-"Options:\n"
-"  --json   print the agent's answer as is\n"
-"\n"
-"Exit status: 0 sent, 1 failed, 3 agent unreachable, 4 permission denied.\n";
+	"Usage: cprwatchctl test-alert [--json]\n"
+	"Send a test alert through every alert sink.\n"
+	"\n"
+	"The alert is marked as a test so the SOC can tell it from a real one.\n"
+	"Prints the alert's id, to look for at the other end, and the sinks it\n"
+	"went to.  Delivery is asynchronous: check `cprwatchctl status` for a sink\n"
+	"that fails.\n"
+	"\n"
+	"Options:\n"
+	"  --json   print the agent's answer as is\n"
+	"\n"
+	"Exit status: 0 sent, 1 failed, 3 agent unreachable, 4 permission denied.\n";
 
 static const char scan_help[] =
-"Usage: cprwatchctl scan [--json] [--no-sandbox] FILE...\n"
-"Scan files for CPR numbers, locally; no agent needed.\n"
-"\n"
-"Uses the agent's scanner (text, CSV, UTF-16, gzip, zip, xlsx, docx, odt,\n"
-"ods, PDF) in the agent's sandbox: the file is opened here and parsed by\n"
-"cprwatch-scand, unprivileged and under seccomp.  Prints counts and masked\n"
-"samples (DDMMYY-XXXX) only.\n"
-"\n"
-"Options:\n"
-"  --json         one JSON object per file\n"
-"  --no-sandbox   parse in this process (debugging a parser); progress goes\n"
-"                 to stderr on a terminal\n"
-"\n"
-"Exit status as grep: 0 when any file holds CPR numbers, 1 when none does,\n"
-"2 when a file could not be fully scanned.\n";
+	"Usage: cprwatchctl scan [--json] [--no-sandbox] FILE...\n"
+	"Scan files for CPR numbers, locally; no agent needed.\n"
+	"\n"
+	"Uses the agent's scanner (text, CSV, UTF-16, gzip, zip, xlsx, docx, odt,\n"
+	"ods, PDF) in the agent's sandbox: the file is opened here and parsed by\n"
+	"cprwatch-scand, unprivileged and under seccomp.  Prints counts and masked\n"
+	"samples (DDMMYY-XXXX) only.\n"
+	"\n"
+	"Options:\n"
+	"  --json         one JSON object per file\n"
+	"  --no-sandbox   parse in this process (debugging a parser); progress goes\n"
+	"                 to stderr on a terminal\n"
+	"\n"
+	"Exit status as grep: 0 when any file holds CPR numbers, 1 when none does,\n"
+	"2 when a file could not be fully scanned.\n";
 
 static const char version_help[] =
-"Usage: cprwatchctl version\n"
-"Print cprwatchctl's version and build id.  `cprwatchctl status` shows the\n"
-"agent's.\n";
+	"Usage: cprwatchctl version\n"
+	"Print cprwatchctl's version and build id.  `cprwatchctl status` shows the\n"
+	"agent's.\n";
 
-static const char help_help[] =
-"Usage: cprwatchctl help [COMMAND]\n"
-"Print the overview, or the help of COMMAND.\n";
+static const char help_help[] = "Usage: cprwatchctl help [COMMAND]\n"
+				"Print the overview, or the help of COMMAND.\n";
 
 /*
  * Text for a person to read: file names and messages come from users, and a
@@ -249,8 +247,8 @@ static void print_text(const char *name, const struct scan_result *res)
 	if (res->status != SCAN_OK)
 		printf(" (%s)", res->msg);
 	printf(", %llu distinct CPR numbers (%llu pass modulus 11, %llu matches with keyword "
-	       "context)", (unsigned long long)res->cpr.distinct,
-	       (unsigned long long)res->cpr.distinct_mod11,
+	       "context)",
+	       (unsigned long long)res->cpr.distinct, (unsigned long long)res->cpr.distinct_mod11,
 	       (unsigned long long)res->cpr.keyword_matches);
 	if (res->pages_without_text)
 		printf(", %u pages without text", res->pages_without_text);
@@ -365,15 +363,15 @@ static int cmd_scan(int argc, char **argv)
 #define EXIT_UNREACHABLE 3
 #define EXIT_DENIED 4
 #define REPLY_TIMEOUT_S 30
-#define REPLY_MAX (64U << 20)	/* an answer bigger than this is not the agent's */
+#define REPLY_MAX (64U << 20) /* an answer bigger than this is not the agent's */
 
 struct ctl {
 	const char *sock;
-	bool json;		/* --json: print the agent's answer as is */
+	bool json; /* --json: print the agent's answer as is */
 };
 
 struct reply {
-	char *line;		/* the answer as received, without its newline */
+	char *line; /* the answer as received, without its newline */
 	size_t len;
 	struct jval v;
 };
@@ -408,8 +406,10 @@ static int connect_agent(const char *path)
 	err = errno;
 	close(fd);
 	if (err == EACCES || err == EPERM) {
-		fprintf(stderr, "cprwatchctl: permission denied: cannot connect to the agent at %s "
-			"(the control socket is for root and the agent's admin group)\n", path);
+		fprintf(stderr,
+			"cprwatchctl: permission denied: cannot connect to the agent at %s "
+			"(the control socket is for root and the agent's admin group)\n",
+			path);
 		return -EXIT_DENIED;
 	}
 	if (err == EAGAIN) {
@@ -471,8 +471,10 @@ static int read_reply(int fd, const char *path, struct reply *r)
 		}
 	}
 	if (!r->len) {
-		fprintf(stderr, "cprwatchctl: the agent at %s closed the connection without "
-			"answering\n", path);
+		fprintf(stderr,
+			"cprwatchctl: the agent at %s closed the connection without "
+			"answering\n",
+			path);
 		return EXIT_UNREACHABLE;
 	}
 	r->line[r->len] = '\0';
@@ -521,8 +523,10 @@ static int call_agent(const struct ctl *ctl, const struct json *req, struct repl
 		return ret;
 	if (json_parse(r->line, r->len, &r->v, err, sizeof(err)) || r->v.type != JOBJ ||
 	    !jobj_bool(&r->v, "ok", &ok)) {
-		fprintf(stderr, "cprwatchctl: the agent's answer is not what the protocol "
-			"says%s%s\n", *err ? ": " : "", err);
+		fprintf(stderr,
+			"cprwatchctl: the agent's answer is not what the protocol "
+			"says%s%s\n",
+			*err ? ": " : "", err);
 		return EXIT_FAILED;
 	}
 	if (!ctl->json)
@@ -546,8 +550,7 @@ static void request_end(struct json *j)
 
 /* ---- option parsing shared by the agent commands --------------------- */
 
-static int usage_error(const char *cmd, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+static int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static int usage_error(const char *cmd, const char *fmt, ...)
 {
@@ -566,7 +569,7 @@ enum { OPT_JSON = 1000, OPT_SINCE, OPT_RULE, OPT_LIMIT, OPT_HELP };
 struct alerts_args {
 	const char *since;
 	const char *rule;
-	long limit;		/* 0: the agent's default */
+	long limit; /* 0: the agent's default */
 };
 
 static int parse_limit(const char *s, long *out)
@@ -589,9 +592,11 @@ static int alerts_option(int opt, struct alerts_args *aa)
 	switch (opt) {
 	case OPT_SINCE:
 		if (control_parse_since(optarg, time_real_ns(), &ns))
-			return usage_error("alerts", "bad --since '%s': want an RFC 3339 "
+			return usage_error("alerts",
+					   "bad --since '%s': want an RFC 3339 "
 					   "time (2024-05-01T08:00:00Z) or an age (90s, 15m, "
-					   "1h, 2d, 1w)", optarg);
+					   "1h, 2d, 1w)",
+					   optarg);
 		aa->since = optarg;
 		return 0;
 	case OPT_RULE:
@@ -601,8 +606,10 @@ static int alerts_option(int opt, struct alerts_args *aa)
 		return 0;
 	case OPT_LIMIT:
 		if (parse_limit(optarg, &aa->limit))
-			return usage_error("alerts", "bad --limit '%s': want a number from 1 to "
-					   CPRW_STR(CONTROL_ALERTS_MAX_LIMIT), optarg);
+			return usage_error("alerts",
+					   "bad --limit '%s': want a number from 1 to " CPRW_STR(
+						   CONTROL_ALERTS_MAX_LIMIT),
+					   optarg);
 		return 0;
 	}
 	return -EXIT_USAGE;
@@ -668,7 +675,7 @@ static int parse_opts(int argc, char **argv, const char *help, struct ctl *ctl,
 struct table {
 	unsigned int ncols;
 	size_t nrows;
-	char **cells;		/* nrows * ncols */
+	char **cells; /* nrows * ncols */
 	int width[TABLE_COLS];
 };
 
@@ -679,7 +686,7 @@ static void table_add(struct table *t, const char *const *row)
 	int w;
 
 	if (!cells)
-		return;		/* out of memory: the row is left out */
+		return; /* out of memory: the row is left out */
 	t->cells = cells;
 	for (i = 0; i < t->ncols; i++) {
 		cells[t->nrows * t->ncols + i] = strdup(row[i] ? row[i] : "-");
@@ -735,8 +742,7 @@ static const char *get_u64(const struct jval *o, const char *key, char *buf, siz
 	return buf;
 }
 
-static const char *get_bool(const struct jval *o, const char *key, const char *yes,
-			    const char *no)
+static const char *get_bool(const struct jval *o, const char *key, const char *yes, const char *no)
 {
 	bool b;
 
@@ -801,7 +807,8 @@ static void print_counters(const struct jval *st)
 	else
 		printf("-/s\n");
 	printf("drops:   %s in the kernel (ring buffer full); in the agent: %s malformed "
-	       "events, %s scans (scan queue full)\n", get_u64(ev, "kernel_drops", a, sizeof(a)),
+	       "events, %s scans (scan queue full)\n",
+	       get_u64(ev, "kernel_drops", a, sizeof(a)),
 	       get_u64(ev, "decode_errors", b, sizeof(b)), get_u64(sc, "dropped", c, sizeof(c)));
 	printf("scans:   %s queued, %s scanned, %s from cache\n",
 	       get_u64(sc, "queue", a, sizeof(a)), get_u64(sc, "scanned", b, sizeof(b)),
@@ -846,8 +853,8 @@ static void print_probes(const struct jval *arr)
 
 static void print_sinks(const struct jval *arr)
 {
-	static const char *const hdr[] = { "SINK", "TRANSPORT", "STATE", "SPOOL", "SENT",
-					   "DROPPED", "LAST ERROR" };
+	static const char *const hdr[] = { "SINK", "TRANSPORT", "STATE",     "SPOOL",
+					   "SENT", "DROPPED",	"LAST ERROR" };
 	struct table t = { .ncols = 7 };
 	char a[32], b[32], c[32];
 	size_t i;
@@ -860,8 +867,10 @@ static void print_sinks(const struct jval *arr)
 	table_add(&t, hdr);
 	for (i = 0; i < arr->len; i++) {
 		const struct jval *s = &arr->items[i];
-		const char *row[] = { get_str(s, "name"), get_str(s, "transport"),
-				      get_str(s, "state"), get_u64(s, "spool_depth", a, sizeof(a)),
+		const char *row[] = { get_str(s, "name"),
+				      get_str(s, "transport"),
+				      get_str(s, "state"),
+				      get_u64(s, "spool_depth", a, sizeof(a)),
 				      get_u64(s, "sent", b, sizeof(b)),
 				      get_u64(s, "dropped", c, sizeof(c)),
 				      get_str(s, "last_error") };
@@ -909,8 +918,9 @@ static void print_users(const struct jval *arr)
 		const char *row[] = { get_u64(u, "loginuid", a, sizeof(a)),
 				      get_u64(u, "lookups_last_hour", b, sizeof(b)),
 				      get_u64(u, "persons_today", c, sizeof(c)),
-				      mean && mean->type == JNUM ? get_u64(u, "persons_daily_mean", d,
-									 sizeof(d)) : "-" };
+				      mean && mean->type == JNUM ?
+					      get_u64(u, "persons_daily_mean", d, sizeof(d)) :
+					      "-" };
 
 		table_add(&t, row);
 	}
@@ -1030,7 +1040,7 @@ static int cmd_alerts(int argc, char **argv, struct ctl *ctl)
 	print_alerts(get_arr(&r.v, "alerts"));
 	if (jobj_bool(&r.v, "truncated", &truncated) && truncated)
 		fprintf(stderr, "cprwatchctl: more alerts match; raise --limit or narrow "
-			"--since\n");
+				"--since\n");
 out:
 	reply_free(&r);
 	json_free(&req);
@@ -1053,8 +1063,8 @@ static int cmd_reload(int argc, char **argv, struct ctl *ctl)
 	request_begin(&req, "reload");
 	request_end(&req);
 	/* a refused reload is almost always a bad config: the same code as a usage error */
-	ret = call_agent(ctl, &req, &r, "reload refused; the agent keeps its current config: ",
-			 EXIT_USAGE);
+	ret = call_agent(ctl, &req, &r,
+			 "reload refused; the agent keeps its current config: ", EXIT_USAGE);
 	if (ret)
 		goto out;
 	if (ctl->json) {
@@ -1124,15 +1134,12 @@ static int cmd_scan_ctl(int argc, char **argv, struct ctl *ctl)
 
 static const struct command {
 	const char *name;
-	int (*run)(int argc, char **argv, struct ctl *ctl);	/* argv[0] is the name */
+	int (*run)(int argc, char **argv, struct ctl *ctl); /* argv[0] is the name */
 	const char *help;
 } commands[] = {
-	{ "status", cmd_status, status_help },
-	{ "alerts", cmd_alerts, alerts_help },
-	{ "reload", cmd_reload, reload_help },
-	{ "test-alert", cmd_test_alert, test_alert_help },
-	{ "scan", cmd_scan_ctl, scan_help },
-	{ "version", cmd_version, version_help },
+	{ "status", cmd_status, status_help }, { "alerts", cmd_alerts, alerts_help },
+	{ "reload", cmd_reload, reload_help }, { "test-alert", cmd_test_alert, test_alert_help },
+	{ "scan", cmd_scan_ctl, scan_help },   { "version", cmd_version, version_help },
 	{ "help", cmd_help, help_help },
 };
 
@@ -1156,8 +1163,10 @@ static int cmd_help(int argc, char **argv, struct ctl *ctl)
 	}
 	cmd = find_command(argv[1]);
 	if (!cmd) {
-		fprintf(stderr, "cprwatchctl: no help for '%s': not a command\n"
-			"Try 'cprwatchctl help'.\n", argv[1]);
+		fprintf(stderr,
+			"cprwatchctl: no help for '%s': not a command\n"
+			"Try 'cprwatchctl help'.\n",
+			argv[1]);
 		return EXIT_USAGE;
 	}
 	fputs(cmd->help, stdout);
@@ -1192,8 +1201,10 @@ static int parse_global(int argc, char **argv, struct ctl *ctl)
 				argv[optind - 1]);
 			return -EXIT_USAGE;
 		default:
-			fprintf(stderr, "cprwatchctl: unknown option '%s'\n"
-				"Try 'cprwatchctl help'.\n", argv[optind - 1]);
+			fprintf(stderr,
+				"cprwatchctl: unknown option '%s'\n"
+				"Try 'cprwatchctl help'.\n",
+				argv[optind - 1]);
 			return -EXIT_USAGE;
 		}
 	}

@@ -14,52 +14,60 @@
 #include "lib/log.h"
 
 static const char usage_text[] =
-"Usage: cprwatchd [OPTION]...\n"
-"Watch this machine for CPR data leaving through exports, removable media,\n"
-"archives, the clipboard and messaging apps, using eBPF probes.\n"
-"\n"
-"Runs in the foreground until SIGINT or SIGTERM; every probe is detached on\n"
-"exit and nothing is left pinned.  SIGHUP re-resolves the watched programs\n"
-"and export directories.  Must run as root.\n"
-"\n"
-"Options:\n"
-"  -c, --config FILE    configuration file (default " CPRW_DEFAULT_CONFIG ";\n"
-"                       built-in defaults when that file does not exist).\n"
-"                       The file must be owned by root and not group/world\n"
-"                       writable.\n"
-"      --check-config   parse the configuration, print what it resolves to,\n"
-"                       and exit: 0 when valid, 2 when not.\n"
-"  -e, --events[=FILE]  write every event as a JSON line to FILE (default\n"
-"                       standard output).  The schema is in README.md.\n"
-"      --record FILE    also write every event and scan result to FILE as\n"
-"                       JSON lines, for --replay (counts and masked samples\n"
-"                       only: a recording holds no CPR number).\n"
-"      --replay FILE    run the rules over a recording instead of the probes\n"
-"                       and print the alerts; needs no root.  FILE may be -.\n"
-"                       With -c, the config's owner is not checked.\n"
-"      --alert-log FILE write alerts to FILE instead of [output] alert_log.\n"
-"      --trace-all      send file and network events of every process, not\n"
-"                       only tracked ones (debugging; costly on busy hosts).\n"
-"      --ready-file FILE  create FILE once the probes are attached.\n"
-"      --duration SECS  stop after SECS seconds.\n"
-"  -v, --verbose        more diagnostics; twice for debug and libbpf detail.\n"
-"  -V, --version        print the version and exit.\n"
-"  -h, --help           print this help and exit.\n"
-"\n"
-"Exit status:\n"
-"  0  stopped by a signal or --duration\n"
-"  1  a runtime failure\n"
-"  2  the configuration or the machine cannot run the agent (not root, no\n"
-"     BTF, tracefs not mounted, BPF refused); the message names the fix.\n"
-"\n"
-"Files:\n"
-"  " CPRW_DEFAULT_CONFIG "   configuration, see cprwatch.conf(5)\n"
-"  /var/log/cprwatch/alerts.json   alerts, one JSON object per line (mode 0600)\n"
-"\n"
-"Alerts name the rule, severity, user, process chain, file, counts and at\n"
-"most a few masked samples (DDMMYY-XXXX); no output ever holds a CPR number.\n";
+	"Usage: cprwatchd [OPTION]...\n"
+	"Watch this machine for CPR data leaving through exports, removable media,\n"
+	"archives, the clipboard and messaging apps, using eBPF probes.\n"
+	"\n"
+	"Runs in the foreground until SIGINT or SIGTERM; every probe is detached on\n"
+	"exit and nothing is left pinned.  SIGHUP re-resolves the watched programs\n"
+	"and export directories.  Must run as root.\n"
+	"\n"
+	"Options:\n"
+	"  -c, --config FILE    configuration file (default " CPRW_DEFAULT_CONFIG ";\n"
+	"                       built-in defaults when that file does not exist).\n"
+	"                       The file must be owned by root and not group/world\n"
+	"                       writable.\n"
+	"      --check-config   parse the configuration, print what it resolves to,\n"
+	"                       and exit: 0 when valid, 2 when not.\n"
+	"  -e, --events[=FILE]  write every event as a JSON line to FILE (default\n"
+	"                       standard output).  The schema is in README.md.\n"
+	"      --record FILE    also write every event and scan result to FILE as\n"
+	"                       JSON lines, for --replay (counts and masked samples\n"
+	"                       only: a recording holds no CPR number).\n"
+	"      --replay FILE    run the rules over a recording instead of the probes\n"
+	"                       and print the alerts; needs no root.  FILE may be -.\n"
+	"                       With -c, the config's owner is not checked.\n"
+	"      --alert-log FILE write alerts to FILE instead of [output] alert_log.\n"
+	"      --trace-all      send file and network events of every process, not\n"
+	"                       only tracked ones (debugging; costly on busy hosts).\n"
+	"      --ready-file FILE  create FILE once the probes are attached.\n"
+	"      --duration SECS  stop after SECS seconds.\n"
+	"  -v, --verbose        more diagnostics; twice for debug and libbpf detail.\n"
+	"  -V, --version        print the version and exit.\n"
+	"  -h, --help           print this help and exit.\n"
+	"\n"
+	"Exit status:\n"
+	"  0  stopped by a signal or --duration\n"
+	"  1  a runtime failure\n"
+	"  2  the configuration or the machine cannot run the agent (not root, no\n"
+	"     BTF, tracefs not mounted, BPF refused); the message names the fix.\n"
+	"\n"
+	"Files:\n"
+	"  " CPRW_DEFAULT_CONFIG "   configuration, see cprwatch.conf(5)\n"
+	"  /var/log/cprwatch/alerts.json   alerts, one JSON object per line (mode 0600)\n"
+	"\n"
+	"Alerts name the rule, severity, user, process chain, file, counts and at\n"
+	"most a few masked samples (DDMMYY-XXXX); no output ever holds a CPR number.\n";
 
-enum { OPT_TRACE_ALL = 256, OPT_READY, OPT_DURATION, OPT_CHECK, OPT_RECORD, OPT_REPLAY, OPT_ALERT_LOG };
+enum {
+	OPT_TRACE_ALL = 256,
+	OPT_READY,
+	OPT_DURATION,
+	OPT_CHECK,
+	OPT_RECORD,
+	OPT_REPLAY,
+	OPT_ALERT_LOG
+};
 
 static const struct option long_opts[] = {
 	{ "config", required_argument, NULL, 'c' },
@@ -131,8 +139,10 @@ int main(int argc, char **argv)
 		case OPT_DURATION:
 			opts.duration = strtoul(optarg, &end, 10);
 			if (*end || !opts.duration) {
-				fprintf(stderr, "cprwatchd: --duration takes a positive number "
-					"of seconds, not '%s'\n", optarg);
+				fprintf(stderr,
+					"cprwatchd: --duration takes a positive number "
+					"of seconds, not '%s'\n",
+					optarg);
 				return 2;
 			}
 			break;

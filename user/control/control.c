@@ -26,22 +26,27 @@
 #include "lib/time.h"
 #include "lib/buf.h"
 
-#define TAG_LISTEN CONTROL_MAX_CLIENTS	/* epoll tag of the listening socket */
-#define ACCEPT_BATCH 32			/* per dispatch: a flood cannot starve the agent */
-#define DRAIN_MAX (64 * 1024)		/* unread bytes swallowed before a close */
+#define TAG_LISTEN CONTROL_MAX_CLIENTS /* epoll tag of the listening socket */
+#define ACCEPT_BATCH 32		       /* per dispatch: a flood cannot starve the agent */
+#define DRAIN_MAX (64 * 1024)	       /* unread bytes swallowed before a close */
 #define IN_INITIAL 1024
-#define PEER_GROUPS_MAX 65536		/* NGROUPS_MAX */
+#define PEER_GROUPS_MAX 65536 /* NGROUPS_MAX */
 
 /* ---- "since": RFC 3339 or an age ------------------------------------- */
 
 static uint64_t unit_seconds(char u)
 {
 	switch (u) {
-	case 's': return 1;
-	case 'm': return 60;
-	case 'h': return 3600;
-	case 'd': return 86400;
-	case 'w': return 7 * 86400;
+	case 's':
+		return 1;
+	case 'm':
+		return 60;
+	case 'h':
+		return 3600;
+	case 'd':
+		return 86400;
+	case 'w':
+		return 7 * 86400;
 	}
 	return 0;
 }
@@ -59,7 +64,7 @@ static int parse_age(const char *s, uint64_t *out_s)
 			return -EINVAL;
 		for (n = 0; isdigit((unsigned char)*p); p++) {
 			n = n * 10 + (*p - '0');
-			if (n > 100ULL * 365 * 86400)	/* a century is plenty */
+			if (n > 100ULL * 365 * 86400) /* a century is plenty */
 				return -EINVAL;
 		}
 		unit = unit_seconds(*p);
@@ -168,7 +173,7 @@ static bool in_groups(int fd, gid_t gid)
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len)) {
 		if (errno != ERANGE || len > PEER_GROUPS_MAX * sizeof(gid_t))
-			return false;	/* ENOPROTOOPT before Linux 4.13: primary gid only */
+			return false; /* ENOPROTOOPT before Linux 4.13: primary gid only */
 		groups = malloc(len);
 		if (!groups || getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len)) {
 			free(groups);
@@ -207,7 +212,7 @@ static void log_refusal(struct control *c, const struct ucred *cr)
 			break;
 		}
 		if (r->logged_ms < slot->logged_ms)
-			slot = r;	/* unused (0) or the oldest */
+			slot = r; /* unused (0) or the oldest */
 	}
 	slot->uid = cr->uid;
 	slot->logged_ms = now ? now : 1;
@@ -222,11 +227,13 @@ static void refuse(struct control *c, int fd, const struct ucred *cr)
 	char msg[256];
 
 	if (c->has_group)
-		snprintf(msg, sizeof(msg), "permission denied: the control socket is for "
+		snprintf(msg, sizeof(msg),
+			 "permission denied: the control socket is for "
 			 "administrators (uid %u is not root or in group %s)",
 			 (unsigned int)cr->uid, c->group_name);
 	else
-		snprintf(msg, sizeof(msg), "permission denied: the control socket is for "
+		snprintf(msg, sizeof(msg),
+			 "permission denied: the control socket is for "
 			 "administrators (uid %u is not root, and no admin group is configured)",
 			 (unsigned int)cr->uid);
 	c->stats.refused++;
@@ -355,9 +362,9 @@ static void client_write(struct control *c, struct control_client *cl)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return;		/* EPOLLOUT brings us back */
+			return; /* EPOLLOUT brings us back */
 		if (n <= 0)
-			break;		/* the client went away: nothing to tell it */
+			break; /* the client went away: nothing to tell it */
 		cl->out_off += n;
 	}
 	client_close(c, cl);
@@ -366,8 +373,7 @@ static void client_write(struct control *c, struct control_client *cl)
 /* The answer in cl->out is complete: send it, now or when the socket drains. */
 static void client_answer(struct control *c, struct control_client *cl)
 {
-	struct epoll_event ee = { .events = EPOLLOUT,
-				  .data.u32 = (uint32_t)(cl - c->clients) };
+	struct epoll_event ee = { .events = EPOLLOUT, .data.u32 = (uint32_t)(cl - c->clients) };
 
 	if (cl->out.oom)
 		error_json(&cl->out, "failed", "out of memory");
@@ -401,8 +407,8 @@ static void bad_request(struct control *c, struct control_client *cl, const char
 
 /* ---- commands -------------------------------------------------------- */
 
-static int parse_alerts_query(const struct jval *req, struct control_alerts_query *q,
-			      char *err, size_t errlen)
+static int parse_alerts_query(const struct jval *req, struct control_alerts_query *q, char *err,
+			      size_t errlen)
 {
 	const struct jval *v;
 	int64_t limit;
@@ -413,7 +419,8 @@ static int parse_alerts_query(const struct jval *req, struct control_alerts_quer
 	v = jobj_get(req, "since");
 	if (v && v->type != JNULL) {
 		if (v->type != JSTR || control_parse_since(v->str, time_real_ns(), &q->since_ns)) {
-			snprintf(err, errlen, "bad \"since\": want RFC 3339 time "
+			snprintf(err, errlen,
+				 "bad \"since\": want RFC 3339 time "
 				 "(2024-05-01T08:00:00Z) or an age (90s, 15m, 1h, 2d, 1w)");
 			return -EINVAL;
 		}
@@ -464,8 +471,9 @@ static void run_command(struct control *c, struct control_client *cl, const char
 		ret = c->ops.test_alert(c->ops.arg, &cl->out, err, sizeof(err));
 	if (ret) {
 		if (!*err)
-			snprintf(err, sizeof(err), "%s: %s", cmd, ret == -EOPNOTSUPP ?
-				 "not supported by this agent" : strerror(-ret));
+			snprintf(err, sizeof(err), "%s: %s", cmd,
+				 ret == -EOPNOTSUPP ? "not supported by this agent" :
+						      strerror(-ret));
 		error_json(&cl->out, "failed", err);
 	} else {
 		json_obj_end(&cl->out);
@@ -496,8 +504,10 @@ static void handle_request(struct control *c, struct control_client *cl, size_t 
 	else if (!cmd)
 		bad_request(c, cl, "bad_request", "bad request: no \"cmd\" string");
 	else if (!known_command(cmd))
-		bad_request(c, cl, "bad_request", "unknown command \"%.64s\" (the agent knows "
-			    "status, alerts, reload and test-alert)", cmd);
+		bad_request(c, cl, "bad_request",
+			    "unknown command \"%.64s\" (the agent knows "
+			    "status, alerts, reload and test-alert)",
+			    cmd);
 	else
 		run_command(c, cl, cmd, &req);
 	jval_free(&req);
@@ -532,7 +542,7 @@ static void client_read(struct control *c, struct control_client *cl)
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return;
 		if (n == 0 && cl->in_len) {
-			handle_request(c, cl, cl->in_len);	/* EOF ends a request too */
+			handle_request(c, cl, cl->in_len); /* EOF ends a request too */
 			return;
 		}
 		if (n <= 0) {
@@ -615,8 +625,10 @@ static int setup_dir(struct control *c, const char *dir, const char *sock_name, 
 		return -ENOTDIR;
 	}
 	if (!fs_ours(&st)) {
-		snprintf(err, errlen, "control socket: %s belongs to uid %u, who could replace "
-			 "the socket; use a directory of root's", dir, (unsigned int)st.st_uid);
+		snprintf(err, errlen,
+			 "control socket: %s belongs to uid %u, who could replace "
+			 "the socket; use a directory of root's",
+			 dir, (unsigned int)st.st_uid);
 		return -EPERM;
 	}
 	if (st.st_uid == geteuid() && dedicated_dir(dir, sock_name)) {
@@ -626,8 +638,10 @@ static int setup_dir(struct control *c, const char *dir, const char *sock_name, 
 		return chmod(dir, 0750) ? -errno : 0;
 	}
 	if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX)) {
-		snprintf(err, errlen, "control socket: %s is writable by others; give the "
-			 "socket a directory of its own", dir);
+		snprintf(err, errlen,
+			 "control socket: %s is writable by others; give the "
+			 "socket a directory of its own",
+			 dir);
 		return -EPERM;
 	}
 	return 0;
@@ -743,8 +757,10 @@ int control_open(struct control *c, const char *path, const char *admin_group,
 		path = CONTROL_DEFAULT_PATH;
 	if (path[0] != '/' || strlen(path) >= sizeof(c->path) ||
 	    split_path(path, dir, sizeof(dir), &name)) {
-		snprintf(err, errlen, "control socket: '%s' is not an absolute path of at most "
-			 "%zu bytes", path, sizeof(c->path) - 1);
+		snprintf(err, errlen,
+			 "control socket: '%s' is not an absolute path of at most "
+			 "%zu bytes",
+			 path, sizeof(c->path) - 1);
 		return -EINVAL;
 	}
 	snprintf(c->path, sizeof(c->path), "%s", path);

@@ -76,20 +76,20 @@
 #include "lib/json_parse.h"
 
 #define CONTROL_DEFAULT_PATH "/run/cprwatch/control.sock"
-#define CONTROL_MAX_REQUEST (64 * 1024)	/* bytes, newline included */
+#define CONTROL_MAX_REQUEST (64 * 1024) /* bytes, newline included */
 #define CONTROL_MAX_CLIENTS 16
 #define CONTROL_TIMEOUT_MS 5000
 #define CONTROL_ALERTS_DEFAULT_LIMIT 50
 #define CONTROL_ALERTS_MAX_LIMIT 1000
-#define CONTROL_REFUSED_LOG_MS 60000	/* a refused uid is logged once per minute */
-#define CONTROL_REFUSED_SLOTS 32	/* uids remembered for that */
+#define CONTROL_REFUSED_LOG_MS 60000 /* a refused uid is logged once per minute */
+#define CONTROL_REFUSED_SLOTS 32     /* uids remembered for that */
 
 /* An alerts request, validated. */
 struct control_alerts_query {
-	uint64_t since_ns;		/* CLOCK_REALTIME ns; 0: no lower bound */
-	const char *rule;		/* NULL: every rule */
-	unsigned int limit;		/* 1..CONTROL_ALERTS_MAX_LIMIT */
-	const struct jval *req;		/* the whole request, for keys added later */
+	uint64_t since_ns;	/* CLOCK_REALTIME ns; 0: no lower bound */
+	const char *rule;	/* NULL: every rule */
+	unsigned int limit;	/* 1..CONTROL_ALERTS_MAX_LIMIT */
+	const struct jval *req; /* the whole request, for keys added later */
 };
 
 /*
@@ -100,8 +100,8 @@ struct control_alerts_query {
  */
 struct control_ops {
 	int (*status)(void *arg, struct json *out, char *err, size_t errlen);
-	int (*alerts)(void *arg, const struct control_alerts_query *q, struct json *out,
-		      char *err, size_t errlen);
+	int (*alerts)(void *arg, const struct control_alerts_query *q, struct json *out, char *err,
+		      size_t errlen);
 	int (*reload)(void *arg, struct json *out, char *err, size_t errlen);
 	int (*test_alert)(void *arg, struct json *out, char *err, size_t errlen);
 	void *arg;
@@ -118,39 +118,39 @@ struct control_client {
 	int fd;
 	uid_t uid;
 	pid_t pid;
-	uint64_t deadline_ms;		/* CLOCK_MONOTONIC */
-	char *in;			/* request bytes so far */
+	uint64_t deadline_ms; /* CLOCK_MONOTONIC */
+	char *in;	      /* request bytes so far */
 	size_t in_len;
 	size_t in_cap;
-	struct json out;		/* the answer, newline included */
-	size_t out_off;			/* bytes of it already sent */
+	struct json out; /* the answer, newline included */
+	size_t out_off;	 /* bytes of it already sent */
 };
 
 struct control_refusal {
 	uid_t uid;
-	uint64_t logged_ms;		/* 0: slot unused */
+	uint64_t logged_ms; /* 0: slot unused */
 };
 
 struct control_stats {
-	uint64_t accepted;		/* admitted and given a slot */
-	uint64_t refused;		/* permission denied */
-	uint64_t busy;			/* every slot taken */
+	uint64_t accepted; /* admitted and given a slot */
+	uint64_t refused;  /* permission denied */
+	uint64_t busy;	   /* every slot taken */
 	uint64_t timeouts;
 	uint64_t bad_requests;
 	uint64_t refusals_logged;
 };
 
 struct control {
-	bool opened;			/* control_open ran: a zeroed struct is closed */
-	int lfd;			/* the listening socket */
-	int epfd;			/* lfd and the clients: what control_fd returns */
-	bool paused;			/* lfd out of epoll until the next tick (EMFILE) */
-	char path[108];			/* sizeof(sun_path) */
-	dev_t sock_dev;			/* the socket file we made: close unlinks only it */
+	bool opened;	/* control_open ran: a zeroed struct is closed */
+	int lfd;	/* the listening socket */
+	int epfd;	/* lfd and the clients: what control_fd returns */
+	bool paused;	/* lfd out of epoll until the next tick (EMFILE) */
+	char path[108]; /* sizeof(sun_path) */
+	dev_t sock_dev; /* the socket file we made: close unlinks only it */
 	ino_t sock_ino;
 	bool has_group;
 	gid_t admin_gid;
-	char group_name[64];		/* for messages */
+	char group_name[64]; /* for messages */
 	struct control_ops ops;
 	struct control_client clients[CONTROL_MAX_CLIENTS];
 	struct control_refusal refusals[CONTROL_REFUSED_SLOTS];

@@ -29,60 +29,60 @@ unsigned int alert_json_severity(const void *json, size_t len);
 
 /* What the clipboard rules know of the selection's owner. */
 struct alert_clipboard {
-	__u32 owner_pid;		/* the process that held the content */
+	__u32 owner_pid; /* the process that held the content */
 	const char *owner_exe;
-	__u64 selection;		/* X atom, 1 PRIMARY, 0 unknown or a toolkit's clipboard */
-	const char *op;			/* what the alert's process did: request, ... */
-	const char *api;		/* through which library: xlib, xcb, gtk3, qt, ... */
+	__u64 selection; /* X atom, 1 PRIMARY, 0 unknown or a toolkit's clipboard */
+	const char *op;	 /* what the alert's process did: request, ... */
+	const char *api; /* through which library: xlib, xcb, gtk3, qt, ... */
 };
 
 struct alert {
 	const char *rule;
-	unsigned int severity;		/* enum severity */
+	unsigned int severity; /* enum severity */
 	char summary[256];
-	uint64_t ts_ns;			/* monotonic, of the event that fired it */
+	uint64_t ts_ns; /* monotonic, of the event that fired it */
 	__u32 tgid;
 	__u32 uid;
 	__u32 loginuid;
-	const char *path;		/* the file, or NULL */
+	const char *path; /* the file, or NULL */
 	struct file_id file;
-	bool has_origin;		/* a tainted file: the export it came from */
+	bool has_origin; /* a tainted file: the export it came from */
 	struct file_id origin;
 	const char *origin_path;
-	uint64_t origin_cpr;		/* distinct CPR numbers the origin's scan found */
-	const struct cpr_stats *cpr;	/* scan counts, or NULL */
-	const char *scan_problem;	/* scan refused or failed: why */
-	uint64_t count;			/* files, look-ups, ... (rule-specific) */
+	uint64_t origin_cpr;	     /* distinct CPR numbers the origin's scan found */
+	const struct cpr_stats *cpr; /* scan counts, or NULL */
+	const char *scan_problem;    /* scan refused or failed: why */
+	uint64_t count;		     /* files, look-ups, ... (rule-specific) */
 	uint64_t bytes;
-	const char *peer;		/* "addr:port" for network rules */
-	uint64_t suppressed;		/* a follow-up: repeats folded into this one */
-	uint64_t persons;		/* persons_viewed: distinct persons today */
-	bool has_baseline;		/* persons_viewed: a trailing daily mean exists */
-	uint64_t baseline;		/* ... and it is this */
-	unsigned int baseline_days;	/* ... over this many days */
-	const struct alert_clipboard *clipboard;	/* clipboard rules, or NULL */
-	const char *const *files;	/* the files a cumulative count is made of */
+	const char *peer;			 /* "addr:port" for network rules */
+	uint64_t suppressed;			 /* a follow-up: repeats folded into this one */
+	uint64_t persons;			 /* persons_viewed: distinct persons today */
+	bool has_baseline;			 /* persons_viewed: a trailing daily mean exists */
+	uint64_t baseline;			 /* ... and it is this */
+	unsigned int baseline_days;		 /* ... over this many days */
+	const struct alert_clipboard *clipboard; /* clipboard rules, or NULL */
+	const char *const *files;		 /* the files a cumulative count is made of */
 	unsigned int nr_files;
 };
 
-#define ALERTS_RECENT 1000	/* kept in memory for `cprwatchctl alerts` */
+#define ALERTS_RECENT 1000 /* kept in memory for `cprwatchctl alerts` */
 
 /* The latest alerts as sent, newest last. */
 struct alert_recent {
-	char *json;			/* the line without its newline */
+	char *json; /* the line without its newline */
 	uint64_t real_ns;
 	char rule[32];
 };
 
 struct alert_out {
-	FILE *log;			/* alert log, or NULL */
+	FILE *log; /* alert log, or NULL */
 	bool to_stdout;
 	char host[256];
-	struct json j;			/* the last alert's JSON line, newline included */
-	char last_id[37];		/* and its id */
+	struct json j;	  /* the last alert's JSON line, newline included */
+	char last_id[37]; /* and its id */
 	uint64_t emitted;
-	struct alert_recent recent[ALERTS_RECENT];	/* a ring */
-	uint64_t recent_next;		/* alerts ever put in it */
+	struct alert_recent recent[ALERTS_RECENT]; /* a ring */
+	uint64_t recent_next;			   /* alerts ever put in it */
 };
 
 int alert_out_open(struct alert_out *o, const char *log_path, bool to_stdout, char *err,

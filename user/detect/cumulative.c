@@ -35,7 +35,7 @@ static struct cum_file *file_slot(struct cumulative *c, const struct file_id *id
 		if (f->id.dev == id->dev && f->id.ino == id->ino)
 			return f;
 	}
-	if (c->len == CUM_FILES) {	/* full: the oldest name goes, its people stay counted */
+	if (c->len == CUM_FILES) { /* full: the oldest name goes, its people stay counted */
 		f = &c->files[c->head];
 		c->head = (c->head + 1) % CUM_FILES;
 		c->len--;

@@ -13,23 +13,23 @@
 #include "cprwatch/events.h"
 #include "lib/person_set.h"
 
-#define CUM_FILES 64			/* files remembered per user, newest kept */
-#define CUM_MAX_PERSONS 65536		/* per user: at most 2 MiB of table */
+#define CUM_FILES 64	      /* files remembered per user, newest kept */
+#define CUM_MAX_PERSONS 65536 /* per user: at most 2 MiB of table */
 
 struct cum_file {
-	char *path;			/* NULL: free slot */
+	char *path; /* NULL: free slot */
 	struct file_id id;
-	uint32_t added;			/* people it brought that were new to the window */
+	uint32_t added; /* people it brought that were new to the window */
 	uint64_t ts_ns;
 };
 
 struct cumulative {
 	struct person_set persons;
-	struct cum_file files[CUM_FILES];	/* ring, oldest at head */
+	struct cum_file files[CUM_FILES]; /* ring, oldest at head */
 	unsigned int head, len;
-	uint64_t last_add_ns;		/* the total last grew */
-	unsigned int reported;		/* level last alerted: 0 none, 1 high, 2 critical */
-	__u32 tgid, uid, loginuid;	/* who sent the latest file, for the alert */
+	uint64_t last_add_ns;	   /* the total last grew */
+	unsigned int reported;	   /* level last alerted: 0 none, 1 high, 2 critical */
+	__u32 tgid, uid, loginuid; /* who sent the latest file, for the alert */
 };
 
 int cumulative_init(struct cumulative *c, uint64_t window_ns);

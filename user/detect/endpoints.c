@@ -10,11 +10,11 @@
 #include "endpoints.h"
 #include "lib/log.h"
 
-#define ENDPOINTS_RESOLVE_NS (300 * 1000000000ULL)	/* DNS answers change: look again */
+#define ENDPOINTS_RESOLVE_NS (300 * 1000000000ULL) /* DNS answers change: look again */
 
 struct endpoint {
 	__u16 family;
-	__u16 port;			/* 0: any */
+	__u16 port; /* 0: any */
 	__u8 addr[16];
 };
 
@@ -26,10 +26,10 @@ struct endpoint_list {
 /* The addresses of the named endpoints, shared with the resolver threads. */
 struct resolved {
 	pthread_mutex_t lock;
-	unsigned int refs;		/* the owner and every running resolver */
-	unsigned int gen;		/* bumped at every set: older answers are dropped */
-	unsigned int running;		/* resolvers not done yet */
-	unsigned int version;		/* bumped whenever list changes */
+	unsigned int refs;    /* the owner and every running resolver */
+	unsigned int gen;     /* bumped at every set: older answers are dropped */
+	unsigned int running; /* resolvers not done yet */
+	unsigned int version; /* bumped whenever list changes */
 	struct endpoint_list list;
 };
 
@@ -44,19 +44,18 @@ struct resolve_job {
 };
 
 struct endpoints {
-	struct endpoint_list numeric;	/* given as addresses */
-	char **names;			/* given as names */
+	struct endpoint_list numeric; /* given as addresses */
+	char **names;		      /* given as names */
 	size_t nr_names;
 	bool any_port;
 	const char *what;
 	struct resolved *res;
-	uint64_t resolved_at;		/* time of the latest resolver start */
+	uint64_t resolved_at; /* time of the latest resolver start */
 	bool started;
 };
 
 /* "host:port" or "[v6]:port" (or without the port, @any_port) -> @host and @port. */
-static bool split_spec(const char *spec, bool any_port, char *host, size_t hmax,
-		       const char **port)
+static bool split_spec(const char *spec, bool any_port, char *host, size_t hmax, const char **port)
 {
 	const char *end;
 	size_t hlen;
@@ -108,8 +107,8 @@ static int list_add(struct endpoint_list *l, const struct addrinfo *ai)
  * Every address @spec stands for, into @l.  With @numeric only numeric hosts
  * are looked at (no DNS): returns 1 for a name, to be resolved later.
  */
-static int resolve_spec(struct endpoint_list *l, const char *spec, bool any_port,
-			const char *what, bool numeric)
+static int resolve_spec(struct endpoint_list *l, const char *spec, bool any_port, const char *what,
+			bool numeric)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV };
 	struct addrinfo *res, *ai;
@@ -265,7 +264,7 @@ void endpoints_set(struct endpoints *e, char *const *specs, size_t n, bool any_p
 		e->nr_names++;
 	}
 	pthread_mutex_lock(&e->res->lock);
-	e->res->gen++;		/* what a resolver of the old names finds is of no use */
+	e->res->gen++; /* what a resolver of the old names finds is of no use */
 	e->res->version++;
 	free(e->res->list.v);
 	e->res->list = (struct endpoint_list){ 0 };
@@ -277,7 +276,7 @@ void endpoints_set(struct endpoints *e, char *const *specs, size_t n, bool any_p
 		/* no resolver runs for this set: nothing else touches the list */
 		for (i = 0; i < e->nr_names; i++)
 			resolve_spec(&e->res->list, e->names[i], any_port, what, false);
-		strs_free(e->names, e->nr_names);	/* resolved for good: nothing to redo */
+		strs_free(e->names, e->nr_names); /* resolved for good: nothing to redo */
 		e->names = NULL;
 		e->nr_names = 0;
 		return;
@@ -292,7 +291,7 @@ void endpoints_tick(struct endpoints *e, uint64_t now_ns)
 	if (!e->nr_names)
 		return;
 	if (!e->started) {
-		e->started = true;	/* the clock of the events starts with the first tick */
+		e->started = true; /* the clock of the events starts with the first tick */
 		e->resolved_at = now_ns;
 		return;
 	}
@@ -302,13 +301,12 @@ void endpoints_tick(struct endpoints *e, uint64_t now_ns)
 	running = e->res->running;
 	pthread_mutex_unlock(&e->res->lock);
 	if (running)
-		return;		/* still waiting for the last answer */
+		return; /* still waiting for the last answer */
 	e->resolved_at = now_ns;
 	resolve_names(e);
 }
 
-static bool list_match(const struct endpoint_list *l, __u16 family, const __u8 *addr,
-		       __u16 port)
+static bool list_match(const struct endpoint_list *l, __u16 family, const __u8 *addr, __u16 port)
 {
 	size_t i, alen = family == AF_INET ? 4 : 16;
 

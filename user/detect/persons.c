@@ -20,17 +20,17 @@ struct day_total {
 
 struct person_user {
 	__u32 user;
-	int64_t day;			/* the day @seen counts */
-	struct person_set seen;		/* keyed hashes of the day's persons */
-	uint64_t saved_today;		/* today's total loaded from disk (before a restart) */
-	struct day_total hist[PERSONS_DAYS_MAX + 1];	/* earlier days, oldest first */
+	int64_t day;		/* the day @seen counts */
+	struct person_set seen; /* keyed hashes of the day's persons */
+	uint64_t saved_today;	/* today's total loaded from disk (before a restart) */
+	struct day_total hist[PERSONS_DAYS_MAX + 1]; /* earlier days, oldest first */
 	unsigned int nr_hist;
 };
 
 struct persons {
-	char *path;			/* state file, NULL: none */
+	char *path; /* state file, NULL: none */
 	unsigned int keep_days;
-	struct hashmap users;		/* user -> struct person_user */
+	struct hashmap users; /* user -> struct person_user */
 	bool dirty;
 };
 
@@ -189,7 +189,7 @@ int persons_add(struct persons *ps, __u32 user, int64_t day, uint64_t hash)
 	int ret;
 
 	roll(ps, u, day);
-	ret = person_set_add(&u->seen, hash, 1);	/* no window: the day is the window */
+	ret = person_set_add(&u->seen, hash, 1); /* no window: the day is the window */
 	if (ret > 0)
 		ps->dirty = true;
 	return ret;
@@ -238,8 +238,7 @@ static void write_user(FILE *f, const struct person_user *u)
 		fprintf(f, "%u %lld %llu\n", u->user, (long long)u->hist[i].day,
 			(unsigned long long)u->hist[i].total);
 	if (u->day >= 0 && today)
-		fprintf(f, "%u %lld %llu\n", u->user, (long long)u->day,
-			(unsigned long long)today);
+		fprintf(f, "%u %lld %llu\n", u->user, (long long)u->day, (unsigned long long)today);
 }
 
 int persons_save(struct persons *ps)
@@ -262,7 +261,8 @@ int persons_save(struct persons *ps)
 		log_warn("persons_viewed: cannot write %s: %s", tmp, strerror(-ret));
 		return ret;
 	}
-	fputs("# cprwatch persons_viewed: login uid, day (since 1970, local), distinct persons\n", f);
+	fputs("# cprwatch persons_viewed: login uid, day (since 1970, local), distinct persons\n",
+	      f);
 	while (hashmap_next(&ps->users, &it, NULL, &v))
 		write_user(f, v);
 	if (fflush(f) || fsync(fileno(f)))

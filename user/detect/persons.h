@@ -15,7 +15,7 @@
 #include "cprwatch/events.h"
 
 #define PERSONS_DAYS_MAX 366
-#define PERSONS_PER_USER_MAX 1000000	/* distinct hashes kept per user and day */
+#define PERSONS_PER_USER_MAX 1000000 /* distinct hashes kept per user and day */
 
 struct persons;
 struct json;

@@ -21,26 +21,26 @@
 
 #define CLIP_OFFERS 64
 #define CLIP_REQUESTS 64
-#define CLIP_PAIR_NS (10 * NS)		/* request, the owner's answer, the read: one paste */
-#define CLIP_TEXT_TAKE_NS (2 * NS)	/* a toolkit's set_text, then its own take */
+#define CLIP_PAIR_NS (10 * NS)	   /* request, the owner's answer, the read: one paste */
+#define CLIP_TEXT_TAKE_NS (2 * NS) /* a toolkit's set_text, then its own take */
 
 struct clip_offer {
-	uint64_t ts_take;		/* 0: free slot */
-	uint64_t ts_content;		/* latest content (set_text, send), 0: none seen */
-	uint64_t cpr;			/* distinct CPR numbers in it */
+	uint64_t ts_take;    /* 0: free slot */
+	uint64_t ts_content; /* latest content (set_text, send), 0: none seen */
+	uint64_t cpr;	     /* distinct CPR numbers in it */
 	uint64_t bytes;
 	__u64 selection;
 	__u32 tgid, user, api;
-	bool text;			/* content from set_text: no send will follow */
+	bool text; /* content from set_text: no send will follow */
 	char exe[256];
 };
 
 struct clip_request {
-	uint64_t ts;			/* 0: free slot */
+	uint64_t ts; /* 0: free slot */
 	__u64 selection;
 	__u32 tgid, uid, loginuid, user;
 	__u32 op, api;
-	__u32 fired_owner;		/* the owner it alerted about, 0: none yet */
+	__u32 fired_owner; /* the owner it alerted about, 0: none yet */
 };
 
 struct clip_state {
@@ -88,8 +88,9 @@ static struct clip_offer *offer_slot(struct clip_state *cs, __u32 tgid, __u64 se
 	return pick;
 }
 
-static struct clip_offer *offer_new(struct rules *r, struct clip_state *cs, const struct event_hdr *h,
-				    const struct proc *p, __u32 user, __u64 sel, __u32 api)
+static struct clip_offer *offer_new(struct rules *r, struct clip_state *cs,
+				    const struct event_hdr *h, const struct proc *p, __u32 user,
+				    __u64 sel, __u32 api)
 {
 	struct clip_offer *o = offer_slot(cs, h->tgid, sel);
 
@@ -105,7 +106,8 @@ static struct clip_offer *offer_new(struct rules *r, struct clip_state *cs, cons
 }
 
 /* The latest live offer of @tgid or of an ancestor (xclip serves from a forked child). */
-static struct clip_offer *offer_of_chain(struct rules *r, struct clip_state *cs, __u32 tgid, uint64_t now)
+static struct clip_offer *offer_of_chain(struct rules *r, struct clip_state *cs, __u32 tgid,
+					 uint64_t now)
 {
 	const struct proc *chain[PROC_CHAIN_MAX];
 	struct clip_offer *best = NULL;
@@ -148,26 +150,41 @@ static void clip_alert_paste(struct rules *r, const struct clip_request *q, __u3
 	const struct proc *p = procs_get(r->procs, q->tgid);
 	struct cpr_stats st = { .distinct = cpr };
 	struct alert_clipboard c = {
-		.owner_pid = owner, .owner_exe = owner_exe, .selection = sel,
-		.op = clip_op_name(q->op), .api = clip_api_name(q->api),
+		.owner_pid = owner,
+		.owner_exe = owner_exe,
+		.selection = sel,
+		.op = clip_op_name(q->op),
+		.api = clip_api_name(q->api),
 	};
 	struct alert a = {
-		.ts_ns = now, .tgid = q->tgid, .uid = q->uid, .loginuid = q->loginuid,
-		.cpr = &st, .bytes = bytes, .clipboard = &c,
+		.ts_ns = now,
+		.tgid = q->tgid,
+		.uid = q->uid,
+		.loginuid = q->loginuid,
+		.cpr = &st,
+		.bytes = bytes,
+		.clipboard = &c,
 	};
 	const char *os = owner_exe ? strrchr(owner_exe, '/') : NULL;
 	const char *rs = p && p->exe ? strrchr(p->exe, '/') : NULL;
 
 	snprintf(a.summary, sizeof(a.summary),
 		 "%.60s (pid %u) pasted what %.60s (pid %u) put on the clipboard: "
-		 "%llu CPR numbers, %llu bytes", rs ? rs + 1 : p && p->exe ? p->exe : "an app",
-		 q->tgid, os ? os + 1 : owner_exe ? owner_exe : "?", owner,
-		 (unsigned long long)cpr, (unsigned long long)bytes);
+		 "%llu CPR numbers, %llu bytes",
+		 rs	     ? rs + 1 :
+		 p && p->exe ? p->exe :
+			       "an app",
+		 q->tgid,
+		 os	   ? os + 1 :
+		 owner_exe ? owner_exe :
+			     "?",
+		 owner, (unsigned long long)cpr, (unsigned long long)bytes);
 	rules_fire(r, RULE_CLIPBOARD_TO_MESSAGING, &a, hash_pair(owner, q->tgid));
 }
 
 /* Every recent request of @tgid (TARGETS, then the text: one paste) now reported. */
-static void requests_fired(struct rules *r, struct clip_state *cs, __u32 tgid, __u32 owner, uint64_t now)
+static void requests_fired(struct rules *r, struct clip_state *cs, __u32 tgid, __u32 owner,
+			   uint64_t now)
 {
 	int i;
 
@@ -193,7 +210,8 @@ static bool recently_fired(struct rules *r, struct clip_state *cs, __u32 tgid, u
 }
 
 /* A lineage process sent content: the answer to the pending pastes of apps. */
-static void clip_sent(struct rules *r, struct clip_state *cs, const struct event *ev, const struct proc *p, __u32 user)
+static void clip_sent(struct rules *r, struct clip_state *cs, const struct event *ev,
+		      const struct proc *p, __u32 user)
 {
 	const struct clipboard_event *e = ev->raw;
 	const struct event_hdr *h = ev->hdr;
@@ -201,7 +219,7 @@ static void clip_sent(struct rules *r, struct clip_state *cs, const struct event
 	struct clip_offer *o = offer_of_chain(r, cs, h->tgid, now);
 	int i;
 
-	if (!o)		/* took the selection before we started */
+	if (!o) /* took the selection before we started */
 		o = offer_new(r, cs, h, p, user, 0, e->api);
 	o->ts_content = now;
 	o->cpr = cpr;
@@ -223,20 +241,27 @@ static void clip_sent(struct rules *r, struct clip_state *cs, const struct event
 }
 
 /* An app asked for (REQUEST) or read (READ) a selection. */
-static void clip_pasted(struct rules *r, struct clip_state *cs, const struct event *ev, const struct proc *p, __u32 user)
+static void clip_pasted(struct rules *r, struct clip_state *cs, const struct event *ev,
+			const struct proc *p, __u32 user)
 {
 	const struct clipboard_event *e = ev->raw;
 	const struct event_hdr *h = ev->hdr;
 	uint64_t now = h->ts_ns, cpr = clip_cpr_distinct(e);
 	struct clip_request q = {
-		.ts = now, .selection = e->selection, .tgid = h->tgid, .uid = h->uid,
-		.loginuid = p ? p->loginuid : (__u32)-1, .user = user, .op = e->op, .api = e->api,
+		.ts = now,
+		.selection = e->selection,
+		.tgid = h->tgid,
+		.uid = h->uid,
+		.loginuid = p ? p->loginuid : (__u32)-1,
+		.user = user,
+		.op = e->op,
+		.api = e->api,
 	};
 	struct clip_offer *best = NULL;
 	int i;
 
 	if (recently_fired(r, cs, h->tgid, now) || (e->op == CLIP_READ && !e->total_len))
-		return;		/* the read of a paste already reported, or nothing read */
+		return; /* the read of a paste already reported, or nothing read */
 	if (e->op == CLIP_REQUEST)
 		cs->reqs[cs->next_req++ % CLIP_REQUESTS] = q;
 	for (i = 0; i < CLIP_OFFERS; i++) {
@@ -246,10 +271,10 @@ static void clip_pasted(struct rules *r, struct clip_state *cs, const struct eve
 		if (!offer_live(r, o, now) || o->user != user || o->tgid == h->tgid ||
 		    !sel_same(o->selection, e->selection))
 			continue;
-		if (e->op == CLIP_REQUEST)	/* X11 content comes with the owner's send */
+		if (e->op == CLIP_REQUEST) /* X11 content comes with the owner's send */
 			ok = (o->text && clip_qualifies(r, o->cpr, o->bytes)) ||
 			     (o->api == CLIP_API_WAYLAND && !r->cfg->clip_require_cpr);
-		else				/* what a lineage send just answered */
+		else /* what a lineage send just answered */
 			ok = o->ts_content && now <= o->ts_content + CLIP_PAIR_NS &&
 			     clip_qualifies(r, cpr, e->total_len);
 		if (ok && (!best || o->ts_take > best->ts_take))
@@ -257,7 +282,7 @@ static void clip_pasted(struct rules *r, struct clip_state *cs, const struct eve
 	}
 	if (!best)
 		return;
-	if (e->op == CLIP_READ) {	/* what was read is what counts */
+	if (e->op == CLIP_READ) { /* what was read is what counts */
 		best->cpr = cpr;
 		best->bytes = e->total_len;
 	}
@@ -272,8 +297,11 @@ static void bulk_clipboard(struct rules *r, const struct event *ev, const struct
 	const struct clipboard_event *e = ev->raw;
 	struct cpr_stats st = { .distinct = clip_cpr_distinct(e) };
 	struct alert_clipboard c = {
-		.owner_pid = ev->hdr->tgid, .owner_exe = p && p->exe ? p->exe : ev->hdr->comm,
-		.selection = e->selection, .op = clip_op_name(e->op), .api = clip_api_name(e->api),
+		.owner_pid = ev->hdr->tgid,
+		.owner_exe = p && p->exe ? p->exe : ev->hdr->comm,
+		.selection = e->selection,
+		.op = clip_op_name(e->op),
+		.api = clip_api_name(e->api),
 	};
 	struct alert a;
 
@@ -288,8 +316,7 @@ static void bulk_clipboard(struct rules *r, const struct event *ev, const struct
 	rules_fire(r, RULE_BULK_CLIPBOARD, &a, ev->hdr->tgid);
 }
 
-static void clipboard_event(struct rules *r, void *st, const struct event *ev,
-			    const struct proc *p)
+static void clipboard_event(struct rules *r, void *st, const struct event *ev, const struct proc *p)
 {
 	struct clip_state *cs = st;
 	const struct clipboard_event *e = ev->raw;
@@ -305,7 +332,7 @@ static void clipboard_event(struct rules *r, void *st, const struct event *ev,
 	switch (e->op) {
 	case CLIP_TAKE:
 	case CLIP_SET_TEXT:
-		offers_drop(r, cs, user, e->selection, h->tgid);	/* the selection moved */
+		offers_drop(r, cs, user, e->selection, h->tgid); /* the selection moved */
 		if (!lineage)
 			break;
 		o = offer_new(r, cs, h, p, user, e->selection, e->api);
@@ -315,7 +342,7 @@ static void clipboard_event(struct rules *r, void *st, const struct event *ev,
 			o->bytes = e->total_len;
 			o->text = true;
 		} else if (o->ts_content && h->ts_ns > o->ts_content + CLIP_TEXT_TAKE_NS) {
-			o->ts_content = o->cpr = o->bytes = 0;	/* a new copy */
+			o->ts_content = o->cpr = o->bytes = 0; /* a new copy */
 			o->text = false;
 		}
 		break;

@@ -15,11 +15,11 @@
 #include "cumulative.h"
 #include "rules_int.h"
 
-#define CUM_SETTLE_NS (5 * NS)	/* a user's total is reported once it stops growing this long */
+#define CUM_SETTLE_NS (5 * NS) /* a user's total is reported once it stops growing this long */
 #define CUM_ALERT_FILES 64
 
 struct cumulative_state {
-	struct hashmap users;		/* user -> struct cumulative, made when something left */
+	struct hashmap users; /* user -> struct cumulative, made when something left */
 };
 
 /* What the blocks hold besides themselves (the core frees the blocks and the map). */
@@ -48,16 +48,21 @@ static void cumulative_alert(struct rules *r, struct cumulative *c, uint32_t tot
 	const char *files[CUM_ALERT_FILES];
 	struct cpr_stats st = { .distinct = total,
 				.distinct_lower_bound = person_set_saturated(&c->persons, now_ns) };
-	struct alert a = { .ts_ns = now_ns, .tgid = c->tgid, .uid = c->uid,
-			   .loginuid = c->loginuid, .cpr = &st, .files = files };
+	struct alert a = { .ts_ns = now_ns,
+			   .tgid = c->tgid,
+			   .uid = c->uid,
+			   .loginuid = c->loginuid,
+			   .cpr = &st,
+			   .files = files };
 
 	a.nr_files = cumulative_files(c, now_ns, files, CUM_ALERT_FILES);
 	a.count = a.nr_files;
 	a.severity = level == 2 ? SEV_CRITICAL : 0;
-	snprintf(a.summary, sizeof(a.summary),
-		 "%u distinct CPR numbers left in %u files within %u s (each under %u; latest %.100s)",
-		 total, a.nr_files, r->cfg->bulk_window, r->cfg->bulk_high,
-		 a.nr_files ? files[a.nr_files - 1] : "?");
+	snprintf(
+		a.summary, sizeof(a.summary),
+		"%u distinct CPR numbers left in %u files within %u s (each under %u; latest %.100s)",
+		total, a.nr_files, r->cfg->bulk_window, r->cfg->bulk_high,
+		a.nr_files ? files[a.nr_files - 1] : "?");
 	rules_fire(r, RULE_BULK_EXPORT, &a, hash_pair(0x63756d, level));
 }
 
@@ -67,7 +72,7 @@ static void cumulative_check(struct rules *r, struct cumulative *c, uint64_t now
 	unsigned int level = total >= r->cfg->bulk_critical ? 2 : total >= r->cfg->bulk_high;
 
 	if (level < c->reported)
-		c->reported = level;	/* the window slid: a new rise is news again */
+		c->reported = level; /* the window slid: a new rise is news again */
 	if (level <= c->reported)
 		return;
 	if (!settled && now_ns < c->last_add_ns + CUM_SETTLE_NS)

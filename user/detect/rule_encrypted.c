@@ -13,8 +13,13 @@ static void encrypted_written(struct rules *r, void *st, const struct scan_reque
 			      const struct scan_result *res)
 {
 	struct alert a = {
-		.ts_ns = rq->ts_ns, .tgid = rq->tgid, .uid = rq->uid, .loginuid = rq->loginuid,
-		.path = rq->path, .file = rq->id, .scan_problem = "encrypted",
+		.ts_ns = rq->ts_ns,
+		.tgid = rq->tgid,
+		.uid = rq->uid,
+		.loginuid = rq->loginuid,
+		.path = rq->path,
+		.file = rq->id,
+		.scan_problem = "encrypted",
 	};
 	const struct proc *p = procs_get(r->procs, rq->tgid);
 
@@ -23,8 +28,9 @@ static void encrypted_written(struct rules *r, void *st, const struct scan_reque
 		return;
 	if (rq->tainted)
 		rules_set_origin(r, &a, &rq->origin);
-	snprintf(a.summary, sizeof(a.summary), "encrypted file %.150s written by %.80s from CPR data",
-		 rq->path, p && p->exe ? p->exe : "a process");
+	snprintf(a.summary, sizeof(a.summary),
+		 "encrypted file %.150s written by %.80s from CPR data", rq->path,
+		 p && p->exe ? p->exe : "a process");
 	rules_fire(r, RULE_ENCRYPTED_EXPORT, &a, rules_file_key(&rq->id));
 }
 

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include "rules_int.h"
 
-#define VOL_MAX 4096		/* exports remembered per user for export_volume */
+#define VOL_MAX 4096 /* exports remembered per user for export_volume */
 
 struct vol_entry {
 	uint64_t ts;
@@ -17,13 +17,13 @@ struct vol_entry {
 };
 
 struct vol_user {
-	struct vol_entry vol[VOL_MAX];	/* ring of exports in the volume window */
+	struct vol_entry vol[VOL_MAX]; /* ring of exports in the volume window */
 	unsigned int vol_head, vol_len;
-	uint64_t vol_bytes;		/* sum of the ring, kept as it changes */
+	uint64_t vol_bytes; /* sum of the ring, kept as it changes */
 };
 
 struct export_state {
-	struct hashmap users;		/* user -> struct vol_user (per_user) */
+	struct hashmap users; /* user -> struct vol_user (per_user) */
 };
 
 static void export_volume(struct rules *r, struct export_state *s, const struct event_hdr *h,
@@ -82,8 +82,14 @@ static void bulk_export(struct rules *r, void *st, const struct scan_request *rq
 	const struct rules_cfg *c = r->cfg;
 	uint64_t n = res->cpr.distinct;
 	struct alert a = {
-		.ts_ns = rq->ts_ns, .tgid = rq->tgid, .uid = rq->uid, .loginuid = rq->loginuid,
-		.path = rq->path, .file = rq->id, .cpr = &res->cpr, .bytes = rq->bytes_written,
+		.ts_ns = rq->ts_ns,
+		.tgid = rq->tgid,
+		.uid = rq->uid,
+		.loginuid = rq->loginuid,
+		.path = rq->path,
+		.file = rq->id,
+		.cpr = &res->cpr,
+		.bytes = rq->bytes_written,
 	};
 	const struct proc *p = procs_get(r->procs, rq->tgid);
 
@@ -93,8 +99,9 @@ static void bulk_export(struct rules *r, void *st, const struct scan_request *rq
 		rules_set_origin(r, &a, &rq->origin);
 	if (n >= c->bulk_critical)
 		a.severity = SEV_CRITICAL;
-	snprintf(a.summary, sizeof(a.summary), "%llu distinct CPR numbers written to %.120s by %.80s",
-		 (unsigned long long)n, rq->path, p && p->exe ? p->exe : "unknown process");
+	snprintf(a.summary, sizeof(a.summary),
+		 "%llu distinct CPR numbers written to %.120s by %.80s", (unsigned long long)n,
+		 rq->path, p && p->exe ? p->exe : "unknown process");
 	rules_fire(r, RULE_BULK_EXPORT, &a, rules_file_key(&rq->id));
 }
 

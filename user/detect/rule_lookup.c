@@ -24,18 +24,18 @@
 #include "lib/http.h"
 #include "rules_int.h"
 
-#define TLS_HTTP_LINGER_NS (60 * NS)	/* its sockets' last turns come after the exit */
+#define TLS_HTTP_LINGER_NS (60 * NS) /* its sockets' last turns come after the exit */
 
 struct lookup_user {
-	uint64_t minute_count[60];	/* look-ups per minute of the last hour */
-	uint64_t minute_of[60];		/* which absolute minute each slot holds */
+	uint64_t minute_count[60]; /* look-ups per minute of the last hour */
+	uint64_t minute_of[60];	   /* which absolute minute each slot holds */
 	uint64_t first_minute;
-	uint64_t hist_lookups;		/* look-ups that left the hour window */
-	uint64_t hist_first;		/* first minute of that history */
+	uint64_t hist_lookups; /* look-ups that left the hour window */
+	uint64_t hist_first;   /* first minute of that history */
 };
 
 struct lookup_state {
-	struct hashmap users;		/* user -> struct lookup_user (per_user) */
+	struct hashmap users; /* user -> struct lookup_user (per_user) */
 	/* tgid -> 1 while it lives, its exit time + 1 after: its HTTP requests are seen in TLS */
 	struct hashmap tls_http;
 };
@@ -56,8 +56,7 @@ static void lookup_free(struct rules *r, void *st)
 }
 
 /* A connect to a CPR service; its "addr:port" into @peer. */
-static bool endpoint_match(struct rules *r, const struct connect_event *e, char *peer,
-			   size_t len)
+static bool endpoint_match(struct rules *r, const struct connect_event *e, char *peer, size_t len)
 {
 	char addr[INET6_ADDRSTRLEN] = "";
 
@@ -69,7 +68,7 @@ static bool endpoint_match(struct rules *r, const struct connect_event *e, char 
 		return false;
 	snprintf(peer, len, e->addr.family == AF_INET6 ? "[%s]:%u" : "%s:%u", addr, e->addr.port);
 	if (!r->cfg->nr_burst_endpoints && !r->cfg->nr_burst_paths)
-		return true;	/* nothing configured: every connection is a look-up */
+		return true; /* nothing configured: every connection is a look-up */
 	return rules_is_service(r, e->addr.family, e->addr.addr, e->addr.port);
 }
 
@@ -100,14 +99,14 @@ static bool in_office_hours(const struct rules *r, uint64_t ts_ns)
 /* Count @n look-ups; returns look-ups in the last hour. */
 static uint64_t count_lookup(struct lookup_user *u, uint64_t ts_ns, uint64_t n)
 {
-	uint64_t minute = ts_ns / (60 * NS) + 1, sum = 0;	/* +1: 0 marks an empty slot */
+	uint64_t minute = ts_ns / (60 * NS) + 1, sum = 0; /* +1: 0 marks an empty slot */
 	unsigned int i;
 
 	if (!u->first_minute)
 		u->first_minute = u->hist_first = minute;
 	for (i = 0; i < 60; i++) {
 		if (u->minute_of[i] && u->minute_of[i] + 60 <= minute) {
-			u->hist_lookups += u->minute_count[i];	/* left the hour: history */
+			u->hist_lookups += u->minute_count[i]; /* left the hour: history */
 			u->minute_of[i] = 0;
 			u->minute_count[i] = 0;
 		}
@@ -150,8 +149,8 @@ static void lookup(struct rules *r, struct lookup_state *s, const struct event_h
 	snprintf(a.summary, sizeof(a.summary),
 		 "%llu CPR look-ups in the last hour by %.60s (limit %llu%s%s; latest: %.80s)",
 		 (unsigned long long)n, rules_who(p, h), (unsigned long long)limit,
-		 office ? ", office hours" : ", outside office hours",
-		 mean ? ", baseline" : "", what);
+		 office ? ", office hours" : ", outside office hours", mean ? ", baseline" : "",
+		 what);
 	rules_fire(r, RULE_LOOKUP_BURST, &a, 0);
 }
 
@@ -163,8 +162,7 @@ static void lookup_open(struct rules *r, void *st, const struct event *ev, const
 		lookup(r, st, ev->hdr, p, ev->path, 1);
 }
 
-static void lookup_connect(struct rules *r, void *st, const struct event *ev,
-			   const struct proc *p)
+static void lookup_connect(struct rules *r, void *st, const struct event *ev, const struct proc *p)
 {
 	const struct connect_event *e = ev->raw;
 	char peer[80];
@@ -191,7 +189,7 @@ static void lookup_turns(struct rules *r, void *st, const struct event *ev, cons
 	uint64_t n = e->turns;
 
 	if (e->total == e->turns && n)
-		n--;	/* the connection's first turn: its connect counted it */
+		n--; /* the connection's first turn: its connect counted it */
 	if (!(ev->hdr->classes & CLASS_CPR_CLIENT) || !n)
 		return;
 	if (r->cfg->nr_burst_requests && hashmap_get(&s->tls_http, ev->hdr->tgid))
@@ -212,8 +210,7 @@ static void lookup_tls(struct rules *r, void *st, const struct event *ev, const 
 	size_t i;
 
 	/* no plaintext: the agent's JSON copy of the record, or a replay */
-	if (!ev->args_len || e->dir != TLS_WRITE ||
-	    http_request_parse(ev->args, ev->args_len, &rq))
+	if (!ev->args_len || e->dir != TLS_WRITE || http_request_parse(ev->args, ev->args_len, &rq))
 		return;
 	/* its requests are seen: they, not the connection's turns, are its look-ups */
 	if (!hashmap_get(&s->tls_http, ev->hdr->tgid))
@@ -222,7 +219,7 @@ static void lookup_tls(struct rules *r, void *st, const struct event *ev, const 
 		if (!http_pattern_match(r->cfg->burst_requests[i], &rq))
 			continue;
 		snprintf(what, sizeof(what), "%s %.80s", rq.method, rq.target);
-		cpr_redact(what, strlen(what));	/* a person's number in the URL stays out */
+		cpr_redact(what, strlen(what)); /* a person's number in the URL stays out */
 		rules_note_cpr(r, ev->hdr, p);
 		lookup(r, s, ev->hdr, p, what, 1);
 		break;
@@ -252,7 +249,7 @@ static void lookup_tick(struct rules *r, void *st, uint64_t now_ns, bool all)
 
 		if (exit_ns && exit_ns + TLS_HTTP_LINGER_NS < now_ns) {
 			hashmap_del(&s->tls_http, key);
-			it = 0;		/* deletion moves entries: start over */
+			it = 0; /* deletion moves entries: start over */
 		}
 	}
 }
@@ -294,7 +291,10 @@ const struct rule_family rule_family_lookup = {
 	.per_user = true,
 	.init = lookup_init,
 	.free = lookup_free,
-	.on_event = { [EV_OPEN] = lookup_open, [EV_CONNECT] = lookup_connect,
-		      [EV_TURNS] = lookup_turns, [EV_TLS] = lookup_tls, [EV_EXIT] = lookup_exit },
+	.on_event = { [EV_OPEN] = lookup_open,
+		      [EV_CONNECT] = lookup_connect,
+		      [EV_TURNS] = lookup_turns,
+		      [EV_TLS] = lookup_tls,
+		      [EV_EXIT] = lookup_exit },
 	.on_tick = lookup_tick,
 };

@@ -16,8 +16,8 @@
 #include "rules_int.h"
 
 struct network_state {
-	struct hashmap uploads;		/* tgid -> bytes a tainted process sent out (uint64_t *) */
-	struct endpoints *allowed;	/* destinations that are no upload ("host[:port]") */
+	struct hashmap uploads;	   /* tgid -> bytes a tainted process sent out (uint64_t *) */
+	struct endpoints *allowed; /* destinations that are no upload ("host[:port]") */
 };
 
 static void network_reconfigure(struct rules *r, void *st)

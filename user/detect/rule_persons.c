@@ -17,13 +17,13 @@
 #include "persons.h"
 #include "rules_int.h"
 
-#define PERSONS_CHECK_NS (300 * NS)	/* a long-running client is checked this often */
-#define TLS_PERSONS_MAX 256	/* distinct numbers taken from one read (at most 4 KiB of it) */
+#define PERSONS_CHECK_NS (300 * NS) /* a long-running client is checked this often */
+#define TLS_PERSONS_MAX 256	    /* distinct numbers taken from one read (at most 4 KiB of it) */
 
 struct persons_state {
-	struct persons *persons;	/* distinct persons per user and day */
-	const struct person_key *key;	/* the agent's: hashes persons in TLS reads */
-	struct hashmap dirty;		/* user -> tgid of the client that added persons */
+	struct persons *persons;      /* distinct persons per user and day */
+	const struct person_key *key; /* the agent's: hashes persons in TLS reads */
+	struct hashmap dirty;	      /* user -> tgid of the client that added persons */
 	uint64_t checked_ns;
 };
 
@@ -118,8 +118,7 @@ static void persons_scanned(struct rules *r, void *st, const struct scan_request
 }
 
 /* persons_viewed for @user, whose CPR client @tgid added persons lately. */
-static void check(struct rules *r, struct persons_state *s, __u32 user, __u32 tgid,
-		  uint64_t now_ns)
+static void check(struct rules *r, struct persons_state *s, __u32 user, __u32 tgid, uint64_t now_ns)
 {
 	const struct rules_cfg *c = r->cfg;
 	int64_t day = local_day(r, now_ns);
@@ -144,15 +143,14 @@ static void check(struct rules *r, struct persons_state *s, __u32 user, __u32 tg
 	a.baseline_days = days;
 	snprintf(a.summary, sizeof(a.summary),
 		 "%llu distinct persons viewed today by %.60s (limit %llu; daily mean %llu over %u "
-		 "days; client %.60s)", (unsigned long long)n, rules_who(p, &h),
-		 (unsigned long long)limit, (unsigned long long)mean, days,
-		 p && p->exe ? p->exe : h.comm);
+		 "days; client %.60s)",
+		 (unsigned long long)n, rules_who(p, &h), (unsigned long long)limit,
+		 (unsigned long long)mean, days, p && p->exe ? p->exe : h.comm);
 	rules_fire(r, RULE_PERSONS_VIEWED, &a, (uint64_t)day);
 }
 
 /* Users whose persons grew (only those of client @exiting when not 0). */
-static void check_dirty(struct rules *r, struct persons_state *s, uint64_t now_ns,
-			__u32 exiting)
+static void check_dirty(struct rules *r, struct persons_state *s, uint64_t now_ns, __u32 exiting)
 {
 	uint64_t key;
 	size_t it = 0;
@@ -163,7 +161,7 @@ static void check_dirty(struct rules *r, struct persons_state *s, uint64_t now_n
 			continue;
 		check(r, s, (__u32)key, (__u32)(uintptr_t)v, now_ns);
 		hashmap_del(&s->dirty, key);
-		it = 0;		/* deletion moves entries: start over */
+		it = 0; /* deletion moves entries: start over */
 	}
 }
 

@@ -18,8 +18,8 @@ static bool in_print_spool(const struct rules *r, const char *path)
 		return !strncmp(path, def, strlen(def));
 	for (i = 0; i < r->cfg->nr_print_spool; i++) {
 		n = strlen(r->cfg->print_spool[i]);
-		if (!strncmp(path, r->cfg->print_spool[i], n) && (path[n] == '/' || !path[n] ||
-								 r->cfg->print_spool[i][n - 1] == '/'))
+		if (!strncmp(path, r->cfg->print_spool[i], n) &&
+		    (path[n] == '/' || !path[n] || r->cfg->print_spool[i][n - 1] == '/'))
 			return true;
 	}
 	return false;
@@ -30,8 +30,14 @@ static void print_scanned(struct rules *r, void *st, const struct scan_request *
 {
 	uint64_t n = res->cpr.distinct;
 	struct alert a = {
-		.ts_ns = rq->ts_ns, .tgid = rq->tgid, .uid = rq->uid, .loginuid = rq->loginuid,
-		.path = rq->path, .file = rq->id, .cpr = &res->cpr, .bytes = rq->bytes_written,
+		.ts_ns = rq->ts_ns,
+		.tgid = rq->tgid,
+		.uid = rq->uid,
+		.loginuid = rq->loginuid,
+		.path = rq->path,
+		.file = rq->id,
+		.cpr = &res->cpr,
+		.bytes = rq->bytes_written,
 	};
 
 	if (rq->why != SCAN_WHY_WRITTEN || !n || n < r->cfg->print_min_cpr ||

@@ -20,8 +20,8 @@
  */
 static bool is_user_document(const char *path)
 {
-	static const char *const roots[] = { "/home/", "/root/", "/media/", "/run/media/", "/mnt/",
-					     "/tmp/", "/srv/", NULL };
+	static const char *const roots[] = { "/home/", "/root/", "/media/", "/run/media/",
+					     "/mnt/",  "/tmp/",	 "/srv/",   NULL };
 	int i;
 
 	for (i = 0; roots[i]; i++)
@@ -43,14 +43,16 @@ static enum rule_id reader_rule(__u32 classes)
 
 static const char *reader_verb(enum rule_id id)
 {
-	return id == RULE_PRINT_EXPORT ? "printed" : id == RULE_ARCHIVE_BEFORE_EXFIL ? "archived" :
-									  "opened";
+	return id == RULE_PRINT_EXPORT	       ? "printed" :
+	       id == RULE_ARCHIVE_BEFORE_EXFIL ? "archived" :
+						 "opened";
 }
 
 static uint64_t reader_min_cpr(const struct rules *r, enum rule_id id)
 {
 	return id == RULE_MESSAGING_EXFIL ? r->cfg->msg_min_cpr :
-	       id == RULE_PRINT_EXPORT ? r->cfg->print_min_cpr : 1;
+	       id == RULE_PRINT_EXPORT	  ? r->cfg->print_min_cpr :
+					    1;
 }
 
 static void opened_export(struct rules *r, const struct event *ev, const struct proc *p,
@@ -97,8 +99,13 @@ static void read_scanned(struct rules *r, void *st, const struct scan_request *r
 			 const struct scan_result *res)
 {
 	struct alert a = {
-		.ts_ns = rq->ts_ns, .tgid = rq->tgid, .uid = rq->uid, .loginuid = rq->loginuid,
-		.path = rq->path, .file = rq->id, .cpr = &res->cpr,
+		.ts_ns = rq->ts_ns,
+		.tgid = rq->tgid,
+		.uid = rq->uid,
+		.loginuid = rq->loginuid,
+		.path = rq->path,
+		.file = rq->id,
+		.cpr = &res->cpr,
 	};
 	const struct proc *p = procs_get(r->procs, rq->tgid);
 	enum rule_id id = reader_rule(rq->classes);

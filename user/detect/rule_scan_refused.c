@@ -24,18 +24,18 @@
 
 struct refused_user {
 	uint64_t window_start_ns;
-	unsigned int alerts;		/* per-file alerts in the window */
+	unsigned int alerts; /* per-file alerts in the window */
 };
 
 struct refused_state {
-	struct hashmap users;		/* user -> struct refused_user (per_user) */
+	struct hashmap users; /* user -> struct refused_user (per_user) */
 };
 
 /* The suppression object of a refusal: the file, or the user past the limit (0). */
 static uint64_t refused_object(struct refused_state *s, const struct scan_request *rq)
 {
-	struct refused_user *u = rules_user_state(&s->users,
-						  rules_user_of(rq->uid, rq->loginuid), sizeof(*u));
+	struct refused_user *u =
+		rules_user_state(&s->users, rules_user_of(rq->uid, rq->loginuid), sizeof(*u));
 
 	if (!u)
 		return rules_file_key(&rq->id);
@@ -53,8 +53,13 @@ static void scan_refused(struct rules *r, void *st, const struct scan_request *r
 			 const struct scan_result *res)
 {
 	struct alert a = {
-		.ts_ns = rq->ts_ns, .tgid = rq->tgid, .uid = rq->uid, .loginuid = rq->loginuid,
-		.path = rq->path, .file = rq->id, .cpr = &res->cpr,
+		.ts_ns = rq->ts_ns,
+		.tgid = rq->tgid,
+		.uid = rq->uid,
+		.loginuid = rq->loginuid,
+		.path = rq->path,
+		.file = rq->id,
+		.cpr = &res->cpr,
 		.scan_problem = res->msg,
 	};
 
@@ -67,8 +72,12 @@ static void scan_backlog(struct rules *r, void *st, const struct scan_request *r
 			 unsigned int queued)
 {
 	struct alert a = {
-		.ts_ns = rq->ts_ns, .tgid = rq->tgid, .uid = rq->uid, .loginuid = rq->loginuid,
-		.path = rq->path, .file = rq->id,
+		.ts_ns = rq->ts_ns,
+		.tgid = rq->tgid,
+		.uid = rq->uid,
+		.loginuid = rq->loginuid,
+		.path = rq->path,
+		.file = rq->id,
 		.scan_problem = "scan queue full: not scanned",
 	};
 

@@ -10,12 +10,12 @@
 #include "rules_int.h"
 
 struct upload_user {
-	uint64_t msg_bytes;		/* app upload bytes in the current run */
-	uint64_t msg_since;		/* time of the last counted upload */
+	uint64_t msg_bytes; /* app upload bytes in the current run */
+	uint64_t msg_since; /* time of the last counted upload */
 };
 
 struct upload_state {
-	struct hashmap users;		/* user -> struct upload_user (per_user) */
+	struct hashmap users; /* user -> struct upload_user (per_user) */
 };
 
 static void upload_tcp_close(struct rules *r, void *st, const struct event *ev,
@@ -42,9 +42,9 @@ static void upload_tcp_close(struct rules *r, void *st, const struct event *ev,
 	 */
 	if (!u->msg_since || now > u->msg_since + c->msg_window * NS)
 		u->msg_bytes = 0;
-	u->msg_since = now;	/* the last counted upload */
+	u->msg_since = now; /* the last counted upload */
 	u->msg_bytes += e->bytes_sent;
-	if (u->msg_bytes <= (uint64_t)c->msg_tcp_mib * MIB)	/* "more than" tcp_mib */
+	if (u->msg_bytes <= (uint64_t)c->msg_tcp_mib * MIB) /* "more than" tcp_mib */
 		return;
 	inet_ntop(e->family == AF_INET6 ? AF_INET6 : AF_INET, e->daddr, addr, sizeof(addr));
 	snprintf(peer, sizeof(peer), "%s:%u", addr, e->dport);

@@ -20,18 +20,10 @@
  * and one line here (detect/README.md).
  */
 static const struct rule_family *const families[] = {
-	&rule_family_scan_refused,
-	&rule_family_encrypted,
-	&rule_family_lookup,
-	&rule_family_persons,
-	&rule_family_cumulative,
-	&rule_family_export,
-	&rule_family_print,
-	&rule_family_media,
-	&rule_family_read,
-	&rule_family_upload,
-	&rule_family_network,
-	&rule_family_clipboard,
+	&rule_family_scan_refused, &rule_family_encrypted,  &rule_family_lookup,
+	&rule_family_persons,	   &rule_family_cumulative, &rule_family_export,
+	&rule_family_print,	   &rule_family_media,	    &rule_family_read,
+	&rule_family_upload,	   &rule_family_network,    &rule_family_clipboard,
 };
 
 #define NR_FAMILIES (sizeof(families) / sizeof(families[0]))
@@ -72,7 +64,7 @@ static const size_t rule_cfg_off[RULE_MAX] = {
 };
 
 struct activity {
-	uint64_t last_cpr_ns;		/* latest CPR-client activity */
+	uint64_t last_cpr_ns; /* latest CPR-client activity */
 };
 
 struct suppression {
@@ -223,13 +215,15 @@ void rules_request_scan(struct rules *r, const struct event_hdr *h, const struct
 
 static const struct rule_cfg *rule_cfg(const struct rules *r, enum rule_id id)
 {
-	static const struct rule_cfg always = { .enabled = true, .severity = SEV_MEDIUM,
+	static const struct rule_cfg always = { .enabled = true,
+						.severity = SEV_MEDIUM,
 						.suppress = 300 };
 	/*
 	 * Scans switched off (scan_backlog) and CPR data made unreadable on its
 	 * way out (encrypted_export): as serious as what they would find.
 	 */
-	static const struct rule_cfg high = { .enabled = true, .severity = SEV_HIGH,
+	static const struct rule_cfg high = { .enabled = true,
+					      .severity = SEV_HIGH,
 					      .suppress = 300 };
 
 	if (rule_cfg_off[id] == NO_CFG)
@@ -287,8 +281,8 @@ static void send_followup(struct rules *r, struct suppression *s)
 
 	if (s->has_origin)
 		a.origin_path = filetab_export_path(r->files, &s->origin);
-	snprintf(a.summary, sizeof(a.summary), "%llu more: %.200s",
-		 (unsigned long long)s->count, s->summary);
+	snprintf(a.summary, sizeof(a.summary), "%llu more: %.200s", (unsigned long long)s->count,
+		 s->summary);
 	r->ops.alert(r->ops.arg, &a);
 }
 
@@ -335,7 +329,7 @@ void rules_fire(struct rules *r, enum rule_id id, struct alert *a, uint64_t obje
 		return;
 	}
 	if (s)
-		flush_suppressed(r, a->ts_ns, false);	/* its window is over: flush before reuse */
+		flush_suppressed(r, a->ts_ns, false); /* its window is over: flush before reuse */
 	r->fired[id]++;
 	r->ops.alert(r->ops.arg, a);
 	if (rc->suppress)
@@ -495,11 +489,13 @@ void rules_on_scan(struct rules *r, const struct scan_request *rq, const struct 
 		if (families[i]->on_scan_problem)
 			families[i]->on_scan_problem(r, r->state[i], rq, res);
 	if ((res->status == SCAN_ERROR && res->reason == SCAN_R_IO) || res->reason == SCAN_R_PATH)
-		return;		/* nothing was read: nothing known */
+		return; /* nothing was read: nothing known */
 	/* a written file holding CPR numbers is an export in its own right: follow its copies */
 	self_origin = rq->why == SCAN_WHY_WRITTEN && res->cpr.distinct && !rq->tainted;
 	fi = filetab_put(r->files, &rq->id, rq->path, rq->export_kind,
-			 rq->tainted ? &rq->origin : self_origin ? &rq->id : NULL);
+			 rq->tainted ? &rq->origin :
+			 self_origin ? &rq->id :
+				       NULL);
 	if (fi)
 		fi->cpr_distinct = res->cpr.distinct;
 	if (self_origin && r->ops.taint)

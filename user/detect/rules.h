@@ -59,15 +59,15 @@ struct rules {
 	struct procs *procs;
 	struct filetab *files;
 	struct rules_ops ops;
-	struct hashmap users;		/* user -> latest CPR-client activity */
-	struct endpoints *services;	/* lookup_burst endpoints: the CPR services */
-	struct hashmap suppress;	/* (rule, user, object) -> struct suppression */
-	uint64_t now_ns;		/* latest event time seen */
-	void **state;			/* per rule family (detect/rule_*.c), by table order */
-	unsigned int flags;		/* enum rules_flags */
-	unsigned int tls_cpr;		/* distinct CPR numbers in the TLS read at hand */
+	struct hashmap users;	    /* user -> latest CPR-client activity */
+	struct endpoints *services; /* lookup_burst endpoints: the CPR services */
+	struct hashmap suppress;    /* (rule, user, object) -> struct suppression */
+	uint64_t now_ns;	    /* latest event time seen */
+	void **state;		    /* per rule family (detect/rule_*.c), by table order */
+	unsigned int flags;	    /* enum rules_flags */
+	unsigned int tls_cpr;	    /* distinct CPR numbers in the TLS read at hand */
 	uint64_t fired[RULE_MAX];
-	uint64_t folded[RULE_MAX];	/* repeats folded by suppression */
+	uint64_t folded[RULE_MAX]; /* repeats folded by suppression */
 };
 
 extern const char *const rule_names[RULE_MAX];

@@ -26,7 +26,7 @@ typedef void (*rule_scan_fn)(struct rules *r, void *st, const struct scan_reques
 
 struct rule_family {
 	const char *name;
-	size_t state_size;	/* the core allocates it zeroed; 0: no state */
+	size_t state_size; /* the core allocates it zeroed; 0: no state */
 	/*
 	 * The state starts with a struct hashmap of user -> a block of the
 	 * family's (rules_user_state()); the core makes it before init and

@@ -17,7 +17,7 @@
 static inline const char *clip_op_name(__u32 op)
 {
 	static const char *const names[] = {
-		[CLIP_TAKE] = "take", [CLIP_REQUEST] = "request", [CLIP_SEND] = "send",
+		[CLIP_TAKE] = "take", [CLIP_REQUEST] = "request",   [CLIP_SEND] = "send",
 		[CLIP_READ] = "read", [CLIP_SET_TEXT] = "set_text",
 	};
 
@@ -28,7 +28,7 @@ static inline const char *clip_api_name(__u32 api)
 {
 	static const char *const names[] = {
 		[CLIP_API_XLIB] = "xlib", [CLIP_API_XCB] = "xcb", [CLIP_API_GTK3] = "gtk3",
-		[CLIP_API_GTK4] = "gtk4", [CLIP_API_QT] = "qt", [CLIP_API_WAYLAND] = "wayland",
+		[CLIP_API_GTK4] = "gtk4", [CLIP_API_QT] = "qt",	  [CLIP_API_WAYLAND] = "wayland",
 		[CLIP_API_TOOL] = "tool",
 	};
 

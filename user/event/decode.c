@@ -6,26 +6,41 @@
 #include "decode.h"
 
 static const char *const type_names[EV_TYPE_MAX] = {
-	[EV_EXEC] = "exec",		[EV_FORK] = "fork",	  [EV_EXIT] = "exit",
-	[EV_OPEN] = "open",		[EV_CLOSE] = "close",	  [EV_RENAME] = "rename",
-	[EV_UNLINK] = "unlink",		[EV_CONNECT] = "connect", [EV_ACCEPT] = "accept",
-	[EV_TCP_CLOSE] = "tcp_close",	[EV_CLIPBOARD] = "clipboard",
-	[EV_TURNS] = "turns",		[EV_TLS] = "tls",
+	[EV_EXEC] = "exec",
+	[EV_FORK] = "fork",
+	[EV_EXIT] = "exit",
+	[EV_OPEN] = "open",
+	[EV_CLOSE] = "close",
+	[EV_RENAME] = "rename",
+	[EV_UNLINK] = "unlink",
+	[EV_CONNECT] = "connect",
+	[EV_ACCEPT] = "accept",
+	[EV_TCP_CLOSE] = "tcp_close",
+	[EV_CLIPBOARD] = "clipboard",
+	[EV_TURNS] = "turns",
+	[EV_TLS] = "tls",
 };
 
 /* Fixed part of each record type. */
 static const size_t fixed_size[EV_TYPE_MAX] = {
-	[EV_EXEC] = sizeof(struct exec_event),	   [EV_FORK] = sizeof(struct fork_event),
-	[EV_EXIT] = sizeof(struct exit_event),	   [EV_OPEN] = sizeof(struct open_event),
-	[EV_CLOSE] = sizeof(struct close_event),   [EV_RENAME] = sizeof(struct rename_event),
-	[EV_UNLINK] = sizeof(struct unlink_event), [EV_CONNECT] = sizeof(struct connect_event),
-	[EV_ACCEPT] = sizeof(struct connect_event), [EV_TCP_CLOSE] = sizeof(struct tcp_close_event),
+	[EV_EXEC] = sizeof(struct exec_event),
+	[EV_FORK] = sizeof(struct fork_event),
+	[EV_EXIT] = sizeof(struct exit_event),
+	[EV_OPEN] = sizeof(struct open_event),
+	[EV_CLOSE] = sizeof(struct close_event),
+	[EV_RENAME] = sizeof(struct rename_event),
+	[EV_UNLINK] = sizeof(struct unlink_event),
+	[EV_CONNECT] = sizeof(struct connect_event),
+	[EV_ACCEPT] = sizeof(struct connect_event),
+	[EV_TCP_CLOSE] = sizeof(struct tcp_close_event),
 	[EV_CLIPBOARD] = sizeof(struct clipboard_event),
-	[EV_TURNS] = sizeof(struct turns_event),   [EV_TLS] = sizeof(struct tls_event),
+	[EV_TURNS] = sizeof(struct turns_event),
+	[EV_TLS] = sizeof(struct tls_event),
 };
 
 const char *const class_name_table[] = {
-	"cpr_client", "messaging", "browser", "sync", "archiver", "clipboard", "tainted", "printer", NULL,
+	"cpr_client", "messaging", "browser", "sync", "archiver",
+	"clipboard",  "tainted",   "printer", NULL,
 };
 
 const char *event_type_name(unsigned int type)
@@ -139,7 +154,7 @@ static int decode_clipboard(const struct clipboard_event *e, size_t size, struct
 	if (e->data_len > CPRW_CLIP_DATA_MAX || sizeof(*e) + (size_t)e->data_len != size)
 		return bad(err, errlen, "clipboard: data length %u does not match record size %u",
 			   e->data_len, size);
-	ev->args = e->data;	/* content for the scanner only */
+	ev->args = e->data; /* content for the scanner only */
 	ev->args_len = e->data_len;
 	return 0;
 }
@@ -150,7 +165,7 @@ static int decode_tls(const struct tls_event *e, size_t size, struct event *ev, 
 	if (e->data_len > CPRW_TLS_DATA_MAX || sizeof(*e) + (size_t)e->data_len != size)
 		return bad(err, errlen, "tls: data length %u does not match record size %u",
 			   e->data_len, size);
-	ev->args = e->data;	/* plaintext for the request parser and the scanner only */
+	ev->args = e->data; /* plaintext for the request parser and the scanner only */
 	ev->args_len = e->data_len;
 	return 0;
 }

@@ -13,14 +13,14 @@
 
 struct event {
 	const struct event_hdr *hdr;
-	const void *raw;	/* the whole record, typed by hdr->type */
-	const char *path;	/* exec: exe; open/unlink: file; rename: old */
-	size_t path_len;	/* without the NUL */
-	const char *path2;	/* rename: new */
+	const void *raw;   /* the whole record, typed by hdr->type */
+	const char *path;  /* exec: exe; open/unlink: file; rename: old */
+	size_t path_len;   /* without the NUL */
+	const char *path2; /* rename: new */
 	size_t path2_len;
-	const char *args;	/* exec: NUL-separated argv */
+	const char *args; /* exec: NUL-separated argv */
 	size_t args_len;
-	const char *file_path;	/* close: path joined in user space, or NULL */
+	const char *file_path; /* close: path joined in user space, or NULL */
 };
 
 /* Returns 0 or -EINVAL with the reason in @err. */

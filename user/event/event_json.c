@@ -39,8 +39,7 @@ static void kv_uid(struct json *j, const char *key, __u32 uid)
 		json_u64(j, uid);
 }
 
-static void put_header(struct json *j, const struct event *ev, const struct proc *p,
-		       int64_t offset)
+static void put_header(struct json *j, const struct event *ev, const struct proc *p, int64_t offset)
 {
 	const struct event_hdr *h = ev->hdr;
 	char tbuf[40], comm[CPRW_COMM_LEN + 1];
@@ -83,7 +82,7 @@ static void put_exec(struct json *j, const struct event *ev)
 		json_strn(j, ev->args + start, i - start);
 		start = i + 1;
 	}
-	if (start < ev->args_len)	/* the last argument was cut */
+	if (start < ev->args_len) /* the last argument was cut */
 		json_strn(j, ev->args + start, ev->args_len - start);
 	json_arr_end(j);
 	json_kv_bool(j, "argv_truncated", e->args_full_len > e->args_len);
@@ -156,8 +155,7 @@ static void put_close(struct json *j, const struct event *ev)
 	json_kv_bool(j, "mmap_write", ev->hdr->flags & EVF_MMAP_WRITE);
 }
 
-static void put_addr(struct json *j, const char *prefix, __u16 family, const __u8 *addr,
-		     __u16 port)
+static void put_addr(struct json *j, const char *prefix, __u16 family, const __u8 *addr, __u16 port)
 {
 	char buf[INET6_ADDRSTRLEN], key[32];
 

@@ -148,9 +148,11 @@ static size_t open_from(const struct jval *o, struct open_event *e)
 	e->dev = get_dev(o, "dev");
 	e->ino = get_u64(o, "ino");
 	e->size = get_u64(o, "size");
-	e->export_kind = !kind ? 0 : !strcmp(kind, "local") ? EXPORT_LOCAL :
+	e->export_kind = !kind			    ? 0 :
+			 !strcmp(kind, "local")	    ? EXPORT_LOCAL :
 			 !strcmp(kind, "removable") ? EXPORT_REMOVABLE :
-			 !strcmp(kind, "network") ? EXPORT_NETWORK : 0;
+			 !strcmp(kind, "network")   ? EXPORT_NETWORK :
+						      0;
 	if (get_flag(o, "tainted") && origin) {
 		e->hdr.flags |= EVF_TAINTED_FILE;
 		e->taint_dev = get_dev(origin, "dev");
@@ -297,7 +299,7 @@ int event_from_json(const struct jval *obj, void *buf, size_t cap, char *err, si
 		return 0;
 	type = type_of(name);
 	if (!type)
-		return 0;	/* "scan" and future kinds: the caller decides */
+		return 0; /* "scan" and future kinds: the caller decides */
 	if (cap < EVENT_PARSE_BUF)
 		return -EINVAL;
 	memset(buf, 0, EVENT_PARSE_BUF);

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include "lib/json_parse.h"
 
-#define EVENT_PARSE_BUF 16384	/* >= the largest record: a rename with two full paths */
+#define EVENT_PARSE_BUF 16384 /* >= the largest record: a rename with two full paths */
 
 /*
  * Fill @buf (EVENT_PARSE_BUF bytes) from @obj.  Returns the record size, or

@@ -3,7 +3,6 @@
 #include <string.h>
 #include "filetab.h"
 
-
 static uint64_t key_of(const struct file_id *id)
 {
 	return hash_pair(id->dev, id->ino);
@@ -70,7 +69,7 @@ static struct file_info *info_new(struct filetab *ft, const struct file_id *id, 
 		info_free(e);
 		return NULL;
 	}
-	info_free(old);		/* another file in the same slot key */
+	info_free(old); /* another file in the same slot key */
 	return e;
 }
 
@@ -86,7 +85,7 @@ struct file_info *filetab_put(struct filetab *ft, const struct file_id *id, cons
 		return NULL;
 	if (strcmp(e->path, path)) {
 		name = strdup(path);
-		if (name) {	/* else the older name stays: still this file */
+		if (name) { /* else the older name stays: still this file */
 			free(e->path);
 			e->path = name;
 		}

@@ -27,13 +27,13 @@ int filetab_init(struct filetab *ft, size_t max);
 void filetab_free(struct filetab *ft);
 struct file_info {
 	struct file_id id;
-	__u32 export_kind;	/* enum export_kind or 0 */
+	__u32 export_kind; /* enum export_kind or 0 */
 	bool tainted;
-	struct file_id origin;	/* when tainted */
-	__u64 cpr_distinct;	/* CPR numbers the last scan found (an origin that carries them) */
-	__u64 seq;		/* last use, for eviction */
-	char *export_path;	/* the path when it became an origin (its own), or NULL */
-	char *path;		/* the latest name it was seen under */
+	struct file_id origin; /* when tainted */
+	__u64 cpr_distinct;    /* CPR numbers the last scan found (an origin that carries them) */
+	__u64 seq;	       /* last use, for eviction */
+	char *export_path;     /* the path when it became an origin (its own), or NULL */
+	char *path;	       /* the latest name it was seen under */
 };
 
 void filetab_set(struct filetab *ft, const struct file_id *id, const char *path);

@@ -55,7 +55,7 @@ static struct proc *proc_new(struct procs *pt, __u32 tgid)
 		return NULL;
 	}
 	if (old)
-		proc_free(old);	/* pid reuse: the old process is gone */
+		proc_free(old); /* pid reuse: the old process is gone */
 	return p;
 }
 
@@ -96,13 +96,13 @@ static void set_str(char **dst, const char *s)
 	char *n = strdup(s);
 
 	if (!n)
-		return;		/* keep the old value rather than lose it */
+		return; /* keep the old value rather than lose it */
 	free(*dst);
 	*dst = n;
 }
 
-void procs_on_exec(struct procs *pt, const struct exec_event *e, const char *path,
-		   const char *args, size_t args_len)
+void procs_on_exec(struct procs *pt, const struct exec_event *e, const char *path, const char *args,
+		   size_t args_len)
 {
 	struct proc *p = procs_get(pt, e->hdr.tgid);
 	char argv[PROC_ARGV_MAX];
@@ -132,7 +132,7 @@ void procs_on_fork(struct procs *pt, const struct fork_event *e)
 	struct proc *parent, *c;
 
 	if (e->child_tgid == e->hdr.tgid)
-		return;		/* a thread, or a malformed record: no new process */
+		return; /* a thread, or a malformed record: no new process */
 	parent = procs_get(pt, e->hdr.tgid);
 	c = proc_new(pt, e->child_tgid);
 	if (!c)
@@ -202,7 +202,7 @@ int procs_chain(const struct procs *pt, __u32 tgid, const struct proc **out, int
 			break;
 		for (i = 0; i < n; i++)
 			if (out[i] == p)
-				return n;	/* a cycle from pid reuse: stop */
+				return n; /* a cycle from pid reuse: stop */
 		out[n++] = p;
 		if (p->ppid == 0 || p->ppid == tgid)
 			break;

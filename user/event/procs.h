@@ -14,7 +14,7 @@
 #include "cprwatch/events.h"
 #include "lib/hashmap.h"
 
-#define PROC_ARGV_MAX 512	/* argv kept per process, joined by spaces */
+#define PROC_ARGV_MAX 512 /* argv kept per process, joined by spaces */
 #define PROC_CHAIN_MAX 16
 
 struct proc {
@@ -27,22 +27,22 @@ struct proc {
 	__u32 classes;
 	char comm[CPRW_COMM_LEN];
 	char *exe;
-	char *argv;		/* joined, bounded, may be cut */
+	char *argv; /* joined, bounded, may be cut */
 	struct file_id exe_id;
-	uint64_t start_ns;	/* monotonic */
-	uint64_t exit_ns;	/* 0 while alive */
+	uint64_t start_ns; /* monotonic */
+	uint64_t exit_ns;  /* 0 while alive */
 	int exit_code;
 	unsigned int open_files; /* open events seen: exit needs an fd flush */
-	__u32 stdin_from;	/* clipboard tools: the process writing into our stdin pipe */
-	__u32 stdout_to;	/* ... and the one reading our stdout pipe; 0 = none */
-	bool has_origin;	/* read a tainted file: the export it came from */
+	__u32 stdin_from;	 /* clipboard tools: the process writing into our stdin pipe */
+	__u32 stdout_to;	 /* ... and the one reading our stdout pipe; 0 = none */
+	bool has_origin;	 /* read a tainted file: the export it came from */
 	struct file_id origin;
-	uint64_t tainted_read;	/* bytes read from tainted files (closed so far) */
+	uint64_t tainted_read; /* bytes read from tainted files (closed so far) */
 };
 
 struct procs {
 	struct hashmap by_tgid;
-	uint64_t grace_ns;	/* how long an exited process is kept */
+	uint64_t grace_ns; /* how long an exited process is kept */
 };
 
 int procs_init(struct procs *pt);
@@ -57,8 +57,8 @@ struct proc *procs_get(const struct procs *pt, __u32 tgid);
 /* Get or create (a placeholder filled from the event header). */
 struct proc *procs_touch(struct procs *pt, const struct event_hdr *h);
 
-void procs_on_exec(struct procs *pt, const struct exec_event *e, const char *path,
-		   const char *args, size_t args_len);
+void procs_on_exec(struct procs *pt, const struct exec_event *e, const char *path, const char *args,
+		   size_t args_len);
 void procs_on_fork(struct procs *pt, const struct fork_event *e);
 void procs_on_exit(struct procs *pt, const struct exit_event *e);
 /* Drop processes that exited more than grace_ns before @now_ns. */

@@ -23,12 +23,12 @@
 #include <emmintrin.h>
 #endif
 
-#define KW_MAX		32	/* longer than the longest keyword */
-#define SET_MIN_CAP	64
-#define BIG_FEED	64	/* chunks at least this long are scanned in place */
+#define KW_MAX 32 /* longer than the longest keyword */
+#define SET_MIN_CAP 64
+#define BIG_FEED 64 /* chunks at least this long are scanned in place */
 
 /* Bytes of a chunk that are scanned through the window first (look-ahead). */
-#define JUNCTION	(CPR_LOOK + CPR_BEHIND)
+#define JUNCTION (CPR_LOOK + CPR_BEHIND)
 
 /*
  * Keywords from the reference list, lowercase.  Prefixes stand for their
@@ -38,10 +38,23 @@
  * centrale personregister.
  */
 static const char *const keywords[] = {
-	"cpr", "personnummer", "personnr", "personregister", "person register",
-	"p-nummer", "civilt registreringssystem", "identifikationsnummer",
-	"sundhedskort", "sygesikring", "skattenummer", "skat id", "ssn",
-	"social security number", "national number", "personal id number", "tax id",
+	"cpr",
+	"personnummer",
+	"personnr",
+	"personregister",
+	"person register",
+	"p-nummer",
+	"civilt registreringssystem",
+	"identifikationsnummer",
+	"sundhedskort",
+	"sygesikring",
+	"skattenummer",
+	"skat id",
+	"ssn",
+	"social security number",
+	"national number",
+	"personal id number",
+	"tax id",
 };
 
 /* View of the stream: the carried window and the chunk being fed. */
@@ -292,7 +305,7 @@ static void pend_pop(struct cpr_detector *d)
 static void pend_push(struct cpr_detector *d, uint64_t end)
 {
 	if (d->pend_count == CPR_PENDING)
-		pend_pop(d);	/* cannot happen with >= 11 bytes per match; stay bounded anyway */
+		pend_pop(d); /* cannot happen with >= 11 bytes per match; stay bounded anyway */
 	d->pend_end[(d->pend_head + d->pend_count) % CPR_PENDING] = end;
 	d->pend_count++;
 }
@@ -331,7 +344,7 @@ static void kw_scan(struct cpr_detector *d, const struct view *v, uint64_t from,
 
 	while (from < to) {
 		uint64_t piece = to - from < 256 ? to - from : 256;
-		uint64_t lo = from > d->seg ? from - 1 : from;	/* one byte of look-behind */
+		uint64_t lo = from > d->seg ? from - 1 : from; /* one byte of look-behind */
 		uint64_t hi = from + piece + KW_MAX < limit ? from + piece + KW_MAX : limit;
 		const unsigned char *b;
 		size_t n = hi - lo, i, k, skip = from - lo;
@@ -343,7 +356,7 @@ static void kw_scan(struct cpr_detector *d, const struct view *v, uint64_t from,
 				int c = view_byte(v, lo + i);
 
 				if (c < 0 && i == 0 && lo < from) {
-					c = ' ';	/* look-behind gone: a word start */
+					c = ' '; /* look-behind gone: a word start */
 				} else if (c < 0) {
 					n = i;
 					break;
@@ -387,7 +400,7 @@ static void keyword_context(struct cpr_detector *d, const struct view *v, uint64
 	if (from < d->seg)
 		from = d->seg;
 	if (from < m)
-		kw_scan(d, v, from, m, m);	/* keywords hold no digits: none runs into m */
+		kw_scan(d, v, from, m, m); /* keywords hold no digits: none runs into m */
 	d->kw_done = e;
 	pend_expire(d, m);
 
@@ -425,8 +438,8 @@ static void kw_advance(struct cpr_detector *d, const struct view *v, bool eof)
 
 /* ---- matching ------------------------------------------------------------ */
 
-static void record(struct cpr_detector *d, const struct view *v, const char digits[10],
-		   uint64_t m, uint64_t e)
+static void record(struct cpr_detector *d, const struct view *v, const char digits[10], uint64_t m,
+		   uint64_t e)
 {
 	unsigned int cls = cpr_classify(digits);
 	uint64_t value = 0;
@@ -717,8 +730,8 @@ int cpr_init(struct cpr_detector *d, const struct cpr_opts *opts)
 	memset(d, 0, sizeof(*d));
 	d->max_samples = CPR_DEF_SAMPLES;
 	if (opts) {
-		d->max_samples = opts->max_samples < CPR_MAX_SAMPLES ?
-				 opts->max_samples : CPR_MAX_SAMPLES;
+		d->max_samples = opts->max_samples < CPR_MAX_SAMPLES ? opts->max_samples :
+								       CPR_MAX_SAMPLES;
 		d->substitutes = opts->substitutes;
 		if (opts->max_distinct)
 			limit = opts->max_distinct;
@@ -745,7 +758,7 @@ size_t cpr_person_hashes(const struct cpr_detector *d, const struct person_key *
 
 	for (i = 0; i < d->set_cap && n < max; i++)
 		if (d->set[i])
-			out[n++] = person_hash(k, d->set[i] - 1);	/* slots hold value + 1 */
+			out[n++] = person_hash(k, d->set[i] - 1); /* slots hold value + 1 */
 	return n;
 }
 

@@ -38,40 +38,40 @@
 #include <stdint.h>
 #include "person_set.h"
 
-#define CPR_MASK_LEN		12	/* "DDMMYY-XXXX" and its NUL */
-#define CPR_MAX_SAMPLES		16	/* hard ceiling for opts->max_samples */
-#define CPR_DEF_SAMPLES		5
-#define CPR_DEF_DISTINCT	262144	/* 4 MiB of set at most */
-#define CPR_KW_WINDOW		300	/* keyword proximity, bytes, as Purview */
+#define CPR_MASK_LEN 12	   /* "DDMMYY-XXXX" and its NUL */
+#define CPR_MAX_SAMPLES 16 /* hard ceiling for opts->max_samples */
+#define CPR_DEF_SAMPLES 5
+#define CPR_DEF_DISTINCT 262144 /* 4 MiB of set at most */
+#define CPR_KW_WINDOW 300	/* keyword proximity, bytes, as Purview */
 
 /* Private sizes, exposed only so that struct cpr_detector can be embedded. */
-#define CPR_LOOK		14	/* bytes a candidate needs from its first digit */
-#define CPR_BEHIND		16	/* look-behind a candidate needs */
-#define CPR_WIN			1024	/* carried window between feeds */
-#define CPR_KEEP		512	/* window kept after compaction: > KW_WINDOW + slack */
-#define CPR_PENDING		64	/* matches awaiting a keyword after them */
+#define CPR_LOOK 14    /* bytes a candidate needs from its first digit */
+#define CPR_BEHIND 16  /* look-behind a candidate needs */
+#define CPR_WIN 1024   /* carried window between feeds */
+#define CPR_KEEP 512   /* window kept after compaction: > KW_WINDOW + slack */
+#define CPR_PENDING 64 /* matches awaiting a keyword after them */
 
 /* cpr_classify() result bits. */
-#define CPR_VALID	0x1	/* a real date, century from the 7th digit */
-#define CPR_MOD11	0x2	/* weighted sum (4,3,2,7,6,5,4,3,2,1) mod 11 == 0 */
-#define CPR_SUBST	0x4	/* substitute number: day + 60 is a real date */
+#define CPR_VALID 0x1 /* a real date, century from the 7th digit */
+#define CPR_MOD11 0x2 /* weighted sum (4,3,2,7,6,5,4,3,2,1) mod 11 == 0 */
+#define CPR_SUBST 0x4 /* substitute number: day + 60 is a real date */
 
 struct cpr_opts {
-	unsigned int max_samples;	/* masked samples kept, <= CPR_MAX_SAMPLES */
-	unsigned int max_distinct;	/* distinct-set capacity (0: default) */
-	bool substitutes;		/* count day+60 numbers (never as valid) */
+	unsigned int max_samples;  /* masked samples kept, <= CPR_MAX_SAMPLES */
+	unsigned int max_distinct; /* distinct-set capacity (0: default) */
+	bool substitutes;	   /* count day+60 numbers (never as valid) */
 };
 
 struct cpr_stats {
-	uint64_t matches;		/* valid numbers seen, repeats included */
-	uint64_t distinct;		/* distinct valid numbers */
-	uint64_t distinct_mod11;	/* distinct numbers passing modulus 11 */
-	uint64_t keyword_matches;	/* matches with a keyword within the window */
-	uint64_t substitutes;		/* substitute numbers (opts->substitutes) */
-	uint64_t bytes;			/* bytes fed */
-	bool distinct_lower_bound;	/* the set filled up: distinct counts are minimums */
+	uint64_t matches;	   /* valid numbers seen, repeats included */
+	uint64_t distinct;	   /* distinct valid numbers */
+	uint64_t distinct_mod11;   /* distinct numbers passing modulus 11 */
+	uint64_t keyword_matches;  /* matches with a keyword within the window */
+	uint64_t substitutes;	   /* substitute numbers (opts->substitutes) */
+	uint64_t bytes;		   /* bytes fed */
+	bool distinct_lower_bound; /* the set filled up: distinct counts are minimums */
 	unsigned int nr_samples;
-	char samples[CPR_MAX_SAMPLES][CPR_MASK_LEN];	/* masked, first distinct seen */
+	char samples[CPR_MAX_SAMPLES][CPR_MASK_LEN]; /* masked, first distinct seen */
 };
 
 /* All fields private; embed it, touch it only through the functions below. */
@@ -80,25 +80,25 @@ struct cpr_detector {
 	unsigned int max_samples;
 	bool substitutes;
 
-	uint64_t *set;			/* open addressing, value + 1, 0 = empty */
-	uint32_t set_cap;		/* slots, power of two */
+	uint64_t *set;	  /* open addressing, value + 1, 0 = empty */
+	uint32_t set_cap; /* slots, power of two */
 	uint32_t set_max_cap;
 	uint32_t set_used;
-	uint32_t set_limit;		/* entries allowed (opts->max_distinct) */
+	uint32_t set_limit; /* entries allowed (opts->max_distinct) */
 
-	uint64_t end;			/* stream offset after the last byte fed */
-	uint64_t seg;			/* stream offset where the current segment began */
-	uint64_t done;			/* candidate starts below this are decided */
-	uint64_t win_base;		/* stream offset of win[0] */
+	uint64_t end;	   /* stream offset after the last byte fed */
+	uint64_t seg;	   /* stream offset where the current segment began */
+	uint64_t done;	   /* candidate starts below this are decided */
+	uint64_t win_base; /* stream offset of win[0] */
 	uint32_t win_len;
 	unsigned char win[CPR_WIN + CPR_LOOK + CPR_BEHIND];
 
-	uint64_t kw_done;		/* keyword starts below this are examined */
-	uint64_t kw_want;		/* look-ahead keyword scanning wanted up to here */
-	uint64_t kw_last_end;		/* end of the latest keyword; valid if kw_seen */
+	uint64_t kw_done;     /* keyword starts below this are examined */
+	uint64_t kw_want;     /* look-ahead keyword scanning wanted up to here */
+	uint64_t kw_last_end; /* end of the latest keyword; valid if kw_seen */
 	bool kw_seen;
 	uint32_t pend_head, pend_count;
-	uint64_t pend_end[CPR_PENDING];	/* ends of matches still waiting for a keyword */
+	uint64_t pend_end[CPR_PENDING]; /* ends of matches still waiting for a keyword */
 };
 
 /* Allocates the distinct set; opts may be NULL for defaults.  0 or -ENOMEM. */

@@ -13,12 +13,12 @@
 
 struct hashmap_slot {
 	uint64_t key;
-	void *val;		/* NULL: empty slot */
+	void *val; /* NULL: empty slot */
 };
 
 struct hashmap {
 	struct hashmap_slot *slots;
-	size_t cap;		/* power of two */
+	size_t cap; /* power of two */
 	size_t len;
 };
 

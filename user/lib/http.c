@@ -33,7 +33,7 @@ int http_request_parse(const char *buf, size_t len, struct http_request *out)
 		return -EINVAL;
 	out->target_cut = t < i - m || i == len;
 	if (i == len)
-		return 0;	/* the data ended inside the target: keep what came */
+		return 0; /* the data ended inside the target: keep what came */
 	if (buf[i] != ' ' || len - i - 1 < 7 || memcmp(buf + i + 1, "HTTP/1.", 7))
 		return -EINVAL;
 	return 0;

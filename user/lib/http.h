@@ -15,8 +15,8 @@
 
 struct http_request {
 	char method[HTTP_METHOD_MAX];
-	char target[HTTP_TARGET_MAX];	/* request target as sent; may hold personal data */
-	bool target_cut;		/* longer than HTTP_TARGET_MAX - 1 (or the data ended) */
+	char target[HTTP_TARGET_MAX]; /* request target as sent; may hold personal data */
+	bool target_cut;	      /* longer than HTTP_TARGET_MAX - 1 (or the data ended) */
 };
 
 /*

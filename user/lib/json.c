@@ -74,10 +74,22 @@ static void close_container(struct json *j, char c)
 	putc_raw(j, c);
 }
 
-void json_obj_begin(struct json *j) { open_container(j, '{'); }
-void json_obj_end(struct json *j) { close_container(j, '}'); }
-void json_arr_begin(struct json *j) { open_container(j, '['); }
-void json_arr_end(struct json *j) { close_container(j, ']'); }
+void json_obj_begin(struct json *j)
+{
+	open_container(j, '{');
+}
+void json_obj_end(struct json *j)
+{
+	close_container(j, '}');
+}
+void json_arr_begin(struct json *j)
+{
+	open_container(j, '[');
+}
+void json_arr_end(struct json *j)
+{
+	close_container(j, ']');
+}
 
 static void write_escaped(struct json *j, const char *s, size_t n)
 {

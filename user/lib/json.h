@@ -21,8 +21,8 @@ struct json {
 	size_t cap;
 	int depth;
 	bool need_comma[JSON_MAX_DEPTH];
-	bool oom;		/* an allocation failed: output is incomplete */
-	bool keep_numbers;	/* off (default): CPR-shaped numbers in strings are masked */
+	bool oom;	   /* an allocation failed: output is incomplete */
+	bool keep_numbers; /* off (default): CPR-shaped numbers in strings are masked */
 };
 
 void json_init(struct json *j);

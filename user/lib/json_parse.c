@@ -205,14 +205,22 @@ static int unicode_escape(struct jparser *p, size_t pos, size_t end, uint32_t *c
 static char simple_escape(unsigned char c)
 {
 	switch (c) {
-	case '"': return '"';
-	case '\\': return '\\';
-	case '/': return '/';
-	case 'b': return '\b';
-	case 'f': return '\f';
-	case 'n': return '\n';
-	case 'r': return '\r';
-	case 't': return '\t';
+	case '"':
+		return '"';
+	case '\\':
+		return '\\';
+	case '/':
+		return '/';
+	case 'b':
+		return '\b';
+	case 'f':
+		return '\f';
+	case 'n':
+		return '\n';
+	case 'r':
+		return '\r';
+	case 't':
+		return '\t';
 	}
 	return 0;
 }
@@ -222,7 +230,7 @@ static int decode_string(struct jparser *p, size_t start, size_t end, char *out,
 {
 	const unsigned char *s = (const unsigned char *)p->buf;
 	size_t i = start, n = 0, k;
-	uint32_t cp = 0;	/* set by unicode_escape; gcc cannot see it */
+	uint32_t cp = 0; /* set by unicode_escape; gcc cannot see it */
 	int rc;
 
 	while (i < end) {
@@ -540,8 +548,7 @@ static int add_member(struct jparser *p, struct jval *v, size_t *icap, size_t *k
 	return 0;
 }
 
-static int parse_member(struct jparser *p, struct jval *v, size_t *icap, size_t *kcap,
-			int depth)
+static int parse_member(struct jparser *p, struct jval *v, size_t *icap, size_t *kcap, int depth)
 {
 	size_t keylen, n;
 	int rc;

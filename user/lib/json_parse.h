@@ -25,8 +25,8 @@ enum jtype { JNULL, JBOOL, JNUM, JSTR, JARR, JOBJ };
 struct jval {
 	enum jtype type;
 	bool b;
-	double num;		/* JNUM */
-	int64_t i;		/* JNUM: exact integer value when is_int */
+	double num; /* JNUM */
+	int64_t i;  /* JNUM: exact integer value when is_int */
 	/*
 	 * JNUM written without fraction or exponent whose value fits int64
 	 * ("1e3" and "1.0" are numbers, not integers, as in most strict parsers).
@@ -38,9 +38,9 @@ struct jval {
 	 * digits past what a double or int64 holds.
 	 */
 	char *str;
-	size_t len;		/* JSTR/JNUM: bytes of str; JARR/JOBJ: members */
-	struct jval *items;	/* JARR elements; JOBJ values */
-	char **keys;		/* JOBJ keys, parallel to items */
+	size_t len;	    /* JSTR/JNUM: bytes of str; JARR/JOBJ: members */
+	struct jval *items; /* JARR elements; JOBJ values */
+	char **keys;	    /* JOBJ keys, parallel to items */
 };
 
 /*

@@ -31,10 +31,20 @@ static inline uint64_t rotl(uint64_t x, int b)
 
 static inline void sip_round(uint64_t v[4])
 {
-	v[0] += v[1]; v[1] = rotl(v[1], 13); v[1] ^= v[0]; v[0] = rotl(v[0], 32);
-	v[2] += v[3]; v[3] = rotl(v[3], 16); v[3] ^= v[2];
-	v[0] += v[3]; v[3] = rotl(v[3], 21); v[3] ^= v[0];
-	v[2] += v[1]; v[1] = rotl(v[1], 17); v[1] ^= v[2]; v[2] = rotl(v[2], 32);
+	v[0] += v[1];
+	v[1] = rotl(v[1], 13);
+	v[1] ^= v[0];
+	v[0] = rotl(v[0], 32);
+	v[2] += v[3];
+	v[3] = rotl(v[3], 16);
+	v[3] ^= v[2];
+	v[0] += v[3];
+	v[3] = rotl(v[3], 21);
+	v[3] ^= v[0];
+	v[2] += v[1];
+	v[1] = rotl(v[1], 17);
+	v[1] ^= v[2];
+	v[2] = rotl(v[2], 32);
 }
 
 static uint64_t load_le64(const unsigned char *p, size_t n)
@@ -51,8 +61,10 @@ uint64_t siphash24(const struct person_key *k, const void *data, size_t len)
 {
 	const unsigned char *p = data;
 	uint64_t v[4] = {
-		k->k0 ^ 0x736f6d6570736575ULL, k->k1 ^ 0x646f72616e646f6dULL,
-		k->k0 ^ 0x6c7967656e657261ULL, k->k1 ^ 0x7465646279746573ULL,
+		k->k0 ^ 0x736f6d6570736575ULL,
+		k->k1 ^ 0x646f72616e646f6dULL,
+		k->k0 ^ 0x6c7967656e657261ULL,
+		k->k1 ^ 0x7465646279746573ULL,
 	};
 	uint64_t m;
 	size_t i;
@@ -155,7 +167,7 @@ int person_set_add(struct person_set *s, uint64_t hash, uint64_t now_ns)
 	uint32_t i;
 
 	if (!now_ns)
-		now_ns = 1;	/* 0 marks an empty slot */
+		now_ns = 1; /* 0 marks an empty slot */
 	sweep(s, now_ns, false);
 	for (i = slot_of(hash, s->cap); s->tab[i].seen_ns; i = (i + 1) & (s->cap - 1)) {
 		if (s->tab[i].hash != hash)
@@ -177,7 +189,7 @@ int person_set_add(struct person_set *s, uint64_t hash, uint64_t now_ns)
 	}
 	/* keep the load under 1/2 so probes stay short */
 	if ((s->len + 1) * 2 > s->cap)
-		rebuild(s, s->cap * 2, now_ns);	/* failed: the 7/8 check decides */
+		rebuild(s, s->cap * 2, now_ns); /* failed: the 7/8 check decides */
 	if ((s->len + 1) * 8 > s->cap * 7) {
 		s->refused_ns = now_ns;
 		return -ENOSPC;

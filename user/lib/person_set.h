@@ -29,17 +29,17 @@ uint64_t person_hash(const struct person_key *k, uint64_t number);
 
 struct person_entry {
 	uint64_t hash;
-	uint64_t seen_ns;		/* last time counted; 0: empty slot */
+	uint64_t seen_ns; /* last time counted; 0: empty slot */
 };
 
 struct person_set {
 	struct person_entry *tab;
-	uint32_t cap;			/* slots, a power of two; grows up to 2 * max */
+	uint32_t cap; /* slots, a power of two; grows up to 2 * max */
 	uint32_t len;
-	uint32_t max;			/* persons held at most */
-	uint64_t window_ns;		/* 0: no expiry */
-	uint64_t swept_ns;		/* last expiry pass */
-	uint64_t refused_ns;		/* last time a person was refused (set full) */
+	uint32_t max;	     /* persons held at most */
+	uint64_t window_ns;  /* 0: no expiry */
+	uint64_t swept_ns;   /* last expiry pass */
+	uint64_t refused_ns; /* last time a person was refused (set full) */
 };
 
 /* Holds at most @max persons seen within @window_ns; 0 or -ENOMEM. */

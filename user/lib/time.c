@@ -100,8 +100,8 @@ static bool take_offset(const char **p, struct time_stamp *ts)
 		return false;
 	sign = **p == '-' ? -1 : 1;
 	(*p)++;
-	if (!take_digits(p, 2, &hh) || !take_char(p, ":") || !take_digits(p, 2, &mm) ||
-	    hh > 23 || mm > 59)
+	if (!take_digits(p, 2, &hh) || !take_char(p, ":") || !take_digits(p, 2, &mm) || hh > 23 ||
+	    mm > 59)
 		return false;
 	ts->offset_min = sign * (hh * 60 + mm);
 	return true;
@@ -150,7 +150,7 @@ int time_parse_rfc3339(const char *s, struct time_stamp *out)
 	tm.tm_mday = d;
 	tm.tm_hour = h;
 	tm.tm_min = mi;
-	tm.tm_sec = se == 60 ? 59 : se;	/* a leap second: close enough */
+	tm.tm_sec = se == 60 ? 59 : se; /* a leap second: close enough */
 	t = timegm(&tm);
 	/* timegm normalises Feb 30 to Mar 2: a day that does not exist is an error */
 	if (t == (time_t)-1 || !gmtime_r(&t, &chk) || chk.tm_mday != d)

@@ -34,13 +34,13 @@ const char *time_format(uint64_t real_ns, char *buf, size_t len);
 
 /* An RFC 3339 date-time, as written. */
 struct time_stamp {
-	uint64_t ns;			/* since the epoch, UTC */
-	int offset_min;			/* minutes east of UTC; 0 with Z */
-	bool zulu;			/* "Z" rather than a numeric offset */
-	char sep;			/* 'T' (either case folded) or ' ' */
-	bool leap_second;		/* ":60", counted as :59 */
-	unsigned int frac_digits;	/* digits after the '.', 0: none */
-	const char *frac;		/* those digits, in the string parsed */
+	uint64_t ns;		  /* since the epoch, UTC */
+	int offset_min;		  /* minutes east of UTC; 0 with Z */
+	bool zulu;		  /* "Z" rather than a numeric offset */
+	char sep;		  /* 'T' (either case folded) or ' ' */
+	bool leap_second;	  /* ":60", counted as :59 */
+	unsigned int frac_digits; /* digits after the '.', 0: none */
+	const char *frac;	  /* those digits, in the string parsed */
 };
 
 /*

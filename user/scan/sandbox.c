@@ -41,7 +41,7 @@ static void find_helper(char *out, size_t size)
 
 	*out = 0;
 	if (env && *env) {
-		snprintf(out, size, "%s", env);	/* named explicitly: used even if broken */
+		snprintf(out, size, "%s", env); /* named explicitly: used even if broken */
 		return;
 	}
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -137,7 +137,7 @@ static void child(int sock, const char *helper, char *const argv[])
 	nul = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (nul >= 0) {
 		dup2(nul, 0);
-		dup2(nul, 1);	/* the agent may write events to its stdout */
+		dup2(nul, 1); /* the agent may write events to its stdout */
 	}
 	close_range(SCAND_SOCK_FD + 1, ~0U, 0);
 	execv(helper, argv);
@@ -148,8 +148,8 @@ static int spawn(struct sandbox *sb)
 {
 	const struct sandbox_cfg *cfg = sb->cfg;
 	char uid[16], gid[16], mem[16];
-	char *argv[] = { (char *)SANDBOX_HELPER, "--uid", uid, "--gid", gid, "--max-mem-mib", mem,
-			 NULL };
+	char *argv[] = { (char *)SANDBOX_HELPER, "--uid", uid, "--gid", gid,
+			 "--max-mem-mib",	 mem,	  NULL };
 	uint8_t hello[SBX_HELLO_LEN];
 	int sv[2];
 	pid_t pid;
@@ -217,7 +217,8 @@ static int helper_died(struct sandbox *sb, struct scan_result *res, bool killed_
 		}
 		if (sig == SIGXCPU || sig == SIGKILL) {
 			count(&sb->st->timeouts);
-			return refuse(res, SCAN_R_TIMEOUT, "scanner helper hit its CPU limit (SIG%s)",
+			return refuse(res, SCAN_R_TIMEOUT,
+				      "scanner helper hit its CPU limit (SIG%s)",
 				      name ? name : "?");
 		}
 		count(&sb->st->crashed);
@@ -238,11 +239,14 @@ static int helper_died(struct sandbox *sb, struct scan_result *res, bool killed_
 
 static int send_request(struct sandbox *sb, int fd, const struct scan_limits *lim)
 {
-	struct sbx_request rq = { .seq = ++sb->seq, .flags = lim && lim->person_key ? SBX_REQ_PERSONS : 0 };
+	struct sbx_request rq = { .seq = ++sb->seq,
+				  .flags = lim && lim->person_key ? SBX_REQ_PERSONS : 0 };
 	uint8_t buf[SBX_REQUEST_LEN];
 	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
 	struct iovec iov = { buf, 0 };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = cbuf,
 			     .msg_controllen = sizeof(cbuf) };
 	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
 	ssize_t n;
@@ -352,12 +356,11 @@ static int recv_reply(struct sandbox *sb, const struct scan_limits *lim, struct 
 	}
 	*res = rp.res;
 	if (rp.flags & SBX_REPLY_RECYCLE)
-		reap(sb);	/* it exits after this reply */
+		reap(sb); /* it exits after this reply */
 	return res->status;
 }
 
-int sandbox_scan(struct sandbox *sb, int fd, const struct scan_limits *lim,
-		 struct scan_result *res)
+int sandbox_scan(struct sandbox *sb, int fd, const struct scan_limits *lim, struct scan_result *res)
 {
 	int tries, ret = -EPIPE;
 

@@ -18,33 +18,33 @@
 #include "sandbox_proto.h"
 #include "scan.h"
 
-#define SANDBOX_USER	"cprwatch-scan"	/* the package's system user; else nobody */
-#define SANDBOX_HELPER	"cprwatch-scand"
-#define SANDBOX_GRACE_MS 3000		/* past max_time_ms before the helper is killed */
+#define SANDBOX_USER "cprwatch-scan" /* the package's system user; else nobody */
+#define SANDBOX_HELPER "cprwatch-scand"
+#define SANDBOX_GRACE_MS 3000 /* past max_time_ms before the helper is killed */
 
 struct sandbox_cfg {
-	char helper[PATH_MAX];		/* "" when not found */
-	uid_t uid;			/* the helper drops to these when started as root */
+	char helper[PATH_MAX]; /* "" when not found */
+	uid_t uid;	       /* the helper drops to these when started as root */
 	gid_t gid;
-	struct person_key key;		/* handed to each helper at start: person hashes */
-	unsigned int max_mem_mib;	/* RLIMIT_AS of the helper; 0: 1024 */
+	struct person_key key;	  /* handed to each helper at start: person hashes */
+	unsigned int max_mem_mib; /* RLIMIT_AS of the helper; 0: 1024 */
 };
 
 struct sandbox_stats {
-	uint64_t started;		/* helpers started */
-	uint64_t crashed;		/* died on a file (signal or exit) or sent garbage */
-	uint64_t timeouts;		/* killed for not answering in time, or CPU limit */
-	uint64_t seccomp;		/* killed by the seccomp filter */
-	uint64_t start_failed;		/* could not be started or could not lock down */
+	uint64_t started;      /* helpers started */
+	uint64_t crashed;      /* died on a file (signal or exit) or sent garbage */
+	uint64_t timeouts;     /* killed for not answering in time, or CPU limit */
+	uint64_t seccomp;      /* killed by the seccomp filter */
+	uint64_t start_failed; /* could not be started or could not lock down */
 };
 
 struct sandbox {
 	const struct sandbox_cfg *cfg;
 	struct sandbox_stats *st;
-	pid_t pid;			/* 0: not running */
+	pid_t pid; /* 0: not running */
 	int sock;
 	uint32_t seq;
-	uint8_t *buf;			/* SBX_MSG_MAX */
+	uint8_t *buf; /* SBX_MSG_MAX */
 };
 
 /*

@@ -23,28 +23,29 @@
 #include "lib/person_set.h"
 #include "scan.h"
 
-#define SBX_MAGIC		0x63707273u	/* "cprs" */
-#define SBX_VERSION		1
-#define SBX_HELLO_LEN		(4 + 4 + 2 * 8)
-#define SBX_REQUEST_LEN		(4 * 4 + 3 * 8 + 9 * 4 + 4)
-#define SBX_REPLY_LEN		(3 * 4 + 3 * 4 + 128 + 4 + 6 * 8 + 4 + 4 + \
-				 CPR_MAX_SAMPLES * CPR_MASK_LEN + 3 * 8 + 3 * 4 + 8 + 4 + 4 + 4)
-#define SBX_CHUNK		8192	/* persons per datagram: 64 KiB, under any socket buffer */
-#define SBX_MSG_MAX		(SBX_CHUNK * 8)	/* the largest datagram either side sends */
+#define SBX_MAGIC 0x63707273u /* "cprs" */
+#define SBX_VERSION 1
+#define SBX_HELLO_LEN (4 + 4 + 2 * 8)
+#define SBX_REQUEST_LEN (4 * 4 + 3 * 8 + 9 * 4 + 4)
+#define SBX_REPLY_LEN                                                                       \
+	(3 * 4 + 3 * 4 + 128 + 4 + 6 * 8 + 4 + 4 + CPR_MAX_SAMPLES * CPR_MASK_LEN + 3 * 8 + \
+	 3 * 4 + 8 + 4 + 4 + 4)
+#define SBX_CHUNK 8192		    /* persons per datagram: 64 KiB, under any socket buffer */
+#define SBX_MSG_MAX (SBX_CHUNK * 8) /* the largest datagram either side sends */
 
-#define SBX_REQ_PERSONS		0x1	/* collect person hashes (lim.max_persons of them) */
-#define SBX_REPLY_RECYCLE	0x1	/* the helper exits after this reply (CPU budget used) */
+#define SBX_REQ_PERSONS 0x1   /* collect person hashes (lim.max_persons of them) */
+#define SBX_REPLY_RECYCLE 0x1 /* the helper exits after this reply (CPU budget used) */
 
 struct sbx_request {
 	uint32_t seq;
-	uint32_t flags;			/* SBX_REQ_* */
-	struct scan_limits lim;		/* person_key: not sent (NULL when decoded) */
+	uint32_t flags;		/* SBX_REQ_* */
+	struct scan_limits lim; /* person_key: not sent (NULL when decoded) */
 };
 
 /* res.persons is not part of the reply: res.nr_persons hashes follow in chunks. */
 struct sbx_reply {
 	uint32_t seq;
-	uint32_t flags;			/* SBX_REPLY_* */
+	uint32_t flags; /* SBX_REPLY_* */
 	struct scan_result res;
 };
 

@@ -23,7 +23,7 @@
 #include "scan_int.h"
 #include "lib/time.h"
 
-#define MIB		(1024 * 1024)
+#define MIB (1024 * 1024)
 
 void scan_limits_default(struct scan_limits *lim)
 {
@@ -44,9 +44,12 @@ void scan_limits_default(struct scan_limits *lim)
 const char *scan_status_str(int status)
 {
 	static const char *const names[] = {
-		[SCAN_OK] = "ok", [SCAN_PARTIAL] = "partial", [SCAN_UNSUPPORTED] = "unsupported",
+		[SCAN_OK] = "ok",
+		[SCAN_PARTIAL] = "partial",
+		[SCAN_UNSUPPORTED] = "unsupported",
 		[SCAN_ERROR] = "error",
-		[SCAN_REFUSED] = "refused", [SCAN_CANCELLED] = "cancelled",
+		[SCAN_REFUSED] = "refused",
+		[SCAN_CANCELLED] = "cancelled",
 	};
 
 	if (status < 0 || status > SCAN_CANCELLED)
@@ -57,16 +60,26 @@ const char *scan_status_str(int status)
 const char *scan_reason_str(int reason)
 {
 	static const char *const names[] = {
-		[SCAN_R_NONE] = "none", [SCAN_R_FILE_SIZE] = "file too large",
-		[SCAN_R_ENTRIES] = "too many entries", [SCAN_R_DEPTH] = "nesting too deep",
-		[SCAN_R_INFLATED] = "too much inflated data", [SCAN_R_RATIO] = "zip bomb",
-		[SCAN_R_TIME] = "time limit", [SCAN_R_BUFFER] = "nested archive too large",
-		[SCAN_R_IO] = "i/o error", [SCAN_R_CORRUPT] = "corrupt data",
-		[SCAN_R_NOMEM] = "out of memory", [SCAN_R_ENCRYPTED] = "encrypted",
-		[SCAN_R_FORMAT] = "unsupported format", [SCAN_R_CANCELLED] = "cancelled",
-		[SCAN_R_UNREAD] = "text not extracted", [SCAN_R_CRASHED] = "crashed",
-		[SCAN_R_TIMEOUT] = "timeout", [SCAN_R_SECCOMP] = "seccomp",
-		[SCAN_R_SANDBOX] = "sandbox unavailable", [SCAN_R_PATH] = "unsafe path",
+		[SCAN_R_NONE] = "none",
+		[SCAN_R_FILE_SIZE] = "file too large",
+		[SCAN_R_ENTRIES] = "too many entries",
+		[SCAN_R_DEPTH] = "nesting too deep",
+		[SCAN_R_INFLATED] = "too much inflated data",
+		[SCAN_R_RATIO] = "zip bomb",
+		[SCAN_R_TIME] = "time limit",
+		[SCAN_R_BUFFER] = "nested archive too large",
+		[SCAN_R_IO] = "i/o error",
+		[SCAN_R_CORRUPT] = "corrupt data",
+		[SCAN_R_NOMEM] = "out of memory",
+		[SCAN_R_ENCRYPTED] = "encrypted",
+		[SCAN_R_FORMAT] = "unsupported format",
+		[SCAN_R_CANCELLED] = "cancelled",
+		[SCAN_R_UNREAD] = "text not extracted",
+		[SCAN_R_CRASHED] = "crashed",
+		[SCAN_R_TIMEOUT] = "timeout",
+		[SCAN_R_SECCOMP] = "seccomp",
+		[SCAN_R_SANDBOX] = "sandbox unavailable",
+		[SCAN_R_PATH] = "unsafe path",
 	};
 
 	if (reason < 0 || reason > SCAN_R_MAX)
@@ -242,7 +255,8 @@ int src_read(struct scan_ctx *c, const struct source *s, uint64_t off, void *buf
 		if (r <= 0) {
 			c->res->err = r < 0 ? errno : EIO;
 			scan_problem(c, SCAN_ERROR, SCAN_R_IO, "read failed: %s",
-				     r < 0 ? errstr(errno, eb, sizeof(eb)) : "file shrank while scanned");
+				     r < 0 ? errstr(errno, eb, sizeof(eb)) :
+					     "file shrank while scanned");
 			return -EIO;
 		}
 		got += r;
@@ -265,7 +279,11 @@ static void limits_fill(struct scan_limits *out, const struct scan_limits *lim)
 		return;
 	}
 	*out = *lim;
-#define FILL(f) do { if (!out->f) out->f = def.f; } while (0)
+#define FILL(f)                         \
+	do {                            \
+		if (!out->f)            \
+			out->f = def.f; \
+	} while (0)
 	FILL(max_file_size);
 	FILL(max_inflated);
 	FILL(max_buffer);
@@ -358,7 +376,7 @@ static uint64_t hole_at(const struct source *src, uint64_t off)
 	off_t data = lseek(src->fd, src->base + off, SEEK_DATA);
 
 	if (data < 0)
-		return errno == ENXIO ? src->size - off : 0;	/* ENXIO: only hole to the end */
+		return errno == ENXIO ? src->size - off : 0; /* ENXIO: only hole to the end */
 	if ((uint64_t)data <= src->base + off)
 		return 0;
 	data -= src->base;
@@ -382,7 +400,9 @@ static int feed_hole(struct scan_ctx *c, struct scan_sink *s, uint64_t len)
 static const char *archive_kind(struct scan_ctx *c, const struct source *src,
 				const unsigned char *head, size_t n)
 {
-	struct source peek = { .mem = src->mem, .fd = src->fd, .base = src->base, .size = src->size };
+	struct source peek = {
+		.mem = src->mem, .fd = src->fd, .base = src->base, .size = src->size
+	};
 	const char *name = la_magic(head, n);
 	unsigned char cd[5];
 
@@ -407,8 +427,10 @@ static void scan_source(struct scan_ctx *c, const struct source *src)
 	size_t n;
 
 	n = src->size < sizeof(head) ? src->size : sizeof(head);
-	if (src_read(c, &(struct source){ .mem = src->mem, .fd = src->fd, .base = src->base,
-					   .size = src->size }, 0, head, n))
+	if (src_read(c,
+		     &(struct source){
+			     .mem = src->mem, .fd = src->fd, .base = src->base, .size = src->size },
+		     0, head, n))
 		return;
 	if (zip_magic(head, n)) {
 		if (scan_depth_ok(c, 1))
@@ -478,7 +500,7 @@ static int wait_readable(struct scan_ctx *c, int fd)
 		}
 		r = poll(&pfd, 1, ms);
 		if (r > 0 || (r < 0 && errno != EINTR))
-			return 0;	/* readable, hung up, or poll failed: read() says which */
+			return 0; /* readable, hung up, or poll failed: read() says which */
 		if (r == 0) {
 			scan_problem(c, SCAN_REFUSED, SCAN_R_TIME, "time limit: over %u ms",
 				     c->lim->max_time_ms);
@@ -548,15 +570,18 @@ int scan_fd(int fd, const struct scan_limits *lim, const struct scan_hooks *hook
 	}
 	c.total = st.st_size - pos;
 	if (c.total > c.lim->max_file_size) {
-		scan_problem(&c, SCAN_REFUSED, SCAN_R_FILE_SIZE,
-			     "file size: %llu MiB > %llu MiB",
+		scan_problem(&c, SCAN_REFUSED, SCAN_R_FILE_SIZE, "file size: %llu MiB > %llu MiB",
 			     (unsigned long long)((c.total + MIB - 1) / MIB),
 			     (unsigned long long)(c.lim->max_file_size / MIB));
 		goto out;
 	}
 	posix_fadvise(fd, pos, c.total, POSIX_FADV_SEQUENTIAL);
-	scan_source(&c, &(struct source){ .fd = fd, .base = pos, .size = c.total, .top = true,
-					  .sparse = (uint64_t)st.st_blocks * 512 < (uint64_t)st.st_size });
+	scan_source(&c, &(struct source){ .fd = fd,
+					  .base = pos,
+					  .size = c.total,
+					  .top = true,
+					  .sparse = (uint64_t)st.st_blocks * 512 <
+						    (uint64_t)st.st_size });
 out:
 	return ctx_finish(&c, t0);
 }

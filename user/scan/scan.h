@@ -44,79 +44,79 @@
 
 /* Ordered by severity: a result keeps the most severe problem met. */
 enum scan_status {
-	SCAN_OK = 0,		/* everything was read and scanned */
-	SCAN_PARTIAL,		/* the format was read but some of it yielded no text: a
+	SCAN_OK = 0,	  /* everything was read and scanned */
+	SCAN_PARTIAL,	  /* the format was read but some of it yielded no text: a
 				 * font without encoding, an unknown filter, image-only
 				 * pages.  Counts are a lower bound, never "ok" */
-	SCAN_UNSUPPORTED,	/* some content could not be read: unknown method or format */
-	SCAN_ERROR,		/* I/O error, corrupt or truncated data, out of memory */
-	SCAN_REFUSED,		/* a cap in struct scan_limits stopped the scan */
-	SCAN_CANCELLED,		/* the progress callback asked to stop */
+	SCAN_UNSUPPORTED, /* some content could not be read: unknown method or format */
+	SCAN_ERROR,	  /* I/O error, corrupt or truncated data, out of memory */
+	SCAN_REFUSED,	  /* a cap in struct scan_limits stopped the scan */
+	SCAN_CANCELLED,	  /* the progress callback asked to stop */
 };
 
 enum scan_reason {
 	SCAN_R_NONE = 0,
-	SCAN_R_FILE_SIZE,	/* refused: input larger than max_file_size */
-	SCAN_R_ENTRIES,		/* refused: more archive members than max_entries */
-	SCAN_R_DEPTH,		/* refused: containers nested deeper than max_depth */
-	SCAN_R_INFLATED,	/* refused: decompressed bytes over max_inflated */
-	SCAN_R_RATIO,		/* refused: compression ratio over max_ratio (bomb) */
-	SCAN_R_TIME,		/* refused: over max_time_ms */
-	SCAN_R_BUFFER,		/* refused: nested archive larger than max_buffer */
-	SCAN_R_IO,		/* error: read failed (res->err holds errno) */
-	SCAN_R_CORRUPT,		/* error: malformed or truncated data */
-	SCAN_R_NOMEM,		/* error: allocation failed */
-	SCAN_R_ENCRYPTED,	/* refused: encrypted content (scan_encrypted()) */
-	SCAN_R_FORMAT,		/* unsupported: compression method or format */
-	SCAN_R_CANCELLED,	/* cancelled by the progress callback */
-	SCAN_R_UNREAD,		/* partial: part of a known format gave no text */
-	SCAN_R_CRASHED,		/* refused: the sandboxed scanner died on this file */
-	SCAN_R_TIMEOUT,		/* refused: the sandboxed scanner did not answer in time */
-	SCAN_R_SECCOMP,		/* refused: the sandboxed scanner made a forbidden system call */
-	SCAN_R_SANDBOX,		/* refused: the sandboxed scanner could not be started */
-	SCAN_R_PATH,		/* refused: a symlink in the path, or not a regular file */
+	SCAN_R_FILE_SIZE, /* refused: input larger than max_file_size */
+	SCAN_R_ENTRIES,	  /* refused: more archive members than max_entries */
+	SCAN_R_DEPTH,	  /* refused: containers nested deeper than max_depth */
+	SCAN_R_INFLATED,  /* refused: decompressed bytes over max_inflated */
+	SCAN_R_RATIO,	  /* refused: compression ratio over max_ratio (bomb) */
+	SCAN_R_TIME,	  /* refused: over max_time_ms */
+	SCAN_R_BUFFER,	  /* refused: nested archive larger than max_buffer */
+	SCAN_R_IO,	  /* error: read failed (res->err holds errno) */
+	SCAN_R_CORRUPT,	  /* error: malformed or truncated data */
+	SCAN_R_NOMEM,	  /* error: allocation failed */
+	SCAN_R_ENCRYPTED, /* refused: encrypted content (scan_encrypted()) */
+	SCAN_R_FORMAT,	  /* unsupported: compression method or format */
+	SCAN_R_CANCELLED, /* cancelled by the progress callback */
+	SCAN_R_UNREAD,	  /* partial: part of a known format gave no text */
+	SCAN_R_CRASHED,	  /* refused: the sandboxed scanner died on this file */
+	SCAN_R_TIMEOUT,	  /* refused: the sandboxed scanner did not answer in time */
+	SCAN_R_SECCOMP,	  /* refused: the sandboxed scanner made a forbidden system call */
+	SCAN_R_SANDBOX,	  /* refused: the sandboxed scanner could not be started */
+	SCAN_R_PATH,	  /* refused: a symlink in the path, or not a regular file */
 	SCAN_R_MAX = SCAN_R_PATH,
 };
 
 /* Formats met while scanning, res->formats bits. */
-#define SCAN_FMT_TEXT	0x001
-#define SCAN_FMT_UTF16	0x002
-#define SCAN_FMT_GZIP	0x004
-#define SCAN_FMT_ZIP	0x008
-#define SCAN_FMT_XLSX	0x010
-#define SCAN_FMT_DOCX	0x020
-#define SCAN_FMT_PPTX	0x040
-#define SCAN_FMT_ODF	0x080
-#define SCAN_FMT_PDF	0x100
-#define SCAN_FMT_XML	0x200	/* office XML reduced to text */
-#define SCAN_FMT_OLE	0x400	/* OLE2 compound file */
-#define SCAN_FMT_DOC	0x800	/* Word 97-2003 */
-#define SCAN_FMT_XLS	0x1000	/* Excel 97-2003 */
-#define SCAN_FMT_PPT	0x2000	/* PowerPoint 97-2003 */
-#define SCAN_FMT_MSG	0x4000	/* Outlook message */
-#define SCAN_FMT_MIME	0x8000	/* e-mail (eml, mbox) */
-#define SCAN_FMT_HTML	0x10000
-#define SCAN_FMT_ARCHIVE 0x20000	/* libarchive: 7z, rar, tar, cpio, iso, xz, bzip2, zstd, lz4 */
+#define SCAN_FMT_TEXT 0x001
+#define SCAN_FMT_UTF16 0x002
+#define SCAN_FMT_GZIP 0x004
+#define SCAN_FMT_ZIP 0x008
+#define SCAN_FMT_XLSX 0x010
+#define SCAN_FMT_DOCX 0x020
+#define SCAN_FMT_PPTX 0x040
+#define SCAN_FMT_ODF 0x080
+#define SCAN_FMT_PDF 0x100
+#define SCAN_FMT_XML 0x200   /* office XML reduced to text */
+#define SCAN_FMT_OLE 0x400   /* OLE2 compound file */
+#define SCAN_FMT_DOC 0x800   /* Word 97-2003 */
+#define SCAN_FMT_XLS 0x1000  /* Excel 97-2003 */
+#define SCAN_FMT_PPT 0x2000  /* PowerPoint 97-2003 */
+#define SCAN_FMT_MSG 0x4000  /* Outlook message */
+#define SCAN_FMT_MIME 0x8000 /* e-mail (eml, mbox) */
+#define SCAN_FMT_HTML 0x10000
+#define SCAN_FMT_ARCHIVE 0x20000 /* libarchive: 7z, rar, tar, cpio, iso, xz, bzip2, zstd, lz4 */
 
 /*
  * Caps for one scan.  Start from scan_limits_default() or zero the struct: a
  * zero field means its default.  max_time_ms = SCAN_NO_LIMIT turns the clock
  * off.
  */
-#define SCAN_NO_LIMIT	UINT32_MAX
+#define SCAN_NO_LIMIT UINT32_MAX
 
 struct scan_limits {
-	uint64_t max_file_size;		/* bytes of input; default 1 GiB */
-	uint64_t max_inflated;		/* decompressed bytes over the whole file; 2 GiB */
-	uint64_t max_buffer;		/* a compressed nested zip is unpacked into memory; 64 MiB */
-	uint32_t max_entries;		/* members per archive; 10000 */
-	uint32_t max_depth;		/* container nesting; the file's own content is 0; 4 */
-	uint32_t max_ratio;		/* decompressed/compressed per stream, checked past 1 MiB; 100 */
-	uint32_t max_time_ms;		/* wall clock per file; 30000 */
-	uint32_t max_samples;		/* masked samples, <= CPR_MAX_SAMPLES; 5 */
-	uint32_t max_distinct;		/* distinct-set capacity; 262144 (4 MiB when full) */
-	uint32_t read_size;		/* bytes per read; 256 KiB (0: default) */
-	bool substitutes;		/* count day+60 substitute numbers apart; false */
+	uint64_t max_file_size; /* bytes of input; default 1 GiB */
+	uint64_t max_inflated;	/* decompressed bytes over the whole file; 2 GiB */
+	uint64_t max_buffer;	/* a compressed nested zip is unpacked into memory; 64 MiB */
+	uint32_t max_entries;	/* members per archive; 10000 */
+	uint32_t max_depth;	/* container nesting; the file's own content is 0; 4 */
+	uint32_t max_ratio;	/* decompressed/compressed per stream, checked past 1 MiB; 100 */
+	uint32_t max_time_ms;	/* wall clock per file; 30000 */
+	uint32_t max_samples;	/* masked samples, <= CPR_MAX_SAMPLES; 5 */
+	uint32_t max_distinct;	/* distinct-set capacity; 262144 (4 MiB when full) */
+	uint32_t read_size;	/* bytes per read; 256 KiB (0: default) */
+	bool substitutes;	/* count day+60 substitute numbers apart; false */
 	/*
 	 * With a key, the result carries the keyed hashes of the distinct
 	 * numbers (res->persons), at most max_persons (default 65536: 512 KiB).
@@ -137,11 +137,11 @@ struct scan_hooks {
 };
 
 struct scan_result {
-	int status;			/* enum scan_status, also the return value */
-	int reason;			/* enum scan_reason of that status */
-	int err;			/* errno for SCAN_R_IO */
-	char msg[128];			/* e.g. "zip bomb: ratio 1032 > 100"; no content digits */
-	unsigned int problems;		/* problems met; msg describes the most severe */
+	int status;	       /* enum scan_status, also the return value */
+	int reason;	       /* enum scan_reason of that status */
+	int err;	       /* errno for SCAN_R_IO */
+	char msg[128];	       /* e.g. "zip bomb: ratio 1032 > 100"; no content digits */
+	unsigned int problems; /* problems met; msg describes the most severe */
 
 	/*
 	 * CPR counts.  When status is not SCAN_OK they cover what was scanned
@@ -149,12 +149,12 @@ struct scan_result {
 	 */
 	struct cpr_stats cpr;
 
-	uint64_t bytes_in;		/* bytes read from the file or buffer */
-	uint64_t bytes_inflated;	/* bytes produced by decompression */
-	uint64_t bytes_scanned;		/* bytes given to the detector (decoded text) */
-	uint32_t entries;		/* archive members scanned */
-	uint32_t pages_without_text;	/* document pages that gave no text (scanned images) */
-	uint32_t formats;		/* SCAN_FMT_* met */
+	uint64_t bytes_in;	     /* bytes read from the file or buffer */
+	uint64_t bytes_inflated;     /* bytes produced by decompression */
+	uint64_t bytes_scanned;	     /* bytes given to the detector (decoded text) */
+	uint32_t entries;	     /* archive members scanned */
+	uint32_t pages_without_text; /* document pages that gave no text (scanned images) */
+	uint32_t formats;	     /* SCAN_FMT_* met */
 	uint64_t elapsed_us;
 
 	/*
@@ -195,7 +195,7 @@ void scan_result_release(struct scan_result *res);
 int scan_file_open(const char *path);
 int scan_open_failed(int err, struct scan_result *res);
 
-const char *scan_status_str(int status);	/* "ok", "refused", ... */
-const char *scan_reason_str(int reason);	/* "zip bomb", "nesting depth", ... */
+const char *scan_status_str(int status); /* "ok", "refused", ... */
+const char *scan_reason_str(int reason); /* "zip bomb", "nesting depth", ... */
 
 #endif

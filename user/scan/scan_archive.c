@@ -26,7 +26,7 @@
 #include <unistd.h>
 #include "scan_int.h"
 
-#define MIB		(1024 * 1024)
+#define MIB (1024 * 1024)
 
 struct la_src {
 	struct scan_ctx *c;
@@ -45,7 +45,9 @@ const char *la_magic(const unsigned char *h, size_t n)
 	} m[] = {
 		{ "7z\xbc\xaf\x27\x1c", 6, "7z" },
 		{ "Rar!\x1a\x07", 6, "rar" },
-		{ "\xfd" "7zXZ\0", 6, "xz" },
+		{ "\xfd"
+		  "7zXZ\0",
+		  6, "xz" },
 		{ "\x28\xb5\x2f\xfd", 4, "zstd" },
 		{ "\x04\x22\x4d\x18", 4, "lz4" },
 		{ "070701", 6, "cpio" },
@@ -126,8 +128,9 @@ static la_int64_t skip_cb(struct archive *a, void *arg, la_int64_t request)
 static la_int64_t seek_cb(struct archive *a, void *arg, la_int64_t offset, int whence)
 {
 	struct la_src *l = arg;
-	int64_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? (int64_t)l->off :
-		       (int64_t)l->src->size;
+	int64_t base = whence == SEEK_SET ? 0 :
+		       whence == SEEK_CUR ? (int64_t)l->off :
+					    (int64_t)l->src->size;
 
 	if (base + offset < 0 || (uint64_t)(base + offset) > l->src->size)
 		return ARCHIVE_FATAL;
@@ -148,7 +151,7 @@ static struct archive *la_open(struct scan_ctx *c, bool raw_only)
 	archive_read_support_filter_zstd(a);
 	archive_read_support_filter_lz4(a);
 	archive_read_support_filter_compress(a);
-	archive_read_support_filter_gzip(a);	/* a .tar.gz inside a 7z, say */
+	archive_read_support_filter_gzip(a); /* a .tar.gz inside a 7z, say */
 	archive_read_support_format_raw(a);
 	if (raw_only)
 		return a;
@@ -196,9 +199,10 @@ static bool la_member(struct scan_ctx *c, struct archive *a, unsigned int depth,
 			if (la_encrypted(a, NULL))
 				scan_encrypted(c, what);
 			else if (n == ARCHIVE_FATAL)
-				scan_problem(c, SCAN_ERROR, SCAN_R_CORRUPT, "%s: corrupt member", what);
+				scan_problem(c, SCAN_ERROR, SCAN_R_CORRUPT, "%s: corrupt member",
+					     what);
 			else
-				continue;	/* ARCHIVE_WARN/RETRY: libarchive goes on */
+				continue; /* ARCHIVE_WARN/RETRY: libarchive goes on */
 			ok = false;
 			break;
 		}
@@ -228,20 +232,21 @@ static unsigned int la_walk(struct scan_ctx *c, struct archive *a, unsigned int 
 			if (la_encrypted(a, NULL))
 				scan_encrypted(c, hint);
 			else
-				scan_problem(c, SCAN_ERROR, SCAN_R_CORRUPT, "%s: corrupt archive", hint);
+				scan_problem(c, SCAN_ERROR, SCAN_R_CORRUPT, "%s: corrupt archive",
+					     hint);
 			break;
 		}
 		n++;
 		if (++c->res->entries > c->lim->max_entries) {
-			scan_problem(c, SCAN_REFUSED, SCAN_R_ENTRIES, "%s: more than %u entries", hint,
-				     c->lim->max_entries);
+			scan_problem(c, SCAN_REFUSED, SCAN_R_ENTRIES, "%s: more than %u entries",
+				     hint, c->lim->max_entries);
 			break;
 		}
 		if (archive_entry_filetype(e) != AE_IFREG)
 			continue;
 		if (la_encrypted(a, e)) {
 			scan_encrypted(c, hint);
-			continue;	/* other members may still be readable */
+			continue; /* other members may still be readable */
 		}
 		if (!la_member(c, a, depth, hint))
 			break;

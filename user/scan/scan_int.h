@@ -15,34 +15,34 @@
 #include <zlib.h>
 #include "scan.h"
 
-#define SCAN_RATIO_MIN	(1U << 20)	/* ratio cap applies past this much output */
-#define SCAN_PROGRESS	(4U << 20)	/* progress callback period, input bytes */
-#define SCAN_TICK	(1U << 20)	/* clock check period, bytes of work */
-#define INFL_OUT	(64U << 10)	/* inflate output buffer */
+#define SCAN_RATIO_MIN (1U << 20) /* ratio cap applies past this much output */
+#define SCAN_PROGRESS (4U << 20)  /* progress callback period, input bytes */
+#define SCAN_TICK (1U << 20)	  /* clock check period, bytes of work */
+#define INFL_OUT (64U << 10)	  /* inflate output buffer */
 
 struct scan_ctx {
-	const struct scan_limits *lim;	/* &limv */
-	struct scan_limits limv;	/* the caller's, zeros filled with defaults */
+	const struct scan_limits *lim; /* &limv */
+	struct scan_limits limv;       /* the caller's, zeros filled with defaults */
 	const struct scan_hooks *hooks;
 	struct scan_result *res;
 	struct cpr_detector det;
-	uint64_t deadline_ns;		/* 0: no time cap */
-	uint64_t total;			/* input size, 0 if unknown */
-	size_t io;			/* read size */
+	uint64_t deadline_ns; /* 0: no time cap */
+	uint64_t total;	      /* input size, 0 if unknown */
+	size_t io;	      /* read size */
 	uint64_t next_progress;
-	uint64_t work;			/* bytes of work since the last clock check */
-	bool stop;			/* a cap, cancel or fatal error ends the whole scan */
-	size_t buffered;		/* bytes held by every sink buffer at once (max_buffer caps it) */
+	uint64_t work;	 /* bytes of work since the last clock check */
+	bool stop;	 /* a cap, cancel or fatal error ends the whole scan */
+	size_t buffered; /* bytes held by every sink buffer at once (max_buffer caps it) */
 };
 
 /* Random-access input: memory, or a descriptor read with pread. */
 struct source {
-	const unsigned char *mem;	/* NULL: use fd */
+	const unsigned char *mem; /* NULL: use fd */
 	int fd;
-	uint64_t base;			/* offset of byte 0 in mem or in the file */
+	uint64_t base; /* offset of byte 0 in mem or in the file */
 	uint64_t size;
-	bool top;			/* reads count as file input (progress, size cap) */
-	bool sparse;			/* fd with holes: skip them (SEEK_DATA) when streaming */
+	bool top;    /* reads count as file input (progress, size cap) */
+	bool sparse; /* fd with holes: skip them (SEEK_DATA) when streaming */
 };
 
 /* Little-endian fields of binary formats (zip, OLE2, BIFF, ...). */
@@ -72,16 +72,16 @@ struct inflater {
 	z_stream zs;
 	bool live;
 	uint64_t in, out;
-	const char *what;		/* "zip", "gzip", "pdf": for messages */
-	bool quiet;			/* corrupt data: return -EBADMSG, record nothing */
+	const char *what; /* "zip", "gzip", "pdf": for messages */
+	bool quiet;	  /* corrupt data: return -EBADMSG, record nothing */
 	unsigned char *buf;
 };
 
 struct scan_sink;
 
 /* ---- scan.c, scan_sink.c ---- */
-__attribute__((format(printf, 4, 5)))
-void scan_problem(struct scan_ctx *c, int status, int reason, const char *fmt, ...);
+__attribute__((format(printf, 4, 5))) void scan_problem(struct scan_ctx *c, int status, int reason,
+							const char *fmt, ...);
 /*
  * Encrypted content is refused, not skipped: "what" names the container
  * ("zip", "7z", "pdf").  A format read but with parts that gave no text is
@@ -91,8 +91,7 @@ void scan_encrypted(struct scan_ctx *c, const char *what);
 void scan_partial(struct scan_ctx *c, const char *what, const char *why);
 int scan_tick(struct scan_ctx *c, size_t bytes);
 /* Adds @got to the inflated total and checks it and the @out/@in ratio of @what. */
-int scan_inflate_caps(struct scan_ctx *c, size_t got, uint64_t out, uint64_t in,
-		      const char *what);
+int scan_inflate_caps(struct scan_ctx *c, size_t got, uint64_t out, uint64_t in, const char *what);
 /* Rewrites digit runs longer than four ("90M"): no message can carry a number. */
 void scan_compact_digits(char *msg, size_t size);
 int scan_input(struct scan_ctx *c, uint64_t bytes);
@@ -151,10 +150,10 @@ bool zip_magic(const unsigned char *p, size_t n);
 /* ---- scan_archive.c (libarchive) ---- */
 /* The format name when the data starts like an archive or stream it reads, else NULL. */
 const char *la_magic(const unsigned char *p, size_t n);
-bool la_tar_magic(const unsigned char *p, size_t n);	/* needs 512 bytes */
-bool la_tar_maybe(const unsigned char *p, size_t n);	/* worth waiting for 512 */
-#define LA_TAR_HEAD	512
-#define ISO_MAGIC_OFF	32769	/* "CD001" of the first volume descriptor */
+bool la_tar_magic(const unsigned char *p, size_t n); /* needs 512 bytes */
+bool la_tar_maybe(const unsigned char *p, size_t n); /* worth waiting for 512 */
+#define LA_TAR_HEAD 512
+#define ISO_MAGIC_OFF 32769 /* "CD001" of the first volume descriptor */
 /* Scans an archive whose members sit at nesting depth `depth`; hint names it. */
 void la_scan(struct scan_ctx *c, const struct source *src, unsigned int depth, const char *hint);
 
@@ -174,13 +173,13 @@ void xml_close(struct xml *x);
 struct ole {
 	struct scan_ctx *c;
 	const struct source *src;
-	unsigned int depth;		/* of the compound file; embedded files go one deeper */
+	unsigned int depth; /* of the compound file; embedded files go one deeper */
 	unsigned int shift, ssize, cutoff, major, bad;
 	uint32_t *fat, *minifat;
 	size_t nfat, nminifat;
-	unsigned char *dir;		/* directory entries, 128 bytes each */
+	unsigned char *dir; /* directory entries, 128 bytes each */
 	size_t ndir;
-	unsigned char *mini;		/* the mini stream */
+	unsigned char *mini; /* the mini stream */
 	size_t mini_len;
 };
 

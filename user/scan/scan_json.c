@@ -191,9 +191,11 @@ int scan_from_json(const struct jval *obj, struct scan_request *rq, struct scan_
 	rq->classes = parse_classes(jobj_get(obj, "classes"));
 	parse_kdev(jobj_str(obj, "dev"), &rq->id.dev);
 	rq->id.ino = jobj_u64(obj, "ino", &u) ? u : 0;
-	rq->export_kind = !kind ? 0 : !strcmp(kind, "local") ? EXPORT_LOCAL :
+	rq->export_kind = !kind			     ? 0 :
+			  !strcmp(kind, "local")     ? EXPORT_LOCAL :
 			  !strcmp(kind, "removable") ? EXPORT_REMOVABLE :
-			  !strcmp(kind, "network") ? EXPORT_NETWORK : 0;	/* unknown: none */
+			  !strcmp(kind, "network")   ? EXPORT_NETWORK :
+						       0; /* unknown: none */
 	jobj_bool(obj, "tainted", &rq->tainted);
 	if (rq->tainted && origin) {
 		parse_kdev(jobj_str(origin, "dev"), &rq->origin.dev);

@@ -12,7 +12,7 @@
 #include "lib/json_parse.h"
 #include "scanq.h"
 
-#define SCAN_JSON_PERSONS 4096	/* person hashes kept per scan line */
+#define SCAN_JSON_PERSONS 4096 /* person hashes kept per scan line */
 
 void scan_json(struct json *j, const struct scan_request *rq, const struct scan_result *res,
 	       int64_t clock_offset);

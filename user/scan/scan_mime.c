@@ -18,13 +18,28 @@
 #include <strings.h>
 #include "scan_int.h"
 
-#define MAX_NEST	16
-#define HDR_VAL		256	/* bytes of a header value kept for parsing */
+#define MAX_NEST 16
+#define HDR_VAL 256 /* bytes of a header value kept for parsing */
 
 static const char *const mail_headers[] = {
-	"return-path:", "received:", "from:", "to:", "subject:", "date:", "message-id:",
-	"mime-version:", "delivered-to:", "content-type:", "reply-to:", "dkim-signature:",
-	"authentication-results:", "x-", "arc-", "cc:", "sender:", "user-agent:",
+	"return-path:",
+	"received:",
+	"from:",
+	"to:",
+	"subject:",
+	"date:",
+	"message-id:",
+	"mime-version:",
+	"delivered-to:",
+	"content-type:",
+	"reply-to:",
+	"dkim-signature:",
+	"authentication-results:",
+	"x-",
+	"arc-",
+	"cc:",
+	"sender:",
+	"user-agent:",
 };
 
 bool mime_magic(const unsigned char *p, size_t n)
@@ -32,7 +47,7 @@ bool mime_magic(const unsigned char *p, size_t n)
 	size_t k, len;
 
 	if (n >= 5 && !memcmp(p, "From ", 5))
-		return true;	/* mbox */
+		return true; /* mbox */
 	for (k = 0; k < sizeof(mail_headers) / sizeof(mail_headers[0]); k++) {
 		len = strlen(mail_headers[k]);
 		if (n > len && !strncasecmp((const char *)p, mail_headers[k], len))
@@ -76,7 +91,8 @@ static bool header_get(const unsigned char *h, size_t n, const char *name, char 
 				;
 			for (o = 0; j < n && o < HDR_VAL - 1; j++) {
 				/* A line starting with a space or tab continues the header. */
-				if (h[j] == '\n' && !(j + 1 < n && (h[j + 1] == ' ' || h[j + 1] == '\t')))
+				if (h[j] == '\n' &&
+				    !(j + 1 < n && (h[j + 1] == ' ' || h[j + 1] == '\t')))
 					break;
 				if (h[j] != '\r' && h[j] != '\n')
 					val[o++] = h[j] == '\t' ? ' ' : h[j];
@@ -214,7 +230,7 @@ static size_t encoded_word(const unsigned char *p, size_t n, unsigned char *out,
 		*olen = qp_decode(q2, len, out);
 		for (i = 0; i < *olen; i++)
 			if (out[i] == '_')
-				out[i] = ' ';	/* Q encoding writes a space as '_' */
+				out[i] = ' '; /* Q encoding writes a space as '_' */
 	}
 	return end + 2 - p;
 }
@@ -293,7 +309,7 @@ static void multipart(struct scan_ctx *c, const unsigned char *b, size_t n, cons
 				entity(c, b + start, end - start, depth, nest + 1);
 			}
 			if (n - i >= blen + 4 && b[i + blen + 2] == '-' && b[i + blen + 3] == '-')
-				return;	/* closing delimiter */
+				return; /* closing delimiter */
 			while (i < n && b[i] != '\n')
 				i++;
 			start = i + 1;
@@ -302,7 +318,7 @@ static void multipart(struct scan_ctx *c, const unsigned char *b, size_t n, cons
 		i++;
 	}
 	if (in && start < n)
-		entity(c, b + start, n - start, depth, nest + 1);	/* unterminated: keep it */
+		entity(c, b + start, n - start, depth, nest + 1); /* unterminated: keep it */
 }
 
 static void entity(struct scan_ctx *c, const unsigned char *p, size_t n, unsigned int depth,

@@ -61,11 +61,11 @@ static void text_end(struct tbuf *t)
 
 /* ---- Word ---------------------------------------------------------------- */
 
-#define FIB_ENCRYPTED	0x0100
-#define FIB_WHICH_TBL	0x0200
-#define FIB_OBFUSCATED	0x8000
-#define FC_CLX_INDEX	33	/* fcClx/lcbClx pair in FibRgFcLcb97 */
-#define PCD_COMPRESSED	0x40000000U
+#define FIB_ENCRYPTED 0x0100
+#define FIB_WHICH_TBL 0x0200
+#define FIB_OBFUSCATED 0x8000
+#define FC_CLX_INDEX 33 /* fcClx/lcbClx pair in FibRgFcLcb97 */
+#define PCD_COMPRESSED 0x40000000U
 
 /* Finds the Pcdt in the Clx; returns the PlcPcd and its length, NULL when absent. */
 static const unsigned char *clx_plcpcd(const unsigned char *clx, size_t n, size_t *len)
@@ -73,11 +73,11 @@ static const unsigned char *clx_plcpcd(const unsigned char *clx, size_t n, size_
 	size_t i = 0;
 
 	while (i < n) {
-		if (clx[i] == 1) {		/* Prc: a property modifier, skipped */
+		if (clx[i] == 1) { /* Prc: a property modifier, skipped */
 			if (i + 3 > n)
 				return NULL;
 			i += 3 + le16(clx + i + 1);
-		} else if (clx[i] == 2) {	/* Pcdt */
+		} else if (clx[i] == 2) { /* Pcdt */
 			if (i + 5 > n || le32(clx + i + 1) > n - i - 5)
 				return NULL;
 			*len = le32(clx + i + 1);
@@ -190,24 +190,24 @@ out:
 
 /* ---- Excel --------------------------------------------------------------- */
 
-#define BIFF_FORMULA	0x0006
-#define BIFF_FILEPASS	0x002f
-#define BIFF_CONTINUE	0x003c
-#define BIFF_MULRK	0x00bd
-#define BIFF_SST	0x00fc
-#define BIFF_LABELSST	0x00fd
-#define BIFF_NUMBER	0x0203
-#define BIFF_LABEL	0x0204
-#define BIFF_STRING	0x0207
-#define BIFF_RK		0x027e
+#define BIFF_FORMULA 0x0006
+#define BIFF_FILEPASS 0x002f
+#define BIFF_CONTINUE 0x003c
+#define BIFF_MULRK 0x00bd
+#define BIFF_SST 0x00fc
+#define BIFF_LABELSST 0x00fd
+#define BIFF_NUMBER 0x0203
+#define BIFF_LABEL 0x0204
+#define BIFF_STRING 0x0207
+#define BIFF_RK 0x027e
 
 /* The SST and its CONTINUE records as one byte run with the record boundaries kept. */
 struct sst {
 	unsigned char *p;
 	size_t n, cap;
-	size_t *brk;			/* offsets where a CONTINUE record begins */
+	size_t *brk; /* offsets where a CONTINUE record begins */
 	size_t nbrk, cbrk;
-	size_t pos, bi;			/* read position, next boundary index */
+	size_t pos, bi; /* read position, next boundary index */
 };
 
 static int sst_add(struct scan_ctx *c, struct sst *s, const unsigned char *p, size_t n, bool cont)
@@ -313,7 +313,7 @@ static void sst_scan(struct scan_ctx *c, struct sst *s)
 {
 	struct tbuf tb = { .c = c };
 
-	s->pos = 8;	/* cstTotal, cstUnique */
+	s->pos = 8; /* cstTotal, cstUnique */
 	s->bi = 0;
 	while (s->pos < s->n && !c->stop && sst_string(s, &tb))
 		;
@@ -447,9 +447,9 @@ static void xls_scan(struct ole *o, int wbi)
 
 /* ---- PowerPoint ---------------------------------------------------------- */
 
-#define PPT_TEXTCHARS	0x0fa0
-#define PPT_TEXTBYTES	0x0fa8
-#define PPT_CSTRING	0x0fba
+#define PPT_TEXTCHARS 0x0fa0
+#define PPT_TEXTBYTES 0x0fa8
+#define PPT_CSTRING 0x0fba
 
 static void ppt_scan(struct ole *o, int di)
 {
@@ -488,7 +488,7 @@ static void ppt_scan(struct ole *o, int di)
 /* ---- Outlook ------------------------------------------------------------- */
 
 /* Compressed RTF (PR_RTF_COMPRESSED) repeats the body, which is read in its plain form. */
-#define MSG_RTF_COMPRESSED	"__substg1.0_10090102"
+#define MSG_RTF_COMPRESSED "__substg1.0_10090102"
 
 static void msg_scan(struct ole *o)
 {

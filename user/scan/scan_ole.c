@@ -20,13 +20,13 @@
 #include <string.h>
 #include "scan_int.h"
 
-#define OLE_FREE	0xffffffffU
-#define OLE_END		0xfffffffeU
-#define OLE_MAXREG	0xfffffffaU
-#define OLE_HDR		512
-#define DIR_LEN		128
-#define DIFAT_HDR	109
-#define MAX_DIR		(1U << 16)	/* directory entries read, at most */
+#define OLE_FREE 0xffffffffU
+#define OLE_END 0xfffffffeU
+#define OLE_MAXREG 0xfffffffaU
+#define OLE_HDR 512
+#define DIR_LEN 128
+#define DIFAT_HDR 109
+#define MAX_DIR (1U << 16) /* directory entries read, at most */
 
 bool ole_magic(const unsigned char *p, size_t n)
 {
@@ -292,8 +292,7 @@ static int ole_open(struct ole *o)
 		return r;
 	o->major = le16(hdr + 0x1a);
 	shift = le16(hdr + 0x1e);
-	if (le16(hdr + 0x1c) != 0xfffe || (shift != 9 && shift != 12) ||
-	    le16(hdr + 0x20) != 6) {
+	if (le16(hdr + 0x1c) != 0xfffe || (shift != 9 && shift != 12) || le16(hdr + 0x20) != 6) {
 		corrupt(o, "bad header");
 		return -EBADMSG;
 	}

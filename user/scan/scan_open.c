@@ -11,7 +11,7 @@
 static int openat2_path(const char *path)
 {
 	struct open_how how = {
-		.flags = O_PATH | O_CLOEXEC,	/* no O_NOFOLLOW: a symlink at the end is ELOOP too */
+		.flags = O_PATH | O_CLOEXEC, /* no O_NOFOLLOW: a symlink at the end is ELOOP too */
 		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
 	};
 

@@ -28,17 +28,17 @@
 enum { P_RAW, P_EOL, P_FLATE, P_SKIP };
 enum { T_NORMAL, T_LT, T_HEX, T_LIT, T_ESC, T_OCT };
 
-#define TAIL_LEN	1024	/* raw bytes kept to read a stream's dictionary */
-#define KERN_GAP	(-200)
+#define TAIL_LEN 1024 /* raw bytes kept to read a stream's dictionary */
+#define KERN_GAP (-200)
 
 struct pdf_tx {
 	int st;
-	int depth;			/* literal parenthesis nesting */
-	int arr;			/* array nesting */
+	int depth; /* literal parenthesis nesting */
+	int arr;   /* array nesting */
 	int oct, octn;
-	int hex;			/* pending high nibble, or -1 */
-	int spos;			/* bytes in the current string */
-	int first;			/* the first byte, held back to spot a UTF-16 BOM */
+	int hex;   /* pending high nibble, or -1 */
+	int spos;  /* bytes in the current string */
+	int first; /* the first byte, held back to spot a UTF-16 BOM */
 	bool u16;
 	int u16hi;
 	int numlen;
@@ -50,7 +50,7 @@ struct pdf {
 	int st;
 	bool eol_cr;
 	bool encrypted;
-	uint64_t hist;			/* last eight raw bytes */
+	uint64_t hist; /* last eight raw bytes */
 	unsigned int streams, bad;
 	size_t tail_len;
 	struct pdf_tx raw, sub;
@@ -214,14 +214,24 @@ static void tx_byte(struct pdf *p, struct pdf_tx *t, int c)
 	case T_ESC:
 		t->st = T_LIT;
 		switch (c) {
-		case 'n': c = '\n'; break;
-		case 'r': c = '\r'; break;
-		case 't': c = '\t'; break;
-		case 'b': c = '\b'; break;
-		case 'f': c = '\f'; break;
+		case 'n':
+			c = '\n';
+			break;
+		case 'r':
+			c = '\r';
+			break;
+		case 't':
+			c = '\t';
+			break;
+		case 'b':
+			c = '\b';
+			break;
+		case 'f':
+			c = '\f';
+			break;
 		case '\r':
 		case '\n':
-			return;		/* line continuation */
+			return; /* line continuation */
 		default:
 			if (c >= '0' && c <= '7') {
 				t->st = T_OCT;
@@ -290,8 +300,9 @@ static bool is_image(const unsigned char *d, size_t n)
 static int stream_kind(struct pdf *p)
 {
 	static const char *const other[] = {
-		"/DCTDecode", "/JPXDecode", "/CCITTFaxDecode", "/JBIG2Decode", "/LZWDecode",
-		"/ASCII85Decode", "/ASCIIHexDecode", "/RunLengthDecode", "/Crypt",
+		"/DCTDecode",	   "/JPXDecode",       "/CCITTFaxDecode",
+		"/JBIG2Decode",	   "/LZWDecode",       "/ASCII85Decode",
+		"/ASCIIHexDecode", "/RunLengthDecode", "/Crypt",
 	};
 	static const char *const binary[] = {
 		"/Length1", "/Type1C", "/CIDFontType0C", "/OpenType", "/XRef",
@@ -304,7 +315,7 @@ static int stream_kind(struct pdf *p)
 		d = o + 3;
 	}
 	if (!has_name(d, n, "/Filter"))
-		return P_RAW;	/* uncompressed: the raw extractor reads it as is */
+		return P_RAW; /* uncompressed: the raw extractor reads it as is */
 	if (!has_name(d, n, "/FlateDecode") || is_image(d, n))
 		return P_SKIP;
 	for (i = 0; i < sizeof(other) / sizeof(other[0]); i++)
@@ -355,10 +366,9 @@ static int emit_stream(void *arg, const unsigned char *b, size_t n)
 	return p->c->stop ? -ECANCELED : 0;
 }
 
-#define W8(a, b, c, d, e, f, g, h)						\
-	((uint64_t)(a) << 56 | (uint64_t)(b) << 48 | (uint64_t)(c) << 40 |	\
-	 (uint64_t)(d) << 32 | (uint64_t)(e) << 24 | (uint64_t)(f) << 16 |	\
-	 (uint64_t)(g) << 8 | (uint64_t)(h))
+#define W8(a, b, c, d, e, f, g, h)                                                               \
+	((uint64_t)(a) << 56 | (uint64_t)(b) << 48 | (uint64_t)(c) << 40 | (uint64_t)(d) << 32 | \
+	 (uint64_t)(e) << 24 | (uint64_t)(f) << 16 | (uint64_t)(g) << 8 | (uint64_t)(h))
 
 /* Raw bytes until a stream keyword; returns bytes consumed. */
 static size_t raw_run(struct pdf *p, const unsigned char *b, size_t n)
@@ -431,7 +441,7 @@ int pdf_write(struct pdf *p, const unsigned char *b, size_t n)
 			r = infl_run(p->c, &p->z, b + i, n - i, &used, emit_stream, p);
 			if (r == -EBADMSG) {
 				stream_end(p, false);
-				i++;	/* resynchronise on "endstream" */
+				i++; /* resynchronise on "endstream" */
 				break;
 			}
 			if (r < 0) {

@@ -15,8 +15,8 @@
 #include <strings.h>
 #include "scan_int.h"
 
-#define MIB		(1024 * 1024)
-#define SNIFF		64	/* bytes a sink looks at before choosing a decoder */
+#define MIB (1024 * 1024)
+#define SNIFF 64 /* bytes a sink looks at before choosing a decoder */
 
 enum sink_kind { K_SNIFF, K_TEXT, K_XML, K_U16LE, K_U16BE, K_GZIP, K_BUF, K_PDF, K_SKIP };
 
@@ -28,23 +28,23 @@ struct scan_sink {
 	unsigned int depth;
 	int office;
 	int kind;
-	bool failed;			/* a problem in this stream: ignore the rest */
+	bool failed; /* a problem in this stream: ignore the rest */
 	size_t head_len;
-	size_t sniff;			/* head bytes wanted: SNIFF, or a tar header */
+	size_t sniff; /* head bytes wanted: SNIFF, or a tar header */
 	unsigned char head[LA_TAR_HEAD];
 
-	int u16_pend;			/* UTF-16: first byte of a unit, or -1 */
-	uint32_t u16_high;		/* UTF-16: pending high surrogate, or 0 */
+	int u16_pend;	   /* UTF-16: first byte of a unit, or -1 */
+	uint32_t u16_high; /* UTF-16: pending high surrogate, or 0 */
 	struct tbuf *tb;
 
-	struct inflater z;		/* gzip */
+	struct inflater z; /* gzip */
 	struct scan_sink *child;
-	bool gz_end;			/* gzip: the current member ended */
+	bool gz_end; /* gzip: the current member ended */
 
-	unsigned char *buf;		/* K_BUF: the stream held in memory */
+	unsigned char *buf; /* K_BUF: the stream held in memory */
 	size_t len, cap;
-	int bkind;			/* enum buf_kind */
-	const char *la_name;		/* B_ARCHIVE: the format it looked like */
+	int bkind;	     /* enum buf_kind */
+	const char *la_name; /* B_ARCHIVE: the format it looked like */
 
 	struct pdf *pdf;
 	struct xml *xml;
@@ -96,8 +96,7 @@ void infl_end(struct inflater *z)
  * libarchive's filters in scan_archive.c): the total inflated so far across
  * the whole scan, then the stream's output/input ratio.  0 or -E2BIG (recorded).
  */
-int scan_inflate_caps(struct scan_ctx *c, size_t got, uint64_t out, uint64_t in,
-		      const char *what)
+int scan_inflate_caps(struct scan_ctx *c, size_t got, uint64_t out, uint64_t in, const char *what)
 {
 	const struct scan_limits *lim = c->lim;
 	struct scan_result *res = c->res;
@@ -156,14 +155,15 @@ int infl_run(struct scan_ctx *c, struct inflater *z, const unsigned char *in, si
 			if (ret == Z_BUF_ERROR && !z->zs.avail_in)
 				break;
 			if (ret == Z_MEM_ERROR) {
-				scan_problem(c, SCAN_ERROR, SCAN_R_NOMEM, "%s: out of memory", z->what);
+				scan_problem(c, SCAN_ERROR, SCAN_R_NOMEM, "%s: out of memory",
+					     z->what);
 				return -ENOMEM;
 			}
 			if (ret != Z_OK && ret != Z_BUF_ERROR) {
 				if (z->quiet)
 					return -EBADMSG;
-				scan_problem(c, SCAN_ERROR, SCAN_R_CORRUPT, "%s: corrupt deflate data",
-					     z->what);
+				scan_problem(c, SCAN_ERROR, SCAN_R_CORRUPT,
+					     "%s: corrupt deflate data", z->what);
 				return -EBADMSG;
 			}
 		} while (z->zs.avail_in || !z->zs.avail_out);
@@ -382,8 +382,8 @@ static void gz_push(struct scan_sink *s, const unsigned char *p, size_t n)
 }
 
 static const char *const buf_names[] = {
-	[B_ZIP] = "nested zip", [B_OLE] = "office file", [B_PDF] = "pdf", [B_MIME] = "mail",
-	[B_ARCHIVE] = "nested archive",
+	[B_ZIP] = "nested zip", [B_OLE] = "office file",	[B_PDF] = "pdf",
+	[B_MIME] = "mail",	[B_ARCHIVE] = "nested archive",
 };
 
 /*
@@ -578,7 +578,8 @@ void scan_buf_nested(struct scan_ctx *c, unsigned int depth, const unsigned char
  */
 bool html_magic(const unsigned char *p, size_t n)
 {
-	static const char *const starts[] = { "<!doctype html", "<html", "<head", "<body", "<meta" };
+	static const char *const starts[] = { "<!doctype html", "<html", "<head", "<body",
+					      "<meta" };
 	size_t i = 0, k;
 
 	if (n >= 3 && !memcmp(p, "\xef\xbb\xbf", 3))
@@ -631,4 +632,3 @@ int scan_sink_close(struct scan_sink *s)
 	free(s);
 	return c->stop ? -ECANCELED : 0;
 }
-

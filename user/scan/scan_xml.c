@@ -21,16 +21,16 @@
 
 enum { X_TEXT, X_LT, X_NAME, X_ATTR, X_QUOTE, X_BANG, X_COMMENT, X_CDATA, X_PI, X_DECL, X_ENT };
 
-#define NAME_LEN	24
-#define ENT_LEN		12
-#define V_LEN		16
+#define NAME_LEN 24
+#define ENT_LEN 12
+#define V_LEN 16
 
 struct xml {
 	struct scan_ctx *c;
 	bool pad9;
 	int st;
-	bool closing;			/* </name> */
-	bool slash;			/* last attribute-area byte was '/' */
+	bool closing; /* </name> */
+	bool slash;   /* last attribute-area byte was '/' */
 	int quote;
 	unsigned int nlen, colon, elen, blen, vlen, match;
 	bool in_v, v_over;
@@ -45,18 +45,57 @@ struct xml {
  * Local names (namespace prefix dropped) whose tags separate text.  Anything
  * else - runs, run properties, spans, bookmarks, proofing marks - joins.
  */
-#define B(s) { s, sizeof(s) - 1 }
+#define B(s)                     \
+	{                        \
+		s, sizeof(s) - 1 \
+	}
 static const struct {
 	const char *name;
 	unsigned int len;
 } breaks[] = {
-	B("p"), B("h"), B("c"), B("v"), B("f"), B("s"), B("tab"), B("br"), B("cr"), B("tc"),
-	B("tr"), B("row"), B("si"), B("is"), B("line-break"), B("table-cell"), B("table-row"),
-	B("list-item"), B("note"), B("annotation"), B("footnote"), B("endnote"), B("txbx"),
-	B("txbxContent"), B("ptab"),
+	B("p"),
+	B("h"),
+	B("c"),
+	B("v"),
+	B("f"),
+	B("s"),
+	B("tab"),
+	B("br"),
+	B("cr"),
+	B("tc"),
+	B("tr"),
+	B("row"),
+	B("si"),
+	B("is"),
+	B("line-break"),
+	B("table-cell"),
+	B("table-row"),
+	B("list-item"),
+	B("note"),
+	B("annotation"),
+	B("footnote"),
+	B("endnote"),
+	B("txbx"),
+	B("txbxContent"),
+	B("ptab"),
 	/* HTML blocks and cells (HTML goes through this extractor too) */
-	B("td"), B("th"), B("div"), B("li"), B("table"), B("h1"), B("h2"), B("h3"), B("h4"),
-	B("h5"), B("h6"), B("title"), B("dd"), B("dt"), B("pre"), B("blockquote"), B("option"),
+	B("td"),
+	B("th"),
+	B("div"),
+	B("li"),
+	B("table"),
+	B("h1"),
+	B("h2"),
+	B("h3"),
+	B("h4"),
+	B("h5"),
+	B("h6"),
+	B("title"),
+	B("dd"),
+	B("dt"),
+	B("pre"),
+	B("blockquote"),
+	B("option"),
 	B("hr"),
 };
 #undef B
@@ -169,7 +208,7 @@ static void entity_done(struct xml *x)
 			return;
 		}
 	}
-	emit(x, ' ');	/* unknown entity: a boundary, not text */
+	emit(x, ' '); /* unknown entity: a boundary, not text */
 }
 
 /* Text up to the next '<' or '&', emitted as a span. */

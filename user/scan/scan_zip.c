@@ -16,22 +16,22 @@
 #include <string.h>
 #include "scan_int.h"
 
-#define SIG_LFH		0x04034b50
-#define SIG_CDH		0x02014b50
-#define SIG_EOCD	0x06054b50
-#define SIG_LOC64	0x07064b50
-#define SIG_EOCD64	0x06064b50
-#define SIG_DD		0x08074b50
-#define EOCD_LEN	22
-#define EOCD_SCAN	(EOCD_LEN + 65535 + 20)
-#define CD_MAX		(64U << 20)	/* central directory held in memory, at most */
-#define NAME_MAX_LEN	255
+#define SIG_LFH 0x04034b50
+#define SIG_CDH 0x02014b50
+#define SIG_EOCD 0x06054b50
+#define SIG_LOC64 0x07064b50
+#define SIG_EOCD64 0x06064b50
+#define SIG_DD 0x08074b50
+#define EOCD_LEN 22
+#define EOCD_SCAN (EOCD_LEN + 65535 + 20)
+#define CD_MAX (64U << 20) /* central directory held in memory, at most */
+#define NAME_MAX_LEN 255
 
 struct zip_entry {
 	uint64_t csize, usize, lho;
 	uint32_t index;
 	uint16_t method, flags;
-	bool sizes_known;		/* usize is trustworthy (central directory) */
+	bool sizes_known; /* usize is trustworthy (central directory) */
 	char name[NAME_MAX_LEN + 1];
 };
 
@@ -39,9 +39,9 @@ struct zip {
 	struct scan_ctx *c;
 	const struct source *src;
 	unsigned int depth;
-	uint64_t shift;			/* bytes prepended before the archive proper */
-	uint64_t claimed;		/* compressed bytes claimed by members */
-	unsigned char *io;		/* read buffer for descriptor sources */
+	uint64_t shift;	   /* bytes prepended before the archive proper */
+	uint64_t claimed;  /* compressed bytes claimed by members */
+	unsigned char *io; /* read buffer for descriptor sources */
 };
 
 bool zip_magic(const unsigned char *p, size_t n)
@@ -61,7 +61,7 @@ static const unsigned char *zip_data(struct zip *z, uint64_t off, size_t n)
 		return p;
 	}
 	if (z->src->mem)
-		return NULL;	/* out of bounds */
+		return NULL; /* out of bounds */
 	if (!z->io) {
 		z->io = malloc(z->c->io);
 		if (!z->io) {
@@ -184,7 +184,7 @@ static int64_t entry_scan(struct zip *z, const struct zip_entry *e, uint64_t dat
 	uint64_t avail;
 
 	if (nlen && e->name[nlen - 1] == '/' && !e->usize)
-		return 0;	/* a directory */
+		return 0; /* a directory */
 	if (e->flags & 1) {
 		scan_encrypted(c, "zip");
 		return csize;
@@ -204,7 +204,7 @@ static int64_t entry_scan(struct zip *z, const struct zip_entry *e, uint64_t dat
 	if (csize > avail) {
 		scan_problem(c, SCAN_ERROR, SCAN_R_CORRUPT, "zip: entry %u: data past the end",
 			     e->index);
-		csize = avail;	/* scan what is there */
+		csize = avail; /* scan what is there */
 	}
 	if (e->sizes_known && e->usize > SCAN_RATIO_MIN &&
 	    e->usize / (csize ? csize : 1) > lim->max_ratio) {
@@ -307,7 +307,7 @@ static int find_eocd(struct zip *z, uint64_t *cd_off, uint64_t *cd_size, uint64_
 			end = off64;
 		}
 		if (*cd_off > end || *cd_size > end - *cd_off)
-			continue;	/* a signature inside the comment, or garbage */
+			continue; /* a signature inside the comment, or garbage */
 		z->shift = end - *cd_off - *cd_size;
 		ret = 0;
 		break;
@@ -454,7 +454,7 @@ static void walk_local(struct zip *z)
 			break;
 		if (!(e.flags & 8)) {
 			if (e.csize >= z->src->size - data_off)
-				break;	/* the last member, or a size past the end */
+				break; /* the last member, or a size past the end */
 			off = data_off + e.csize;
 			continue;
 		}

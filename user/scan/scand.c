@@ -42,7 +42,7 @@ static int drop_user(uid_t uid, gid_t gid)
 	int cap;
 
 	if (geteuid() != 0)
-		return 0;	/* cprwatchctl run by a user: already unprivileged */
+		return 0; /* cprwatchctl run by a user: already unprivileged */
 	/* capabilities can never come back, even by a root-owned set-uid file */
 	for (cap = 0; cap <= CAP_LAST_CAP; cap++)
 		prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
@@ -133,7 +133,7 @@ static void test_trigger(int fd)
 	else if (!strncmp(what, "socket", 6))
 		close(socket(AF_INET, SOCK_STREAM, 0));
 	else if (!strncmp(what, "crash", 5))
-		*bad = 1;	/* a wild write, as a parser bug would make */
+		*bad = 1; /* a wild write, as a parser bug would make */
 	else if (!strncmp(what, "abort", 5))
 		abort();
 	else if (!strncmp(what, "hang", 4))
@@ -147,7 +147,9 @@ static int recv_request(int sock, uint8_t *buf, size_t size, size_t *len, int *f
 {
 	char cbuf[CMSG_SPACE(sizeof(int))];
 	struct iovec iov = { buf, size };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = cbuf,
 			     .msg_controllen = sizeof(cbuf) };
 	struct cmsghdr *cm;
 	ssize_t n;
@@ -204,7 +206,7 @@ int scand_serve(int sock, unsigned int cpu_budget_s)
 		int r = recv_request(sock, buf, sizeof(buf), &len, &fd);
 
 		if (r == -EPIPE)
-			return 0;	/* the agent hung up: done */
+			return 0; /* the agent hung up: done */
 		if (r || sbx_request_decode(buf, len, &rq))
 			return 2;
 		if (rq.flags & SBX_REQ_PERSONS)

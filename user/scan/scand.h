@@ -10,14 +10,14 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define SCAND_SOCK_FD	3	/* the agent's end of the socketpair is here at exec */
+#define SCAND_SOCK_FD 3 /* the agent's end of the socketpair is here at exec */
 
 struct scand_opts {
 	int sock;
-	uid_t uid;		/* dropped to when started as root */
+	uid_t uid; /* dropped to when started as root */
 	gid_t gid;
-	uint64_t max_mem;	/* RLIMIT_AS, bytes */
-	unsigned int cpu_budget_s;	/* recycle after this much CPU; RLIMIT_CPU a bit above */
+	uint64_t max_mem;	   /* RLIMIT_AS, bytes */
+	unsigned int cpu_budget_s; /* recycle after this much CPU; RLIMIT_CPU a bit above */
 };
 
 /* Drops privileges and installs the seccomp filter; 0 or negative errno. */

@@ -17,24 +17,46 @@
 #include <unistd.h>
 #include "scand.h"
 
-#define ALLOW(name) { SCMP_SYS(name), #name }
+#define ALLOW(name)                   \
+	{                             \
+		SCMP_SYS(name), #name \
+	}
 
 static const struct {
 	int nr;
 	const char *name;
 } allowed[] = {
 	/* the handed descriptors: read, seek, size them (fstat is below) */
-	ALLOW(read), ALLOW(pread64), ALLOW(readv), ALLOW(preadv), ALLOW(lseek),
-	ALLOW(fadvise64), ALLOW(close),
+	ALLOW(read),
+	ALLOW(pread64),
+	ALLOW(readv),
+	ALLOW(preadv),
+	ALLOW(lseek),
+	ALLOW(fadvise64),
+	ALLOW(close),
 	/* the agent's socket: requests with descriptors in, replies out */
-	ALLOW(recvmsg), ALLOW(sendmsg), ALLOW(sendto), ALLOW(recvfrom),
+	ALLOW(recvmsg),
+	ALLOW(sendmsg),
+	ALLOW(sendto),
+	ALLOW(recvfrom),
 	/* malloc; mprotect is left out: nothing here needs executable memory */
-	ALLOW(brk), ALLOW(mmap), ALLOW(munmap), ALLOW(mremap), ALLOW(madvise),
+	ALLOW(brk),
+	ALLOW(mmap),
+	ALLOW(munmap),
+	ALLOW(mremap),
+	ALLOW(madvise),
 	/* the scan clock and the CPU budget; sysinfo: glibc's qsort asks for the RAM size */
-	ALLOW(clock_gettime), ALLOW(gettimeofday), ALLOW(getrusage), ALLOW(sysinfo),
+	ALLOW(clock_gettime),
+	ALLOW(gettimeofday),
+	ALLOW(getrusage),
+	ALLOW(sysinfo),
 	/* leaving, and signals a crash delivers to itself (abort) */
-	ALLOW(exit), ALLOW(exit_group), ALLOW(rt_sigreturn), ALLOW(rt_sigprocmask),
-	ALLOW(getpid), ALLOW(gettid),
+	ALLOW(exit),
+	ALLOW(exit_group),
+	ALLOW(rt_sigreturn),
+	ALLOW(rt_sigprocmask),
+	ALLOW(getpid),
+	ALLOW(gettid),
 };
 
 int scand_filter_install(void)

@@ -242,7 +242,7 @@ static void *worker(void *arg)
 		q->stats.scanned++;
 		push(&q->done, &q->done_tail, j);
 		signal_done(q);
-		pthread_cond_broadcast(&q->cond);	/* scanq_drain waits on it too */
+		pthread_cond_broadcast(&q->cond); /* scanq_drain waits on it too */
 	}
 	pthread_mutex_unlock(&q->lock);
 	if (sbp)
@@ -434,7 +434,7 @@ void scanq_drain(struct scanq *q, unsigned int timeout_ms)
 	}
 	pthread_mutex_lock(&q->lock);
 	while ((q->todo_len || q->stats.scanned + q->stats.cache_hits + q->stats.dropped <
-				      q->stats.submitted - q->stats.gone) &&
+				       q->stats.submitted - q->stats.gone) &&
 	       pthread_cond_timedwait(&q->cond, &q->lock, &until) == 0)
 		;
 	pthread_mutex_unlock(&q->lock);

@@ -21,15 +21,15 @@
 #include "scan.h"
 
 enum scan_why {
-	SCAN_WHY_WRITTEN = 1,	/* written to an export path, tainted, or by a CPR client */
-	SCAN_WHY_APP_READ,	/* opened by a messaging app, browser or sync tool */
+	SCAN_WHY_WRITTEN = 1, /* written to an export path, tainted, or by a CPR client */
+	SCAN_WHY_APP_READ,    /* opened by a messaging app, browser or sync tool */
 };
 
 /* What a scan is for: everything the rules need when the result comes back. */
 struct scan_request {
 	char *path;
 	struct file_id id;
-	__u32 why;		/* enum scan_why */
+	__u32 why; /* enum scan_why */
 	__u32 tgid;
 	__u32 uid;
 	__u32 loginuid;
@@ -51,8 +51,8 @@ struct scan_stamp {
 struct scan_job {
 	struct scan_request rq;
 	struct scan_result res;
-	bool cached;		/* answered from the cache, not scanned again */
-	struct scan_stamp stamp;	/* of the file as scanned */
+	bool cached;		 /* answered from the cache, not scanned again */
+	struct scan_stamp stamp; /* of the file as scanned */
 	struct scan_job *next;
 };
 
@@ -60,9 +60,9 @@ struct scanq_stats {
 	uint64_t submitted;
 	uint64_t scanned;
 	uint64_t cache_hits;
-	uint64_t dropped;	/* queue full */
-	uint64_t duplicates;	/* same file already queued */
-	uint64_t gone;		/* file vanished or was replaced before the scan */
+	uint64_t dropped;    /* queue full */
+	uint64_t duplicates; /* same file already queued */
+	uint64_t gone;	     /* file vanished or was replaced before the scan */
 };
 
 /* One user's queued scans; users with scans queued form a ring. */
@@ -71,7 +71,7 @@ struct scanq_user {
 	unsigned int queued;
 	uint64_t dropped;
 	struct scan_job *head, *tail;
-	struct scanq_user *next;	/* in q->ring while head != NULL */
+	struct scanq_user *next; /* in q->ring while head != NULL */
 };
 
 struct scanq {
@@ -79,19 +79,19 @@ struct scanq {
 	unsigned int nr_threads;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	struct hashmap users;		/* uid -> struct scanq_user, under lock */
-	struct scanq_user *ring;	/* user served last; NULL when nothing is queued */
+	struct hashmap users;	 /* uid -> struct scanq_user, under lock */
+	struct scanq_user *ring; /* user served last; NULL when nothing is queued */
 	struct scan_job *done, *done_tail;
-	unsigned int todo_len;		/* queued, all users */
+	unsigned int todo_len; /* queued, all users */
 	unsigned int max_queue;
-	unsigned int max_per_user;	/* queued per user before drops */
+	unsigned int max_per_user; /* queued per user before drops */
 	bool stop;
-	int efd;			/* readable when done is not empty */
+	int efd; /* readable when done is not empty */
 	struct scan_limits lim;
-	struct hashmap cache;		/* main thread only: key -> struct scan_job copy */
+	struct hashmap cache; /* main thread only: key -> struct scan_job copy */
 	struct scanq_stats stats;
 	const struct sandbox_cfg *sbx;	/* the helper every worker starts */
-	struct sandbox_stats sbx_stats;	/* updated atomically by the workers */
+	struct sandbox_stats sbx_stats; /* updated atomically by the workers */
 };
 
 /*

@@ -26,21 +26,21 @@
 #include "lib/time.h"
 #include "lib/buf.h"
 
-#define SPOOL_MAGIC		0x53525043u	/* "CPRS" on disk */
-#define SEG_SUFFIX		".seg"
-#define SEG_NAME_LEN		(16 + sizeof(SEG_SUFFIX) - 1)
-#define DEF_MAX_BYTES		(64ull << 20)
-#define DEF_SEGMENT_BYTES	(1ull << 20)
-#define DEF_INTERVAL_MS		1000
-#define RESYNC_CHUNK		65536
+#define SPOOL_MAGIC 0x53525043u /* "CPRS" on disk */
+#define SEG_SUFFIX ".seg"
+#define SEG_NAME_LEN (16 + sizeof(SEG_SUFFIX) - 1)
+#define DEF_MAX_BYTES (64ull << 20)
+#define DEF_SEGMENT_BYTES (1ull << 20)
+#define DEF_INTERVAL_MS 1000
+#define RESYNC_CHUNK 65536
 
 struct spool_seg {
-	uint64_t first_seq;	/* from the file name */
-	uint64_t last_seq;	/* 0: no valid record */
-	uint64_t nr;		/* valid records */
+	uint64_t first_seq; /* from the file name */
+	uint64_t last_seq;  /* 0: no valid record */
+	uint64_t nr;	    /* valid records */
 	uint64_t size;
 	int fd;
-	unsigned int max_rank;	/* the most important record in it (opts.rank) */
+	unsigned int max_rank; /* the most important record in it (opts.rank) */
 };
 
 struct rec {
@@ -113,7 +113,7 @@ static int pread_full(int fd, void *buf, size_t len, uint64_t off)
 		if (n < 0)
 			return -errno;
 		if (n == 0)
-			return -EIO;	/* the file is shorter than we think */
+			return -EIO; /* the file is shorter than we think */
 		done += n;
 	}
 	return 0;
@@ -560,8 +560,7 @@ static int next_in_seg(struct spool_sink *s, const struct spool_seg *seg, uint64
 	return -EAGAIN;
 }
 
-int spool_next(struct spool *sp, unsigned int idx, const void **data, size_t *len,
-	       uint64_t *seq)
+int spool_next(struct spool *sp, unsigned int idx, const void **data, size_t *len, uint64_t *seq)
 {
 	struct spool_sink *s;
 	uint64_t floor, off;
@@ -652,7 +651,7 @@ static void sync_data(struct spool *sp)
 void spool_tick(struct spool *sp, uint64_t now_ms)
 {
 	if (sp->opts.fsync == SPOOL_FSYNC_ALWAYS)
-		sync_dir(sp);	/* segment deletions */
+		sync_dir(sp); /* segment deletions */
 	if (now_ms - sp->last_sync_ms < sp->opts.fsync_interval_ms)
 		return;
 	sp->last_sync_ms = now_ms;
@@ -692,15 +691,17 @@ static int open_dir(struct spool *sp, const char *dir, char *err, size_t errlen)
 		return rc;
 	}
 	if (!fs_ours(&st)) {
-		snprintf(err, errlen, "spool %s: belongs to uid %u, who could read or replace "
-			 "the alerts; use a directory of root's", dir, (unsigned int)st.st_uid);
+		snprintf(err, errlen,
+			 "spool %s: belongs to uid %u, who could read or replace "
+			 "the alerts; use a directory of root's",
+			 dir, (unsigned int)st.st_uid);
 		return -EPERM;
 	}
 	/* alerts are personal data: nobody else reads the spool */
 	if ((st.st_mode & 077) && fchmod(sp->dir_fd, 0700)) {
 		rc = -errno;
-		snprintf(err, errlen, "spool %s: mode %03o, chmod 0700: %s", dir,
-			 st.st_mode & 0777, strerror(-rc));
+		snprintf(err, errlen, "spool %s: mode %03o, chmod 0700: %s", dir, st.st_mode & 0777,
+			 strerror(-rc));
 		return rc;
 	}
 	sp->lock_fd = openat(sp->dir_fd, ".lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -761,8 +762,8 @@ static void truncate_torn(struct spool *sp, struct spool_seg *seg, uint64_t off)
 	char name[SEG_NAME_LEN + 1];
 
 	seg_name(name, seg->first_seq);
-	log_warn("spool %s: %s: torn record at offset %" PRIu64 ", %" PRIu64
-		 " bytes truncated", sp->dir, name, off, seg->size - off);
+	log_warn("spool %s: %s: torn record at offset %" PRIu64 ", %" PRIu64 " bytes truncated",
+		 sp->dir, name, off, seg->size - off);
 	if (ftruncate(seg->fd, off))
 		sp->stats.io_errors++;
 	seg->size = off;
@@ -843,7 +844,7 @@ static int recover(struct spool *sp, char *err, size_t errlen)
 		sp->stats.recovered += seg->nr;
 		sp->bytes += seg->size;
 		if (!seg->nr) {
-			seg_delete(sp, i);	/* nothing left worth keeping */
+			seg_delete(sp, i); /* nothing left worth keeping */
 			continue;
 		}
 		i++;

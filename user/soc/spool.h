@@ -33,28 +33,28 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SPOOL_MAX_SINKS		8
-#define SPOOL_SINK_NAME_MAX	64
-#define SPOOL_MAX_RECORD	(1u << 20)	/* payload bytes */
-#define SPOOL_HDR_LEN		20
+#define SPOOL_MAX_SINKS 8
+#define SPOOL_SINK_NAME_MAX 64
+#define SPOOL_MAX_RECORD (1u << 20) /* payload bytes */
+#define SPOOL_HDR_LEN 20
 
 /* Appends follow the policy; acks are saved from spool_tick (see there) under every policy. */
 enum spool_fsync {
-	SPOOL_FSYNC_ALWAYS,	/* every append is on disk before spool_append returns */
-	SPOOL_FSYNC_INTERVAL,	/* fdatasync from spool_tick, every fsync_interval_ms */
-	SPOOL_FSYNC_NEVER,	/* leave it to the kernel (survives a crash, not power loss) */
+	SPOOL_FSYNC_ALWAYS,   /* every append is on disk before spool_append returns */
+	SPOOL_FSYNC_INTERVAL, /* fdatasync from spool_tick, every fsync_interval_ms */
+	SPOOL_FSYNC_NEVER,    /* leave it to the kernel (survives a crash, not power loss) */
 };
 
 enum spool_overflow {
-	SPOOL_DROP_OLDEST,	/* delete the oldest segment, acked or not; counted per sink */
-	SPOOL_DROP_NEW,		/* refuse the append; counted */
+	SPOOL_DROP_OLDEST, /* delete the oldest segment, acked or not; counted per sink */
+	SPOOL_DROP_NEW,	   /* refuse the append; counted */
 };
 
 struct spool_opts {
-	uint64_t max_bytes;		/* all segments together; 0 = 64 MiB */
-	uint64_t segment_bytes;		/* rotate at; 0 = 1 MiB; at most max_bytes / 4 */
+	uint64_t max_bytes;	/* all segments together; 0 = 64 MiB */
+	uint64_t segment_bytes; /* rotate at; 0 = 1 MiB; at most max_bytes / 4 */
 	enum spool_fsync fsync;
-	unsigned int fsync_interval_ms;	/* 0 = 1000 */
+	unsigned int fsync_interval_ms; /* 0 = 1000 */
 	enum spool_overflow overflow;
 	/*
 	 * A record's importance (the alert's severity); NULL: all alike.
@@ -67,15 +67,15 @@ struct spool_opts {
 };
 
 struct spool_stats {
-	uint64_t appended;		/* records appended since open */
-	uint64_t records;		/* on disk now */
-	uint64_t bytes;			/* on disk now */
+	uint64_t appended; /* records appended since open */
+	uint64_t records;  /* on disk now */
+	uint64_t bytes;	   /* on disk now */
 	uint64_t segments;
-	uint64_t recovered;		/* valid records found at open */
-	uint64_t corrupt;		/* damaged regions skipped at open */
-	uint64_t torn;			/* torn tails truncated at open */
-	uint64_t dropped_new;		/* appends refused: spool full (drop_new) */
-	uint64_t dropped_oldest;	/* records deleted unacked by some sink (drop_oldest) */
+	uint64_t recovered;	 /* valid records found at open */
+	uint64_t corrupt;	 /* damaged regions skipped at open */
+	uint64_t torn;		 /* torn tails truncated at open */
+	uint64_t dropped_new;	 /* appends refused: spool full (drop_new) */
+	uint64_t dropped_oldest; /* records deleted unacked by some sink (drop_oldest) */
 	uint64_t io_errors;
 };
 
@@ -83,14 +83,14 @@ struct spool_seg;
 
 struct spool_sink {
 	char name[SPOOL_SINK_NAME_MAX + 1];
-	uint64_t acked;			/* every seq <= acked is delivered */
-	uint64_t acked_saved;		/* what <name>.ack says */
-	uint64_t dropped;		/* records deleted before this sink had them */
+	uint64_t acked;	      /* every seq <= acked is delivered */
+	uint64_t acked_saved; /* what <name>.ack says */
+	uint64_t dropped;     /* records deleted before this sink had them */
 	/* read cursor: the next record is at or after (rd_seg, rd_off) */
-	uint64_t rd_seg;		/* first_seq of the segment */
+	uint64_t rd_seg; /* first_seq of the segment */
 	uint64_t rd_off;
-	uint64_t rd_seq;		/* last seq handed out, 0 = none since the rewind */
-	void *buf;			/* the record spool_next returned */
+	uint64_t rd_seq; /* last seq handed out, 0 = none since the rewind */
+	void *buf;	 /* the record spool_next returned */
 	size_t buf_cap;
 };
 
@@ -99,15 +99,15 @@ struct spool {
 	int dir_fd;
 	int lock_fd;
 	struct spool_opts opts;
-	struct spool_seg *segs;		/* sorted by first_seq; the last one takes appends */
+	struct spool_seg *segs; /* sorted by first_seq; the last one takes appends */
 	size_t nr_segs;
 	size_t cap_segs;
 	uint64_t next_seq;
-	uint64_t bytes;			/* sum of segment sizes */
+	uint64_t bytes; /* sum of segment sizes */
 	struct spool_sink sinks[SPOOL_MAX_SINKS];
 	unsigned int nr_sinks;
-	bool dirty;			/* appended since the last fdatasync */
-	bool dir_dirty;			/* segments created or deleted, not yet synced */
+	bool dirty;	/* appended since the last fdatasync */
+	bool dir_dirty; /* segments created or deleted, not yet synced */
 	uint64_t last_sync_ms;
 	struct spool_stats stats;
 };
@@ -137,8 +137,7 @@ int spool_append(struct spool *sp, const void *data, size_t len, uint64_t *seq);
  * terminated after len bytes, for convenience).  0, -EAGAIN when there is
  * nothing new, or a negative errno for a read error.
  */
-int spool_next(struct spool *sp, unsigned int idx, const void **data, size_t *len,
-	       uint64_t *seq);
+int spool_next(struct spool *sp, unsigned int idx, const void **data, size_t *len, uint64_t *seq);
 /* Everything up to @seq is delivered to sink @idx (acks only move forward). */
 int spool_ack(struct spool *sp, unsigned int idx, uint64_t seq);
 /* Back to the first record sink @idx has not acknowledged. */

@@ -33,13 +33,13 @@
 #include "syslog_conn.h"
 #include "lib/buf.h"
 
-#define OUT_HIGH	(256 * 1024)	/* queued bytes before we stop taking records */
-#define INFL_MAX	4096		/* frames written but not yet acknowledged */
-#define PUMP_BUDGET	64		/* messages per call, so other fds get their turn */
-#define ACK_POLL_MS	200		/* SIOCOUTQ polling while frames are in flight */
-#define RESOLVE_POLL_MS	100
-#define UDP_MAX_PAYLOAD	65507
-#define DEV_LOG		"/dev/log"
+#define OUT_HIGH (256 * 1024) /* queued bytes before we stop taking records */
+#define INFL_MAX 4096	      /* frames written but not yet acknowledged */
+#define PUMP_BUDGET 64	      /* messages per call, so other fds get their turn */
+#define ACK_POLL_MS 200	      /* SIOCOUTQ polling while frames are in flight */
+#define RESOLVE_POLL_MS 100
+#define UDP_MAX_PAYLOAD 65507
+#define DEV_LOG "/dev/log"
 
 struct resolver {
 	struct gaicb cb;
@@ -83,7 +83,7 @@ static const char *peer_name(const struct sink *s, char *buf, size_t len)
 static void close_fd(struct sink *s)
 {
 	if (s->ssl)
-		SSL_free(s->ssl);	/* frees both memory BIOs */
+		SSL_free(s->ssl); /* frees both memory BIOs */
 	s->ssl = NULL;
 	if (s->fd >= 0)
 		close(s->fd);
@@ -133,7 +133,7 @@ static void __attribute__((format(printf, 2, 3))) sink_fail(struct sink *s, cons
 	delay = s->backoff_ms / 2 + next_rand(s) % (s->backoff_ms / 2 + 1);
 	s->next_attempt_ms = s->now_ms + delay;
 	s->backoff_ms = s->backoff_ms * 2 < SINK_BACKOFF_MAX_MS ? s->backoff_ms * 2 :
-								 SINK_BACKOFF_MAX_MS;
+								  SINK_BACKOFF_MAX_MS;
 }
 
 static void on_up(struct sink *s)
@@ -445,7 +445,7 @@ static void pump(struct sink *s)
 		return;
 	while (s->state == SINK_UP && can_take_more(s)) {
 		if (!budget--) {
-			s->busy = true;	/* more to do: EPOLLOUT brings us back */
+			s->busy = true; /* more to do: EPOLLOUT brings us back */
 			break;
 		}
 		if (!next_message(s, &seq) || send_message(s, seq))
@@ -829,7 +829,9 @@ void sink_tick(struct sink *s, uint64_t now_ms)
 		char peer[300];
 
 		sink_fail(s, "connect to %s: timed out%s", peer_name(s, peer, sizeof(peer)),
-			  s->handshaking ? " in the TLS handshake" : s->res ? " resolving" : "");
+			  s->handshaking ? " in the TLS handshake" :
+			  s->res	 ? " resolving" :
+					   "");
 	}
 	if (s->state == SINK_CONNECTING && s->res && !s->connecting)
 		resolve_then_connect(s, resolve_poll(s));
@@ -908,10 +910,11 @@ static int tls_init(struct sink *s, const struct sink_cfg *cfg, char *err, size_
 		return 0;
 	if (SSL_CTX_use_certificate_chain_file(ctx, cfg->cert_file) != 1)
 		return tls_error(err, errlen, "tls: certificate", cfg->cert_file);
-	if (SSL_CTX_use_PrivateKey_file(ctx, cfg->key_file && *cfg->key_file ? cfg->key_file :
-					cfg->cert_file, SSL_FILETYPE_PEM) != 1)
-		return tls_error(err, errlen, "tls: key", cfg->key_file ? cfg->key_file :
-			cfg->cert_file);
+	if (SSL_CTX_use_PrivateKey_file(
+		    ctx, cfg->key_file && *cfg->key_file ? cfg->key_file : cfg->cert_file,
+		    SSL_FILETYPE_PEM) != 1)
+		return tls_error(err, errlen, "tls: key",
+				 cfg->key_file ? cfg->key_file : cfg->cert_file);
 	if (SSL_CTX_check_private_key(ctx) != 1)
 		return tls_error(err, errlen, "tls: key does not match", cfg->cert_file);
 	return 0;
@@ -953,7 +956,8 @@ static size_t max_msg(const struct sink_cfg *cfg)
 
 	if (!m)
 		m = cfg->transport == SINK_TCP || cfg->transport == SINK_TLS ?
-			SYSLOG_MAX_MSG_STREAM : SYSLOG_MAX_MSG_DGRAM;
+			    SYSLOG_MAX_MSG_STREAM :
+			    SYSLOG_MAX_MSG_DGRAM;
 	if (m < SYSLOG_MIN_MSG)
 		m = SYSLOG_MIN_MSG;
 	if (cfg->transport == SINK_UDP && m > UDP_MAX_PAYLOAD)
@@ -1031,7 +1035,7 @@ static void tls_goodbye(struct sink *s)
 	if (tls_drain(s) || !out_pending(s))
 		return;
 	if (send(s->fd, s->out + s->out_off, out_pending(s), MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
-		return;	/* the connection is going anyway */
+		return; /* the connection is going anyway */
 }
 
 void sink_close(struct sink *s)

@@ -40,9 +40,9 @@
 #include "spool.h"
 #include "syslog_fmt.h"
 
-#define SINK_BACKOFF_MIN_MS	1000
-#define SINK_BACKOFF_MAX_MS	60000
-#define SINK_CONNECT_TIMEOUT_MS	10000	/* resolve + connect + TLS handshake */
+#define SINK_BACKOFF_MIN_MS 1000
+#define SINK_BACKOFF_MAX_MS 60000
+#define SINK_CONNECT_TIMEOUT_MS 10000 /* resolve + connect + TLS handshake */
 
 enum sink_transport {
 	SINK_UNIX,
@@ -52,41 +52,41 @@ enum sink_transport {
 };
 
 enum sink_state {
-	SINK_DOWN,		/* waiting for the next attempt */
-	SINK_CONNECTING,	/* resolving, connecting or in the TLS handshake */
+	SINK_DOWN,	 /* waiting for the next attempt */
+	SINK_CONNECTING, /* resolving, connecting or in the TLS handshake */
 	SINK_UP,
 };
 
 /* Strings are copied by sink_open. */
 struct sink_cfg {
-	const char *name;		/* also its name in the spool (its .ack file) */
+	const char *name; /* also its name in the spool (its .ack file) */
 	enum sink_transport transport;
-	const char *host;		/* udp, tcp, tls: name or address */
-	unsigned int port;		/* 0: 514 (udp, tcp), 6514 (tls) */
-	const char *path;		/* unix: NULL = /dev/log */
+	const char *host;  /* udp, tcp, tls: name or address */
+	unsigned int port; /* 0: 514 (udp, tcp), 6514 (tls) */
+	const char *path;  /* unix: NULL = /dev/log */
 	enum syslog_format format;
 	/* 0..23; 0 (kern, which is the kernel's own) means the default, local4 */
 	unsigned int facility;
-	const char *ca_file;		/* tls: CAs to verify the server; NULL = system store */
-	const char *cert_file;		/* tls: client certificate chain (PEM), optional */
-	const char *key_file;		/* tls: its key (PEM); NULL = in cert_file */
-	size_t max_msg;			/* bytes; 0: 2048 (unix, udp), 8192 (tcp, tls) */
+	const char *ca_file;   /* tls: CAs to verify the server; NULL = system store */
+	const char *cert_file; /* tls: client certificate chain (PEM), optional */
+	const char *key_file;  /* tls: its key (PEM); NULL = in cert_file */
+	size_t max_msg;	       /* bytes; 0: 2048 (unix, udp), 8192 (tcp, tls) */
 };
 
 struct sink_stats {
-	uint64_t sent;			/* alert messages written to the socket */
-	uint64_t acked;			/* ... and acknowledged to the spool */
-	uint64_t heartbeats;		/* heartbeats written */
-	uint64_t failed;		/* connects, handshakes and sends that failed */
-	uint64_t connects;		/* connections established */
-	uint64_t reconnects;		/* ... after the first */
-	uint64_t dropped;		/* records not renderable: acknowledged unsent */
-	uint64_t truncated;		/* messages cut to max_msg */
+	uint64_t sent;	     /* alert messages written to the socket */
+	uint64_t acked;	     /* ... and acknowledged to the spool */
+	uint64_t heartbeats; /* heartbeats written */
+	uint64_t failed;     /* connects, handshakes and sends that failed */
+	uint64_t connects;   /* connections established */
+	uint64_t reconnects; /* ... after the first */
+	uint64_t dropped;    /* records not renderable: acknowledged unsent */
+	uint64_t truncated;  /* messages cut to max_msg */
 };
 
 struct sink_inflight {
-	uint64_t seq;			/* 0: a heartbeat */
-	uint64_t end;			/* stream offset just past its frame */
+	uint64_t seq; /* 0: a heartbeat */
+	uint64_t end; /* stream offset just past its frame */
 };
 
 struct resolver;
@@ -101,32 +101,32 @@ struct sink {
 	size_t max_msg;
 	struct syslog_ctx fmt;
 	struct spool *sp;
-	unsigned int idx;		/* in the spool */
+	unsigned int idx; /* in the spool */
 
 	enum sink_state state;
 	int fd;
-	uint64_t fd_gen;		/* bumped for every new socket */
-	struct resolver *res;		/* name resolution in progress */
-	struct addrinfo *ai, *ai_cur;	/* addresses to try */
+	uint64_t fd_gen;	      /* bumped for every new socket */
+	struct resolver *res;	      /* name resolution in progress */
+	struct addrinfo *ai, *ai_cur; /* addresses to try */
 	struct ssl_ctx_st *ssl_ctx;
 	struct ssl_st *ssl;
 	bool handshaking;
-	bool connecting;		/* a non-blocking connect is in progress */
+	bool connecting; /* a non-blocking connect is in progress */
 
-	struct syslog_buf line;		/* the message being rendered */
-	struct syslog_buf hb;		/* the newest heartbeat not yet sent */
+	struct syslog_buf line; /* the message being rendered */
+	struct syslog_buf hb;	/* the newest heartbeat not yet sent */
 	bool hb_pending;
-	bool dgram_pending;		/* line holds a datagram send() refused with EAGAIN */
+	bool dgram_pending; /* line holds a datagram send() refused with EAGAIN */
 	uint64_t dgram_seq;
 	/* stream transports: bytes queued for the socket, and frames not yet acked */
 	unsigned char *out;
 	size_t out_off, out_len, out_cap;
 	unsigned char *frame;
 	size_t frame_cap;
-	uint64_t enq_bytes, sent_bytes;	/* since the connection started */
+	uint64_t enq_bytes, sent_bytes; /* since the connection started */
 	struct sink_inflight *infl;
 	size_t infl_head, infl_n, infl_cap;
-	bool busy;			/* stopped for fairness with work left: want EPOLLOUT */
+	bool busy; /* stopped for fairness with work left: want EPOLLOUT */
 
 	uint64_t now_ms;
 	uint64_t state_since_ms;
@@ -136,7 +136,7 @@ struct sink {
 	char last_error[256];
 	struct sink_stats stats;
 
-	int ep_fd;			/* sink_epoll_update's registration */
+	int ep_fd; /* sink_epoll_update's registration */
 	uint64_t ep_gen;
 	uint32_t ep_events;
 };

@@ -22,7 +22,7 @@
 #include "lib/buf.h"
 
 #ifndef CPRW_VERSION
-#define CPRW_VERSION "0.0.0"	/* the fuzz build does not pass -D flags */
+#define CPRW_VERSION "0.0.0" /* the fuzz build does not pass -D flags */
 #endif
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -88,11 +88,11 @@ static bool is_control(uint32_t cp)
 }
 
 enum text_mode {
-	TXT_ASCII,	/* header fields: PRINTUSASCII only, anything else -> '_' */
-	TXT_SD,		/* PARAM-VALUE: \" \\ \] and \n \r \t \uXXXX for controls */
-	TXT_MSG,	/* free text: controls -> space */
-	TXT_CEF_HDR,	/* \\ \| ; controls -> space */
-	TXT_CEF_EXT,	/* \\ \= \n \r ; other controls -> space */
+	TXT_ASCII,   /* header fields: PRINTUSASCII only, anything else -> '_' */
+	TXT_SD,	     /* PARAM-VALUE: \" \\ \] and \n \r \t \uXXXX for controls */
+	TXT_MSG,     /* free text: controls -> space */
+	TXT_CEF_HDR, /* \\ \| ; controls -> space */
+	TXT_CEF_EXT, /* \\ \= \n \r ; other controls -> space */
 };
 
 static size_t esc2(char *out, char c)
@@ -161,8 +161,7 @@ static size_t render_char(enum text_mode mode, const unsigned char *s, size_t n,
 }
 
 /* Append s[0..n) rendered in @mode, at most @cap output bytes.  True when cut short. */
-static bool put_text(struct syslog_buf *b, const char *s, size_t n, enum text_mode mode,
-		     size_t cap)
+static bool put_text(struct syslog_buf *b, const char *s, size_t n, enum text_mode mode, size_t cap)
 {
 	size_t i = 0, out = 0, used, k;
 	char tmp[8];
@@ -189,8 +188,8 @@ static bool has_non_ascii(const char *s)
 /* ---- time --------------------------------------------------------------------- */
 
 struct stamp {
-	char text[40];		/* RFC 5424 TIMESTAMP */
-	char rt[NUM_LEN];	/* CEF rt: ms since the epoch */
+	char text[40];	  /* RFC 5424 TIMESTAMP */
+	char rt[NUM_LEN]; /* CEF rt: ms since the epoch */
 };
 
 /*
@@ -227,11 +226,11 @@ static const struct {
 	unsigned int syslog;
 	unsigned int cef;
 } severities[] = {
-	{ "critical", 2, 10 },	/* crit */
-	{ "high", 3, 8 },	/* err */
-	{ "medium", 4, 5 },	/* warning */
-	{ "low", 5, 3 },	/* notice */
-	{ "none", 6, 0 },	/* info */
+	{ "critical", 2, 10 }, /* crit */
+	{ "high", 3, 8 },      /* err */
+	{ "medium", 4, 5 },    /* warning */
+	{ "low", 5, 3 },       /* notice */
+	{ "none", 6, 0 },      /* info */
 };
 
 /* An unknown severity is a bug upstream; report it as a warning rather than bury it. */
@@ -256,9 +255,9 @@ unsigned int cef_severity(const char *sev)
 }
 
 static const char *const facilities[24] = {
-	"kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news",
-	"uucp", "cron", "authpriv", "ftp", "ntp", "audit", "alert", "clock",
-	"local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7",
+	"kern",	  "user",   "mail",	"daemon", "auth",   "syslog", "lpr",	"news",
+	"uucp",	  "cron",   "authpriv", "ftp",	  "ntp",    "audit",  "alert",	"clock",
+	"local0", "local1", "local2",	"local3", "local4", "local5", "local6", "local7",
 };
 
 int syslog_parse_facility(const char *s, unsigned int *out)
@@ -301,8 +300,8 @@ int syslog_parse_format(const char *s, enum syslog_format *out)
 /* ---- parts: what a line says, before escaping -------------------------------- */
 
 struct field {
-	const char *name;	/* SD PARAM-NAME or CEF key */
-	const char *label;	/* CEF csN/cnN: the label (key "<name>Label"), else NULL */
+	const char *name;  /* SD PARAM-NAME or CEF key */
+	const char *label; /* CEF csN/cnN: the label (key "<name>Label"), else NULL */
 	const char *value;
 };
 
@@ -576,7 +575,7 @@ static int alert_parts(struct parts *p, const struct syslog_ctx *ctx, const stru
 
 	alert_view(&v, a);
 	if (!parse_stamp(jobj_str(a, "time"), &p->ts))
-		stamp_from_ns(0, &p->ts);	/* a receiver would use arrival time anyway */
+		stamp_from_ns(0, &p->ts); /* a receiver would use arrival time anyway */
 	p->host = jobj_str(a, "host");
 	if (!p->host || !*p->host)
 		p->host = ctx->hostname;
@@ -644,7 +643,7 @@ static int heartbeat_parts(struct parts *p, const struct syslog_ctx *ctx,
 
 	stamp_from_ns(hb->real_ns, &p->ts);
 	p->host = hb->host && *hb->host ? hb->host : ctx->hostname;
-	p->sev = 6;	/* info */
+	p->sev = 6; /* info */
 	p->cef_sev = 0;
 	p->msgid = "heartbeat";
 	p->cef_sig = "heartbeat";
@@ -664,7 +663,7 @@ static void put_ascii_field(struct syslog_buf *b, const char *s, size_t max)
 	if (s)
 		put_text(b, s, strlen(s), TXT_ASCII, max);
 	if (b->len == mark)
-		sb_putc(b, '-');	/* NILVALUE */
+		sb_putc(b, '-'); /* NILVALUE */
 }
 
 /* "<PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID " */
@@ -730,7 +729,7 @@ static int put_msg(struct syslog_buf *b, const struct syslog_ctx *ctx, const cha
 	if (!*msg)
 		return 0;
 	if (room < need + 1)
-		return cut ? 0 : -EMSGSIZE;	/* MSG is optional: leave it out */
+		return cut ? 0 : -EMSGSIZE; /* MSG is optional: leave it out */
 	sb_putc(b, ' ');
 	if (with_bom)
 		sb_puts(b, bom);
@@ -804,14 +803,14 @@ static int fit_cef_pair(struct syslog_buf *b, struct syslog_buf *tmp, const stru
 	if (!cut)
 		return -EMSGSIZE;
 	sb_truncate(tmp, 0);
-	put_cef_pair(tmp, &(struct field){ .name = f->name, .label = f->label, .value = "" },
-		     first, 0);
+	put_cef_pair(tmp, &(struct field){ .name = f->name, .label = f->label, .value = "" }, first,
+		     0);
 	prefix = tmp->len;
 	if (prefix < room) {
 		mark = b->len;
 		put_cef_pair(b, f, first, room - prefix);
 		if (b->len == mark + prefix)
-			sb_truncate(b, mark);	/* not even one character fits: leave it out */
+			sb_truncate(b, mark); /* not even one character fits: leave it out */
 	}
 	return 1;
 }
@@ -878,8 +877,7 @@ static int render(struct syslog_buf *b, const struct syslog_ctx *ctx, struct par
 	return -EMSGSIZE;
 }
 
-int syslog_fmt_alert(struct syslog_buf *out, const struct syslog_ctx *ctx,
-		     const struct jval *alert)
+int syslog_fmt_alert(struct syslog_buf *out, const struct syslog_ctx *ctx, const struct jval *alert)
 {
 	struct parts *p;
 	int rc;

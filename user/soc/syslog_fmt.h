@@ -33,13 +33,13 @@
 #include <sys/types.h>
 #include "lib/json_parse.h"
 
-#define SYSLOG_PEN		"32473"		/* placeholder, see above */
-#define SYSLOG_SD_ID		"cprwatch@" SYSLOG_PEN
-#define SYSLOG_APP_NAME		"cprwatch"
-#define SYSLOG_FAC_DEFAULT	20		/* local4 */
-#define SYSLOG_MAX_MSG_DGRAM	2048		/* RFC 5426: receivers should take 2048 */
-#define SYSLOG_MAX_MSG_STREAM	8096		/* rsyslog 8.2302 truncates past 8096 by default */
-#define SYSLOG_MIN_MSG		480		/* RFC 5426: what every receiver takes */
+#define SYSLOG_PEN "32473" /* placeholder, see above */
+#define SYSLOG_SD_ID "cprwatch@" SYSLOG_PEN
+#define SYSLOG_APP_NAME "cprwatch"
+#define SYSLOG_FAC_DEFAULT 20	   /* local4 */
+#define SYSLOG_MAX_MSG_DGRAM 2048  /* RFC 5426: receivers should take 2048 */
+#define SYSLOG_MAX_MSG_STREAM 8096 /* rsyslog 8.2302 truncates past 8096 by default */
+#define SYSLOG_MIN_MSG 480	   /* RFC 5426: what every receiver takes */
 
 enum syslog_format {
 	SYSLOG_FMT_RFC5424,
@@ -49,26 +49,26 @@ enum syslog_format {
 /* How one sink wants its lines. */
 struct syslog_ctx {
 	enum syslog_format format;
-	unsigned int facility;		/* 0..23 */
-	pid_t procid;			/* PROCID: the agent's pid, 0 = "-" */
-	const char *hostname;		/* used when the alert has no host; NULL = "-" */
-	size_t max_len;			/* whole line in bytes, 0 = unbounded */
+	unsigned int facility; /* 0..23 */
+	pid_t procid;	       /* PROCID: the agent's pid, 0 = "-" */
+	const char *hostname;  /* used when the alert has no host; NULL = "-" */
+	size_t max_len;	       /* whole line in bytes, 0 = unbounded */
 };
 
 /* The agent's liveness report, so that silence is itself an alert at the SOC. */
 struct heartbeat {
-	uint64_t real_ns;		/* wall clock, 0 = now */
+	uint64_t real_ns; /* wall clock, 0 = now */
 	const char *host;
-	const char *version;		/* NULL = this build's */
-	const char *build_id;		/* which build runs where; NULL = none */
-	const char *config_sha256;	/* and with which config; NULL = none */
+	const char *version;	   /* NULL = this build's */
+	const char *build_id;	   /* which build runs where; NULL = none */
+	const char *config_sha256; /* and with which config; NULL = none */
 	uint64_t uptime_s;
 	uint64_t events;
 	uint64_t kernel_drops;
 	uint64_t alerts;
 	uint64_t spool_depth;
-	uint64_t spool_dropped;		/* alerts the SOC will never get: dropped or never spooled */
-	uint64_t scans_dropped;		/* scans the queue dropped (full) */
+	uint64_t spool_dropped; /* alerts the SOC will never get: dropped or never spooled */
+	uint64_t scans_dropped; /* scans the queue dropped (full) */
 	unsigned int sinks_up;
 	unsigned int sinks;
 };
