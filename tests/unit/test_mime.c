@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * Mail and HTML (user/scan/scan_mime.c, html in scan_sink.c): quoted-
+ * Mail and HTML (user/scan/scan_mime.c, html in scan_stream.c): quoted-
  * printable with soft line breaks inside a number, encoded-word Subjects, base64 attachments
  * scanned as the files they are (a zip, a nested message), mbox, HTML
  * entities and tags, and a nesting bomb refused.

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
  * File-level CPR scanner: entry points, limits and problems, inputs.  Format
- * sniffing and the simple decoders are in scan_sink.c; zip, PDF, office
+ * sniffing and the simple decoders are in scan_stream.c; zip, PDF, office
  * XML, OLE2 (doc, xls, ppt, msg) and mail in scan_zip.c, scan_poppler.cc and
  * scan_pdf.c, scan_xml.c, scan_ole.c and scan_office.c, scan_mime.c.
  *
@@ -387,13 +387,13 @@ static uint64_t hole_at(const struct source *src, uint64_t off)
  * Stand-in for a skipped hole: enough zeros to end any number or keyword
  * window running into it, as the whole hole would.
  */
-static int feed_hole(struct scan_ctx *c, struct scan_sink *s, uint64_t len)
+static int feed_hole(struct scan_ctx *c, struct scan_stream *s, uint64_t len)
 {
 	static const unsigned char zeros[CPR_KW_WINDOW + CPR_LOOK];
 
 	if (scan_input(c, len))
 		return -ECANCELED;
-	return scan_sink_write(s, zeros, len < sizeof(zeros) ? len : sizeof(zeros));
+	return scan_stream_write(s, zeros, len < sizeof(zeros) ? len : sizeof(zeros));
 }
 
 /* The libarchive format of a random-access input, from its head (or ISO 9660's at 32 KiB). */
@@ -416,12 +416,12 @@ static const char *archive_kind(struct scan_ctx *c, const struct source *src,
 	return NULL;
 }
 
-/* A whole random-access input: zip and archives directly, anything else streamed through a sink. */
+/* A whole random-access input: zip and archives directly, anything else streamed through a stream node. */
 static void scan_source(struct scan_ctx *c, const struct source *src)
 {
 	unsigned char head[LA_TAR_HEAD], *buf = NULL;
 	const unsigned char *p;
-	struct scan_sink *s;
+	struct scan_stream *s;
 	const char *kind;
 	uint64_t off;
 	size_t n;
@@ -447,7 +447,7 @@ static void scan_source(struct scan_ctx *c, const struct source *src)
 			la_scan(c, src, 1, kind);
 		return;
 	}
-	s = scan_sink_new(c, 0, 0);
+	s = scan_stream_new(c, 0, 0);
 	if (!s)
 		return;
 	if (!src->mem) {
@@ -473,11 +473,11 @@ static void scan_source(struct scan_ctx *c, const struct source *src)
 		} else if (scan_input(c, n)) {
 			break;
 		}
-		if (scan_sink_write(s, p, n))
+		if (scan_stream_write(s, p, n))
 			break;
 	}
 out:
-	scan_sink_close(s);
+	scan_stream_close(s);
 	free(buf);
 }
 
@@ -510,10 +510,10 @@ static int wait_readable(struct scan_ctx *c, int fd)
 }
 
 /* Pipes and devices: read() until EOF. */
-static void scan_stream(struct scan_ctx *c, int fd)
+static void scan_pipe(struct scan_ctx *c, int fd)
 {
 	unsigned char *buf = malloc(c->io);
-	struct scan_sink *s;
+	struct scan_stream *s;
 	char eb[64];
 	ssize_t r;
 
@@ -521,7 +521,7 @@ static void scan_stream(struct scan_ctx *c, int fd)
 		scan_problem(c, SCAN_ERROR, SCAN_R_NOMEM, "out of memory");
 		return;
 	}
-	s = scan_sink_new(c, 0, 0);
+	s = scan_stream_new(c, 0, 0);
 	while (s && !c->stop) {
 		if (wait_readable(c, fd))
 			break;
@@ -534,10 +534,10 @@ static void scan_stream(struct scan_ctx *c, int fd)
 				     errstr(errno, eb, sizeof(eb)));
 			break;
 		}
-		if (!r || scan_input(c, r) || scan_sink_write(s, buf, r))
+		if (!r || scan_input(c, r) || scan_stream_write(s, buf, r))
 			break;
 	}
-	scan_sink_close(s);
+	scan_stream_close(s);
 	free(buf);
 }
 
@@ -565,7 +565,7 @@ int scan_fd(int fd, const struct scan_limits *lim, const struct scan_hooks *hook
 	}
 	pos = S_ISREG(st.st_mode) ? lseek(fd, 0, SEEK_CUR) : -1;
 	if (pos < 0 || pos > st.st_size) {
-		scan_stream(&c, fd);
+		scan_pipe(&c, fd);
 		goto out;
 	}
 	c.total = st.st_size - pos;

@@ -6,14 +6,14 @@
  * streams (libarchive's "raw" format: one member, the decompressed data).
  * A tar inside one of these is unpacked by libarchive in one go.
  *
- * zip and gzip stay with scan_zip.c and the sink's own inflater: they stream
+ * zip and gzip stay with scan_zip.c and the stream node's own inflater: they stream
  * with the same caps, read a zip's central directory by random access and
  * recover from a missing one, and the office formats depend on their member
  * names; libarchive adds nothing there.
  *
  * Only the filters linked into libarchive are enabled: the others (lrzip,
  * lzop, grzip...) would run an external program, which the sandbox forbids.
- * Member names are never asked for.  Every member goes to a child sink one
+ * Member names are never asked for.  Every member goes to a child stream node one
  * level deeper, with the caps of the whole scan: entries, depth, inflated
  * bytes, ratio (output over the archive bytes libarchive consumed) and time.
  * An encrypted member or archive is refused with reason "encrypted".
@@ -77,7 +77,7 @@ bool la_tar_magic(const unsigned char *h, size_t n)
 }
 
 /*
- * Could this be the start of a tar header, so the sink should hold 512 bytes
+ * Could this be the start of a tar header, so the stream node should hold 512 bytes
  * before choosing?  A tar header starts with a NUL-padded member name: some
  * printable bytes, then only NULs to the end of what we have.
  */
@@ -183,10 +183,10 @@ static bool la_encrypted(struct archive *a, struct archive_entry *e)
 	       (err && (strstr(err, "ncrypt") || strstr(err, "assword")));
 }
 
-/* One member into a child sink; false when the whole archive must stop. */
+/* One member into a child stream node; false when the whole archive must stop. */
 static bool la_member(struct scan_ctx *c, struct archive *a, unsigned int depth, const char *what)
 {
-	struct scan_sink *s = scan_sink_new(c, depth, 0);
+	struct scan_stream *s = scan_stream_new(c, depth, 0);
 	unsigned char *buf = malloc(INFL_OUT);
 	la_ssize_t n;
 	bool ok = s && buf;
@@ -206,12 +206,12 @@ static bool la_member(struct scan_ctx *c, struct archive *a, unsigned int depth,
 			ok = false;
 			break;
 		}
-		if (la_caps(c, a, n, what) || scan_tick(c, n) || scan_sink_write(s, buf, n))
+		if (la_caps(c, a, n, what) || scan_tick(c, n) || scan_stream_write(s, buf, n))
 			ok = false;
 	}
 	if (!buf)
 		scan_problem(c, SCAN_ERROR, SCAN_R_NOMEM, "%s: out of memory", what);
-	scan_sink_close(s);
+	scan_stream_close(s);
 	free(buf);
 	return ok && !c->stop;
 }

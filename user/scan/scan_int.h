@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
- * Internals shared by the scanner modules (scan.c, scan_sink.c, scan_zip.c,
+ * Internals shared by the scanner modules (scan.c, scan_stream.c, scan_zip.c,
  * scan_pdf.c, scan_poppler.cc, scan_xml.c, scan_ole.c, scan_office.c,
  * scan_mime.c).  Not an API: include scan.h instead.
  *
- * Data flows through "sinks": a sink receives the bytes of one logical stream
+ * Data flows through stream nodes (struct scan_stream): a node receives the bytes of one logical stream
  * (the file, an archive member, a gzip payload), sniffs its first bytes and
  * hands them to the right decoder, which in turn feeds text to the detector
- * or bytes to a child sink one level deeper.
+ * or bytes to a child node one level deeper.
  */
 #ifndef CPRW_SCAN_INT_H
 #define CPRW_SCAN_INT_H
@@ -32,7 +32,7 @@ struct scan_ctx {
 	uint64_t next_progress;
 	uint64_t work;	 /* bytes of work since the last clock check */
 	bool stop;	 /* a cap, cancel or fatal error ends the whole scan */
-	size_t buffered; /* bytes held by every sink buffer at once (max_buffer caps it) */
+	size_t buffered; /* bytes held by every stream buffer at once (max_buffer caps it) */
 };
 
 /* Random-access input: memory, or a descriptor read with pread. */
@@ -77,9 +77,9 @@ struct inflater {
 	unsigned char *buf;
 };
 
-struct scan_sink;
+struct scan_stream;
 
-/* ---- scan.c, scan_sink.c ---- */
+/* ---- scan.c, scan_stream.c ---- */
 __attribute__((format(printf, 4, 5))) void scan_problem(struct scan_ctx *c, int status, int reason,
 							const char *fmt, ...);
 /*
@@ -103,9 +103,9 @@ int src_read(struct scan_ctx *c, const struct source *s, uint64_t off, void *buf
 const unsigned char *src_map(const struct source *s, uint64_t off, size_t len);
 
 /* office: 0 plain, 1 office XML, 2 office XML with xlsx 9-digit cells */
-struct scan_sink *scan_sink_new(struct scan_ctx *c, unsigned int depth, int office);
-int scan_sink_write(struct scan_sink *s, const void *p, size_t n);
-int scan_sink_close(struct scan_sink *s);
+struct scan_stream *scan_stream_new(struct scan_ctx *c, unsigned int depth, int office);
+int scan_stream_write(struct scan_stream *s, const void *p, size_t n);
+int scan_stream_close(struct scan_stream *s);
 
 int infl_init(struct scan_ctx *c, struct inflater *z, int window_bits, const char *what);
 int infl_run(struct scan_ctx *c, struct inflater *z, const unsigned char *in, size_t n,
@@ -201,7 +201,7 @@ int poppler_scan(struct scan_ctx *c, const unsigned char *p, size_t n, unsigned 
 bool mime_magic(const unsigned char *p, size_t n);
 void mime_scan(struct scan_ctx *c, const unsigned char *p, size_t n, unsigned int depth);
 
-/* ---- scan_sink.c ---- */
+/* ---- scan_stream.c ---- */
 bool html_magic(const unsigned char *p, size_t n);
 
 #endif

@@ -9,7 +9,7 @@
  * (message/rfc822) as a message.  Multipart nesting is bounded (MAX_NEST),
  * and attachments count against the scanner's container depth.
  *
- * The whole message is in memory (the sink collects it up to max_buffer);
+ * The whole message is in memory (the stream node collects it up to max_buffer);
  * decoding never produces more than it reads.
  */
 #include <errno.h>

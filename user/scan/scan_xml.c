@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
  * Office XML to text for the scanner (docx, xlsx, pptx, odt, ods, odp), and
- * HTML (scan_sink.c sniffs it), which reads the same way.
+ * HTML (scan_stream.c sniffs it), which reads the same way.
  *
  * Word and its kin split text into runs wherever formatting, spell-checking or
  * revision ids change, so a number typed in one go may be stored as

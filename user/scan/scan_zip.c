@@ -108,14 +108,14 @@ static int office_mode(struct zip *z, const char *name)
 	return 0;
 }
 
-static int emit_sink(void *arg, const unsigned char *p, size_t n)
+static int emit_stream(void *arg, const unsigned char *p, size_t n)
 {
-	return scan_sink_write(arg, p, n);
+	return scan_stream_write(arg, p, n);
 }
 
 /*
  * Streams a member's data (csize bytes at data_off, or up to the end of its
- * deflate stream) into a sink.  Returns the compressed bytes consumed, or
+ * deflate stream) into a stream node.  Returns the compressed bytes consumed, or
  * negative when the archive should not be walked further.
  */
 static int64_t entry_stream(struct zip *z, const struct zip_entry *e, uint64_t data_off,
@@ -126,13 +126,13 @@ static int64_t entry_stream(struct zip *z, const struct zip_entry *e, uint64_t d
 	bool ended = false, failed = false;
 	const unsigned char *p;
 	uint64_t off;
-	struct scan_sink *s;
+	struct scan_stream *s;
 	size_t n, used;
 	int r;
 
 	if (e->method == 8 && infl_init(c, &inf, -MAX_WBITS, "zip"))
 		return -ENOMEM;
-	s = scan_sink_new(c, z->depth, office_mode(z, e->name));
+	s = scan_stream_new(c, z->depth, office_mode(z, e->name));
 	if (!s) {
 		infl_end(&inf);
 		return -ENOMEM;
@@ -145,11 +145,11 @@ static int64_t entry_stream(struct zip *z, const struct zip_entry *e, uint64_t d
 			break;
 		}
 		if (e->method == 0) {
-			if (scan_sink_write(s, p, n))
+			if (scan_stream_write(s, p, n))
 				break;
 			continue;
 		}
-		r = infl_run(c, &inf, p, n, &used, emit_sink, s);
+		r = infl_run(c, &inf, p, n, &used, emit_stream, s);
 		if (r < 0) {
 			failed = true;
 			break;
@@ -167,7 +167,7 @@ static int64_t entry_stream(struct zip *z, const struct zip_entry *e, uint64_t d
 		scan_problem(c, SCAN_ERROR, SCAN_R_CORRUPT,
 			     "zip: entry %u: size differs from its header", e->index);
 	infl_end(&inf);
-	scan_sink_close(s);
+	scan_stream_close(s);
 	if (c->stop)
 		return -ECANCELED;
 	return e->method == 8 ? (int64_t)inf.in : (int64_t)off;

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * Sinks: one per logical stream (the file, an archive member, a gzip
- * payload).  A sink holds back the first bytes, picks a decoder from them -
+ * Stream nodes: one per logical stream (the file, an archive member, a gzip
+ * payload).  A node holds back the first bytes, picks a decoder from them -
  * never from a name - and from then on passes bytes through it: text and
- * UTF-16 to the detector, gzip inflated into a child sink one level deeper, a
+ * UTF-16 to the detector, gzip inflated into a child node one level deeper, a
  * zip, OLE file, PDF, mail or libarchive archive (7z, rar, tar, cpio, xz,
  * bzip2, zstd, lz4) collected in memory and scanned at close,
  * PDF and office XML to their extractors.  Also the shared inflate loop with
@@ -16,14 +16,14 @@
 #include "scan_int.h"
 
 #define MIB (1024 * 1024)
-#define SNIFF 64 /* bytes a sink looks at before choosing a decoder */
+#define SNIFF 64 /* bytes a node looks at before choosing a decoder */
 
-enum sink_kind { K_SNIFF, K_TEXT, K_XML, K_U16LE, K_U16BE, K_GZIP, K_BUF, K_PDF, K_SKIP };
+enum stream_kind { K_SNIFF, K_TEXT, K_XML, K_U16LE, K_U16BE, K_GZIP, K_BUF, K_PDF, K_SKIP };
 
 /* Formats read with random access, collected in memory (K_BUF) and scanned at close. */
 enum buf_kind { B_ZIP, B_OLE, B_PDF, B_MIME, B_ARCHIVE };
 
-struct scan_sink {
+struct scan_stream {
 	struct scan_ctx *c;
 	unsigned int depth;
 	int office;
@@ -38,7 +38,7 @@ struct scan_sink {
 	struct tbuf *tb;
 
 	struct inflater z; /* gzip */
-	struct scan_sink *child;
+	struct scan_stream *child;
 	bool gz_end; /* gzip: the current member ended */
 
 	unsigned char *buf; /* K_BUF: the stream held in memory */
@@ -173,7 +173,7 @@ int infl_run(struct scan_ctx *c, struct inflater *z, const unsigned char *in, si
 	return 0;
 }
 
-/* ---- sinks --------------------------------------------------------------- */
+/* ---- nodes --------------------------------------------------------------- */
 
 static bool texty(unsigned char c)
 {
@@ -216,7 +216,7 @@ static bool looks_xml(const unsigned char *h, size_t n)
 }
 
 /* Picks the decoder; returns how many head bytes (a BOM) to drop. */
-static size_t sink_pick(struct scan_sink *s)
+static size_t stream_pick(struct scan_stream *s)
 {
 	const unsigned char *h = s->head;
 	size_t n = s->head_len;
@@ -238,7 +238,7 @@ static size_t sink_pick(struct scan_sink *s)
 		s->kind = K_SKIP;
 		if (!scan_depth_ok(c, s->depth + 1) || infl_init(c, &s->z, 16 + MAX_WBITS, "gzip"))
 			return 0;
-		s->child = scan_sink_new(c, s->depth + 1, 0);
+		s->child = scan_stream_new(c, s->depth + 1, 0);
 		if (s->child)
 			s->kind = K_GZIP;
 		return 0;
@@ -298,9 +298,9 @@ static size_t sink_pick(struct scan_sink *s)
 	return n >= 3 && !memcmp(h, "\xef\xbb\xbf", 3) ? 3 : 0;
 }
 
-struct scan_sink *scan_sink_new(struct scan_ctx *c, unsigned int depth, int office)
+struct scan_stream *scan_stream_new(struct scan_ctx *c, unsigned int depth, int office)
 {
-	struct scan_sink *s = calloc(1, sizeof(*s));
+	struct scan_stream *s = calloc(1, sizeof(*s));
 
 	if (!s) {
 		scan_problem(c, SCAN_ERROR, SCAN_R_NOMEM, "out of memory");
@@ -314,7 +314,7 @@ struct scan_sink *scan_sink_new(struct scan_ctx *c, unsigned int depth, int offi
 	return s;
 }
 
-static void u16_push(struct scan_sink *s, const unsigned char *p, size_t n)
+static void u16_push(struct scan_stream *s, const unsigned char *p, size_t n)
 {
 	bool le = s->kind == K_U16LE;
 	uint32_t u;
@@ -343,12 +343,12 @@ static void u16_push(struct scan_sink *s, const unsigned char *p, size_t n)
 
 static int gz_emit(void *arg, const unsigned char *p, size_t n)
 {
-	struct scan_sink *s = arg;
+	struct scan_stream *s = arg;
 
-	return scan_sink_write(s->child, p, n);
+	return scan_stream_write(s->child, p, n);
 }
 
-static void gz_push(struct scan_sink *s, const unsigned char *p, size_t n)
+static void gz_push(struct scan_stream *s, const unsigned char *p, size_t n)
 {
 	size_t used, i;
 	int r;
@@ -391,7 +391,7 @@ static const char *const buf_names[] = {
  * (scan_pdf.c), which reads FlateDecode content in fonts with ASCII codes
  * only: the result is marked as not fully read.
  */
-static void pdf_fallback(struct scan_sink *s)
+static void pdf_fallback(struct scan_stream *s)
 {
 	struct scan_ctx *c = s->c;
 
@@ -406,7 +406,7 @@ static void pdf_fallback(struct scan_sink *s)
 	s->len = s->cap = 0;
 }
 
-static void buf_push(struct scan_sink *s, const unsigned char *p, size_t n)
+static void buf_push(struct scan_stream *s, const unsigned char *p, size_t n)
 {
 	struct scan_ctx *c = s->c;
 	size_t cap;
@@ -450,7 +450,7 @@ static void buf_push(struct scan_sink *s, const unsigned char *p, size_t n)
 	s->len += n;
 }
 
-static void sink_push(struct scan_sink *s, const unsigned char *p, size_t n)
+static void stream_push(struct scan_stream *s, const unsigned char *p, size_t n)
 {
 	if (s->failed || !n)
 		return;
@@ -480,14 +480,14 @@ static void sink_push(struct scan_sink *s, const unsigned char *p, size_t n)
 	}
 }
 
-static void sink_start(struct scan_sink *s)
+static void stream_start(struct scan_stream *s)
 {
-	size_t skip = sink_pick(s);
+	size_t skip = stream_pick(s);
 
-	sink_push(s, s->head + skip, s->head_len - skip);
+	stream_push(s, s->head + skip, s->head_len - skip);
 }
 
-int scan_sink_write(struct scan_sink *s, const void *buf, size_t n)
+int scan_stream_write(struct scan_stream *s, const void *buf, size_t n)
 {
 	const unsigned char *p = buf;
 	size_t take;
@@ -507,9 +507,9 @@ int scan_sink_write(struct scan_sink *s, const void *buf, size_t n)
 			s->sniff = LA_TAR_HEAD;
 			continue;
 		}
-		sink_start(s);
+		stream_start(s);
 	}
-	sink_push(s, p, n);
+	stream_push(s, p, n);
 	return s->c->stop ? -ECANCELED : 0;
 }
 
@@ -528,7 +528,7 @@ static void pdf_buf_scan(struct scan_ctx *c, const unsigned char *p, size_t n, u
 	scan_problem(c, SCAN_ERROR, SCAN_R_CORRUPT, "pdf: damaged, read by the simple extractor");
 }
 
-static void buf_close(struct scan_sink *s)
+static void buf_close(struct scan_stream *s)
 {
 	struct source src = { .mem = s->buf, .size = s->len };
 	struct scan_ctx *c = s->c;
@@ -560,15 +560,15 @@ static void buf_close(struct scan_sink *s)
 
 void scan_buf_nested(struct scan_ctx *c, unsigned int depth, const unsigned char *p, size_t n)
 {
-	struct scan_sink *s;
+	struct scan_stream *s;
 
 	if (!n || !scan_depth_ok(c, depth))
 		return;
-	s = scan_sink_new(c, depth, 0);
+	s = scan_stream_new(c, depth, 0);
 	if (!s)
 		return;
-	scan_sink_write(s, p, n);
-	scan_sink_close(s);
+	scan_stream_write(s, p, n);
+	scan_stream_close(s);
 }
 
 /*
@@ -595,7 +595,7 @@ bool html_magic(const unsigned char *p, size_t n)
 	return false;
 }
 
-int scan_sink_close(struct scan_sink *s)
+int scan_stream_close(struct scan_stream *s)
 {
 	struct scan_ctx *c;
 
@@ -603,7 +603,7 @@ int scan_sink_close(struct scan_sink *s)
 		return 0;
 	c = s->c;
 	if (s->kind == K_SNIFF)
-		sink_start(s);
+		stream_start(s);
 	switch (s->kind) {
 	case K_XML:
 		xml_close(s->xml);
@@ -616,7 +616,7 @@ int scan_sink_close(struct scan_sink *s)
 	case K_GZIP:
 		if (!s->gz_end && !s->failed && !c->stop)
 			scan_problem(c, SCAN_ERROR, SCAN_R_CORRUPT, "gzip: truncated stream");
-		scan_sink_close(s->child);
+		scan_stream_close(s->child);
 		break;
 	case K_BUF:
 		buf_close(s);
