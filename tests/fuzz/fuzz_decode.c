@@ -324,7 +324,7 @@ static void one(const uint8_t *data, size_t size)
 	default:
 		CHECK(!ev.path && !ev.path2 && !ev.args);
 	}
-	class_names(ev.hdr->classes, names, sizeof(names));
+	event_class_names(ev.hdr->classes, names, sizeof(names));
 	CHECK(strlen(names) < sizeof(names));
 
 	render(&ev, NULL);

@@ -32,7 +32,7 @@ int main(int argc, char **argv)
 	bool same;
 	int fd;
 
-	if (argc != 2 || person_key_random(&key)) {
+	if (argc != 2 || person_set_key_random(&key)) {
 		fprintf(stderr, "usage: sbx_persons FILE\n");
 		return 2;
 	}

@@ -504,11 +504,11 @@ static void test_load_refuses_directory(void)
 
 static void test_severity_names(void)
 {
-	CU_ASSERT_STRING_EQUAL(severity_name(SEV_LOW), "low");
-	CU_ASSERT_STRING_EQUAL(severity_name(SEV_MEDIUM), "medium");
-	CU_ASSERT_STRING_EQUAL(severity_name(SEV_HIGH), "high");
-	CU_ASSERT_STRING_EQUAL(severity_name(SEV_CRITICAL), "critical");
-	CU_ASSERT_STRING_EQUAL(severity_name(99), "unknown");
+	CU_ASSERT_STRING_EQUAL(alert_severity_name(SEV_LOW), "low");
+	CU_ASSERT_STRING_EQUAL(alert_severity_name(SEV_MEDIUM), "medium");
+	CU_ASSERT_STRING_EQUAL(alert_severity_name(SEV_HIGH), "high");
+	CU_ASSERT_STRING_EQUAL(alert_severity_name(SEV_CRITICAL), "critical");
+	CU_ASSERT_STRING_EQUAL(alert_severity_name(99), "unknown");
 }
 
 /* Under systemd (stdout is the stream JOURNAL_STREAM names) alerts stay out of the journal. */

@@ -798,7 +798,7 @@ static void test_class_names(void)
 		char buf[128];
 
 		memset(buf, 'Z', sizeof(buf));
-		CU_ASSERT_PTR_EQUAL(class_names(cases[i].classes, buf, sizeof(buf)), buf);
+		CU_ASSERT_PTR_EQUAL(event_class_names(cases[i].classes, buf, sizeof(buf)), buf);
 		CU_ASSERT_STRING_EQUAL(buf, cases[i].want);
 	}
 }
@@ -808,10 +808,10 @@ static void test_class_names_bounded(void)
 	char buf[32];
 
 	memset(buf, 'Z', sizeof(buf));
-	class_names(CLASS_ALL, buf, 12);
+	event_class_names(CLASS_ALL, buf, 12);
 	CU_ASSERT_STRING_EQUAL(buf, "cpr_client,");
 	CU_ASSERT_EQUAL(buf[12], 'Z');
-	class_names(CLASS_MESSAGING | CLASS_BROWSER, buf, 10);
+	event_class_names(CLASS_MESSAGING | CLASS_BROWSER, buf, 10);
 	CU_ASSERT_STRING_EQUAL(buf, "messaging");
 }
 
@@ -843,11 +843,11 @@ static void test_type_and_export_names(void)
 	CU_ASSERT_STRING_EQUAL(event_type_name(EV_TYPE_MAX), "unknown");
 	CU_ASSERT_STRING_EQUAL(event_type_name(~0u), "unknown");
 
-	CU_ASSERT_STRING_EQUAL(export_kind_name(EXPORT_LOCAL), "local");
-	CU_ASSERT_STRING_EQUAL(export_kind_name(EXPORT_REMOVABLE), "removable");
-	CU_ASSERT_STRING_EQUAL(export_kind_name(EXPORT_NETWORK), "network");
-	CU_ASSERT_PTR_NULL(export_kind_name(0));
-	CU_ASSERT_PTR_NULL(export_kind_name(4));
+	CU_ASSERT_STRING_EQUAL(event_export_kind_name(EXPORT_LOCAL), "local");
+	CU_ASSERT_STRING_EQUAL(event_export_kind_name(EXPORT_REMOVABLE), "removable");
+	CU_ASSERT_STRING_EQUAL(event_export_kind_name(EXPORT_NETWORK), "network");
+	CU_ASSERT_PTR_NULL(event_export_kind_name(0));
+	CU_ASSERT_PTR_NULL(event_export_kind_name(4));
 }
 
 static CU_TestInfo decode_tests[] = {
@@ -864,8 +864,8 @@ static CU_TestInfo decode_tests[] = {
 	{ "tls decodes its bytes", test_tls_decodes },
 	{ "malformed records rejected", test_rejects },
 	{ "error text bounded", test_error_text_bounded },
-	{ "class_names", test_class_names },
-	{ "class_names bounded", test_class_names_bounded },
+	{ "event_class_names", test_class_names },
+	{ "event_class_names bounded", test_class_names_bounded },
 	{ "type and export names", test_type_and_export_names },
 	CU_TEST_INFO_NULL,
 };

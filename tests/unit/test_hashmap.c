@@ -337,10 +337,12 @@ static void test_iteration(void)
 static void test_hash_pair(void)
 {
 	/* filetab keys on it: swapped or neighbouring (dev, ino) must not collide */
-	CU_ASSERT_NOT_EQUAL(hash_pair(1, 2), hash_pair(2, 1));
-	CU_ASSERT_NOT_EQUAL(hash_pair(8 << 20 | 1, 100), hash_pair(8 << 20 | 1, 101));
-	CU_ASSERT_NOT_EQUAL(hash_pair(8 << 20 | 1, 100), hash_pair(8 << 20 | 2, 100));
-	CU_ASSERT_EQUAL(hash_pair(5, 6), hash_pair(5, 6));
+	CU_ASSERT_NOT_EQUAL(hashmap_hash_pair(1, 2), hashmap_hash_pair(2, 1));
+	CU_ASSERT_NOT_EQUAL(hashmap_hash_pair(8 << 20 | 1, 100),
+			    hashmap_hash_pair(8 << 20 | 1, 101));
+	CU_ASSERT_NOT_EQUAL(hashmap_hash_pair(8 << 20 | 1, 100),
+			    hashmap_hash_pair(8 << 20 | 2, 100));
+	CU_ASSERT_EQUAL(hashmap_hash_pair(5, 6), hashmap_hash_pair(5, 6));
 }
 
 /* ---- filetab ------------------------------------------------------------------ */
@@ -499,7 +501,7 @@ static CU_TestInfo hashmap_tests[] = {
 	{ "backward shift across the wrap", test_backward_shift_wrap },
 	{ "random ops against a model", test_against_model },
 	{ "iteration visits each once", test_iteration },
-	{ "hash_pair", test_hash_pair },
+	{ "hashmap_hash_pair", test_hash_pair },
 	{ "filetab set/get/overwrite", test_filetab_set_get },
 	{ "filetab put/info", test_filetab_put_info },
 	{ "filetab keeps counts and taint across names", test_filetab_keeps_on_rename },

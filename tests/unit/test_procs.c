@@ -141,7 +141,7 @@ static void procs_expect_exe_id(const struct proc *p, const char *rel)
 
 	snprintf(path, sizeof(path), "%s%s", procs_root, rel);
 	CU_ASSERT_FATAL(stat(path, &st) == 0);
-	CU_ASSERT_EQUAL(p->exe_id.dev, kernel_dev(st.st_dev));
+	CU_ASSERT_EQUAL(p->exe_id.dev, event_kernel_dev(st.st_dev));
 	CU_ASSERT_EQUAL(p->exe_id.ino, st.st_ino);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(p->exe);
 	CU_ASSERT_STRING_EQUAL(p->exe, path);
@@ -531,7 +531,7 @@ static void test_chain(void)
 	procs_free(&pt);
 }
 
-/* ---- argv_join ----------------------------------------------------------------- */
+/* ---- procs_argv_join ----------------------------------------------------------------- */
 
 /* fd @fd of fake process @pid under @root points at @target */
 static void procs_fake_fd(const char *root, __u32 pid, int fd, const char *target)
@@ -612,8 +612,8 @@ static void test_argv_join(void)
 		char out[80];
 
 		memset(out, 'Z', sizeof(out));
-		CU_ASSERT_PTR_EQUAL(argv_join(cases[i].args, cases[i].len, out, cases[i].outlen),
-				    out);
+		CU_ASSERT_PTR_EQUAL(
+			procs_argv_join(cases[i].args, cases[i].len, out, cases[i].outlen), out);
 		CU_ASSERT_STRING_EQUAL(out, cases[i].want);
 		CU_ASSERT_EQUAL(out[cases[i].outlen], 'Z'); /* nothing past the bound */
 	}
@@ -623,7 +623,7 @@ static void test_argv_join_zero_outlen(void)
 {
 	char out[4] = "ZZZ";
 
-	CU_ASSERT_PTR_EQUAL(argv_join("abc\0", 4, out, 0), out);
+	CU_ASSERT_PTR_EQUAL(procs_argv_join("abc\0", 4, out, 0), out);
 	CU_ASSERT_STRING_EQUAL(out, "ZZZ");
 }
 
@@ -640,8 +640,8 @@ static CU_TestInfo procs_tests[] = {
 	{ "touch creates a placeholder", test_touch },
 	{ "chain walks up, stops at cycles", test_chain },
 	{ "pipe peer: kin only", test_pipe_peer_kin_only },
-	{ "argv_join table", test_argv_join },
-	{ "argv_join outlen 0", test_argv_join_zero_outlen },
+	{ "procs_argv_join table", test_argv_join },
+	{ "procs_argv_join outlen 0", test_argv_join_zero_outlen },
 	CU_TEST_INFO_NULL,
 };
 

@@ -150,7 +150,7 @@ static void test_persons(void)
 	CU_ASSERT_FALSE(res.persons_truncated);
 	/* the same set as hashing the numbers directly, and none of them raw */
 	for (i = 0; i < 40; i++) {
-		want ^= person_hash(&k, v[i]);
+		want ^= person_set_hash(&k, v[i]);
 		got ^= res.persons[i];
 		CU_ASSERT_NOT_EQUAL(res.persons[i], v[i]);
 	}

@@ -63,7 +63,7 @@ static struct scan_job *scan_one(struct scanq *q, const char *path)
 	struct stat st;
 
 	CU_ASSERT_FATAL(stat(path, &st) == 0);
-	rq.id.dev = kernel_dev(st.st_dev);
+	rq.id.dev = event_kernel_dev(st.st_dev);
 	rq.id.ino = st.st_ino;
 	CU_ASSERT_FATAL(scanq_submit(q, &rq) == 0);
 	scanq_drain(q, 10000);
@@ -169,7 +169,7 @@ static void test_queue_refuses_symlinked_dir(void)
 	snprintf(path, sizeof(path), "%s/real/f.txt", dir);
 	write_numbers(path, 3, 3, 4);
 	CU_ASSERT_FATAL(stat(path, &st) == 0);
-	rq.id.dev = kernel_dev(st.st_dev);
+	rq.id.dev = event_kernel_dev(st.st_dev);
 	rq.id.ino = st.st_ino;
 	snprintf(link, sizeof(link), "%s/via", dir);
 	CU_ASSERT_FATAL(symlink("real", link) == 0);
@@ -196,7 +196,7 @@ static int submit_as(struct scanq *q, const char *path, __u32 uid)
 	struct stat st;
 
 	CU_ASSERT_FATAL(stat(path, &st) == 0);
-	rq.id.dev = kernel_dev(st.st_dev);
+	rq.id.dev = event_kernel_dev(st.st_dev);
 	rq.id.ino = st.st_ino;
 	return scanq_submit(q, &rq);
 }

@@ -289,7 +289,7 @@ static void test_pri(void)
 		c.facility = cases[i].facility;
 		CU_ASSERT_EQUAL(syslog_fmt_alert(&b, &c, &v), 0);
 		CU_ASSERT(!strncmp(b.buf, cases[i].prefix, strlen(cases[i].prefix)));
-		CU_ASSERT_EQUAL(cef_severity(cases[i].sev), cases[i].cef);
+		CU_ASSERT_EQUAL(syslog_cef_severity(cases[i].sev), cases[i].cef);
 		jval_free(&v);
 	}
 	syslog_buf_free(&b);

@@ -63,7 +63,7 @@ static struct file_id wl_id(const char *rel)
 
 	snprintf(path, sizeof(path), "%s%s", wl_root, rel);
 	CU_ASSERT_FATAL(stat(path, &st) == 0);
-	id.dev = kernel_dev(st.st_dev);
+	id.dev = event_kernel_dev(st.st_dev);
 	id.ino = st.st_ino;
 	return id;
 }
@@ -467,20 +467,20 @@ static void test_kernel_dev(void)
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		dev_t d = makedev(cases[i].major, cases[i].minor);
-		__u64 k = kernel_dev(d);
+		__u64 k = event_kernel_dev(d);
 
 		CU_ASSERT_EQUAL(k, ((__u64)cases[i].major << 20) | cases[i].minor);
-		CU_ASSERT_EQUAL(kdev_major(k), cases[i].major);
-		CU_ASSERT_EQUAL(kdev_minor(k), cases[i].minor);
-		CU_ASSERT_EQUAL(makedev(kdev_major(k), kdev_minor(k)), d);
+		CU_ASSERT_EQUAL(event_kdev_major(k), cases[i].major);
+		CU_ASSERT_EQUAL(event_kdev_minor(k), cases[i].minor);
+		CU_ASSERT_EQUAL(makedev(event_kdev_major(k), event_kdev_minor(k)), d);
 	}
 	/* a real file: the kernel encoding of the root fs is what stat says */
 	{
 		struct stat st;
 
 		CU_ASSERT_EQUAL_FATAL(stat("/", &st), 0);
-		CU_ASSERT_EQUAL(kdev_major(kernel_dev(st.st_dev)), major(st.st_dev));
-		CU_ASSERT_EQUAL(kdev_minor(kernel_dev(st.st_dev)), minor(st.st_dev));
+		CU_ASSERT_EQUAL(event_kdev_major(event_kernel_dev(st.st_dev)), major(st.st_dev));
+		CU_ASSERT_EQUAL(event_kdev_minor(event_kernel_dev(st.st_dev)), minor(st.st_dev));
 	}
 }
 
@@ -489,7 +489,7 @@ static CU_TestInfo watchlist_tests[] = {
 	{ "~/ covers login users' homes", test_every_home },
 	{ "nothing to resolve", test_empty },
 	{ "bin dirs", test_bin_dirs },
-	{ "kernel_dev encoding", test_kernel_dev },
+	{ "event_kernel_dev encoding", test_kernel_dev },
 	{ "~/ never leads out of the home", test_home_escapes },
 	CU_TEST_INFO_NULL,
 };

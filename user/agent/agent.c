@@ -454,7 +454,7 @@ static int start_pipeline(struct agent *a, char *err, size_t errlen)
 	if (ret)
 		return ret;
 	a->stats.start_ns = time_mono_ns();
-	ret = person_key_random(&a->person_key);
+	ret = person_set_key_random(&a->person_key);
 	if (ret) {
 		snprintf(err, errlen, "cannot draw the person-hash key: %s", strerror(-ret));
 		return ret;

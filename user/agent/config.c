@@ -220,7 +220,7 @@ static int parse_severity(const char *v, unsigned int *out)
 	unsigned int s;
 
 	for (s = SEV_LOW; s <= SEV_CRITICAL; s++) {
-		if (!strcasecmp(v, severity_name(s))) {
+		if (!strcasecmp(v, alert_severity_name(s))) {
 			*out = s;
 			return 0;
 		}

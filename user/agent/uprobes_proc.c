@@ -510,7 +510,7 @@ static bool links_probed(struct uprobes_proc *up, const char *path, int depth)
 
 bool uprobes_proc_wanted(struct uprobes_proc *up, const char *exe, uint64_t dev, uint64_t ino)
 {
-	uint64_t key = hash_pair(dev, ino);
+	uint64_t key = hashmap_hash_pair(dev, ino);
 	void *c = hashmap_get(&up->exe_cache, key);
 	bool yes;
 

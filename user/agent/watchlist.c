@@ -27,7 +27,7 @@ static int add_bin(struct watchlist *wl, const struct stat *st, __u32 classes, c
 
 	for (i = 0; i < wl->nr_bins; i++) {
 		b = &wl->bins[i];
-		if (b->id.dev == kernel_dev(st->st_dev) && b->id.ino == st->st_ino) {
+		if (b->id.dev == event_kernel_dev(st->st_dev) && b->id.ino == st->st_ino) {
 			b->classes |= classes; /* one program, several roles */
 			return 0;
 		}
@@ -37,7 +37,7 @@ static int add_bin(struct watchlist *wl, const struct stat *st, __u32 classes, c
 		return -ENOMEM;
 	wl->bins = b;
 	b += wl->nr_bins;
-	b->id.dev = kernel_dev(st->st_dev);
+	b->id.dev = event_kernel_dev(st->st_dev);
 	b->id.ino = st->st_ino;
 	b->classes = classes;
 	b->path = strdup(path);
@@ -54,7 +54,7 @@ static int add_dir(struct watchlist *wl, const struct stat *st, enum export_kind
 	size_t i;
 
 	for (i = 0; i < wl->nr_dirs; i++)
-		if (wl->dirs[i].id.dev == kernel_dev(st->st_dev) &&
+		if (wl->dirs[i].id.dev == event_kernel_dev(st->st_dev) &&
 		    wl->dirs[i].id.ino == st->st_ino)
 			return 0;
 	d = realloc(wl->dirs, (wl->nr_dirs + 1) * sizeof(*d));
@@ -62,7 +62,7 @@ static int add_dir(struct watchlist *wl, const struct stat *st, enum export_kind
 		return -ENOMEM;
 	wl->dirs = d;
 	d += wl->nr_dirs;
-	d->id.dev = kernel_dev(st->st_dev);
+	d->id.dev = event_kernel_dev(st->st_dev);
 	d->id.ino = st->st_ino;
 	d->kind = kind;
 	d->path = strdup(path);

@@ -14,7 +14,7 @@
 #include "event/decode.h"
 #include "lib/time.h"
 
-const char *severity_name(unsigned int sev)
+const char *alert_severity_name(unsigned int sev)
 {
 	static const char *const names[] = { "none", "low", "medium", "high", "critical" };
 
@@ -33,8 +33,8 @@ unsigned int alert_json_severity(const void *json, size_t len)
 		return 0;
 	v += sizeof(key) - 1;
 	for (sev = SEV_LOW; sev <= SEV_CRITICAL; sev++) {
-		n = strlen(severity_name(sev));
-		if ((size_t)(end - v) > n && !memcmp(v, severity_name(sev), n) && v[n] == '"')
+		n = strlen(alert_severity_name(sev));
+		if ((size_t)(end - v) > n && !memcmp(v, alert_severity_name(sev), n) && v[n] == '"')
 			return sev;
 	}
 	return 0;
@@ -175,7 +175,7 @@ static void put_file_id(struct json *j, const struct file_id *id)
 {
 	char dev[32];
 
-	snprintf(dev, sizeof(dev), "%u:%u", kdev_major(id->dev), kdev_minor(id->dev));
+	snprintf(dev, sizeof(dev), "%u:%u", event_kdev_major(id->dev), event_kdev_minor(id->dev));
 	json_kv_str(j, "dev", dev);
 	json_kv_u64(j, "ino", id->ino);
 }
@@ -269,7 +269,7 @@ void alert_json(struct json *j, const struct alert *a, const struct procs *pt, c
 	json_kv_str(j, "time", time_format(a->ts_ns + clock_offset, tbuf, sizeof(tbuf)));
 	json_kv_str(j, "host", host);
 	json_kv_str(j, "rule", a->rule);
-	json_kv_str(j, "severity", severity_name(a->severity));
+	json_kv_str(j, "severity", alert_severity_name(a->severity));
 	json_kv_str(j, "summary", a->summary);
 	put_user(j, "user", a->loginuid != (__u32)-1 ? a->loginuid : a->uid);
 	json_kv_u64(j, "uid", a->uid);

@@ -23,7 +23,7 @@ enum severity {
 };
 
 /* "low" ... "critical"; "none" for 0, "unknown" past the end. */
-const char *severity_name(unsigned int sev);
+const char *alert_severity_name(unsigned int sev);
 /* The severity an alert's JSON line carries (SEV_*), 0 when it has none: the spool's rank. */
 unsigned int alert_json_severity(const void *json, size_t len);
 

@@ -2,7 +2,7 @@
 /*
  * Distinct persons viewed, per login user and day: the CPR numbers seen in
  * a CPR client's responses (and files it writes) are added as keyed hashes
- * (person_hash, lib/person_set.h; never the number) in a person_set, and each user's daily
+ * (person_set_hash, lib/person_set.h; never the number) in a person_set, and each user's daily
  * totals of the last days are kept on disk (STATE_DIR/persons_viewed, one
  * "user day total" line each: counts only) so the baseline survives
  * restarts.  Used by the persons_viewed rule.

@@ -179,7 +179,7 @@ static void clip_alert_paste(struct rules *r, const struct clip_request *q, __u3
 		 owner_exe ? owner_exe :
 			     "?",
 		 owner, (unsigned long long)cpr, (unsigned long long)bytes);
-	rules_fire(r, RULE_CLIPBOARD_TO_MESSAGING, &a, hash_pair(owner, q->tgid));
+	rules_fire(r, RULE_CLIPBOARD_TO_MESSAGING, &a, hashmap_hash_pair(owner, q->tgid));
 }
 
 /* Every recent request of @tgid (TARGETS, then the text: one paste) now reported. */

@@ -63,7 +63,7 @@ static void cumulative_alert(struct rules *r, struct cumulative *c, uint32_t tot
 		"%u distinct CPR numbers left in %u files within %u s (each under %u; latest %.100s)",
 		total, a.nr_files, r->cfg->bulk_window, r->cfg->bulk_high,
 		a.nr_files ? files[a.nr_files - 1] : "?");
-	rules_fire(r, RULE_BULK_EXPORT, &a, hash_pair(0x63756d, level));
+	rules_fire(r, RULE_BULK_EXPORT, &a, hashmap_hash_pair(0x63756d, level));
 }
 
 static void cumulative_check(struct rules *r, struct cumulative *c, uint64_t now_ns, bool settled)

@@ -84,7 +84,7 @@ struct suppression {
 
 uint64_t rules_file_key(const struct file_id *id)
 {
-	return hash_pair(id->dev, id->ino);
+	return hashmap_hash_pair(id->dev, id->ino);
 }
 
 __u32 rules_user_of(__u32 uid, __u32 loginuid)
@@ -314,7 +314,8 @@ static void flush_suppressed(struct rules *r, uint64_t now_ns, bool all)
 void rules_fire(struct rules *r, enum rule_id id, struct alert *a, uint64_t object)
 {
 	const struct rule_cfg *rc = rule_cfg(r, id);
-	uint64_t key = hash_pair(hash_pair(id, rules_user_of(a->uid, a->loginuid)), object);
+	uint64_t key = hashmap_hash_pair(hashmap_hash_pair(id, rules_user_of(a->uid, a->loginuid)),
+					 object);
 	struct suppression *s;
 
 	if (!rc->enabled)

@@ -38,7 +38,7 @@ static const size_t fixed_size[EV_TYPE_MAX] = {
 	[EV_TLS] = sizeof(struct tls_event),
 };
 
-const char *const class_name_table[] = {
+const char *const event_class_name_table[] = {
 	"cpr_client", "messaging", "browser", "sync", "archiver",
 	"clipboard",  "tainted",   "printer", NULL,
 };
@@ -50,7 +50,7 @@ const char *event_type_name(unsigned int type)
 	return type_names[type];
 }
 
-const char *export_kind_name(__u32 kind)
+const char *event_export_kind_name(__u32 kind)
 {
 	switch (kind) {
 	case EXPORT_LOCAL:
@@ -64,7 +64,7 @@ const char *export_kind_name(__u32 kind)
 	}
 }
 
-const char *class_names(__u32 classes, char *buf, size_t len)
+const char *event_class_names(__u32 classes, char *buf, size_t len)
 {
 	size_t off = 0;
 	int i;
@@ -72,12 +72,13 @@ const char *class_names(__u32 classes, char *buf, size_t len)
 	if (!len)
 		return buf;
 	buf[0] = '\0';
-	for (i = 0; class_name_table[i]; i++) {
+	for (i = 0; event_class_name_table[i]; i++) {
 		if (!(classes & (1u << i)))
 			continue;
 		if (off >= len)
 			break;
-		off += snprintf(buf + off, len - off, "%s%s", off ? "," : "", class_name_table[i]);
+		off += snprintf(buf + off, len - off, "%s%s", off ? "," : "",
+				event_class_name_table[i]);
 	}
 	return buf;
 }
@@ -208,17 +209,17 @@ int event_decode(const void *data, size_t size, struct event *ev, char *err, siz
 	}
 }
 
-__u64 kernel_dev(dev_t dev)
+__u64 event_kernel_dev(dev_t dev)
 {
 	return ((__u64)major(dev) << 20) | minor(dev);
 }
 
-unsigned int kdev_major(__u64 kdev)
+unsigned int event_kdev_major(__u64 kdev)
 {
 	return kdev >> 20;
 }
 
-unsigned int kdev_minor(__u64 kdev)
+unsigned int event_kdev_minor(__u64 kdev)
 {
 	return kdev & ((1U << 20) - 1);
 }

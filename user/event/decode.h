@@ -27,14 +27,14 @@ struct event {
 int event_decode(const void *data, size_t size, struct event *ev, char *err, size_t errlen);
 const char *event_type_name(unsigned int type);
 /* Class bits as names, comma separated, into @buf. */
-const char *class_names(__u32 classes, char *buf, size_t len);
-extern const char *const class_name_table[];
-const char *export_kind_name(__u32 kind);
+const char *event_class_names(__u32 classes, char *buf, size_t len);
+extern const char *const event_class_name_table[];
+const char *event_export_kind_name(__u32 kind);
 
 /* user-space st_dev -> the kernel's internal dev_t (MAJOR << 20 | MINOR), as events carry it */
-__u64 kernel_dev(dev_t dev);
+__u64 event_kernel_dev(dev_t dev);
 /* kernel dev_t -> "major:minor" style numbers */
-unsigned int kdev_major(__u64 kdev);
-unsigned int kdev_minor(__u64 kdev);
+unsigned int event_kdev_major(__u64 kdev);
+unsigned int event_kdev_minor(__u64 kdev);
 
 #endif

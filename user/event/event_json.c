@@ -14,7 +14,7 @@ static void kv_dev(struct json *j, const char *key, __u64 kdev)
 {
 	char buf[32];
 
-	snprintf(buf, sizeof(buf), "%u:%u", kdev_major(kdev), kdev_minor(kdev));
+	snprintf(buf, sizeof(buf), "%u:%u", event_kdev_major(kdev), event_kdev_minor(kdev));
 	json_kv_str(j, key, buf);
 }
 
@@ -24,9 +24,9 @@ static void kv_classes(struct json *j, __u32 classes)
 
 	json_key(j, "classes");
 	json_arr_begin(j);
-	for (i = 0; class_name_table[i]; i++)
+	for (i = 0; event_class_name_table[i]; i++)
 		if (classes & (1u << i))
-			json_str(j, class_name_table[i]);
+			json_str(j, event_class_name_table[i]);
 	json_arr_end(j);
 }
 
@@ -122,7 +122,7 @@ static void put_open(struct json *j, const struct event *ev)
 	kv_dev(j, "dev", e->dev);
 	json_kv_u64(j, "ino", e->ino);
 	json_kv_u64(j, "size", e->size);
-	json_kv_str(j, "export", export_kind_name(e->export_kind));
+	json_kv_str(j, "export", event_export_kind_name(e->export_kind));
 	json_kv_bool(j, "tainted", ev->hdr->flags & EVF_TAINTED_FILE);
 	if (ev->hdr->flags & EVF_TAINTED_FILE) {
 		json_key(j, "taint_origin");

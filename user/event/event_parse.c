@@ -12,7 +12,7 @@
 #include "decode.h"
 #include "event_parse.h"
 
-bool parse_kdev(const char *s, __u64 *out)
+bool event_parse_kdev(const char *s, __u64 *out)
 {
 	unsigned int maj, min;
 	char tail;
@@ -23,7 +23,7 @@ bool parse_kdev(const char *s, __u64 *out)
 	return true;
 }
 
-__u32 parse_classes(const struct jval *arr)
+__u32 event_parse_classes(const struct jval *arr)
 {
 	__u32 bits = 0;
 	size_t i;
@@ -34,8 +34,8 @@ __u32 parse_classes(const struct jval *arr)
 	for (i = 0; i < arr->len; i++) {
 		if (arr->items[i].type != JSTR)
 			continue;
-		for (k = 0; class_name_table[k]; k++)
-			if (!strcmp(arr->items[i].str, class_name_table[k]))
+		for (k = 0; event_class_name_table[k]; k++)
+			if (!strcmp(arr->items[i].str, event_class_name_table[k]))
 				bits |= 1u << k;
 	}
 	return bits;
@@ -67,7 +67,7 @@ static __u64 get_dev(const struct jval *o, const char *key)
 {
 	__u64 d = 0;
 
-	parse_kdev(jobj_str(o, key), &d);
+	event_parse_kdev(jobj_str(o, key), &d);
 	return d;
 }
 
@@ -96,7 +96,7 @@ static int hdr_from_json(const struct jval *o, struct event_hdr *h, unsigned int
 	h->pid = get_u32(o, "tid", h->tgid);
 	h->uid = get_u32(o, "uid", 0);
 	h->gid = get_u32(o, "gid", 0);
-	h->classes = parse_classes(jobj_get(o, "classes"));
+	h->classes = event_parse_classes(jobj_get(o, "classes"));
 	if (get_flag(o, "truncated"))
 		h->flags |= EVF_TRUNCATED;
 	if (comm)

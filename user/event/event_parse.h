@@ -18,8 +18,8 @@
  */
 int event_from_json(const struct jval *obj, void *buf, size_t cap, char *err, size_t errlen);
 /* "maj:min" -> kernel dev_t; false when malformed. */
-bool parse_kdev(const char *s, __u64 *out);
+bool event_parse_kdev(const char *s, __u64 *out);
 /* Class names array -> bits. */
-__u32 parse_classes(const struct jval *arr);
+__u32 event_parse_classes(const struct jval *arr);
 
 #endif

@@ -5,7 +5,7 @@
 
 static uint64_t key_of(const struct file_id *id)
 {
-	return hash_pair(id->dev, id->ino);
+	return hashmap_hash_pair(id->dev, id->ino);
 }
 
 int filetab_init(struct filetab *ft, size_t max)

@@ -76,7 +76,7 @@ struct proc *procs_touch(struct procs *pt, const struct event_hdr *h)
 	return p;
 }
 
-char *argv_join(const char *args, size_t len, char *out, size_t outlen)
+char *procs_argv_join(const char *args, size_t len, char *out, size_t outlen)
 {
 	size_t i, o = 0;
 
@@ -124,7 +124,7 @@ void procs_on_exec(struct procs *pt, const struct exec_event *e, const char *pat
 	memcpy(p->comm, e->hdr.comm, sizeof(p->comm));
 	p->comm[sizeof(p->comm) - 1] = '\0';
 	set_str(&p->exe, path);
-	set_str(&p->argv, argv_join(args, args_len, argv, sizeof(argv)));
+	set_str(&p->argv, procs_argv_join(args, args_len, argv, sizeof(argv)));
 }
 
 void procs_on_fork(struct procs *pt, const struct fork_event *e)
@@ -273,13 +273,13 @@ static void seed_exe(struct proc *p, const char *dir)
 		set_str(&p->exe, target);
 	}
 	if (!stat(path, &st)) {
-		p->exe_id.dev = kernel_dev(st.st_dev);
+		p->exe_id.dev = event_kernel_dev(st.st_dev);
 		p->exe_id.ino = st.st_ino;
 	}
 	snprintf(path, sizeof(path), "%s/cmdline", dir);
 	n = read_small(path, args, sizeof(args));
 	if (n > 0)
-		set_str(&p->argv, argv_join(args, n, argv, sizeof(argv)));
+		set_str(&p->argv, procs_argv_join(args, n, argv, sizeof(argv)));
 }
 
 struct proc *procs_seed_one(struct procs *pt, const char *proc_root, __u32 tgid)

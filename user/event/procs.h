@@ -78,6 +78,6 @@ int procs_chain(const struct procs *pt, __u32 tgid, const struct proc **out, int
 __u32 procs_pipe_peer(const struct procs *pt, const char *proc_root, __u32 pid, int fd);
 
 /* NUL-separated argv -> one line with spaces, bounded; returns @out. */
-char *argv_join(const char *args, size_t len, char *out, size_t outlen);
+char *procs_argv_join(const char *args, size_t len, char *out, size_t outlen);
 
 #endif

@@ -758,7 +758,7 @@ size_t cpr_person_hashes(const struct cpr_detector *d, const struct person_key *
 
 	for (i = 0; i < d->set_cap && n < max; i++)
 		if (d->set[i])
-			out[n++] = person_hash(k, d->set[i] - 1); /* slots hold value + 1 */
+			out[n++] = person_set_hash(k, d->set[i] - 1); /* slots hold value + 1 */
 	return n;
 }
 

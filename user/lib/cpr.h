@@ -118,7 +118,7 @@ void cpr_break(struct cpr_detector *d);
 void cpr_finish(struct cpr_detector *d, struct cpr_stats *out);
 
 /*
- * Keyed hashes (person_hash) of the distinct numbers in the set, at most
+ * Keyed hashes (person_set_hash) of the distinct numbers in the set, at most
  * @max, into @out; returns how many.  Fewer than st.distinct when the set
  * filled up or @max is smaller.  Call before cpr_destroy().
  */

@@ -32,7 +32,7 @@ void *hashmap_del(struct hashmap *m, uint64_t key);
 /* Iterate: for (i = 0; hashmap_next(m, &i, &k, &v);) ... ; no inserts meanwhile. */
 bool hashmap_next(const struct hashmap *m, size_t *iter, uint64_t *key, void **val);
 
-static inline uint64_t hash_pair(uint64_t a, uint64_t b)
+static inline uint64_t hashmap_hash_pair(uint64_t a, uint64_t b)
 {
 	return a * 0x9e3779b97f4a7c15ULL ^ (b + 0x632be59bd9b4e019ULL + (a << 6) + (a >> 2));
 }

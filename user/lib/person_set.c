@@ -7,7 +7,7 @@
 
 #define MIN_CAP 64U
 
-int person_key_random(struct person_key *k)
+int person_set_key_random(struct person_key *k)
 {
 	size_t got = 0;
 	ssize_t n;
@@ -57,7 +57,7 @@ static uint64_t load_le64(const unsigned char *p, size_t n)
 }
 
 /* SipHash-2-4 (Aumasson and Bernstein, 2012), byte order independent of the host. */
-uint64_t siphash24(const struct person_key *k, const void *data, size_t len)
+uint64_t person_set_siphash24(const struct person_key *k, const void *data, size_t len)
 {
 	const unsigned char *p = data;
 	uint64_t v[4] = {
@@ -87,7 +87,7 @@ uint64_t siphash24(const struct person_key *k, const void *data, size_t len)
 	return v[0] ^ v[1] ^ v[2] ^ v[3];
 }
 
-uint64_t person_hash(const struct person_key *k, uint64_t number)
+uint64_t person_set_hash(const struct person_key *k, uint64_t number)
 {
 	char digits[10];
 	uint64_t h;
@@ -97,7 +97,7 @@ uint64_t person_hash(const struct person_key *k, uint64_t number)
 		digits[i] = '0' + number % 10;
 		number /= 10;
 	}
-	h = siphash24(k, digits, sizeof(digits));
+	h = person_set_siphash24(k, digits, sizeof(digits));
 	explicit_bzero(digits, sizeof(digits));
 	return h;
 }

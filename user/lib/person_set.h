@@ -2,7 +2,7 @@
 /*
  * Counting people, not rows: distinct CPR numbers kept as keyed hashes.
  *
- * A number is never stored: person_hash() turns it into SipHash-2-4 of its
+ * A number is never stored: person_set_hash() turns it into SipHash-2-4 of its
  * ten digits under a key drawn from getrandom() when the agent starts (one
  * key per boot of the agent, never written anywhere), so the hashes cannot be
  * reversed by trying the few billion possible numbers without the key.  The
@@ -22,10 +22,10 @@ struct person_key {
 };
 
 /* A fresh random key (getrandom); 0 or -errno. */
-int person_key_random(struct person_key *k);
-uint64_t siphash24(const struct person_key *k, const void *data, size_t len);
+int person_set_key_random(struct person_key *k);
+uint64_t person_set_siphash24(const struct person_key *k, const void *data, size_t len);
 /* The keyed hash of one CPR number, given as its value (the ten digits read as decimal). */
-uint64_t person_hash(const struct person_key *k, uint64_t number);
+uint64_t person_set_hash(const struct person_key *k, uint64_t number);
 
 struct person_entry {
 	uint64_t hash;

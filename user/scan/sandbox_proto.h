@@ -9,7 +9,7 @@
  *   reply   helper -> agent: magic, version, seq, the scan result (counts,
  *           masked samples, status, message, how many persons follow)
  *   persons helper -> agent, after a reply with nr_persons: the keyed hashes
- *           of the distinct numbers (person_hash()), SBX_CHUNK per datagram
+ *           of the distinct numbers (person_set_hash()), SBX_CHUNK per datagram
  *
  * The agent decodes a reply as hostile input: a subverted helper may send
  * anything, so every field is range-checked, samples must be masked and the

@@ -158,7 +158,7 @@ struct scan_result {
 	uint64_t elapsed_us;
 
 	/*
-	 * Who is in the file, for counting people across files: person_hash()
+	 * Who is in the file, for counting people across files: person_set_hash()
 	 * of each distinct number (never the numbers), only when the limits
 	 * gave a key.  Heap-allocated, freed by scan_result_release(); the
 	 * sandboxed scanner carries the same list back.  persons_truncated:

@@ -13,7 +13,7 @@ static void put_id(struct json *j, const char *key, const struct file_id *id)
 {
 	char dev[32];
 
-	snprintf(dev, sizeof(dev), "%u:%u", kdev_major(id->dev), kdev_minor(id->dev));
+	snprintf(dev, sizeof(dev), "%u:%u", event_kdev_major(id->dev), event_kdev_minor(id->dev));
 	if (key) {
 		json_key(j, key);
 		json_obj_begin(j);
@@ -89,14 +89,14 @@ void scan_json(struct json *j, const struct scan_request *rq, const struct scan_
 		json_u64(j, rq->loginuid);
 	json_key(j, "classes");
 	json_arr_begin(j);
-	for (k = 0; class_name_table[k]; k++)
+	for (k = 0; event_class_name_table[k]; k++)
 		if (rq->classes & (1u << k))
-			json_str(j, class_name_table[k]);
+			json_str(j, event_class_name_table[k]);
 	json_arr_end(j);
 	json_kv_str(j, "why", rq->why == SCAN_WHY_WRITTEN ? "written" : "app_read");
 	json_kv_str(j, "path", rq->path);
 	put_id(j, NULL, &rq->id);
-	json_kv_str(j, "export", export_kind_name(rq->export_kind));
+	json_kv_str(j, "export", event_export_kind_name(rq->export_kind));
 	json_kv_bool(j, "tainted", rq->tainted);
 	if (rq->tainted)
 		put_id(j, "taint_origin", &rq->origin);
@@ -188,8 +188,8 @@ int scan_from_json(const struct jval *obj, struct scan_request *rq, struct scan_
 	rq->tgid = jobj_i64(obj, "pid", &v) ? v : 0;
 	rq->uid = jobj_i64(obj, "uid", &v) ? v : 0;
 	rq->loginuid = jobj_i64(obj, "loginuid", &v) ? v : (__u32)-1;
-	rq->classes = parse_classes(jobj_get(obj, "classes"));
-	parse_kdev(jobj_str(obj, "dev"), &rq->id.dev);
+	rq->classes = event_parse_classes(jobj_get(obj, "classes"));
+	event_parse_kdev(jobj_str(obj, "dev"), &rq->id.dev);
 	rq->id.ino = jobj_u64(obj, "ino", &u) ? u : 0;
 	rq->export_kind = !kind			     ? 0 :
 			  !strcmp(kind, "local")     ? EXPORT_LOCAL :
@@ -198,7 +198,7 @@ int scan_from_json(const struct jval *obj, struct scan_request *rq, struct scan_
 						       0; /* unknown: none */
 	jobj_bool(obj, "tainted", &rq->tainted);
 	if (rq->tainted && origin) {
-		parse_kdev(jobj_str(origin, "dev"), &rq->origin.dev);
+		event_parse_kdev(jobj_str(origin, "dev"), &rq->origin.dev);
 		rq->origin.ino = jobj_u64(origin, "ino", &u) ? u : 0;
 	}
 	rq->bytes_written = jobj_u64(obj, "bytes_written", &u) ? u : 0;

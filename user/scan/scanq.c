@@ -22,8 +22,9 @@
  */
 static uint64_t cache_key(const struct file_id *id, const struct scan_stamp *s)
 {
-	return hash_pair(hash_pair(hash_pair(id->dev, id->ino), hash_pair(s->size, s->mtime_ns)),
-			 s->ctime_ns);
+	return hashmap_hash_pair(hashmap_hash_pair(hashmap_hash_pair(id->dev, id->ino),
+						   hashmap_hash_pair(s->size, s->mtime_ns)),
+				 s->ctime_ns);
 }
 
 static void stamp_of(const struct stat *st, struct scan_stamp *s)
@@ -106,7 +107,8 @@ static int renamed_in_dir(char **path, const struct file_id *id)
 			name = NULL;
 			break;
 		}
-		if (!lstat(name, &st) && kernel_dev(st.st_dev) == id->dev && st.st_ino == id->ino) {
+		if (!lstat(name, &st) && event_kernel_dev(st.st_dev) == id->dev &&
+		    st.st_ino == id->ino) {
 			ret = 0;
 			break;
 		}
@@ -143,7 +145,7 @@ static void run_job(struct scanq *q, struct sandbox *sb, struct scan_job *j)
 		j->res.err = -fd;
 		return;
 	}
-	if (fd < 0 || kernel_dev(st.st_dev) != j->rq.id.dev || st.st_ino != j->rq.id.ino) {
+	if (fd < 0 || event_kernel_dev(st.st_dev) != j->rq.id.dev || st.st_ino != j->rq.id.ino) {
 		j->res.status = SCAN_ERROR;
 		j->res.reason = SCAN_R_IO;
 		j->res.err = fd < 0 ? -fd : ESTALE;
@@ -371,7 +373,7 @@ int scanq_submit(struct scanq *q, const struct scan_request *rq)
 		free(j);
 		return -ENOMEM;
 	}
-	if ((stat(j->rq.path, &st) || kernel_dev(st.st_dev) != rq->id.dev ||
+	if ((stat(j->rq.path, &st) || event_kernel_dev(st.st_dev) != rq->id.dev ||
 	     st.st_ino != rq->id.ino) &&
 	    (renamed_in_dir(&j->rq.path, &rq->id) || stat(j->rq.path, &st))) {
 		q->stats.gone++;

@@ -244,7 +244,7 @@ unsigned int syslog_severity(const char *sev)
 	return 4;
 }
 
-unsigned int cef_severity(const char *sev)
+unsigned int syslog_cef_severity(const char *sev)
 {
 	size_t i;
 
@@ -580,7 +580,7 @@ static int alert_parts(struct parts *p, const struct syslog_ctx *ctx, const stru
 	if (!p->host || !*p->host)
 		p->host = ctx->hostname;
 	p->sev = syslog_severity(v.severity);
-	p->cef_sev = cef_severity(v.severity);
+	p->cef_sev = syslog_cef_severity(v.severity);
 	p->msgid = v.rule;
 	p->cef_sig = v.rule ? v.rule : "unknown";
 	p->cef_name = v.summary ? v.summary : p->cef_sig;

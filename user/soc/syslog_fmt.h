@@ -100,7 +100,7 @@ int syslog_fmt_heartbeat(struct syslog_buf *out, const struct syslog_ctx *ctx,
 
 /* Severity (RFC 5424, 0..7) and CEF severity (0..10) for an alert severity name. */
 unsigned int syslog_severity(const char *alert_severity);
-unsigned int cef_severity(const char *alert_severity);
+unsigned int syslog_cef_severity(const char *alert_severity);
 
 /* "local4", "authpriv", ... or a number 0..23.  0 or -EINVAL. */
 int syslog_parse_facility(const char *s, unsigned int *out);
