@@ -65,7 +65,7 @@ struct agent {
 	struct control control;
 	struct spool spool;
 	bool spool_up;
-	struct sink *sinks;
+	struct syslog_conn *sinks;
 	size_t nr_sinks;
 	uint64_t spool_failures;
 	int epfd;

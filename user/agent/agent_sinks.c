@@ -49,11 +49,12 @@ int agent_sinks_open(struct agent *a, char *err, size_t errlen)
 	if (!a->sinks)
 		return -ENOMEM;
 	for (i = 0; i < a->cfg.nr_sinks; i++) {
-		ret = sink_open(&a->sinks[i], &a->cfg.sinks[i].cfg, &a->spool, i, err, errlen);
+		ret = syslog_conn_open(&a->sinks[i], &a->cfg.sinks[i].cfg, &a->spool, i, err,
+				       errlen);
 		if (ret)
 			return ret;
 		a->nr_sinks++;
-		sink_epoll_update(&a->sinks[i], a->epfd, TAG_SINK_BASE + i);
+		syslog_conn_epoll_update(&a->sinks[i], a->epfd, TAG_SINK_BASE + i);
 	}
 	log_info("%zu SOC receivers, spool %s", a->nr_sinks, a->cfg.spool_dir);
 	return 0;
@@ -65,8 +66,8 @@ static void kick(struct agent *a)
 	size_t i;
 
 	for (i = 0; i < a->nr_sinks; i++) {
-		sink_tick(&a->sinks[i], now);
-		sink_epoll_update(&a->sinks[i], a->epfd, TAG_SINK_BASE + i);
+		syslog_conn_tick(&a->sinks[i], now);
+		syslog_conn_epoll_update(&a->sinks[i], a->epfd, TAG_SINK_BASE + i);
 	}
 }
 
@@ -90,8 +91,8 @@ void agent_sinks_on_io(struct agent *a, size_t idx, uint32_t revents)
 {
 	if (idx >= a->nr_sinks)
 		return;
-	sink_on_io(&a->sinks[idx], revents);
-	sink_epoll_update(&a->sinks[idx], a->epfd, TAG_SINK_BASE + idx);
+	syslog_conn_on_io(&a->sinks[idx], revents);
+	syslog_conn_epoll_update(&a->sinks[idx], a->epfd, TAG_SINK_BASE + idx);
 }
 
 static void heartbeat(struct agent *a)
@@ -114,10 +115,10 @@ static void heartbeat(struct agent *a)
 	for (i = 0; i < a->nr_sinks; i++) {
 		hb.spool_depth += spool_depth(&a->spool, i);
 		hb.spool_dropped += spool_dropped(&a->spool, i);
-		hb.sinks_up += a->sinks[i].state == SINK_UP;
+		hb.sinks_up += a->sinks[i].state == SYSLOG_CONN_UP;
 	}
 	for (i = 0; i < a->nr_sinks; i++)
-		sink_heartbeat(&a->sinks[i], &hb);
+		syslog_conn_heartbeat(&a->sinks[i], &hb);
 }
 
 void agent_sinks_tick(struct agent *a)
@@ -135,7 +136,7 @@ void agent_sinks_close(struct agent *a)
 	size_t i;
 
 	for (i = 0; i < a->nr_sinks; i++)
-		sink_close(&a->sinks[i]); /* before the spool: it saves their acks */
+		syslog_conn_close(&a->sinks[i]); /* before the spool: it saves their acks */
 	free(a->sinks);
 	a->sinks = NULL;
 	a->nr_sinks = 0;
@@ -151,12 +152,12 @@ void agent_sinks_status_json(struct agent *a, struct json *j)
 	json_key(j, "sinks");
 	json_arr_begin(j);
 	for (i = 0; i < a->nr_sinks; i++) {
-		struct sink *s = &a->sinks[i];
+		struct syslog_conn *s = &a->sinks[i];
 
 		json_obj_begin(j);
 		json_kv_str(j, "name", s->name);
-		json_kv_str(j, "transport", sink_transport_name(s->transport));
-		json_kv_str(j, "state", sink_state_name(s->state));
+		json_kv_str(j, "transport", syslog_conn_transport_name(s->transport));
+		json_kv_str(j, "state", syslog_conn_state_name(s->state));
 		json_key(j, "last_error");
 		if (s->last_error[0])
 			json_str(j, s->last_error);

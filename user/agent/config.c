@@ -429,7 +429,7 @@ static int set_sink_key(struct parse_state *ps, const char *key, const char *v)
 {
 	const char *name = ps->section[6] == '.' ? ps->section + 7 : "syslog";
 	struct sink_conf *sc;
-	struct sink_cfg *c;
+	struct syslog_conn_cfg *c;
 	unsigned int u;
 
 	/* the spool's own rule, so --check-config refuses what the agent would */
@@ -443,7 +443,7 @@ static int set_sink_key(struct parse_state *ps, const char *key, const char *v)
 		return -ENOMEM;
 	c = &sc->cfg;
 	if (!strcmp(key, "transport")) {
-		if (sink_parse_transport(v, &c->transport))
+		if (syslog_conn_parse_transport(v, &c->transport))
 			return fail(ps, key, "'%s' is not unix, udp, tcp or tls", v);
 		sc->has_transport = true;
 		return 0;
@@ -662,7 +662,7 @@ static int validate(const struct config *cfg, const char *name, char *err, size_
 
 	for (i = 0; i < cfg->nr_sinks; i++) {
 		const struct sink_conf *sc = &cfg->sinks[i];
-		const struct sink_cfg *c = &sc->cfg;
+		const struct syslog_conn_cfg *c = &sc->cfg;
 
 		if (!sc->has_transport) {
 			snprintf(err, errlen,
@@ -671,9 +671,9 @@ static int validate(const struct config *cfg, const char *name, char *err, size_
 				 name, sc->line, c->name);
 			return -EINVAL;
 		}
-		if (c->transport != SINK_UNIX && (!c->host || !*c->host)) {
+		if (c->transport != SYSLOG_CONN_UNIX && (!c->host || !*c->host)) {
 			snprintf(err, errlen, "%s:%d: [syslog.%s] host: missing for transport %s",
-				 name, sc->line, c->name, sink_transport_name(c->transport));
+				 name, sc->line, c->name, syslog_conn_transport_name(c->transport));
 			return -EINVAL;
 		}
 	}
@@ -843,7 +843,7 @@ void config_free(struct config *cfg)
 	free(cfg->control_socket);
 	free(cfg->spool_dir);
 	for (i = 0; i < cfg->nr_sinks; i++) {
-		struct sink_cfg *c = &cfg->sinks[i].cfg;
+		struct syslog_conn_cfg *c = &cfg->sinks[i].cfg;
 
 		free((char *)c->name);
 		free((char *)c->host);

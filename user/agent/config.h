@@ -41,7 +41,7 @@ struct export_pattern {
  * to the config.
  */
 struct sink_conf {
-	struct sink_cfg cfg;
+	struct syslog_conn_cfg cfg;
 	bool has_transport; /* transport is required: no default */
 	int line;	    /* of the section, for messages */
 };

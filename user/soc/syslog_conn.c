@@ -48,9 +48,9 @@ struct resolver {
 	char host[];
 };
 
-static bool is_stream(const struct sink *s)
+static bool is_stream(const struct syslog_conn *s)
 {
-	return s->transport == SINK_TCP || s->transport == SINK_TLS;
+	return s->transport == SYSLOG_CONN_TCP || s->transport == SYSLOG_CONN_TLS;
 }
 
 static bool is_ip(const char *s)
@@ -60,7 +60,7 @@ static bool is_ip(const char *s)
 	return inet_pton(AF_INET, s, a) == 1 || inet_pton(AF_INET6, s, a) == 1;
 }
 
-static uint64_t next_rand(struct sink *s)
+static uint64_t next_rand(struct syslog_conn *s)
 {
 	/* xorshift64: jitter needs spread, not secrecy */
 	s->rng ^= s->rng << 13;
@@ -69,9 +69,9 @@ static uint64_t next_rand(struct sink *s)
 	return s->rng;
 }
 
-static const char *peer_name(const struct sink *s, char *buf, size_t len)
+static const char *peer_name(const struct syslog_conn *s, char *buf, size_t len)
 {
-	if (s->transport == SINK_UNIX)
+	if (s->transport == SYSLOG_CONN_UNIX)
 		snprintf(buf, len, "%s", s->path);
 	else
 		snprintf(buf, len, "%s:%u", s->host, s->port);
@@ -80,7 +80,7 @@ static const char *peer_name(const struct sink *s, char *buf, size_t len)
 
 /* ---- connection teardown and backoff ------------------------------------------- */
 
-static void close_fd(struct sink *s)
+static void close_fd(struct syslog_conn *s)
 {
 	if (s->ssl)
 		SSL_free(s->ssl); /* frees both memory BIOs */
@@ -92,7 +92,7 @@ static void close_fd(struct sink *s)
 	s->handshaking = false;
 }
 
-static void free_addrs(struct sink *s)
+static void free_addrs(struct syslog_conn *s)
 {
 	if (s->ai)
 		freeaddrinfo(s->ai);
@@ -100,7 +100,7 @@ static void free_addrs(struct sink *s)
 }
 
 /* Drop the connection and everything queued on it; unacked records go out again. */
-static void disconnect(struct sink *s, bool rewind)
+static void disconnect(struct syslog_conn *s, bool rewind)
 {
 	close_fd(s);
 	free_addrs(s);
@@ -113,7 +113,8 @@ static void disconnect(struct sink *s, bool rewind)
 		spool_rewind(s->sp, s->idx);
 }
 
-static void __attribute__((format(printf, 2, 3))) sink_fail(struct sink *s, const char *fmt, ...)
+static void __attribute__((format(printf, 2, 3)))
+sink_fail(struct syslog_conn *s, const char *fmt, ...)
 {
 	char msg[sizeof(s->last_error)];
 	uint64_t delay;
@@ -123,24 +124,24 @@ static void __attribute__((format(printf, 2, 3))) sink_fail(struct sink *s, cons
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	/* one line per outage, not one per retry */
-	if (s->state == SINK_UP || strcmp(msg, s->last_error))
+	if (s->state == SYSLOG_CONN_UP || strcmp(msg, s->last_error))
 		log_warn("sink %s: %s", s->name, msg);
 	snprintf(s->last_error, sizeof(s->last_error), "%s", msg);
 	s->stats.failed++;
 	disconnect(s, true);
-	s->state = SINK_DOWN;
+	s->state = SYSLOG_CONN_DOWN;
 	s->state_since_ms = s->now_ms;
 	delay = s->backoff_ms / 2 + next_rand(s) % (s->backoff_ms / 2 + 1);
 	s->next_attempt_ms = s->now_ms + delay;
-	s->backoff_ms = s->backoff_ms * 2 < SINK_BACKOFF_MAX_MS ? s->backoff_ms * 2 :
-								  SINK_BACKOFF_MAX_MS;
+	s->backoff_ms = s->backoff_ms * 2 < SYSLOG_CONN_BACKOFF_MAX_MS ? s->backoff_ms * 2 :
+									 SYSLOG_CONN_BACKOFF_MAX_MS;
 }
 
-static void on_up(struct sink *s)
+static void on_up(struct syslog_conn *s)
 {
 	char peer[300];
 
-	s->state = SINK_UP;
+	s->state = SYSLOG_CONN_UP;
 	s->state_since_ms = s->now_ms;
 	s->stats.connects++;
 	if (s->stats.connects > 1)
@@ -150,12 +151,12 @@ static void on_up(struct sink *s)
 
 /* ---- stream output ---------------------------------------------------------------- */
 
-static size_t out_pending(const struct sink *s)
+static size_t out_pending(const struct syslog_conn *s)
 {
 	return s->out_len - s->out_off;
 }
 
-static bool out_reserve(struct sink *s, size_t n)
+static bool out_reserve(struct syslog_conn *s, size_t n)
 {
 	if (s->out_off && s->out_off == s->out_len)
 		s->out_off = s->out_len = 0;
@@ -167,7 +168,7 @@ static bool out_reserve(struct sink *s, size_t n)
 	return !buf_grow(&s->out, &s->out_cap, s->out_len + n, 16384, 0);
 }
 
-static int out_append(struct sink *s, const void *data, size_t n)
+static int out_append(struct syslog_conn *s, const void *data, size_t n)
 {
 	if (!out_reserve(s, n))
 		return -ENOMEM;
@@ -178,7 +179,7 @@ static int out_append(struct sink *s, const void *data, size_t n)
 }
 
 /* Write what the socket takes now.  0, or -1 when the connection failed. */
-static int flush_out(struct sink *s)
+static int flush_out(struct syslog_conn *s)
 {
 	char peer[300];
 	ssize_t n;
@@ -201,7 +202,7 @@ static int flush_out(struct sink *s)
 }
 
 /* TLS records the library produced go to the socket queue. */
-static int tls_drain(struct sink *s)
+static int tls_drain(struct syslog_conn *s)
 {
 	BIO *wbio = SSL_get_wbio(s->ssl);
 	size_t pending;
@@ -219,7 +220,7 @@ static int tls_drain(struct sink *s)
 	return 0;
 }
 
-static void tls_fail(struct sink *s, const char *what)
+static void tls_fail(struct syslog_conn *s, const char *what)
 {
 	long v = SSL_get_verify_result(s->ssl);
 	unsigned long e = ERR_get_error();
@@ -236,7 +237,7 @@ static void tls_fail(struct sink *s, const char *what)
 		sink_fail(s, "tls %s with %s: %s", what, peer, msg);
 }
 
-static void push_inflight(struct sink *s, uint64_t seq)
+static void push_inflight(struct syslog_conn *s, uint64_t seq)
 {
 	size_t i = (s->infl_head + s->infl_n) % INFL_MAX;
 
@@ -250,7 +251,7 @@ static void push_inflight(struct sink *s, uint64_t seq)
  * bytes we sent minus what is still in our send queue (SIOCOUTQ counts both
  * unsent and sent-but-unacknowledged bytes).
  */
-static void poll_acks(struct sink *s)
+static void poll_acks(struct syslog_conn *s)
 {
 	uint64_t done = s->sent_bytes, last = 0, n = 0;
 	int outq = 0;
@@ -272,17 +273,17 @@ static void poll_acks(struct sink *s)
 	spool_ack(s->sp, s->idx, last);
 	s->stats.acked += n;
 	/* the receiver works: a new outage starts at 1 s */
-	s->backoff_ms = SINK_BACKOFF_MIN_MS;
+	s->backoff_ms = SYSLOG_CONN_BACKOFF_MIN_MS;
 }
 
 /* "LEN SP MSG" (RFC 6587 3.4.1, RFC 5425 4.3) onto the stream. */
-static int enqueue_frame(struct sink *s, uint64_t seq)
+static int enqueue_frame(struct syslog_conn *s, uint64_t seq)
 {
 	char prefix[24];
 	int n = snprintf(prefix, sizeof(prefix), "%zu ", s->line.len);
 	size_t len = n + s->line.len;
 
-	if (s->transport == SINK_TCP) {
+	if (s->transport == SYSLOG_CONN_TCP) {
 		if (out_append(s, prefix, n) || out_append(s, s->line.buf, s->line.len))
 			return -ENOMEM;
 		push_inflight(s, seq);
@@ -305,7 +306,7 @@ static int enqueue_frame(struct sink *s, uint64_t seq)
 
 /* ---- datagram output ----------------------------------------------------------------- */
 
-static void ack_now(struct sink *s, uint64_t seq)
+static void ack_now(struct syslog_conn *s, uint64_t seq)
 {
 	if (!seq)
 		return;
@@ -314,7 +315,7 @@ static void ack_now(struct sink *s, uint64_t seq)
 }
 
 /* 0: sent (or dropped as unsendable); 1: try again on EPOLLOUT; -1: connection failed. */
-static int send_dgram(struct sink *s)
+static int send_dgram(struct syslog_conn *s)
 {
 	char peer[300];
 	ssize_t n;
@@ -332,7 +333,7 @@ static int send_dgram(struct sink *s)
 		return -1;
 	} else if (s->dgram_seq) {
 		s->stats.sent++;
-		s->backoff_ms = SINK_BACKOFF_MIN_MS;
+		s->backoff_ms = SYSLOG_CONN_BACKOFF_MIN_MS;
 	} else {
 		s->stats.heartbeats++;
 	}
@@ -343,7 +344,7 @@ static int send_dgram(struct sink *s)
 
 /* ---- records to messages -------------------------------------------------------- */
 
-static int render_record(struct sink *s, const void *data, size_t len)
+static int render_record(struct syslog_conn *s, const void *data, size_t len)
 {
 	struct jval v;
 	int rc;
@@ -357,7 +358,7 @@ static int render_record(struct sink *s, const void *data, size_t len)
 }
 
 /* A record that cannot be rendered is skipped, in order with the others. */
-static void skip_record(struct sink *s, uint64_t seq, int rc)
+static void skip_record(struct syslog_conn *s, uint64_t seq, int rc)
 {
 	log_warn("sink %s: record %llu cannot be rendered (%s), skipped", s->name,
 		 (unsigned long long)seq, strerror(-rc));
@@ -369,7 +370,7 @@ static void skip_record(struct sink *s, uint64_t seq, int rc)
 }
 
 /* 1: s->line holds the next message (*seq 0 for a heartbeat); 0: nothing to send. */
-static int next_message(struct sink *s, uint64_t *seq)
+static int next_message(struct syslog_conn *s, uint64_t *seq)
 {
 	struct syslog_buf tmp;
 	const void *data;
@@ -405,7 +406,7 @@ static int next_message(struct sink *s, uint64_t *seq)
 	return 1;
 }
 
-static bool can_take_more(struct sink *s)
+static bool can_take_more(struct syslog_conn *s)
 {
 	if (!is_stream(s))
 		return !s->dgram_pending;
@@ -413,7 +414,7 @@ static bool can_take_more(struct sink *s)
 }
 
 /* Hand one message to the connection.  0, or -1 when it failed. */
-static int send_message(struct sink *s, uint64_t seq)
+static int send_message(struct syslog_conn *s, uint64_t seq)
 {
 	if (!is_stream(s)) {
 		s->dgram_pending = true;
@@ -421,7 +422,7 @@ static int send_message(struct sink *s, uint64_t seq)
 		return send_dgram(s) < 0 ? -1 : 0;
 	}
 	if (enqueue_frame(s, seq)) {
-		if (s->state == SINK_UP)
+		if (s->state == SYSLOG_CONN_UP)
 			sink_fail(s, "out of memory queueing a message");
 		return -1;
 	}
@@ -433,7 +434,7 @@ static int send_message(struct sink *s, uint64_t seq)
 }
 
 /* Send what there is, up to PUMP_BUDGET messages. */
-static void pump(struct sink *s)
+static void pump(struct syslog_conn *s)
 {
 	int budget = PUMP_BUDGET;
 	uint64_t seq;
@@ -443,7 +444,7 @@ static void pump(struct sink *s)
 		return;
 	if (s->dgram_pending && send_dgram(s))
 		return;
-	while (s->state == SINK_UP && can_take_more(s)) {
+	while (s->state == SYSLOG_CONN_UP && can_take_more(s)) {
 		if (!budget--) {
 			s->busy = true; /* more to do: EPOLLOUT brings us back */
 			break;
@@ -451,13 +452,13 @@ static void pump(struct sink *s)
 		if (!next_message(s, &seq) || send_message(s, seq))
 			break;
 	}
-	if (s->state == SINK_UP && is_stream(s))
+	if (s->state == SYSLOG_CONN_UP && is_stream(s))
 		poll_acks(s);
 }
 
 /* ---- TLS --------------------------------------------------------------------------- */
 
-static void tls_handshake(struct sink *s)
+static void tls_handshake(struct syslog_conn *s)
 {
 	int rc, e;
 
@@ -468,7 +469,7 @@ static void tls_handshake(struct sink *s)
 		/* our alert to the server goes out first: it says why we hang up */
 		tls_drain(s);
 		flush_out(s);
-		if (s->state != SINK_DOWN)
+		if (s->state != SYSLOG_CONN_DOWN)
 			tls_fail(s, "handshake");
 		return;
 	}
@@ -480,7 +481,7 @@ static void tls_handshake(struct sink *s)
 	}
 }
 
-static void tls_start(struct sink *s)
+static void tls_start(struct syslog_conn *s)
 {
 	BIO *rbio = BIO_new(BIO_s_mem()), *wbio = BIO_new(BIO_s_mem());
 
@@ -505,7 +506,7 @@ static void tls_start(struct sink *s)
 }
 
 /* Application data from a syslog server is unexpected; read it to see alerts and close_notify. */
-static void tls_read(struct sink *s)
+static void tls_read(struct syslog_conn *s)
 {
 	char buf[4096];
 	int n, e;
@@ -532,7 +533,7 @@ static void tls_read(struct sink *s)
 /* ---- input -------------------------------------------------------------------------- */
 
 /* Drain the socket.  0, or -1 when the connection is gone. */
-static int read_input(struct sink *s)
+static int read_input(struct syslog_conn *s)
 {
 	char buf[16384], peer[300];
 	bool eof = false;
@@ -562,7 +563,7 @@ static int read_input(struct sink *s)
 		tls_handshake(s);
 	else if (s->ssl)
 		tls_read(s);
-	if (s->state == SINK_DOWN)
+	if (s->state == SYSLOG_CONN_DOWN)
 		return -1;
 	if (eof) {
 		sink_fail(s, "%s closed the connection", peer_name(s, peer, sizeof(peer)));
@@ -588,7 +589,7 @@ static void tune_tcp(int fd)
 	setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout, sizeof(user_timeout));
 }
 
-static int new_socket(struct sink *s, int family, int type)
+static int new_socket(struct syslog_conn *s, int family, int type)
 {
 	int fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
@@ -601,18 +602,18 @@ static int new_socket(struct sink *s, int family, int type)
 	return 0;
 }
 
-static void connected(struct sink *s)
+static void connected(struct syslog_conn *s)
 {
 	s->connecting = false;
 	free_addrs(s);
-	if (s->transport == SINK_TLS)
+	if (s->transport == SYSLOG_CONN_TLS)
 		tls_start(s);
 	else
 		on_up(s);
 }
 
 /* Try the remaining addresses in order; @err is why the previous one failed. */
-static void connect_next(struct sink *s, int err)
+static void connect_next(struct syslog_conn *s, int err)
 {
 	char peer[300];
 
@@ -637,7 +638,7 @@ static void connect_next(struct sink *s, int err)
 		  strerror(err ? err : EHOSTUNREACH));
 }
 
-static void finish_connect(struct sink *s)
+static void finish_connect(struct syslog_conn *s)
 {
 	int err = 0;
 	socklen_t len = sizeof(err);
@@ -653,7 +654,7 @@ static void finish_connect(struct sink *s)
 	connect_next(s, err);
 }
 
-static void connect_unix(struct sink *s)
+static void connect_unix(struct syslog_conn *s)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	int rc;
@@ -670,7 +671,7 @@ static void connect_unix(struct sink *s)
 }
 
 /* Addresses for host:port: at once for a literal, else through getaddrinfo_a. */
-static int resolve_start(struct sink *s)
+static int resolve_start(struct syslog_conn *s)
 {
 	struct addrinfo hints = {
 		.ai_family = AF_UNSPEC,
@@ -707,7 +708,7 @@ static int resolve_start(struct sink *s)
 }
 
 /* 0: s->ai is ready; EAI_INPROGRESS; or an EAI_* error. */
-static int resolve_poll(struct sink *s)
+static int resolve_poll(struct syslog_conn *s)
 {
 	int rc = gai_error(&s->res->cb);
 
@@ -720,7 +721,7 @@ static int resolve_poll(struct sink *s)
 	return rc;
 }
 
-static void resolve_then_connect(struct sink *s, int rc)
+static void resolve_then_connect(struct syslog_conn *s, int rc)
 {
 	if (rc == EAI_INPROGRESS)
 		return;
@@ -732,11 +733,11 @@ static void resolve_then_connect(struct sink *s, int rc)
 	connect_next(s, 0);
 }
 
-static void attempt(struct sink *s)
+static void attempt(struct syslog_conn *s)
 {
-	s->state = SINK_CONNECTING;
+	s->state = SYSLOG_CONN_CONNECTING;
 	s->state_since_ms = s->now_ms;
-	if (s->transport == SINK_UNIX) {
+	if (s->transport == SYSLOG_CONN_UNIX) {
 		connect_unix(s);
 		return;
 	}
@@ -746,12 +747,12 @@ static void attempt(struct sink *s)
 
 /* ---- the event loop's view ------------------------------------------------------- */
 
-int sink_fd(const struct sink *s)
+int syslog_conn_fd(const struct syslog_conn *s)
 {
 	return s->fd;
 }
 
-uint32_t sink_events(const struct sink *s)
+uint32_t syslog_conn_events(const struct syslog_conn *s)
 {
 	uint32_t ev = 0;
 
@@ -766,9 +767,9 @@ uint32_t sink_events(const struct sink *s)
 	return ev;
 }
 
-int sink_epoll_update(struct sink *s, int epfd, uint64_t data)
+int syslog_conn_epoll_update(struct syslog_conn *s, int epfd, uint64_t data)
 {
-	struct epoll_event ee = { .events = sink_events(s), .data.u64 = data };
+	struct epoll_event ee = { .events = syslog_conn_events(s), .data.u64 = data };
 
 	/* a closed socket left epoll by itself; the same number may be a new socket now */
 	if (s->ep_fd >= 0 && (s->ep_fd != s->fd || s->ep_gen != s->fd_gen))
@@ -791,7 +792,7 @@ int sink_epoll_update(struct sink *s, int epfd, uint64_t data)
 	return 0;
 }
 
-void sink_on_io(struct sink *s, uint32_t revents)
+void syslog_conn_on_io(struct syslog_conn *s, uint32_t revents)
 {
 	int err = 0;
 	socklen_t len = sizeof(err);
@@ -816,16 +817,17 @@ void sink_on_io(struct sink *s, uint32_t revents)
 		sink_fail(s, "%s: %s", peer_name(s, peer, sizeof(peer)), strerror(err));
 		return;
 	}
-	if (s->state == SINK_UP)
+	if (s->state == SYSLOG_CONN_UP)
 		pump(s);
 }
 
-void sink_tick(struct sink *s, uint64_t now_ms)
+void syslog_conn_tick(struct syslog_conn *s, uint64_t now_ms)
 {
 	s->now_ms = now_ms;
-	if (s->state == SINK_DOWN && now_ms >= s->next_attempt_ms)
+	if (s->state == SYSLOG_CONN_DOWN && now_ms >= s->next_attempt_ms)
 		attempt(s);
-	if (s->state == SINK_CONNECTING && now_ms - s->state_since_ms >= SINK_CONNECT_TIMEOUT_MS) {
+	if (s->state == SYSLOG_CONN_CONNECTING &&
+	    now_ms - s->state_since_ms >= SYSLOG_CONN_CONNECT_TIMEOUT_MS) {
 		char peer[300];
 
 		sink_fail(s, "connect to %s: timed out%s", peer_name(s, peer, sizeof(peer)),
@@ -833,25 +835,25 @@ void sink_tick(struct sink *s, uint64_t now_ms)
 			  s->res	 ? " resolving" :
 					   "");
 	}
-	if (s->state == SINK_CONNECTING && s->res && !s->connecting)
+	if (s->state == SYSLOG_CONN_CONNECTING && s->res && !s->connecting)
 		resolve_then_connect(s, resolve_poll(s));
-	if (s->state == SINK_UP)
+	if (s->state == SYSLOG_CONN_UP)
 		pump(s);
 }
 
-uint64_t sink_next_timeout(const struct sink *s, uint64_t now_ms)
+uint64_t syslog_conn_next_timeout(const struct syslog_conn *s, uint64_t now_ms)
 {
 	uint64_t deadline;
 
 	switch (s->state) {
-	case SINK_DOWN:
+	case SYSLOG_CONN_DOWN:
 		return s->next_attempt_ms > now_ms ? s->next_attempt_ms - now_ms : 0;
-	case SINK_CONNECTING:
+	case SYSLOG_CONN_CONNECTING:
 		if (s->res)
 			return RESOLVE_POLL_MS;
-		deadline = s->state_since_ms + SINK_CONNECT_TIMEOUT_MS;
+		deadline = s->state_since_ms + SYSLOG_CONN_CONNECT_TIMEOUT_MS;
 		return deadline > now_ms ? deadline - now_ms : 0;
-	case SINK_UP:
+	case SYSLOG_CONN_UP:
 		if (s->busy)
 			return 0;
 		return s->infl_n ? ACK_POLL_MS : UINT64_MAX;
@@ -859,14 +861,14 @@ uint64_t sink_next_timeout(const struct sink *s, uint64_t now_ms)
 	return UINT64_MAX;
 }
 
-int sink_heartbeat(struct sink *s, const struct heartbeat *hb)
+int syslog_conn_heartbeat(struct syslog_conn *s, const struct heartbeat *hb)
 {
 	int rc = syslog_fmt_heartbeat(&s->hb, &s->fmt, hb);
 
 	if (rc < 0)
 		return rc;
 	s->hb_pending = true;
-	if (s->state == SINK_UP)
+	if (s->state == SYSLOG_CONN_UP)
 		pump(s);
 	return 0;
 }
@@ -885,7 +887,8 @@ static int tls_error(char *err, size_t errlen, const char *what, const char *fil
 	return -EINVAL;
 }
 
-static int tls_init(struct sink *s, const struct sink_cfg *cfg, char *err, size_t errlen)
+static int tls_init(struct syslog_conn *s, const struct syslog_conn_cfg *cfg, char *err,
+		    size_t errlen)
 {
 	SSL_CTX *ctx;
 
@@ -920,8 +923,8 @@ static int tls_init(struct sink *s, const struct sink_cfg *cfg, char *err, size_
 	return 0;
 }
 
-static int check_cfg(const struct sink_cfg *cfg, struct spool *sp, unsigned int idx, char *err,
-		     size_t errlen)
+static int check_cfg(const struct syslog_conn_cfg *cfg, struct spool *sp, unsigned int idx,
+		     char *err, size_t errlen)
 {
 	const char *name = cfg->name ? cfg->name : "";
 
@@ -929,16 +932,16 @@ static int check_cfg(const struct sink_cfg *cfg, struct spool *sp, unsigned int 
 		snprintf(err, errlen, "sink '%s': not spool sink %u", name, idx);
 		return -EINVAL;
 	}
-	if (cfg->transport > SINK_TLS || cfg->format > SYSLOG_FMT_CEF) {
+	if (cfg->transport > SYSLOG_CONN_TLS || cfg->format > SYSLOG_FMT_CEF) {
 		snprintf(err, errlen, "sink %s: bad transport or format", name);
 		return -EINVAL;
 	}
-	if (cfg->transport != SINK_UNIX && (!cfg->host || !*cfg->host)) {
+	if (cfg->transport != SYSLOG_CONN_UNIX && (!cfg->host || !*cfg->host)) {
 		snprintf(err, errlen, "sink %s: host is required for %s", name,
-			 sink_transport_name(cfg->transport));
+			 syslog_conn_transport_name(cfg->transport));
 		return -EINVAL;
 	}
-	if (cfg->transport == SINK_UNIX && cfg->path &&
+	if (cfg->transport == SYSLOG_CONN_UNIX && cfg->path &&
 	    strlen(cfg->path) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
 		snprintf(err, errlen, "sink %s: socket path too long", name);
 		return -EINVAL;
@@ -950,17 +953,17 @@ static int check_cfg(const struct sink_cfg *cfg, struct spool *sp, unsigned int 
 	return 0;
 }
 
-static size_t max_msg(const struct sink_cfg *cfg)
+static size_t max_msg(const struct syslog_conn_cfg *cfg)
 {
 	size_t m = cfg->max_msg;
 
 	if (!m)
-		m = cfg->transport == SINK_TCP || cfg->transport == SINK_TLS ?
+		m = cfg->transport == SYSLOG_CONN_TCP || cfg->transport == SYSLOG_CONN_TLS ?
 			    SYSLOG_MAX_MSG_STREAM :
 			    SYSLOG_MAX_MSG_DGRAM;
 	if (m < SYSLOG_MIN_MSG)
 		m = SYSLOG_MIN_MSG;
-	if (cfg->transport == SINK_UDP && m > UDP_MAX_PAYLOAD)
+	if (cfg->transport == SYSLOG_CONN_UDP && m > UDP_MAX_PAYLOAD)
 		m = UDP_MAX_PAYLOAD;
 	return m;
 }
@@ -977,8 +980,8 @@ static char *dup_or_null(const char *s, bool *oom)
 	return d;
 }
 
-int sink_open(struct sink *s, const struct sink_cfg *cfg, struct spool *sp, unsigned int spool_idx,
-	      char *err, size_t errlen)
+int syslog_conn_open(struct syslog_conn *s, const struct syslog_conn_cfg *cfg, struct spool *sp,
+		     unsigned int spool_idx, char *err, size_t errlen)
 {
 	static char hostname[256];
 	bool oom = false;
@@ -992,7 +995,7 @@ int sink_open(struct sink *s, const struct sink_cfg *cfg, struct spool *sp, unsi
 	s->sp = sp;
 	s->idx = spool_idx;
 	s->transport = cfg->transport;
-	s->port = cfg->port ? cfg->port : cfg->transport == SINK_TLS ? 6514 : 514;
+	s->port = cfg->port ? cfg->port : cfg->transport == SYSLOG_CONN_TLS ? 6514 : 514;
 	s->max_msg = max_msg(cfg);
 	s->name = dup_or_null(cfg->name, &oom);
 	s->host = dup_or_null(cfg->host, &oom);
@@ -1013,19 +1016,19 @@ int sink_open(struct sink *s, const struct sink_cfg *cfg, struct spool *sp, unsi
 		.hostname = hostname,
 		.max_len = s->max_msg,
 	};
-	if (cfg->transport == SINK_TLS)
+	if (cfg->transport == SYSLOG_CONN_TLS)
 		rc = tls_init(s, cfg, err, errlen);
-	s->backoff_ms = SINK_BACKOFF_MIN_MS;
+	s->backoff_ms = SYSLOG_CONN_BACKOFF_MIN_MS;
 	s->rng = ((uint64_t)getpid() << 32) ^ (uint64_t)time(NULL) ^ (uintptr_t)s;
 	s->rng |= 1;
 out:
 	if (rc)
-		sink_close(s);
+		syslog_conn_close(s);
 	return rc;
 }
 
 /* A TLS close_notify, best effort and without waiting: the receiver sees a clean end. */
-static void tls_goodbye(struct sink *s)
+static void tls_goodbye(struct syslog_conn *s)
 {
 	if (!s->ssl || s->handshaking || s->fd < 0)
 		return;
@@ -1038,7 +1041,7 @@ static void tls_goodbye(struct sink *s)
 		return; /* the connection is going anyway */
 }
 
-void sink_close(struct sink *s)
+void syslog_conn_close(struct syslog_conn *s)
 {
 	struct gaicb *list[1];
 	struct timespec ts = { .tv_sec = 1 };
@@ -1071,14 +1074,14 @@ void sink_close(struct sink *s)
 	s->fd = s->ep_fd = -1;
 }
 
-const char *sink_state_name(enum sink_state st)
+const char *syslog_conn_state_name(enum syslog_conn_state st)
 {
 	switch (st) {
-	case SINK_DOWN:
+	case SYSLOG_CONN_DOWN:
 		return "down";
-	case SINK_CONNECTING:
+	case SYSLOG_CONN_CONNECTING:
 		return "connecting";
-	case SINK_UP:
+	case SYSLOG_CONN_UP:
 		return "up";
 	}
 	return "unknown";
@@ -1086,16 +1089,16 @@ const char *sink_state_name(enum sink_state st)
 
 static const char *const transports[] = { "unix", "udp", "tcp", "tls" };
 
-const char *sink_transport_name(enum sink_transport t)
+const char *syslog_conn_transport_name(enum syslog_conn_transport t)
 {
-	return t <= SINK_TLS ? transports[t] : "unknown";
+	return t <= SYSLOG_CONN_TLS ? transports[t] : "unknown";
 }
 
-int sink_parse_transport(const char *s, enum sink_transport *out)
+int syslog_conn_parse_transport(const char *s, enum syslog_conn_transport *out)
 {
 	unsigned int i;
 
-	for (i = 0; s && i <= SINK_TLS; i++) {
+	for (i = 0; s && i <= SYSLOG_CONN_TLS; i++) {
 		if (!strcmp(s, transports[i])) {
 			*out = i;
 			return 0;

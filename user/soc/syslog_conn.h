@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
  * One connection to a remote syslog destination (a SOC receiver), fed from
- * the spool.  "sink" in the code means this and nothing else.
+ * the spool: struct syslog_conn.  The agent calls each one a "sink" (agent_sinks.c,
+ * the "sinks" of status and heartbeat); nothing else is called that.
  *
  * Transports: unix (a SOCK_DGRAM socket, /dev/log by default), udp (RFC 5426,
  * one message per datagram), tcp (RFC 6587 octet counting "LEN SP MSG") and
@@ -10,7 +11,7 @@
  * optional client certificate).
  *
  * Nothing blocks: name resolution (getaddrinfo_a), connect, the TLS handshake
- * and writes all proceed from sink_tick()/sink_on_io() as the socket allows,
+ * and writes all proceed from syslog_conn_tick()/syslog_conn_on_io() as the socket allows,
  * so a slow or dead receiver never stalls the agent's event loop.  TLS runs
  * over memory BIOs and every socket write is send(MSG_NOSIGNAL): a receiver
  * that hangs up never raises SIGPIPE.
@@ -28,7 +29,7 @@
  * random delay between half and all of the backoff), reset once a record is
  * acknowledged on the new connection.
  *
- * Time: sink_tick()'s now_ms (CLOCK_MONOTONIC ms); sink_on_io() uses the last
+ * Time: syslog_conn_tick()'s now_ms (CLOCK_MONOTONIC ms); syslog_conn_on_io() uses the last
  * tick's value.
  */
 #ifndef CPRW_SYSLOG_CONN_H
@@ -40,27 +41,27 @@
 #include "spool.h"
 #include "syslog_fmt.h"
 
-#define SINK_BACKOFF_MIN_MS 1000
-#define SINK_BACKOFF_MAX_MS 60000
-#define SINK_CONNECT_TIMEOUT_MS 10000 /* resolve + connect + TLS handshake */
+#define SYSLOG_CONN_BACKOFF_MIN_MS 1000
+#define SYSLOG_CONN_BACKOFF_MAX_MS 60000
+#define SYSLOG_CONN_CONNECT_TIMEOUT_MS 10000 /* resolve + connect + TLS handshake */
 
-enum sink_transport {
-	SINK_UNIX,
-	SINK_UDP,
-	SINK_TCP,
-	SINK_TLS,
+enum syslog_conn_transport {
+	SYSLOG_CONN_UNIX,
+	SYSLOG_CONN_UDP,
+	SYSLOG_CONN_TCP,
+	SYSLOG_CONN_TLS,
 };
 
-enum sink_state {
-	SINK_DOWN,	 /* waiting for the next attempt */
-	SINK_CONNECTING, /* resolving, connecting or in the TLS handshake */
-	SINK_UP,
+enum syslog_conn_state {
+	SYSLOG_CONN_DOWN,	/* waiting for the next attempt */
+	SYSLOG_CONN_CONNECTING, /* resolving, connecting or in the TLS handshake */
+	SYSLOG_CONN_UP,
 };
 
-/* Strings are copied by sink_open. */
-struct sink_cfg {
+/* Strings are copied by syslog_conn_open. */
+struct syslog_conn_cfg {
 	const char *name; /* also its name in the spool (its .ack file) */
-	enum sink_transport transport;
+	enum syslog_conn_transport transport;
 	const char *host;  /* udp, tcp, tls: name or address */
 	unsigned int port; /* 0: 514 (udp, tcp), 6514 (tls) */
 	const char *path;  /* unix: NULL = /dev/log */
@@ -73,7 +74,7 @@ struct sink_cfg {
 	size_t max_msg;	       /* bytes; 0: 2048 (unix, udp), 8192 (tcp, tls) */
 };
 
-struct sink_stats {
+struct syslog_conn_stats {
 	uint64_t sent;	     /* alert messages written to the socket */
 	uint64_t acked;	     /* ... and acknowledged to the spool */
 	uint64_t heartbeats; /* heartbeats written */
@@ -84,7 +85,7 @@ struct sink_stats {
 	uint64_t truncated;  /* messages cut to max_msg */
 };
 
-struct sink_inflight {
+struct syslog_conn_inflight {
 	uint64_t seq; /* 0: a heartbeat */
 	uint64_t end; /* stream offset just past its frame */
 };
@@ -94,16 +95,16 @@ struct addrinfo;
 struct ssl_ctx_st;
 struct ssl_st;
 
-struct sink {
+struct syslog_conn {
 	char *name, *host, *path;
-	enum sink_transport transport;
+	enum syslog_conn_transport transport;
 	unsigned int port;
 	size_t max_msg;
 	struct syslog_ctx fmt;
 	struct spool *sp;
 	unsigned int idx; /* in the spool */
 
-	enum sink_state state;
+	enum syslog_conn_state state;
 	int fd;
 	uint64_t fd_gen;	      /* bumped for every new socket */
 	struct resolver *res;	      /* name resolution in progress */
@@ -124,7 +125,7 @@ struct sink {
 	unsigned char *frame;
 	size_t frame_cap;
 	uint64_t enq_bytes, sent_bytes; /* since the connection started */
-	struct sink_inflight *infl;
+	struct syslog_conn_inflight *infl;
 	size_t infl_head, infl_n, infl_cap;
 	bool busy; /* stopped for fairness with work left: want EPOLLOUT */
 
@@ -134,49 +135,49 @@ struct sink {
 	uint64_t backoff_ms;
 	uint64_t rng;
 	char last_error[256];
-	struct sink_stats stats;
+	struct syslog_conn_stats stats;
 
-	int ep_fd; /* sink_epoll_update's registration */
+	int ep_fd; /* syslog_conn_epoll_update's registration */
 	uint64_t ep_gen;
 	uint32_t ep_events;
 };
 
 /*
- * Set up (no I/O yet: the first sink_tick connects).  TLS files are loaded
+ * Set up (no I/O yet: the first syslog_conn_tick connects).  TLS files are loaded
  * here, so a bad CA or key is a configuration error with a message in @err.
  * Returns 0 or a negative errno.
  */
-int sink_open(struct sink *s, const struct sink_cfg *cfg, struct spool *sp, unsigned int spool_idx,
-	      char *err, size_t errlen);
-void sink_close(struct sink *s);
+int syslog_conn_open(struct syslog_conn *s, const struct syslog_conn_cfg *cfg, struct spool *sp,
+		     unsigned int spool_idx, char *err, size_t errlen);
+void syslog_conn_close(struct syslog_conn *s);
 
 /* The socket to watch (-1: none now) and the EPOLL* events it wants. */
-int sink_fd(const struct sink *s);
-uint32_t sink_events(const struct sink *s);
+int syslog_conn_fd(const struct syslog_conn *s);
+uint32_t syslog_conn_events(const struct syslog_conn *s);
 /*
- * Keep an epoll registration in step with sink_fd/sink_events (the socket
- * changes on every reconnect).  Call after sink_open, sink_tick, sink_on_io
- * and sink_heartbeat.  @data is the epoll_data u64 to register with.
+ * Keep an epoll registration in step with syslog_conn_fd/syslog_conn_events (the socket
+ * changes on every reconnect).  Call after syslog_conn_open, syslog_conn_tick, syslog_conn_on_io
+ * and syslog_conn_heartbeat.  @data is the epoll_data u64 to register with.
  */
-int sink_epoll_update(struct sink *s, int epfd, uint64_t data);
+int syslog_conn_epoll_update(struct syslog_conn *s, int epfd, uint64_t data);
 
 /* The socket is ready (epoll revents). */
-void sink_on_io(struct sink *s, uint32_t revents);
+void syslog_conn_on_io(struct syslog_conn *s, uint32_t revents);
 /*
  * Timers and work: connect when the backoff is over, time out a stuck
  * connect, read acknowledgements, send what the spool holds.  Call it every
  * second and right after spool_append, so alerts leave at once.
  */
-void sink_tick(struct sink *s, uint64_t now_ms);
-/* ms until sink_tick has something to do without I/O (for an epoll timeout). */
-uint64_t sink_next_timeout(const struct sink *s, uint64_t now_ms);
+void syslog_conn_tick(struct syslog_conn *s, uint64_t now_ms);
+/* ms until syslog_conn_tick has something to do without I/O (for an epoll timeout). */
+uint64_t syslog_conn_next_timeout(const struct syslog_conn *s, uint64_t now_ms);
 
 /* Queue a heartbeat (replacing one not yet sent); it goes before spooled records. */
-int sink_heartbeat(struct sink *s, const struct heartbeat *hb);
+int syslog_conn_heartbeat(struct syslog_conn *s, const struct heartbeat *hb);
 
-const char *sink_state_name(enum sink_state st);
-const char *sink_transport_name(enum sink_transport t);
+const char *syslog_conn_state_name(enum syslog_conn_state st);
+const char *syslog_conn_transport_name(enum syslog_conn_transport t);
 /* "unix", "udp", "tcp", "tls": 0 or -EINVAL */
-int sink_parse_transport(const char *s, enum sink_transport *out);
+int syslog_conn_parse_transport(const char *s, enum syslog_conn_transport *out);
 
 #endif

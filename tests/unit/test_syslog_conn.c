@@ -69,7 +69,7 @@ static uint64_t sink_now(void)
 struct bed {
 	char dir[64];
 	struct spool sp;
-	struct sink s;
+	struct syslog_conn s;
 	int epfd;
 	uint64_t slowest_ms; /* the longest single sink call */
 	uint64_t appended;
@@ -87,15 +87,15 @@ static void bed_init(struct bed *b)
 	CU_ASSERT_FATAL(b->epfd >= 0);
 }
 
-static int bed_sink(struct bed *b, struct sink_cfg *cfg)
+static int bed_sink(struct bed *b, struct syslog_conn_cfg *cfg)
 {
 	char err[ERRLEN] = "";
 	int rc;
 
 	cfg->name = "soc";
-	rc = sink_open(&b->s, cfg, &b->sp, 0, err, sizeof(err));
+	rc = syslog_conn_open(&b->s, cfg, &b->sp, 0, err, sizeof(err));
 	if (rc)
-		fprintf(stderr, "sink_open: %s\n", err);
+		fprintf(stderr, "syslog_conn_open: %s\n", err);
 	return rc;
 }
 
@@ -105,7 +105,7 @@ static void bed_fini(struct bed *b)
 
 	if (getenv("SINK_TEST_TIMING"))
 		fprintf(stderr, "[slowest sink call %llu ms] ", (unsigned long long)b->slowest_ms);
-	sink_close(&b->s);
+	syslog_conn_close(&b->s);
 	spool_close(&b->sp);
 	close(b->epfd);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", b->dir);
@@ -177,9 +177,9 @@ static bool drive(struct bed *b, int ms, cond_fn done, void *arg)
 
 	for (;;) {
 		t0 = real_ms();
-		sink_tick(&b->s, sink_now());
+		syslog_conn_tick(&b->s, sink_now());
 		timed_call_end(b, t0);
-		CU_ASSERT(sink_epoll_update(&b->s, b->epfd, 1) == 0);
+		CU_ASSERT(syslog_conn_epoll_update(&b->s, b->epfd, 1) == 0);
 		if (done && done(b, arg))
 			return true;
 		if (real_ms() >= deadline)
@@ -187,9 +187,9 @@ static bool drive(struct bed *b, int ms, cond_fn done, void *arg)
 		n = epoll_wait(b->epfd, ev, 4, 10);
 		for (i = 0; i < n; i++) {
 			t0 = real_ms();
-			sink_on_io(&b->s, ev[i].events);
+			syslog_conn_on_io(&b->s, ev[i].events);
 			timed_call_end(b, t0);
-			CU_ASSERT(sink_epoll_update(&b->s, b->epfd, 1) == 0);
+			CU_ASSERT(syslog_conn_epoll_update(&b->s, b->epfd, 1) == 0);
 		}
 	}
 }
@@ -201,7 +201,7 @@ static bool all_acked(struct bed *b, void *arg)
 
 static bool is_state(struct bed *b, void *arg)
 {
-	return b->s.state == *(enum sink_state *)arg;
+	return b->s.state == *(enum syslog_conn_state *)arg;
 }
 
 static bool failed_once(struct bed *b, void *arg)
@@ -442,14 +442,14 @@ static void test_tcp_delivery(void)
 
 	server_start(&sv, NULL, NULL);
 	bed_init(&b);
-	CU_ASSERT_FATAL(bed_sink(&b, &(struct sink_cfg){ .transport = SINK_TCP,
-							 .host = "127.0.0.1",
-							 .port = sv.port }) == 0);
-	CU_ASSERT_EQUAL(sink_fd(&b.s), -1); /* nothing until the first tick */
-	CU_ASSERT_EQUAL(sink_heartbeat(&b.s, &hb), 0);
+	CU_ASSERT_FATAL(bed_sink(&b, &(struct syslog_conn_cfg){ .transport = SYSLOG_CONN_TCP,
+								.host = "127.0.0.1",
+								.port = sv.port }) == 0);
+	CU_ASSERT_EQUAL(syslog_conn_fd(&b.s), -1); /* nothing until the first tick */
+	CU_ASSERT_EQUAL(syslog_conn_heartbeat(&b.s, &hb), 0);
 	append_alerts(&b, 300, 3);
 	CU_ASSERT(drive(&b, 5000, all_acked, NULL));
-	CU_ASSERT_EQUAL(b.s.state, SINK_UP);
+	CU_ASSERT_EQUAL(b.s.state, SYSLOG_CONN_UP);
 	n = wait_frames(&sv, 301, 3000, msgs, lens);
 	CU_ASSERT_EQUAL_FATAL(n, 301);
 	CU_ASSERT(!strncmp(msgs[0], "<166>1 1970-01-01T00:00:00.000000Z ws01 cprwatch ", 49));
@@ -463,9 +463,9 @@ static void test_tcp_delivery(void)
 	CU_ASSERT_EQUAL(b.s.stats.failed, 0);
 	CU_ASSERT(b.slowest_ms < SLOW_CALL_MS);
 	/* idle and up: only input (a hang-up) is of interest */
-	CU_ASSERT_EQUAL(sink_events(&b.s) & EPOLLOUT, 0);
-	CU_ASSERT(sink_events(&b.s) & EPOLLIN);
-	CU_ASSERT_EQUAL(sink_next_timeout(&b.s, sink_now()), UINT64_MAX);
+	CU_ASSERT_EQUAL(syslog_conn_events(&b.s) & EPOLLOUT, 0);
+	CU_ASSERT(syslog_conn_events(&b.s) & EPOLLIN);
+	CU_ASSERT_EQUAL(syslog_conn_next_timeout(&b.s, sink_now()), UINT64_MAX);
 	bed_fini(&b);
 	server_stop(&sv);
 }
@@ -483,32 +483,32 @@ static void test_tcp_down_then_up(void)
 	log_set_level(LOG_LVL_ERROR);
 	server_bind(&sv, NULL, NULL); /* bound, not listening: refused */
 	bed_init(&b);
-	CU_ASSERT_FATAL(bed_sink(&b, &(struct sink_cfg){ .transport = SINK_TCP,
-							 .host = "127.0.0.1",
-							 .port = sv.port }) == 0);
+	CU_ASSERT_FATAL(bed_sink(&b, &(struct syslog_conn_cfg){ .transport = SYSLOG_CONN_TCP,
+								.host = "127.0.0.1",
+								.port = sv.port }) == 0);
 	append_alerts(&b, 40, 0);
 	CU_ASSERT(drive(&b, 2000, failed_once, NULL));
-	CU_ASSERT_EQUAL(b.s.state, SINK_DOWN);
+	CU_ASSERT_EQUAL(b.s.state, SYSLOG_CONN_DOWN);
 	CU_ASSERT_PTR_NOT_NULL(strstr(b.s.last_error, "refused"));
 	CU_ASSERT_EQUAL(spool_depth(&b.sp, 0), 40);
 	/* the first retry comes after 0.5-1 s */
-	wait = sink_next_timeout(&b.s, b.s.now_ms);
+	wait = syslog_conn_next_timeout(&b.s, b.s.now_ms);
 	CU_ASSERT(wait >= 500 && wait <= 1000);
 	/* each failure doubles the backoff, up to 60 s, with the delay in [backoff/2, backoff] */
 	for (i = 0; i < 9; i++) {
 		uint64_t backoff = b.s.backoff_ms;
 
-		skew += sink_next_timeout(&b.s, sink_now()) + 1;
+		skew += syslog_conn_next_timeout(&b.s, sink_now()) + 1;
 		b.s.stats.failed = 0;
 		CU_ASSERT(drive(&b, 1000, failed_once, NULL));
-		CU_ASSERT_EQUAL(b.s.state, SINK_DOWN);
+		CU_ASSERT_EQUAL(b.s.state, SYSLOG_CONN_DOWN);
 		failures++;
-		wait = sink_next_timeout(&b.s, b.s.now_ms);
+		wait = syslog_conn_next_timeout(&b.s, b.s.now_ms);
 		CU_ASSERT(wait >= backoff / 2 && wait <= backoff);
 		CU_ASSERT(b.s.backoff_ms >= prev_backoff);
 		prev_backoff = b.s.backoff_ms;
 	}
-	CU_ASSERT_EQUAL(b.s.backoff_ms, SINK_BACKOFF_MAX_MS);
+	CU_ASSERT_EQUAL(b.s.backoff_ms, SYSLOG_CONN_BACKOFF_MAX_MS);
 	CU_ASSERT_EQUAL(failures, 9);
 	CU_ASSERT_EQUAL(b.s.stats.acked, 0);
 	CU_ASSERT_EQUAL(spool_depth(&b.sp, 0), 40);
@@ -518,14 +518,14 @@ static void test_tcp_down_then_up(void)
 	/* the receiver comes up: after the backoff, everything, in order */
 	server_listen(&sv, 16);
 	append_alerts(&b, 10, 0);
-	skew += SINK_BACKOFF_MAX_MS;
+	skew += SYSLOG_CONN_BACKOFF_MAX_MS;
 	CU_ASSERT(drive(&b, 5000, all_acked, NULL));
 	n = wait_frames(&sv, 50, 3000, msgs, lens);
 	CU_ASSERT_EQUAL_FATAL(n, 50);
 	for (i = 0; i < n; i++)
 		CU_ASSERT(frame_is(&b, msgs[i], lens[i], i + 1, 0));
 	CU_ASSERT_EQUAL(b.s.stats.connects, 1);
-	CU_ASSERT_EQUAL(b.s.backoff_ms, SINK_BACKOFF_MIN_MS); /* reset by the first ack */
+	CU_ASSERT_EQUAL(b.s.backoff_ms, SYSLOG_CONN_BACKOFF_MIN_MS); /* reset by the first ack */
 	bed_fini(&b);
 	server_stop(&sv);
 	log_set_level(old);
@@ -537,7 +537,7 @@ static void test_tcp_reconnect(void)
 	const char **msgs = frames_msgs();
 	size_t *lens = frames_lens();
 	enum log_level old = log_get_level();
-	enum sink_state down = SINK_DOWN;
+	enum syslog_conn_state down = SYSLOG_CONN_DOWN;
 	struct server sv;
 	struct bed b;
 	int n, i;
@@ -545,9 +545,9 @@ static void test_tcp_reconnect(void)
 	log_set_level(LOG_LVL_ERROR);
 	server_start(&sv, NULL, NULL);
 	bed_init(&b);
-	CU_ASSERT_FATAL(bed_sink(&b, &(struct sink_cfg){ .transport = SINK_TCP,
-							 .host = "127.0.0.1",
-							 .port = sv.port }) == 0);
+	CU_ASSERT_FATAL(bed_sink(&b, &(struct syslog_conn_cfg){ .transport = SYSLOG_CONN_TCP,
+								.host = "127.0.0.1",
+								.port = sv.port }) == 0);
 	append_alerts(&b, 20, 0);
 	CU_ASSERT(drive(&b, 5000, all_acked, NULL));
 	CU_ASSERT_EQUAL(wait_frames(&sv, 20, 3000, msgs, lens), 20);
@@ -555,7 +555,7 @@ static void test_tcp_reconnect(void)
 	CU_ASSERT(drive(&b, 3000, is_state, &down));
 	CU_ASSERT_PTR_NOT_NULL(strstr(b.s.last_error, "closed the connection"));
 	append_alerts(&b, 20, 0);
-	skew += SINK_BACKOFF_MIN_MS;
+	skew += SYSLOG_CONN_BACKOFF_MIN_MS;
 	CU_ASSERT(drive(&b, 5000, all_acked, NULL));
 	n = wait_frames(&sv, 40, 3000, msgs, lens);
 	CU_ASSERT_EQUAL_FATAL(n, 40);
@@ -587,17 +587,17 @@ static void test_tcp_connect_timeout(void)
 	}
 	usleep(50000);
 	bed_init(&b);
-	CU_ASSERT_FATAL(bed_sink(&b, &(struct sink_cfg){ .transport = SINK_TCP,
-							 .host = "127.0.0.1",
-							 .port = ntohs(a.sin_port) }) == 0);
+	CU_ASSERT_FATAL(bed_sink(&b, &(struct syslog_conn_cfg){ .transport = SYSLOG_CONN_TCP,
+								.host = "127.0.0.1",
+								.port = ntohs(a.sin_port) }) == 0);
 	append_alerts(&b, 3, 0);
 	drive(&b, 300, NULL, NULL);
-	if (b.s.state == SINK_CONNECTING) {
+	if (b.s.state == SYSLOG_CONN_CONNECTING) {
 		CU_ASSERT(b.s.connecting);
-		CU_ASSERT_EQUAL(sink_events(&b.s), EPOLLOUT);
-		skew += SINK_CONNECT_TIMEOUT_MS;
+		CU_ASSERT_EQUAL(syslog_conn_events(&b.s), EPOLLOUT);
+		skew += SYSLOG_CONN_CONNECT_TIMEOUT_MS;
 		drive(&b, 0, NULL, NULL);
-		CU_ASSERT_EQUAL(b.s.state, SINK_DOWN);
+		CU_ASSERT_EQUAL(b.s.state, SYSLOG_CONN_DOWN);
 		CU_ASSERT_PTR_NOT_NULL(strstr(b.s.last_error, "timed out"));
 	}
 	/* else this kernel took the connection after all: nothing to time out */
@@ -664,10 +664,10 @@ static void test_udp(void)
 
 	fd = udp_receiver(&port);
 	bed_init(&b);
-	CU_ASSERT_FATAL(bed_sink(&b, &(struct sink_cfg){ .transport = SINK_UDP,
-							 .host = "127.0.0.1",
-							 .port = port,
-							 .format = SYSLOG_FMT_CEF }) == 0);
+	CU_ASSERT_FATAL(bed_sink(&b, &(struct syslog_conn_cfg){ .transport = SYSLOG_CONN_UDP,
+								.host = "127.0.0.1",
+								.port = port,
+								.format = SYSLOG_FMT_CEF }) == 0);
 	append_alerts(&b, 10, 0);
 	append_alerts(&b, 1, 1500); /* 3000 bytes of summary: cut to 2048 */
 	CU_ASSERT(drive(&b, 3000, all_acked, NULL));
@@ -699,9 +699,9 @@ static void test_udp_refused(void)
 	fd = udp_receiver(&port);
 	close(fd);
 	bed_init(&b);
-	CU_ASSERT_FATAL(bed_sink(&b, &(struct sink_cfg){ .transport = SINK_UDP,
-							 .host = "127.0.0.1",
-							 .port = port }) == 0);
+	CU_ASSERT_FATAL(bed_sink(&b, &(struct syslog_conn_cfg){ .transport = SYSLOG_CONN_UDP,
+								.host = "127.0.0.1",
+								.port = port }) == 0);
 	append_alerts(&b, 5, 0);
 	CU_ASSERT(drive(&b, 2000, failed_once, NULL));
 	CU_ASSERT_PTR_NOT_NULL(strstr(b.s.last_error, "refused"));
@@ -734,24 +734,24 @@ static void test_unix(void)
 	log_set_level(LOG_LVL_ERROR);
 	bed_init(&b);
 	snprintf(path, sizeof(path), "%s/log.sock", b.dir);
-	CU_ASSERT_FATAL(bed_sink(&b, &(struct sink_cfg){ .transport = SINK_UNIX, .path = path }) ==
-			0);
+	CU_ASSERT_FATAL(bed_sink(&b, &(struct syslog_conn_cfg){ .transport = SYSLOG_CONN_UNIX,
+								.path = path }) == 0);
 	/* no receiver yet */
 	append_alerts(&b, 5, 0);
 	CU_ASSERT(drive(&b, 1000, failed_once, NULL));
-	CU_ASSERT_EQUAL(b.s.state, SINK_DOWN);
+	CU_ASSERT_EQUAL(b.s.state, SYSLOG_CONN_DOWN);
 	CU_ASSERT_PTR_NOT_NULL(strstr(b.s.last_error, path));
 	CU_ASSERT_EQUAL(spool_depth(&b.sp, 0), 5);
 
 	/* a receiver that does not read: the queue fills, the sink waits without blocking */
 	fd = unix_receiver(path);
 	append_alerts(&b, 1995, 0);
-	skew += SINK_BACKOFF_MIN_MS;
+	skew += SYSLOG_CONN_BACKOFF_MIN_MS;
 	drive(&b, 500, NULL, NULL);
-	CU_ASSERT_EQUAL(b.s.state, SINK_UP);
+	CU_ASSERT_EQUAL(b.s.state, SYSLOG_CONN_UP);
 	CU_ASSERT(spool_depth(&b.sp, 0) > 0);
 	CU_ASSERT(b.s.dgram_pending);
-	CU_ASSERT(sink_events(&b.s) & EPOLLOUT);
+	CU_ASSERT(syslog_conn_events(&b.s) & EPOLLOUT);
 	CU_ASSERT(b.slowest_ms < SLOW_CALL_MS);
 
 	/* it reads: everything arrives, in order */
@@ -777,7 +777,7 @@ static void remove_pki(void)
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", pki);
 	if (system(cmd))
-		fprintf(stderr, "test_sink: could not remove %s\n", pki);
+		fprintf(stderr, "test_syslog_conn: could not remove %s\n", pki);
 }
 
 /* CA, a server certificate it signs, one it does not, and one for another name. */
@@ -829,13 +829,13 @@ static void tls_deliver(const char *host)
 	pki_path(key, sizeof(key), "srv.key");
 	server_start(&sv, cert, key);
 	bed_init(&b);
-	CU_ASSERT_FATAL(bed_sink(&b, &(struct sink_cfg){ .transport = SINK_TLS,
-							 .host = host,
-							 .port = sv.port,
-							 .ca_file = ca }) == 0);
+	CU_ASSERT_FATAL(bed_sink(&b, &(struct syslog_conn_cfg){ .transport = SYSLOG_CONN_TLS,
+								.host = host,
+								.port = sv.port,
+								.ca_file = ca }) == 0);
 	append_alerts(&b, 100, 2);
 	CU_ASSERT(drive(&b, 10000, all_acked, NULL));
-	CU_ASSERT_EQUAL(b.s.state, SINK_UP);
+	CU_ASSERT_EQUAL(b.s.state, SYSLOG_CONN_UP);
 	n = wait_frames(&sv, 100, 3000, msgs, lens);
 	CU_ASSERT_EQUAL_FATAL(n, 100);
 	for (i = 0; i < n; i++)
@@ -870,13 +870,13 @@ static void tls_refused(const char *cert_name, const char *key_name, const char 
 	pki_path(key, sizeof(key), key_name);
 	server_start(&sv, cert, key);
 	bed_init(&b);
-	CU_ASSERT_FATAL(bed_sink(&b, &(struct sink_cfg){ .transport = SINK_TLS,
-							 .host = "127.0.0.1",
-							 .port = sv.port,
-							 .ca_file = ca }) == 0);
+	CU_ASSERT_FATAL(bed_sink(&b, &(struct syslog_conn_cfg){ .transport = SYSLOG_CONN_TLS,
+								.host = "127.0.0.1",
+								.port = sv.port,
+								.ca_file = ca }) == 0);
 	append_alerts(&b, 5, 0);
 	CU_ASSERT(drive(&b, 5000, failed_once, NULL));
-	CU_ASSERT_EQUAL(b.s.state, SINK_DOWN);
+	CU_ASSERT_EQUAL(b.s.state, SYSLOG_CONN_DOWN);
 	CU_ASSERT_PTR_NOT_NULL(strstr(b.s.last_error, "certificate verification failed"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(b.s.last_error, why));
 	CU_ASSERT_EQUAL(spool_depth(&b.sp, 0), 5);
@@ -901,7 +901,7 @@ static void test_tls_wrong_name(void)
 static void test_tls_stall(void)
 {
 	enum log_level old = log_get_level();
-	enum sink_state st = SINK_CONNECTING;
+	enum syslog_conn_state st = SYSLOG_CONN_CONNECTING;
 	char ca[128];
 	struct server sv;
 	struct bed b;
@@ -911,17 +911,17 @@ static void test_tls_stall(void)
 	pki_path(ca, sizeof(ca), "ca.pem");
 	server_start(&sv, NULL, NULL);
 	bed_init(&b);
-	CU_ASSERT_FATAL(bed_sink(&b, &(struct sink_cfg){ .transport = SINK_TLS,
-							 .host = "127.0.0.1",
-							 .port = sv.port,
-							 .ca_file = ca }) == 0);
+	CU_ASSERT_FATAL(bed_sink(&b, &(struct syslog_conn_cfg){ .transport = SYSLOG_CONN_TLS,
+								.host = "127.0.0.1",
+								.port = sv.port,
+								.ca_file = ca }) == 0);
 	append_alerts(&b, 2, 0);
 	drive(&b, 300, NULL, NULL);
 	CU_ASSERT(is_state(&b, &st));
 	CU_ASSERT(b.s.handshaking);
-	skew += SINK_CONNECT_TIMEOUT_MS;
+	skew += SYSLOG_CONN_CONNECT_TIMEOUT_MS;
 	drive(&b, 0, NULL, NULL);
-	CU_ASSERT_EQUAL(b.s.state, SINK_DOWN);
+	CU_ASSERT_EQUAL(b.s.state, SYSLOG_CONN_DOWN);
 	CU_ASSERT_PTR_NOT_NULL(strstr(b.s.last_error, "TLS handshake"));
 	CU_ASSERT_EQUAL(spool_depth(&b.sp, 0), 2);
 	CU_ASSERT(b.slowest_ms < SLOW_CALL_MS);
@@ -933,42 +933,55 @@ static void test_tls_stall(void)
 static void test_open_errors(void)
 {
 	char err[ERRLEN], ca[128];
-	struct sink_cfg cfg;
+	struct syslog_conn_cfg cfg;
 	struct bed b;
 
 	CU_ASSERT_FATAL(make_pki());
 	bed_init(&b);
-	cfg = (struct sink_cfg){ .name = "other", .transport = SINK_TCP, .host = "127.0.0.1" };
-	CU_ASSERT_EQUAL(sink_open(&b.s, &cfg, &b.sp, 0, err, sizeof(err)), -EINVAL);
+	cfg = (struct syslog_conn_cfg){ .name = "other",
+					.transport = SYSLOG_CONN_TCP,
+					.host = "127.0.0.1" };
+	CU_ASSERT_EQUAL(syslog_conn_open(&b.s, &cfg, &b.sp, 0, err, sizeof(err)), -EINVAL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "spool"));
-	cfg = (struct sink_cfg){ .name = "soc", .transport = SINK_UDP };
-	CU_ASSERT_EQUAL(sink_open(&b.s, &cfg, &b.sp, 0, err, sizeof(err)), -EINVAL);
+	cfg = (struct syslog_conn_cfg){ .name = "soc", .transport = SYSLOG_CONN_UDP };
+	CU_ASSERT_EQUAL(syslog_conn_open(&b.s, &cfg, &b.sp, 0, err, sizeof(err)), -EINVAL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "host is required"));
-	cfg = (struct sink_cfg){
-		.name = "soc", .transport = SINK_TLS, .host = "h", .ca_file = "/nonexistent/ca.pem"
-	};
-	CU_ASSERT_EQUAL(sink_open(&b.s, &cfg, &b.sp, 0, err, sizeof(err)), -EINVAL);
+	cfg = (struct syslog_conn_cfg){ .name = "soc",
+					.transport = SYSLOG_CONN_TLS,
+					.host = "h",
+					.ca_file = "/nonexistent/ca.pem" };
+	CU_ASSERT_EQUAL(syslog_conn_open(&b.s, &cfg, &b.sp, 0, err, sizeof(err)), -EINVAL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "/nonexistent/ca.pem"));
 	pki_path(ca, sizeof(ca), "ca.pem");
-	cfg = (struct sink_cfg){
-		.name = "soc", .transport = SINK_TLS, .host = "h", .ca_file = ca, .key_file = ca
+	cfg = (struct syslog_conn_cfg){ .name = "soc",
+					.transport = SYSLOG_CONN_TLS,
+					.host = "h",
+					.ca_file = ca,
+					.key_file = ca };
+	CU_ASSERT_EQUAL(syslog_conn_open(&b.s, &cfg, &b.sp, 0, err, sizeof(err)), -EINVAL);
+	cfg = (struct syslog_conn_cfg){ .name = "soc",
+					.transport = SYSLOG_CONN_TLS,
+					.host = "h",
+					.ca_file = ca,
+					.cert_file = ca }; /* no key in it */
+	CU_ASSERT_EQUAL(syslog_conn_open(&b.s, &cfg, &b.sp, 0, err, sizeof(err)), -EINVAL);
+	cfg = (struct syslog_conn_cfg){
+		.name = "soc", .transport = SYSLOG_CONN_TCP, .host = "h", .facility = 24
 	};
-	CU_ASSERT_EQUAL(sink_open(&b.s, &cfg, &b.sp, 0, err, sizeof(err)), -EINVAL);
-	cfg = (struct sink_cfg){
-		.name = "soc", .transport = SINK_TLS, .host = "h", .ca_file = ca, .cert_file = ca
-	}; /* no key in it */
-	CU_ASSERT_EQUAL(sink_open(&b.s, &cfg, &b.sp, 0, err, sizeof(err)), -EINVAL);
-	cfg = (struct sink_cfg){ .name = "soc", .transport = SINK_TCP, .host = "h", .facility = 24 };
-	CU_ASSERT_EQUAL(sink_open(&b.s, &cfg, &b.sp, 0, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_EQUAL(syslog_conn_open(&b.s, &cfg, &b.sp, 0, err, sizeof(err)), -EINVAL);
 	/* defaults */
-	cfg = (struct sink_cfg){ .name = "soc", .transport = SINK_TLS, .host = "h", .ca_file = ca };
-	CU_ASSERT_EQUAL(sink_open(&b.s, &cfg, &b.sp, 0, err, sizeof(err)), 0);
+	cfg = (struct syslog_conn_cfg){
+		.name = "soc", .transport = SYSLOG_CONN_TLS, .host = "h", .ca_file = ca
+	};
+	CU_ASSERT_EQUAL(syslog_conn_open(&b.s, &cfg, &b.sp, 0, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(b.s.port, 6514);
 	CU_ASSERT_EQUAL(b.s.max_msg, SYSLOG_MAX_MSG_STREAM);
 	CU_ASSERT_EQUAL(b.s.fmt.facility, SYSLOG_FAC_DEFAULT);
-	sink_close(&b.s);
-	cfg = (struct sink_cfg){ .name = "soc", .transport = SINK_UNIX, .max_msg = 100 };
-	CU_ASSERT_EQUAL(sink_open(&b.s, &cfg, &b.sp, 0, err, sizeof(err)), 0);
+	syslog_conn_close(&b.s);
+	cfg = (struct syslog_conn_cfg){ .name = "soc",
+					.transport = SYSLOG_CONN_UNIX,
+					.max_msg = 100 };
+	CU_ASSERT_EQUAL(syslog_conn_open(&b.s, &cfg, &b.sp, 0, err, sizeof(err)), 0);
 	CU_ASSERT_STRING_EQUAL(b.s.path, "/dev/log");
 	CU_ASSERT_EQUAL(b.s.max_msg, SYSLOG_MIN_MSG);
 	bed_fini(&b);
@@ -976,13 +989,13 @@ static void test_open_errors(void)
 
 static void test_names(void)
 {
-	enum sink_transport t;
+	enum syslog_conn_transport t;
 
-	CU_ASSERT(sink_parse_transport("tls", &t) == 0 && t == SINK_TLS);
-	CU_ASSERT(sink_parse_transport("unix", &t) == 0 && t == SINK_UNIX);
-	CU_ASSERT_EQUAL(sink_parse_transport("relp", &t), -EINVAL);
-	CU_ASSERT_STRING_EQUAL(sink_state_name(SINK_CONNECTING), "connecting");
-	CU_ASSERT_STRING_EQUAL(sink_transport_name(SINK_UDP), "udp");
+	CU_ASSERT(syslog_conn_parse_transport("tls", &t) == 0 && t == SYSLOG_CONN_TLS);
+	CU_ASSERT(syslog_conn_parse_transport("unix", &t) == 0 && t == SYSLOG_CONN_UNIX);
+	CU_ASSERT_EQUAL(syslog_conn_parse_transport("relp", &t), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(syslog_conn_state_name(SYSLOG_CONN_CONNECTING), "connecting");
+	CU_ASSERT_STRING_EQUAL(syslog_conn_transport_name(SYSLOG_CONN_UDP), "udp");
 }
 
 static CU_TestInfo tests[] = {
@@ -1003,4 +1016,4 @@ static CU_TestInfo tests[] = {
 	CU_TEST_INFO_NULL,
 };
 
-UNIT_SUITE(sink, tests)
+UNIT_SUITE(syslog_conn, tests)
