@@ -108,17 +108,23 @@ static __always_inline void report_turns(struct turn_state *ts, __u64 sk, __u64 
 /*
  * Every socket send and receive of the machine passes here: the first
  * thing done is one lookup of the socket in turn_socks, which holds only
- * CPR clients' connections to CPR endpoints.  tp_btf: the arguments come
+ * CPR clients' connections to CPR endpoints; then, for a send, one lookup
+ * of the sender in the tracked map (adopt_sock).  tp_btf: the arguments come
  * straight from the call, no trace record is built.
  */
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(handle_send_len, struct sock *sk, int ret, int flags)
 {
 	__u64 key = (__u64)sk, now;
-	struct turn_state *ts = bpf_map_lookup_elem(&turn_socks, &key);
+	struct turn_state *ts;
 
-	if (!ts || ret <= 0)
+	if (ret <= 0)
 		return 0;
+	ts = bpf_map_lookup_elem(&turn_socks, &key);
+	if (!ts) {
+		adopt_sock(sk, ret);
+		return 0;
+	}
 	if (ts->last == TURN_SENT)
 		return 0; /* more of the same request */
 	ts->last = TURN_SENT;
@@ -213,7 +219,7 @@ int handle_set_state(struct trace_event_raw_inet_sock_set_state *tp_ctx)
 	if (ctx->newstate == TCP_SYN_SENT_VAL) {
 		/* connect(2) runs this in the caller's context */
 		if (wants_net(bpf_get_current_pid_tgid() >> 32)) {
-			own_sock(sk);
+			own_sock(sk, 0, 0);
 			follow_turns(sk, ctx);
 		}
 		return 0;
@@ -234,7 +240,10 @@ int handle_set_state(struct trace_event_raw_inet_sock_set_state *tp_ctx)
 	 * Unique data bytes: bytes_acked would also count the SYN and FIN
 	 * sequence numbers, bytes_sent counts retransmissions again.
 	 */
-	ev->bytes_sent = BPF_CORE_READ(tp, bytes_sent) - BPF_CORE_READ(tp, bytes_retrans);
+	if (o->hdr.flags & EVF_SOCK_ADOPTED)
+		ev->bytes_sent = o->sent;
+	else
+		ev->bytes_sent = BPF_CORE_READ(tp, bytes_sent) - BPF_CORE_READ(tp, bytes_retrans);
 	/* the peer's FIN advances rcv_nxt, and so bytes_received, by one */
 	ev->bytes_received = BPF_CORE_READ(tp, bytes_received);
 	if ((BPF_CORE_READ((struct sock *)tp, sk_shutdown) & RCV_SHUTDOWN_VAL) &&

@@ -38,10 +38,15 @@ struct {
 	__type(value, struct conn_args);
 } conn_args SEC(".maps") __weak;
 
-/* Owner of a TCP socket: a header captured in process context, plus start time. */
+/*
+ * Owner of a TCP socket: a header captured in process context, plus start
+ * time.  An adopted socket (connected before its process was tracked)
+ * counts the bytes sent after adoption here, not in tcp_sock.
+ */
 struct sock_owner {
 	struct event_hdr hdr;
 	__u64 start_ns;
+	__u64 sent;
 };
 
 struct {
@@ -65,13 +70,42 @@ static __always_inline __u32 classes_of(__u32 tgid)
 	return t ? t->classes : 0;
 }
 
-static __always_inline void own_sock(__u64 sk)
+/* flags: EVF_SOCK_ADOPTED with the bytes of the adopting send, or 0 */
+static __always_inline void own_sock(__u64 sk, __u32 flags, __u64 sent)
 {
 	struct sock_owner o = {};
 
 	fill_hdr(&o.hdr, EV_TCP_CLOSE, classes_of(bpf_get_current_pid_tgid() >> 32));
+	o.hdr.flags |= flags;
 	o.start_ns = o.hdr.ts_ns;
+	o.sent = sent;
 	bpf_map_update_elem(&sock_owners, &sk, &o, BPF_ANY);
+}
+
+/*
+ * A tracked process sends on a TCP socket nobody owns: it was connected
+ * before the process became tracked (e.g. opened, then the export read).
+ * Own it from here on and count what is sent after this point.
+ */
+static __always_inline void adopt_sock(struct sock *sk, int sent)
+{
+	__u64 key = (__u64)sk;
+	struct sock_owner *o;
+	__u16 family;
+
+	if (!wants_net(bpf_get_current_pid_tgid() >> 32))
+		return;
+	o = bpf_map_lookup_elem(&sock_owners, &key);
+	if (o) {
+		if (o->hdr.flags & EVF_SOCK_ADOPTED)
+			__sync_fetch_and_add(&o->sent, sent);
+		return;
+	}
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP_VAL ||
+	    (family != AF_INET_VAL && family != AF_INET6_VAL))
+		return;
+	own_sock(key, EVF_SOCK_ADOPTED, sent);
 }
 
 static __always_inline int conn_enter(int fd, const void *addr, __u32 is_accept)
@@ -160,7 +194,7 @@ static __always_inline int conn_exit(long ret)
 		if (sk) {
 			addr_from_sock(&ev->addr, sk);
 			if (BPF_CORE_READ(sk, sk_protocol) == IPPROTO_TCP_VAL)
-				own_sock((__u64)sk);
+				own_sock((__u64)sk, 0, 0);
 		}
 	}
 	submit(ev, sizeof(*ev));

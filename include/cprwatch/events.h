@@ -64,6 +64,8 @@ enum event_flags {
 	EVF_MMAP_WRITE = 1 << 5,   /* close: the file was mapped shared and writable, so bytes
 					 * written through the mapping are unknown; fd -1: a munmap */
 	EVF_CONN_CLOSED = 1 << 6,  /* turns: the connection closed, the last report */
+	EVF_SOCK_ADOPTED = 1 << 7, /* tcp_close: the connection predates its owner's tracking;
+					 * bytes_sent counts the sends after it */
 };
 
 /* Where a watched export directory lives; user space decides, the kernel carries it. */
@@ -176,7 +178,7 @@ struct connect_event {
 
 struct tcp_close_event {
 	struct event_hdr hdr; /* the owner captured at connect/accept time */
-	__u64 bytes_sent;     /* tcp_sock bytes_acked */
+	__u64 bytes_sent;     /* unique data bytes sent (EVF_SOCK_ADOPTED: handed to the socket) */
 	__u64 bytes_received;
 	__u16 family;
 	__u16 sport;

@@ -5,7 +5,8 @@
 # synthetic numbers to ~/Downloads, then the user renames and base64s an
 # export before a messaging app sends it, hard-links one for the app, and
 # splits one into pieces of 20 numbers on the Desktop, and has python3 send
-# one over TCP (to a destination outside the allow list, and to one in it),
+# one over TCP (to a destination outside the allow list, and to one in it;
+# and on a connection opened before it read the export),
 # and has a program copy one through a shared writable mapping.
 # The same flows with non-CPR data raise nothing.
 . "$(dirname "$0")/lib.sh"
@@ -35,6 +36,7 @@ sink_port() {
 }
 port=$(sink_port sink)
 aport=$(sink_port allowed)
+eport=$(sink_port early)
 
 write_config "$T/cprwatch.conf" <<CONF
 [cpr_clients]
@@ -53,6 +55,14 @@ CONF
 SEND='import socket, sys
 d = open(sys.argv[1], "rb").read()
 s = socket.create_connection(("127.0.0.1", int(sys.argv[2])))
+s.sendall(d)
+s.shutdown(socket.SHUT_WR)
+s.recv(1)
+s.close()'
+# connected first, the export read after: the socket predates the taint
+EARLY='import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[2])))
+d = open(sys.argv[1], "rb").read()
 s.sendall(d)
 s.shutdown(socket.SHUT_WR)
 s.recv(1)
@@ -77,6 +87,7 @@ flows() {
 	# python3 reads the export and sends it over TCP; then to an allowed destination
 	as_user "$PY" -c "$SEND" "$THOME/Downloads/export-d.csv" "$port"
 	as_user "$PY" -c "$SEND" "$THOME/Downloads/export-d.csv" "$aport"
+	as_user "$PY" -c "$EARLY" "$THOME/Downloads/export-d.csv" "$eport"
 	# a program copies the export through a writable mapping to the Desktop
 	as_user "$T/bin/mapcopy" mmap-copy "$THOME/Downloads/export-e.csv" "$THOME/Desktop/mapped.csv" \
 		> /dev/null
@@ -116,10 +127,16 @@ expect_eq "raised while the agent ran, not only at its stop" \
 echo "python3 sends the export over TCP:"
 size=$(stat -c %s "$THOME/Downloads/export-d.csv")
 expect_eq "network_exfil with the destination, the bytes and the export" \
-	"$(alerts '.rule=="network_exfil"' | jq -r '[.peer, .counts.bytes, .origin_export.path, .counts.origin_cpr_distinct, .loginuid, .process_chain[0].comm]|join(" ")')" \
+	"$(alerts ".rule==\"network_exfil\" and .peer==\"127.0.0.1:$port\"" | jq -r '[.peer, .counts.bytes, .origin_export.path, .counts.origin_cpr_distinct, .loginuid, .process_chain[0].comm]|join(" ")')" \
 	"127.0.0.1:$port $size $THOME/Downloads/export-d.csv 600 $TUID python3"
 expect_count_alerts "nothing for the allowed destination" \
 	".rule==\"network_exfil\" and .peer==\"127.0.0.1:$aport\"" 0
+expect_eq "connected before it read the export: network_exfil all the same, the bytes sent after" \
+	"$(alerts ".rule==\"network_exfil\" and .peer==\"127.0.0.1:$eport\"" | jq -r '[.counts.bytes, .origin_export.path, .counts.origin_cpr_distinct, .loginuid]|join(" ")')" \
+	"$size $THOME/Downloads/export-d.csv 600 $TUID"
+expect_eq "its tcp_close says the connection was adopted" \
+	"$(jq -r "select(.event==\"tcp_close\" and .dport==$eport) | .adopted" "$T/events-positive.json")" \
+	true
 
 echo "mmap copy:"
 expect_eq "its closes say the bytes written are unknown (null), not 0" \

@@ -548,11 +548,17 @@ static void test_connect(void)
 static void test_tcp_close(void)
 {
 	static const char *const want[] = {
-		"{\"event\":\"tcp_close\",",   "\"family\":\"inet\"",
-		"\"saddr\":\"192.168.1.10\"",  "\"sport\":51234",
-		"\"daddr\":\"1.2.3.4\"",       "\"dport\":443",
-		"\"bytes_sent\":25165824",     "\"bytes_received\":4096",
-		"\"duration_ns\":60000000000", NULL,
+		"{\"event\":\"tcp_close\",",
+		"\"family\":\"inet\"",
+		"\"saddr\":\"192.168.1.10\"",
+		"\"sport\":51234",
+		"\"daddr\":\"1.2.3.4\"",
+		"\"dport\":443",
+		"\"bytes_sent\":25165824",
+		"\"bytes_received\":4096",
+		"\"duration_ns\":60000000000",
+		"\"adopted\":false",
+		NULL,
 	};
 	struct tcp_close_event *t = ej_new(EV_TCP_CLOSE, sizeof(*t));
 	char *line;
@@ -567,6 +573,12 @@ static void test_tcp_close(void)
 	t->duration_ns = 60000000000ULL;
 	line = ej_render(NULL, NULL);
 	ej_has(line, want);
+	free(line);
+
+	/* connected before its process was tracked: the kernel counted sends from adoption */
+	ej_rec.hdr.flags |= EVF_SOCK_ADOPTED;
+	line = ej_render(NULL, NULL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(line, "\"adopted\":true"));
 	free(line);
 }
 

@@ -209,6 +209,7 @@ static void put_tcp_close(struct json *j, const struct event *ev)
 	json_kv_u64(j, "bytes_sent", e->bytes_sent);
 	json_kv_u64(j, "bytes_received", e->bytes_received);
 	json_kv_u64(j, "duration_ns", e->duration_ns);
+	json_kv_bool(j, "adopted", ev->hdr->flags & EVF_SOCK_ADOPTED);
 }
 
 /* Never the content: what was done, through which API, how much, and its CPR count. */

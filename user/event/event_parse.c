@@ -233,6 +233,8 @@ static size_t tcp_close_from(const struct jval *o, struct tcp_close_event *e)
 	e->bytes_sent = get_u64(o, "bytes_sent");
 	e->bytes_received = get_u64(o, "bytes_received");
 	e->duration_ns = get_u64(o, "duration_ns");
+	if (get_flag(o, "adopted"))
+		e->hdr.flags |= EVF_SOCK_ADOPTED;
 	return sizeof(*e);
 }
 
