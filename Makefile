@@ -72,7 +72,7 @@ BINS := $(OUTPUT)/cprwatchd $(OUTPUT)/cprwatchctl $(OUTPUT)/cprwatch-scand
 # The helper with test-only misbehaviour compiled in (tests/integration/test_sandbox.sh).
 TEST_SCAND := $(OUTPUT)/tests/cprwatch-scand-test
 
-.PHONY: all deps vmlinux run test test-unit test-integration format format-check asan fuzz fuzz-run bench install uninstall \
+.PHONY: all deps vmlinux run test test-unit test-integration format format-check asan fuzz fuzz-run bench bench-ab install uninstall \
 	clean help check-deps deb
 .DELETE_ON_ERROR:
 
@@ -88,6 +88,7 @@ help:
 	@echo 'make fuzz              build libFuzzer targets into $(OUTPUT)/fuzz'
 	@echo 'make fuzz-run          run every fuzz target FUZZ_SECONDS (60) each, kept corpora'
 	@echo 'make bench             overhead and throughput benchmarks (root)'
+	@echo 'make bench-ab BASE=REV this tree against REV: replay, scanner, mixed load (root)'
 	@echo 'make vmlinux           regenerate vmlinux/$$ARCH/vmlinux.h from this kernel'
 	@echo 'make install           install binaries, man pages, unit and default config under PREFIX'
 	@echo '                       (DESTDIR, PREFIX=/usr/local, SYSCONFDIR=/etc); make uninstall'
@@ -276,6 +277,12 @@ fuzz-run: $(FUZZ_BINS) $(UNIT_BIN)
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)OUTPUT=$(abspath $(OUTPUT)) bash bench/run.sh
+
+# Before/after in one run: make bench-ab BASE=<rev> (bench/ab.sh builds it in a temporary worktree).
+bench-ab: deps
+	$(Q)test -n "$(BASE)" || { echo 'usage: make bench-ab BASE=<rev>' >&2; exit 2; }
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)OUTPUT=$(abspath $(OUTPUT)) bash bench/ab.sh $(BASE)
 
 # ---- install, uninstall, deb (owned by packaging; see packaging/README.md) ----
 # The package installs with PREFIX=/usr; the config path is compiled in from SYSCONFDIR.

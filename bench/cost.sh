@@ -48,39 +48,21 @@ RATE_S=${COST_RATE_S:-60}
 RATE_WORKERS=${COST_RATE_WORKERS:-2}
 PARTS=${COST_PARTS:-mixed x11 probes agent rate}
 MODES="none floor_tp floor_raw agent_tp untracked tracked"
+BENCH_NAME=cost
+. "$(dirname "$0")/lib.sh"
 
-die() {
-	echo "cost: $*" >&2
-	exit 1
-}
-
-[ "$(id -u)" = 0 ] || die "must run as root (it loads BPF programs)"
+need_root "it loads BPF programs"
 for f in "$AGENT" "$CTL" "$B/workload" "$B/floor" "$B/floor_raw.bpf.o" "$B/floor_tp.bpf.o" \
 	 "$OUTPUT/cprwatch.bpf.o"; do
 	[ -e "$f" ] || die "$f is missing: run 'make all'"
 done
-for t in jq bpftool sysctl; do
-	command -v $t >/dev/null || die "$t is not installed (make deps)"
-done
-case $REPS in '' | *[!0-9]* | 0) die "COST_REPS must be a positive number" ;; esac
+need_tools jq bpftool sysctl
+need_count COST_REPS "$REPS"
 
 T=
 MON_PID=
 XVFB_PID=
 STATS_ORIG=$(sysctl -n kernel.bpf_stats_enabled 2>/dev/null || echo 0)
-
-stop_pid() {	# stop_pid PID: SIGTERM, then SIGKILL after 15 s
-	local i
-	[ -n "$1" ] || return 0
-	kill -TERM "$1" 2>/dev/null
-	for ((i = 0; i < 300; i++)); do
-		kill -0 "$1" 2>/dev/null || break
-		sleep 0.05
-	done
-	kill -KILL "$1" 2>/dev/null
-	wait "$1" 2>/dev/null
-	return 0
-}
 
 cleanup() {
 	local rc=$?
@@ -95,10 +77,7 @@ cleanup() {
 	fi
 	exit $rc
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
+bench_traps cleanup
 
 T=$(mktemp -d /tmp/cprwatch-cost.XXXXXX) || die "mktemp failed"
 chmod 0755 "$T"
@@ -135,11 +114,7 @@ start_agent() {	# start_agent [ENV=VALUE...]: the agent with the bench config
 	env "$@" "$AGENT" -c "$T/cprwatch.conf" --events="$T/events.json" --ready-file "$T/ready" \
 		2> "$T/agent.log" &
 	MON_PID=$!
-	for _ in $(seq 1 400); do
-		[ -e "$T/ready" ] && return 0
-		kill -0 "$MON_PID" 2>/dev/null || break
-		sleep 0.05
-	done
+	wait_ready "$MON_PID" "$T/ready" && return 0
 	cat "$T/agent.log" >&2
 	die "cprwatchd did not become ready"
 }
@@ -168,8 +143,6 @@ stop_mode() {
 }
 
 # ---- runs ---------------------------------------------------------------------------
-
-field() { sed -n "s/.*$1=\([0-9]*\).*/\1/p" <<<"$2"; }
 
 run_mixed() {	# run_mixed MODE REP
 	local bin=$T/bin/plain dir=$T/fs/plain out

@@ -51,21 +51,17 @@ AUDIT_SYSCALLS="execve execveat open openat openat2 creat read readv pread pread
 	write writev pwrite pwritev pwritev2 sendfile copy_file_range splice close dup dup2
 	dup3 fcntl rename renameat renameat2 unlink unlinkat connect accept accept4"
 
-die() {
-	echo "overhead: $*" >&2
-	exit 1
-}
+BENCH_NAME=overhead
+. "$(dirname "$0")/lib.sh"
 
 # ---- preconditions ------------------------------------------------------------
 
-[ "$(id -u)" = 0 ] || die "must run as root (it loads BPF programs and audit rules)"
+need_root "it loads BPF programs and audit rules"
 [ -r /sys/kernel/btf/vmlinux ] || die "the kernel has no BTF (/sys/kernel/btf/vmlinux)"
 [ -x "$AGENT" ] || die "$AGENT is missing: run 'make all'"
 [ -x "$WORKLOAD" ] || die "$WORKLOAD is missing: run 'make all'"
-for t in jq bpftool awk sysctl timeout; do
-	command -v $t >/dev/null || die "$t is not installed (make deps)"
-done
-case $REPS in '' | *[!0-9]* | 0) die "BENCH_REPS must be a positive number" ;; esac
+need_tools jq bpftool awk sysctl timeout
+need_count BENCH_REPS "$REPS"
 
 # ---- state to undo --------------------------------------------------------------
 
@@ -80,24 +76,8 @@ KAUDITD_PID=$(pgrep -x kauditd | head -1)
 KAUDITD_ORIG_NICE=
 STATS_ORIG=$(sysctl -n kernel.bpf_stats_enabled 2>/dev/null || echo 0)
 
-# wait_gone PID SECS: wait for PID (a child of this shell) to exit; false on timeout.
-wait_gone() {
-	local i
-	for ((i = 0; i < $2 * 20; i++)); do
-		kill -0 "$1" 2>/dev/null || { wait "$1" 2>/dev/null; return 0; }
-		sleep 0.05
-	done
-	return 1
-}
-
 stop_agent() {
-	[ -n "$AGENT_PID" ] || return 0
-	kill -TERM "$AGENT_PID" 2>/dev/null
-	if ! wait_gone "$AGENT_PID" 15; then
-		echo "overhead: cprwatchd $AGENT_PID ignored SIGTERM; killing it" >&2
-		kill -KILL "$AGENT_PID" 2>/dev/null
-		wait "$AGENT_PID" 2>/dev/null
-	fi
+	stop_pid "$AGENT_PID" cprwatchd
 	AGENT_PID=
 }
 
@@ -112,12 +92,7 @@ audit_rules_del() {
 stop_auditd() {
 	[ -n "$AUDITD_PID" ] || return 0
 	audit_rules_del
-	kill -TERM "$AUDITD_PID" 2>/dev/null
-	if ! wait_gone "$AUDITD_PID" 15; then
-		echo "overhead: auditd $AUDITD_PID ignored SIGTERM; killing it" >&2
-		kill -KILL "$AUDITD_PID" 2>/dev/null
-		wait "$AUDITD_PID" 2>/dev/null
-	fi
+	stop_pid "$AUDITD_PID" auditd
 	AUDITD_PID=
 }
 
@@ -150,10 +125,7 @@ cleanup() {
 	fi
 	exit $rc
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
+bench_traps cleanup
 
 T=$(mktemp -d /tmp/cprwatch-bench.XXXXXX) || die "mktemp failed"
 chmod 0755 "$T"
@@ -280,12 +252,7 @@ start_agent() {
 	nice -n "$NICE" "$AGENT" -c "$T/cprwatch.conf" --events="$T/events.json" --ready-file "$T/ready" -v \
 		> "$T/agent.out" 2> "$T/agent.log" &
 	AGENT_PID=$!
-	for _ in $(seq 1 400); do
-		[ -e "$T/ready" ] && break
-		kill -0 "$AGENT_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	if [ ! -e "$T/ready" ]; then
+	if ! wait_ready "$AGENT_PID" "$T/ready"; then
 		cat "$T/agent.log" >&2
 		die "cprwatchd did not become ready"
 	fi
