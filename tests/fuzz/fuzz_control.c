@@ -62,7 +62,8 @@ static void setup(void)
 	if (!mkdtemp(dir))
 		abort();
 	snprintf(sock_path, sizeof(sock_path), "%s/control.sock", dir);
-	if (control_open(&ctl, sock_path, NULL, &ops, err, sizeof(err))) {
+	if (control_open(&ctl, &(struct control_config){ .socket = sock_path, .admin_group = NULL },
+			 &ops, err, sizeof(err))) {
 		fprintf(stderr, "control_open: %s\n", err);
 		abort();
 	}

@@ -189,7 +189,7 @@ static void test_short_config_gets_defaults(void)
 	CU_ASSERT_EQUAL(cfg.nr_bins, 0);
 	CU_ASSERT_TRUE(cfg.rules.bulk_export.enabled);
 	CU_ASSERT(cfg.rules.bulk_high > 0);
-	CU_ASSERT(cfg.scan_workers > 0);
+	CU_ASSERT(cfg.scan.workers > 0);
 	config_free(&cfg);
 
 	CU_ASSERT_EQUAL(config_parse(&cfg, "empty", "", err, sizeof(err)), 0);

@@ -127,7 +127,9 @@ static int setup_with(const char *group)
 	snprintf(dir, sizeof(dir), "/tmp/cprw-control.XXXXXX");
 	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
 	snprintf(sock_path, sizeof(sock_path), "%s/control.sock", dir);
-	ret = control_open(&ctl, sock_path, group, &fake_ops, err, sizeof(err));
+	ret = control_open(&ctl,
+			   &(struct control_config){ .socket = sock_path, .admin_group = group },
+			   &fake_ops, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "control_open: %s\n", err);
 		rmdir(dir);
@@ -396,8 +398,11 @@ static void test_missing_callback(void)
 	snprintf(dir, sizeof(dir), "/tmp/cprw-control.XXXXXX");
 	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
 	snprintf(sock_path, sizeof(sock_path), "%s/control.sock", dir);
-	CU_ASSERT_FATAL(control_open(&ctl, sock_path, own_group(g, sizeof(g)), &ops, err,
-				     sizeof(err)) == 0);
+	CU_ASSERT_FATAL(
+		control_open(&ctl,
+			     &(struct control_config){ .socket = sock_path,
+						       .admin_group = own_group(g, sizeof(g)) },
+			     &ops, err, sizeof(err)) == 0);
 	CU_ASSERT_FATAL(ask_s("{\"cmd\":\"test-alert\"}\n", &v) == 0);
 	CU_ASSERT(is_error(&v, "failed", "not supported"));
 	jval_free(&v);
@@ -652,8 +657,10 @@ static void test_stale_and_live(void)
 
 	setup();
 	/* a second agent on the same path is refused, and the first keeps its socket */
-	CU_ASSERT(control_open(&other, sock_path, own_group(g, sizeof(g)), &fake_ops, err,
-			       sizeof(err)) == -EADDRINUSE);
+	CU_ASSERT(control_open(&other,
+			       &(struct control_config){ .socket = sock_path,
+							 .admin_group = own_group(g, sizeof(g)) },
+			       &fake_ops, err, sizeof(err)) == -EADDRINUSE);
 	CU_ASSERT(strstr(err, "another agent") != NULL);
 	CU_ASSERT_FATAL(ask_s("{\"cmd\":\"status\"}\n", &v) == 0);
 	CU_ASSERT(is_ok(&v));
@@ -665,8 +672,11 @@ static void test_stale_and_live(void)
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock_path);
 	CU_ASSERT_FATAL(bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
 	close(fd);
-	CU_ASSERT_FATAL(control_open(&ctl, sock_path, own_group(g, sizeof(g)), &fake_ops, err,
-				     sizeof(err)) == 0);
+	CU_ASSERT_FATAL(
+		control_open(&ctl,
+			     &(struct control_config){ .socket = sock_path,
+						       .admin_group = own_group(g, sizeof(g)) },
+			     &fake_ops, err, sizeof(err)) == 0);
 	CU_ASSERT_FATAL(ask_s("{\"cmd\":\"status\"}\n", &v) == 0);
 	CU_ASSERT(is_ok(&v));
 	jval_free(&v);
@@ -677,7 +687,9 @@ static void test_stale_and_live(void)
 	snprintf(sock_path, sizeof(sock_path), "%s/control.sock", dir);
 	fd = open(sock_path, O_CREAT | O_WRONLY, 0600);
 	close(fd);
-	CU_ASSERT(control_open(&ctl, sock_path, NULL, &fake_ops, err, sizeof(err)) == -EEXIST);
+	CU_ASSERT(control_open(&ctl,
+			       &(struct control_config){ .socket = sock_path, .admin_group = NULL },
+			       &fake_ops, err, sizeof(err)) == -EEXIST);
 	CU_ASSERT(access(sock_path, F_OK) == 0);
 	unlink(sock_path);
 	rmdir(dir);
@@ -688,12 +700,19 @@ static void test_bad_open_args(void)
 	char err[256];
 	bool had_fd0;
 
-	CU_ASSERT(control_open(&ctl, "relative.sock", NULL, &fake_ops, err, sizeof(err)) ==
-		  -EINVAL);
-	CU_ASSERT(control_open(&ctl, "/tmp/cprw-no-such-dir/x/control.sock", NULL, &fake_ops, err,
-			       sizeof(err)) == -ENOENT);
-	CU_ASSERT(control_open(&ctl, "/tmp/x.sock", "no-such-group-cprw", &fake_ops, err,
-			       sizeof(err)) == -ENOENT);
+	CU_ASSERT(control_open(&ctl,
+			       &(struct control_config){ .socket = "relative.sock",
+							 .admin_group = NULL },
+			       &fake_ops, err, sizeof(err)) == -EINVAL);
+	CU_ASSERT(control_open(&ctl,
+			       &(struct control_config){
+				       .socket = "/tmp/cprw-no-such-dir/x/control.sock",
+				       .admin_group = NULL },
+			       &fake_ops, err, sizeof(err)) == -ENOENT);
+	CU_ASSERT(control_open(&ctl,
+			       &(struct control_config){ .socket = "/tmp/x.sock",
+							 .admin_group = "no-such-group-cprw" },
+			       &fake_ops, err, sizeof(err)) == -ENOENT);
 	CU_ASSERT(strstr(err, "no-such-group-cprw") != NULL);
 	control_close(&ctl); /* idempotent after a failed open */
 	memset(&ctl, 0, sizeof(ctl));

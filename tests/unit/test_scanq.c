@@ -83,7 +83,9 @@ static void test_cache_rewrite_same_size(void)
 
 	make_dir();
 	snprintf(path, sizeof(path), "%s/export.csv", dir);
-	CU_ASSERT_FATAL(scanq_init(&q, 1, 16, 0, NULL, NULL) == 0);
+	CU_ASSERT_FATAL(
+		scanq_init(&q, &(struct scan_config){ .workers = 1, .queue = 16, .per_user = 0 },
+			   NULL, NULL) == 0);
 	write_numbers(path, 0, 28, 1);
 	j = scan_one(&q, path);
 	CU_ASSERT_EQUAL(j->res.cpr.distinct, 0);
@@ -175,7 +177,9 @@ static void test_queue_refuses_symlinked_dir(void)
 	CU_ASSERT_FATAL(symlink("real", link) == 0);
 	snprintf(path, sizeof(path), "%s/via/f.txt", dir);
 	rq.path = path;
-	CU_ASSERT_FATAL(scanq_init(&q, 1, 16, 0, NULL, NULL) == 0);
+	CU_ASSERT_FATAL(
+		scanq_init(&q, &(struct scan_config){ .workers = 1, .queue = 16, .per_user = 0 },
+			   NULL, NULL) == 0);
 	CU_ASSERT_EQUAL(scanq_submit(&q, &rq), 0);
 	scanq_drain(&q, 10000);
 	j = scanq_take(&q);
@@ -227,7 +231,9 @@ static void test_fair_queue(void)
 	int i, dropped = 0, pos = 0, b_pos = -1, n = 0;
 
 	make_dir();
-	CU_ASSERT_FATAL(scanq_init(&q, 1, 64, 8, NULL, NULL) == 0);
+	CU_ASSERT_FATAL(
+		scanq_init(&q, &(struct scan_config){ .workers = 1, .queue = 64, .per_user = 8 },
+			   NULL, NULL) == 0);
 	for (i = 0; i < 20; i++) {
 		snprintf(path, sizeof(path), "%s/a%d", dir, i);
 		write_numbers(path, 1, 1, 10 + i);

@@ -459,10 +459,8 @@ static int start_pipeline(struct agent *a, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot draw the person-hash key: %s", strerror(-ret));
 		return ret;
 	}
-	scan_limits_default(&lim);
+	scan_limits_from_config(&lim, &a->cfg.scan);
 	lim.person_key = &a->person_key;
-	lim.max_file_size = (uint64_t)a->cfg.scan_max_mib << 20;
-	lim.max_time_ms = a->cfg.scan_max_seconds * 1000;
 	ret = sandbox_cfg_init(&a->sandbox, &a->person_key);
 	if (ret == -ENOENT)
 		log_warn("the scanner helper " SANDBOX_HELPER
@@ -473,8 +471,7 @@ static int start_pipeline(struct agent *a, char *err, size_t errlen)
 	else
 		log_info("scanner sandbox: %s, uid %u", a->sandbox.helper,
 			 (unsigned int)a->sandbox.uid);
-	ret = scanq_init(&a->scanq, a->cfg.scan_workers, a->cfg.scan_queue, a->cfg.scan_per_user,
-			 &lim, &a->sandbox);
+	ret = scanq_init(&a->scanq, &a->cfg.scan, &lim, &a->sandbox);
 	if (ret) {
 		snprintf(err, errlen, "cannot start the scan workers: %s", strerror(-ret));
 		return ret;

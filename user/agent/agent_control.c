@@ -44,14 +44,13 @@ static int ctl_alerts(void *arg, const struct control_alerts_query *q, struct js
 static void keep_running_outputs(struct config *cur, struct config *next)
 {
 	if (strcmp(cur->spool_dir, next->spool_dir) || cur->nr_sinks != next->nr_sinks ||
-	    strcmp(cur->control_socket, next->control_socket))
+	    strcmp(cur->control.socket, next->control.socket))
 		log_warn("reload: [spool], [syslog.*] and [control] change only at restart");
 	SWAP(cur->spool_dir, next->spool_dir);
 	SWAP(cur->spool, next->spool);
 	SWAP(cur->sinks, next->sinks);
 	SWAP(cur->nr_sinks, next->nr_sinks);
-	SWAP(cur->control_socket, next->control_socket);
-	SWAP(cur->admin_group, next->admin_group);
+	SWAP(cur->control, next->control);
 }
 
 /*
@@ -114,6 +113,5 @@ int agent_control_open(struct agent *a, char *err, size_t errlen)
 		.arg = a,
 	};
 
-	return control_open(&a->control, a->cfg.control_socket, a->cfg.admin_group, &ops, err,
-			    errlen);
+	return control_open(&a->control, &a->cfg.control, &ops, err, errlen);
 }

@@ -169,13 +169,13 @@ static const struct key_def key_defs[] = {
 	{ "spool", "max_mib", K_MIB, CF(spool.max_bytes), 1048576, 0 },
 	{ "spool", "fsync", K_FSYNC, CF(spool.fsync), 0, 0 },
 	{ "spool", "overflow", K_OVERFLOW, CF(spool.overflow), 0, 0 },
-	{ "control", "socket", K_STR, CF(control_socket), 0, 0 },
-	{ "control", "admin_group", K_STR, CF(admin_group), 0, 0 },
-	{ "scan", "workers", K_UINT, CF(scan_workers), 64, 0 },
-	{ "scan", "queue", K_UINT, CF(scan_queue), 1000000, 0 },
-	{ "scan", "per_user", K_UINT, CF(scan_per_user), 1000000, 0 },
-	{ "scan", "max_file_mib", K_UINT, CF(scan_max_mib), 1048576, 0 },
-	{ "scan", "max_seconds", K_UINT, CF(scan_max_seconds), 3600, 0 },
+	{ "control", "socket", K_STR, CF(control.socket), 0, 0 },
+	{ "control", "admin_group", K_STR, CF(control.admin_group), 0, 0 },
+	{ "scan", "workers", K_UINT, CF(scan.workers), 64, 0 },
+	{ "scan", "queue", K_UINT, CF(scan.queue), 1000000, 0 },
+	{ "scan", "per_user", K_UINT, CF(scan.per_user), 1000000, 0 },
+	{ "scan", "max_file_mib", K_UINT, CF(scan.max_file_mib), 1048576, 0 },
+	{ "scan", "max_seconds", K_UINT, CF(scan.max_seconds), 3600, 0 },
 };
 
 static const char *const list_sections[] = {
@@ -629,18 +629,18 @@ static void config_defaults(struct config *cfg)
 	cfg->state_dir = strdup("/var/lib/cprwatch");
 	cfg->alert_log = strdup("/var/log/cprwatch/alerts.json");
 	cfg->alerts_stdout = !stdout_is_journal();
-	cfg->control_socket = strdup("/run/cprwatch/control.sock");
+	cfg->control.socket = strdup("/run/cprwatch/control.sock");
 	cfg->heartbeat_interval = 60;
 	cfg->spool_dir = strdup("/var/lib/cprwatch/spool");
 	cfg->spool.max_bytes = 64ULL << 20;
 	cfg->spool.fsync = SPOOL_FSYNC_ALWAYS;
 	cfg->spool.overflow = SPOOL_DROP_OLDEST;
-	cfg->admin_group = strdup("");
-	cfg->scan_workers = 2;
-	cfg->scan_queue = 4096;
-	cfg->scan_per_user = 512;
-	cfg->scan_max_mib = 1024;
-	cfg->scan_max_seconds = 30;
+	cfg->control.admin_group = strdup("");
+	cfg->scan.workers = 2;
+	cfg->scan.queue = 4096;
+	cfg->scan.per_user = 512;
+	cfg->scan.max_file_mib = 1024;
+	cfg->scan.max_seconds = 30;
 }
 
 static void hash_text(const char *text, char out[65])
@@ -840,7 +840,7 @@ void config_free(struct config *cfg)
 	free_list(cfg->rules.burst_requests, cfg->rules.nr_burst_requests);
 	free(cfg->state_dir);
 	free(cfg->alert_log);
-	free(cfg->control_socket);
+	free((char *)cfg->control.socket);
 	free(cfg->spool_dir);
 	for (i = 0; i < cfg->nr_sinks; i++) {
 		struct syslog_conn_cfg *c = &cfg->sinks[i].cfg;
@@ -853,7 +853,7 @@ void config_free(struct config *cfg)
 		free((char *)c->key_file);
 	}
 	free(cfg->sinks);
-	free(cfg->admin_group);
+	free((char *)cfg->control.admin_group);
 	free(cfg->source);
 	memset(cfg, 0, sizeof(*cfg));
 }

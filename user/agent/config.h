@@ -11,7 +11,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "cprwatch/events.h"
+#include "control/control.h"
 #include "detect/rules_cfg.h"
+#include "scan/scan.h"
 #include "soc/spool.h"
 #include "soc/syslog_conn.h"
 
@@ -66,13 +68,8 @@ struct config {
 	struct spool_opts spool;	 /* [spool] max_mib, fsync, overflow (soc/spool.h) */
 	struct sink_conf *sinks;
 	size_t nr_sinks;
-	char *control_socket; /* cprwatchctl's unix socket */
-	char *admin_group;    /* besides root, who may use it ("" = root only) */
-	unsigned int scan_workers;
-	unsigned int scan_queue;    /* pending scans before new ones are dropped (and counted) */
-	unsigned int scan_per_user; /* pending scans of one user before theirs are dropped */
-	unsigned int scan_max_mib;  /* largest file scanned */
-	unsigned int scan_max_seconds;
+	struct control_config control; /* [control] (control/control.h); strings owned here */
+	struct scan_config scan;       /* [scan] (scan/scan.h) */
 };
 
 /*

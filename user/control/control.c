@@ -744,17 +744,16 @@ static void init_struct(struct control *c, const struct control_ops *ops)
 		c->clients[i].fd = -1;
 }
 
-int control_open(struct control *c, const char *path, const char *admin_group,
-		 const struct control_ops *ops, char *err, size_t errlen)
+int control_open(struct control *c, const struct control_config *cfg, const struct control_ops *ops,
+		 char *err, size_t errlen)
 {
 	struct epoll_event ee = { .events = EPOLLIN, .data.u32 = TAG_LISTEN };
+	const char *path = cfg->socket ? cfg->socket : CONTROL_DEFAULT_PATH;
 	char dir[sizeof(c->path)];
 	const char *name;
 	int ret;
 
 	init_struct(c, ops);
-	if (!path)
-		path = CONTROL_DEFAULT_PATH;
 	if (path[0] != '/' || strlen(path) >= sizeof(c->path) ||
 	    split_path(path, dir, sizeof(dir), &name)) {
 		snprintf(err, errlen,
@@ -764,7 +763,7 @@ int control_open(struct control *c, const char *path, const char *admin_group,
 		return -EINVAL;
 	}
 	snprintf(c->path, sizeof(c->path), "%s", path);
-	ret = resolve_group(c, admin_group, err, errlen);
+	ret = resolve_group(c, cfg->admin_group, err, errlen);
 	if (!ret)
 		ret = setup_dir(c, dir, name, err, errlen);
 	if (!ret)

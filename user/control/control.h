@@ -157,15 +157,21 @@ struct control {
 	struct control_stats stats;
 };
 
+/* The [control] settings of the agent's config (agent/config.c fills them). */
+struct control_config {
+	const char *socket;	 /* the unix socket; NULL: CONTROL_DEFAULT_PATH */
+	const char *admin_group; /* besides root, who may use it (NULL or "": root only) */
+};
+
 /*
- * Create the socket at @path (NULL: CONTROL_DEFAULT_PATH), making its
- * directory when missing.  @admin_group: a group name or number whose
- * members may use the socket, or NULL/"" for root only.  A stale socket
+ * Create the socket at @cfg->socket, making its directory when missing.
+ * @cfg->admin_group: a group name or number whose members may use the
+ * socket.  A stale socket
  * left by a dead agent is replaced; a live one is an error.  Returns 0 or a
  * negative errno with a message in @err.  @c need not be initialised.
  */
-int control_open(struct control *c, const char *path, const char *admin_group,
-		 const struct control_ops *ops, char *err, size_t errlen);
+int control_open(struct control *c, const struct control_config *cfg, const struct control_ops *ops,
+		 char *err, size_t errlen);
 /* The one fd to watch for EPOLLIN (an epoll fd over the socket and its clients). */
 int control_fd(const struct control *c);
 /* Accept, read, answer and write whatever is ready; never blocks. */

@@ -41,6 +41,13 @@ void scan_limits_default(struct scan_limits *lim)
 	lim->max_persons = 65536;
 }
 
+void scan_limits_from_config(struct scan_limits *lim, const struct scan_config *cfg)
+{
+	scan_limits_default(lim);
+	lim->max_file_size = (uint64_t)cfg->max_file_mib << 20;
+	lim->max_time_ms = cfg->max_seconds * 1000;
+}
+
 const char *scan_status_str(int status)
 {
 	static const char *const names[] = {

@@ -173,6 +173,21 @@ struct scan_result {
 void scan_limits_default(struct scan_limits *lim);
 
 /*
+ * The [scan] settings of the agent's config (agent/config.c fills them):
+ * the worker queue's size (scanq_init) and the caps users may change.
+ */
+struct scan_config {
+	unsigned int workers;	   /* scanning threads */
+	unsigned int queue;	   /* pending scans before new ones are dropped (and counted) */
+	unsigned int per_user;	   /* pending scans of one user before theirs are dropped */
+	unsigned int max_file_mib; /* largest file scanned */
+	unsigned int max_seconds;  /* wall clock per file */
+};
+
+/* The default limits with @cfg's file size and time caps. */
+void scan_limits_from_config(struct scan_limits *lim, const struct scan_config *cfg);
+
+/*
  * Scans a file, a buffer or an open descriptor (read from its current
  * position; random access is used for zip when it can seek).  lim and hooks
  * may be NULL.  Returns res->status (enum scan_status, never negative).

@@ -252,10 +252,10 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-int scanq_init(struct scanq *q, unsigned int workers, unsigned int max_queue,
-	       unsigned int max_per_user, const struct scan_limits *lim,
+int scanq_init(struct scanq *q, const struct scan_config *cfg, const struct scan_limits *lim,
 	       const struct sandbox_cfg *sbx)
 {
+	unsigned int workers = cfg->workers, max_queue = cfg->queue, max_per_user = cfg->per_user;
 	unsigned int i;
 
 	memset(q, 0, sizeof(*q));

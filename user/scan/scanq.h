@@ -95,12 +95,12 @@ struct scanq {
 };
 
 /*
- * max_per_user 0 or above max_queue: max_queue.  sbx: the sandbox config
+ * From @cfg: workers, queue and per_user (per_user 0 or above queue:
+ * queue); the caps are @lim's.  sbx: the sandbox config
  * (must outlive the queue); NULL scans in this process, for unit tests only:
  * the agent never parses a file itself.
  */
-int scanq_init(struct scanq *q, unsigned int workers, unsigned int max_queue,
-	       unsigned int max_per_user, const struct scan_limits *lim,
+int scanq_init(struct scanq *q, const struct scan_config *cfg, const struct scan_limits *lim,
 	       const struct sandbox_cfg *sbx);
 /* Stops the workers (jobs in the queue are dropped) and frees everything. */
 void scanq_destroy(struct scanq *q);
