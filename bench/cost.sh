@@ -21,13 +21,19 @@
 #           client's per-process uprobes on).
 #   probes  per-program run_cnt and run_time_ns (kernel.bpf_stats_enabled=1)
 #           of the agent's and the floors' programs over one mixed run each.
+#   iouring bench/uring_loop: COST_IOURING_N io_uring requests (4 KiB
+#           writes then reads of 8 blocks, queue depth 8) on the tmpfs: none,
+#           agent untracked, agent tracked (a [cpr_clients] program writing
+#           into an export dir: its file is accounted), then per-program
+#           run_cnt/run_time_ns of one untracked and one tracked run
+#           (not in the default parts: bench/iouring.sh runs it).
 #   agent   RSS and idle CPU of the agent over COST_IDLE_S.
 #   rate    tracked writers paced to COST_RATE events/s for COST_RATE_S
 #           seconds: the rate reached and the events lost in the kernel.
 #
 # Environment (defaults in brackets):
 #   COST_REPS [7]  COST_FILE_N [20000]  COST_EXEC_N [500]  COST_NET_N [2000]
-#   COST_X11_N [1000000]  COST_IDLE_S [10]  COST_RATE [200000]
+#   COST_X11_N [1000000]  COST_IOURING_N [400000]  COST_IDLE_S [10]  COST_RATE [200000]
 #   COST_RATE_S [60]  COST_RATE_WORKERS [2]  COST_PARTS ["mixed x11 probes agent rate"]
 # bench/README.md explains every figure.
 set -u
@@ -42,6 +48,7 @@ N_FILE=${COST_FILE_N:-20000}
 N_EXEC=${COST_EXEC_N:-500}
 N_NET=${COST_NET_N:-2000}
 N_X11=${COST_X11_N:-1000000}
+N_IOURING=${COST_IOURING_N:-400000}
 IDLE_S=${COST_IDLE_S:-10}
 RATE=${COST_RATE:-200000}
 RATE_S=${COST_RATE_S:-60}
@@ -88,12 +95,15 @@ mkdir -p "$T/fs/plain" "$T/fs/export"
 cp "$B/workload" "$T/bin/plain"
 cp "$B/workload" "$T/bin/cprclient"
 [ -x "$B/x11_loop" ] && cp "$B/x11_loop" "$T/bin/x11_plain" && cp "$B/x11_loop" "$T/bin/x11_client"
+[ -x "$B/uring_loop" ] && cp "$B/uring_loop" "$T/bin/uring_plain" &&
+	cp "$B/uring_loop" "$T/bin/uring_client"
 cat > "$T/cprwatch.conf" <<CONF
 [agent]
 rescan_interval = 0
 [cpr_clients]
 path = $T/bin/cprclient
 path = $T/bin/x11_client
+path = $T/bin/uring_client
 [export_paths]
 local = $T/fs/export
 [output]
@@ -160,6 +170,17 @@ run_x11() {	# run_x11 MODE REP
 	[ "$1" = tracked ] && bin=$T/bin/x11_client
 	out=$("$bin" "$N_X11") || die "$1: x11_loop failed: $out"
 	printf 'x11\t%s\t%s\t%s\t%s\n' "$1" "$2" "$(field elapsed_ns "$out")" \
+		"$(field cpu_ns "$out")" >> "$RESULTS"
+}
+
+run_iouring() {	# run_iouring MODE REP
+	local bin=$T/bin/uring_plain dir=$T/fs/plain out
+	if [ "$1" = tracked ]; then
+		bin=$T/bin/uring_client
+		dir=$T/fs/export
+	fi
+	out=$("$bin" "$dir/uring.bin" "$N_IOURING" 8) || die "$1: uring_loop failed: $out"
+	printf 'iouring\t%s\t%s\t%s\t%s\n' "$1" "$2" "$(field elapsed_ns "$out")" \
 		"$(field cpu_ns "$out")" >> "$RESULTS"
 }
 
@@ -247,11 +268,11 @@ prog_stats() {
 		"\(.id):\(.name) \(.run_cnt // 0) \(.run_time_ns // 0)"' | sort
 }
 
-profile() {	# profile MODE: one mixed run with stats on, per-program figures
+profile() {	# profile MODE [RUN]: one run (run_mixed) with stats on, per-program figures
 	local before after
 	start_mode "$1"
 	before=$(prog_stats "$MON_PID")
-	run_mixed "$1" 0
+	"${2:-run_mixed}" "$1" 0
 	after=$(prog_stats "$MON_PID")
 	stop_mode
 	join <(echo "$before") <(echo "$after") | awk -v m="$1" '{
@@ -268,6 +289,36 @@ if has_part probes; then
 	for m in floor_tp floor_raw agent_tp untracked tracked; do
 		profile "$m"
 	done
+	sysctl -q -w kernel.bpf_stats_enabled="$STATS_ORIG"
+	echo
+fi
+
+# ---- io_uring ---------------------------------------------------------------------------
+
+if has_part iouring; then
+	[ -x "$B/uring_loop" ] || die "$B/uring_loop is missing: run 'make all'"
+	echo "== iouring: $N_IOURING io_uring requests (4 KiB, depth 8), $REPS interleaved reps"
+	"$T/bin/uring_plain" "$T/fs/plain/uring.bin" 10000 8 >/dev/null || die "iouring warm-up failed"
+	for ((rep = 1; rep <= REPS; rep++)); do
+		if ((rep % 2)); then
+			run_iouring none "$rep"
+			start_agent
+			run_iouring untracked "$rep"
+			run_iouring tracked "$rep"
+			stop_mode
+		else
+			start_agent
+			run_iouring tracked "$rep"
+			run_iouring untracked "$rep"
+			stop_mode
+			run_iouring none "$rep"
+		fi
+	done
+	report iouring none untracked tracked
+	echo "== iouring: per-program cost over one run (kernel.bpf_stats_enabled=1)"
+	sysctl -q -w kernel.bpf_stats_enabled=1 || die "cannot enable kernel.bpf_stats_enabled"
+	profile untracked run_iouring
+	profile tracked run_iouring
 	sysctl -q -w kernel.bpf_stats_enabled="$STATS_ORIG"
 	echo
 fi

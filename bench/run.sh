@@ -15,6 +15,9 @@ bash bench/cost.sh || rc=$?
 echo
 echo "== bench/overhead.sh"
 bash bench/overhead.sh || { r=$?; echo "bench: overhead.sh failed (exit $r)" >&2; [ $rc -ne 0 ] || rc=$r; }
+echo
+echo "== bench/iouring.sh"
+bash bench/iouring.sh || { r=$?; echo "bench: iouring.sh failed (exit $r)" >&2; [ $rc -ne 0 ] || rc=$r; }
 if [ -f bench/scan.sh ]; then
 	echo
 	echo "== bench/scan.sh"

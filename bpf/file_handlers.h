@@ -64,6 +64,12 @@ struct {
 	__type(value, struct pending);
 } pending SEC(".maps") __weak;
 
+/* io_uring fixed-file slots are accounted like fds (CPRW_FIXED_FD_BASE). */
+static __always_inline int fixed_fd(__u32 slot)
+{
+	return CPRW_FIXED_FD_BASE - (int)slot;
+}
+
 static __always_inline __u64 fd_key(__u32 tgid, int fd)
 {
 	return (__u64)tgid << 32 | (__u32)fd;
@@ -168,7 +174,7 @@ static __always_inline void io_start(__u32 tgid, int fd, struct file *f, struct 
 
 static __always_inline void emit_open(struct pending *p, bool have_args, int ret, struct file *f,
 				      struct file_id *id, __u32 classes, __u32 kind,
-				      struct taint_info *ti)
+				      struct taint_info *ti, __u16 evflags)
 {
 	struct open_event *ev = event_buf();
 	char *pbuf = path_buf(0);
@@ -178,6 +184,7 @@ static __always_inline void emit_open(struct pending *p, bool have_args, int ret
 	if (!ev || !pbuf)
 		return;
 	fill_hdr(&ev->hdr, EV_OPEN, classes);
+	ev->hdr.flags |= evflags;
 	ev->ret = ret;
 	ev->flags = p->flags;
 	ev->mode = p->mode;
@@ -210,28 +217,20 @@ static __always_inline void emit_open(struct pending *p, bool have_args, int ret
 	submit(ev, sizeof(*ev) + (len & PATH_MASK));
 }
 
-static __always_inline int open_exit(long ret)
+/*
+ * A successful open: @fd names @f in @tgid (an fd_files key: an fd, or an
+ * io_uring fixed-file slot as fixed_fd()), @ret is what the open event
+ * reports.  @have: the caller knew the process wanted events before the
+ * open and @p holds the flags and mode it asked for.
+ */
+static __always_inline void open_account(__u32 tgid, int fd, int ret, struct file *f,
+					 struct pending *p, bool have, __u16 evflags)
 {
-	__u64 id64 = bpf_get_current_pid_tgid();
-	__u32 tgid = id64 >> 32;
-	struct pending p = {};
-	bool have = unpend(&p, PEND_OPEN);
 	struct taint_info *ti;
 	struct proc_track *t;
 	struct file_id id;
-	struct file *f;
 	__u32 kind, imode;
 
-	if (ret < 0) {
-		if (have)
-			emit_open(&p, true, ret, NULL, NULL, 0, 0, NULL);
-		return 0;
-	}
-	if (is_self(tgid))
-		return 0;
-	f = fd_file(ret);
-	if (!f)
-		return 0;
 	file_id_of(f, &id);
 	ti = bpf_map_lookup_elem(&tainted, &id);
 	t = track_of(tgid);
@@ -240,21 +239,40 @@ static __always_inline int open_exit(long ret)
 	 * most opens on a machine stop here, before the walk up the directories.
 	 */
 	if (!have && !ti && !t && !trace_all && !(BPF_CORE_READ(f, f_mode) & FMODE_WRITE_VAL))
-		return 0;
+		return;
 	kind = export_kind_of(&f->f_path);
 	if (!have && !ti && !kind && !t && !trace_all)
-		return 0;
+		return;
 	imode = BPF_CORE_READ(f, f_inode, i_mode);
 	if (!have) {
-		p.flags = BPF_CORE_READ(f, f_flags);
-		p.mode = imode;
+		p->flags = BPF_CORE_READ(f, f_flags);
+		p->mode = imode;
 	}
-	lineage(tgid, t, ti, &id, p.flags, imode);
+	lineage(tgid, t, ti, &id, p->flags, imode);
 	if (!ti)
 		ti = bpf_map_lookup_elem(&tainted, &id); /* lineage may have tainted it */
 	t = track_of(tgid);
-	io_start(tgid, ret, f, &id, p.flags);
-	emit_open(&p, have, ret, f, &id, t ? t->classes : 0, kind, ti);
+	io_start(tgid, fd, f, &id, p->flags);
+	emit_open(p, have, ret, f, &id, t ? t->classes : 0, kind, ti, evflags);
+}
+
+static __always_inline int open_exit(long ret)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct pending p = {};
+	bool have = unpend(&p, PEND_OPEN);
+	struct file *f;
+
+	if (ret < 0) {
+		if (have)
+			emit_open(&p, true, ret, NULL, NULL, 0, 0, NULL, 0);
+		return 0;
+	}
+	if (is_self(tgid))
+		return 0;
+	f = fd_file(ret);
+	if (f)
+		open_account(tgid, ret, ret, f, &p, have, 0);
 	return 0;
 }
 
@@ -306,7 +324,7 @@ static __always_inline struct file_io *adopt_fd(__u32 tgid, int fd)
 	if (!ti)
 		ti = bpf_map_lookup_elem(&tainted, &id);
 	io_start(tgid, fd, f, &id, p.flags);
-	emit_open(&p, false, fd, f, &id, t->classes, export_kind_of(&f->f_path), ti);
+	emit_open(&p, false, fd, f, &id, t->classes, export_kind_of(&f->f_path), ti, 0);
 	return io_of(tgid, fd);
 }
 
@@ -326,6 +344,18 @@ static __always_inline int io_enter(int fd_in, int fd_out)
 	return 0;
 }
 
+static __always_inline void io_add_read(struct file_io *io, long ret)
+{
+	__sync_fetch_and_add(&io->bytes_read, ret);
+	__sync_fetch_and_add(&io->reads, 1);
+}
+
+static __always_inline void io_add_write(struct file_io *io, long ret)
+{
+	__sync_fetch_and_add(&io->bytes_written, ret);
+	__sync_fetch_and_add(&io->writes, 1);
+}
+
 /* Add @ret bytes to the files behind the accounted fds among @fd_in, @fd_out. */
 static __always_inline void io_account(__u32 tgid, int fd_in, int fd_out, long ret)
 {
@@ -333,14 +363,10 @@ static __always_inline void io_account(__u32 tgid, int fd_in, int fd_out, long r
 
 	if (ret <= 0)
 		return;
-	if (fd_in >= 0 && (io = io_of(tgid, fd_in))) {
-		__sync_fetch_and_add(&io->bytes_read, ret);
-		__sync_fetch_and_add(&io->reads, 1);
-	}
-	if (fd_out >= 0 && ((io = io_of(tgid, fd_out)) || (io = adopt_fd(tgid, fd_out)))) {
-		__sync_fetch_and_add(&io->bytes_written, ret);
-		__sync_fetch_and_add(&io->writes, 1);
-	}
+	if (fd_in >= 0 && (io = io_of(tgid, fd_in)))
+		io_add_read(io, ret);
+	if (fd_out >= 0 && ((io = io_of(tgid, fd_out)) || (io = adopt_fd(tgid, fd_out))))
+		io_add_write(io, ret);
 }
 
 static __always_inline int io_exit(long ret)
@@ -364,6 +390,10 @@ static __always_inline void emit_close(__u32 tgid, int fd, struct file_io *io, _
 	fill_hdr(&ev->hdr, EV_CLOSE, t ? t->classes : 0);
 	ev->hdr.flags |= flags;
 	ev->fd = fd;
+	if (fd <= CPRW_FIXED_FD_BASE) {
+		ev->fd = CPRW_FIXED_FD_BASE - fd;
+		ev->hdr.flags |= EVF_FIXED_FILE;
+	}
 	ev->open_flags = io->open_flags;
 	ev->dev = io->id.dev;
 	ev->ino = io->id.ino;
@@ -375,7 +405,7 @@ static __always_inline void emit_close(__u32 tgid, int fd, struct file_io *io, _
 }
 
 /* An accounted fd goes away; the last one for a file sends the totals. */
-static __always_inline void fd_release(__u32 tgid, int fd)
+static __always_inline void fd_release(__u32 tgid, int fd, __u16 evflags)
 {
 	__u64 key = fd_key(tgid, fd);
 	__u64 *fp = bpf_map_lookup_elem(&fd_files, &key);
@@ -391,13 +421,13 @@ static __always_inline void fd_release(__u32 tgid, int fd)
 		return;
 	if (__sync_fetch_and_add(&io->refs, -1) > 1)
 		return;
-	emit_close(tgid, fd, io, io->mmap_writes ? EVF_MMAP_WRITE : 0);
+	emit_close(tgid, fd, io, evflags | (io->mmap_writes ? EVF_MMAP_WRITE : 0));
 	bpf_map_delete_elem(&file_io, &file);
 }
 
 static __always_inline int close_enter(int fd)
 {
-	fd_release(bpf_get_current_pid_tgid() >> 32, fd);
+	fd_release(bpf_get_current_pid_tgid() >> 32, fd, 0);
 	return 0;
 }
 
@@ -487,7 +517,7 @@ static __always_inline int dup_enter(int oldfd, int newfd)
 	struct pending p = { .kind = PEND_DUP };
 
 	if (newfd >= 0 && newfd != oldfd)
-		fd_release(tgid, newfd);
+		fd_release(tgid, newfd, 0);
 	fp = bpf_map_lookup_elem(&fd_files, &key);
 	if (!fp)
 		return 0;

@@ -157,9 +157,8 @@ static __always_inline void addr_from_sock(struct sock_addr *out, struct sock *s
 	}
 }
 
-static __always_inline struct sock *sock_of_fd(int fd)
+static __always_inline struct sock *sock_of_file(struct file *f)
 {
-	struct file *f = fd_file(fd);
 	struct socket *so;
 
 	if (!f)
@@ -168,36 +167,52 @@ static __always_inline struct sock *sock_of_fd(int fd)
 	return so ? BPF_CORE_READ(so, sk) : NULL;
 }
 
+static __always_inline struct sock *sock_of_fd(int fd)
+{
+	return sock_of_file(fd_file(fd));
+}
+
+/*
+ * A connect (peer from the user's sockaddr @uaddr, or from the socket @sk
+ * when NULL) or an accept (peer from the new socket @sk, which this process
+ * now owns) that returned @ret on @fd.
+ */
+static __always_inline void emit_conn(__u32 tgid, bool is_accept, long ret, int fd,
+				      const void *uaddr, struct sock *sk, __u16 evflags)
+{
+	struct connect_event *ev = event_buf();
+
+	if (!ev)
+		return;
+	__builtin_memset(&ev->addr, 0, sizeof(ev->addr));
+	fill_hdr(&ev->hdr, is_accept ? EV_ACCEPT : EV_CONNECT, classes_of(tgid));
+	ev->hdr.flags |= evflags;
+	ev->ret = ret;
+	ev->fd = fd;
+	if (uaddr) {
+		addr_from_user(&ev->addr, uaddr);
+	} else if (sk) {
+		addr_from_sock(&ev->addr, sk);
+		if (is_accept && BPF_CORE_READ(sk, sk_protocol) == IPPROTO_TCP_VAL)
+			own_sock((__u64)sk, 0, 0);
+	}
+	submit(ev, sizeof(*ev));
+}
+
 static __always_inline int conn_exit(long ret)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct conn_args *a = bpf_map_lookup_elem(&conn_args, &id);
-	struct connect_event *ev;
 	struct conn_args args;
-	struct sock *sk;
 
 	if (!a)
 		return 0;
 	args = *a;
 	bpf_map_delete_elem(&conn_args, &id);
-	ev = event_buf();
-	if (!ev)
-		return 0;
-	__builtin_memset(&ev->addr, 0, sizeof(ev->addr));
-	fill_hdr(&ev->hdr, args.is_accept ? EV_ACCEPT : EV_CONNECT, classes_of(id >> 32));
-	ev->ret = ret;
-	ev->fd = args.is_accept ? ret : args.fd;
-	if (!args.is_accept) {
-		addr_from_user(&ev->addr, args.addr);
-	} else if (ret >= 0) {
-		sk = sock_of_fd(ret);
-		if (sk) {
-			addr_from_sock(&ev->addr, sk);
-			if (BPF_CORE_READ(sk, sk_protocol) == IPPROTO_TCP_VAL)
-				own_sock((__u64)sk, 0, 0);
-		}
-	}
-	submit(ev, sizeof(*ev));
+	if (args.is_accept)
+		emit_conn(id >> 32, true, ret, ret, NULL, ret >= 0 ? sock_of_fd(ret) : NULL, 0);
+	else
+		emit_conn(id >> 32, false, ret, args.fd, args.addr, NULL, 0);
 	return 0;
 }
 

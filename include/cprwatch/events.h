@@ -38,6 +38,7 @@ enum event_type {
 	EV_CLIPBOARD,
 	EV_TURNS,
 	EV_TLS,
+	EV_IOURING_SETUP,
 	EV_TYPE_MAX,
 };
 
@@ -66,6 +67,8 @@ enum event_flags {
 	EVF_CONN_CLOSED = 1 << 6,  /* turns: the connection closed, the last report */
 	EVF_SOCK_ADOPTED = 1 << 7, /* tcp_close: the connection predates its owner's tracking;
 					 * bytes_sent counts the sends after it */
+	EVF_IOURING = 1 << 8,	   /* open, close, connect, accept: done by an io_uring request */
+	EVF_FIXED_FILE = 1 << 9,   /* open, close: the fd is an io_uring fixed-file slot */
 };
 
 /* Where a watched export directory lives; user space decides, the kernel carries it. */
@@ -189,6 +192,18 @@ struct tcp_close_event {
 	__u64 duration_ns;
 };
 
+/*
+ * A tracked or tainted process set up an io_uring (bpf/io_uring.bpf.c): its
+ * file and network requests no longer pass the syscall hooks.
+ */
+struct iouring_setup_event {
+	struct event_hdr hdr;
+	__s32 fd;    /* the ring's fd, or -errno */
+	__u32 flags; /* IORING_SETUP_* (SQPOLL: a kernel thread submits for it) */
+	__u32 sq_entries;
+	__u32 cq_entries;
+};
+
 /* Clipboard calls seen by the uprobes (bpf/clipboard.bpf.c). */
 #define CPRW_CLIP_DATA_MAX 4096 /* content bytes sent up for the scanner, then discarded */
 /* The X PRIMARY selection's predefined atom: a selection of its own, apart from CLIPBOARD. */
@@ -303,6 +318,13 @@ struct taint_info {
 	__u32 by_tgid;
 	__u32 pad;
 };
+
+/*
+ * fd_files keys (tgid << 32 | fd) of io_uring fixed-file slots, which no fd
+ * can have: slot n is fd CPRW_FIXED_FD_BASE - n (-1 stays "no fd").  Close
+ * events name the slot and carry EVF_FIXED_FILE.
+ */
+#define CPRW_FIXED_FD_BASE (-2)
 
 /* Value of the file_io map: byte totals of one open file (see bpf/maps.h). */
 struct file_io {

@@ -169,6 +169,7 @@ static void test_fixed_types_decode(void)
 		{ EV_CONNECT, sizeof(struct connect_event) },
 		{ EV_ACCEPT, sizeof(struct connect_event) },
 		{ EV_TCP_CLOSE, sizeof(struct tcp_close_event) },
+		{ EV_IOURING_SETUP, sizeof(struct iouring_setup_event) },
 	};
 	size_t i;
 
@@ -671,6 +672,22 @@ static size_t bad_turns_extra(void *rec)
 	return size;
 }
 
+static size_t bad_iouring_setup_extra(void *rec)
+{
+	size_t size = sizeof(struct iouring_setup_event) + 1;
+
+	decode_set_hdr(rec, EV_IOURING_SETUP, size);
+	return size;
+}
+
+static size_t bad_iouring_setup_short(void *rec)
+{
+	size_t size = sizeof(struct iouring_setup_event) - 4;
+
+	decode_set_hdr(rec, EV_IOURING_SETUP, size);
+	return size;
+}
+
 /* TLS plaintext is bytes: the whole capture, up to its bound, reaches the parser and scanner. */
 static void test_tls_decodes(void)
 {
@@ -743,6 +760,8 @@ static void test_rejects(void)
 		{ "tls len mismatch", bad_tls_len_mismatch, "tls: data length 15" },
 		{ "tls len wraps", bad_tls_len_wraps, "tls:" },
 		{ "turns extra byte", bad_turns_extra, "fixed" },
+		{ "io_uring_setup extra byte", bad_iouring_setup_extra, "fixed" },
+		{ "io_uring_setup short", bad_iouring_setup_short, "shorter than its type" },
 	};
 	size_t i;
 
@@ -831,6 +850,7 @@ static void test_type_and_export_names(void)
 		[EV_CLIPBOARD] = "clipboard",
 		[EV_TURNS] = "turns",
 		[EV_TLS] = "tls",
+		[EV_IOURING_SETUP] = "io_uring_setup",
 	};
 	unsigned int t;
 

@@ -13,9 +13,12 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/io_uring.h>
 #include <CUnit/CUnit.h>
 #include "unit.h"
 #include "event/event_json.h"
+#include "event/event_parse.h"
+#include "lib/json_parse.h"
 
 #define EJ_JQ "/usr/bin/jq"
 
@@ -624,6 +627,75 @@ static void test_lines_reuse_writer(void)
 	json_free(&j);
 }
 
+/*
+ * A tainted process's io_uring: who, the ring's size and its flags by name;
+ * a recording of it replays into the same record (event_from_json).
+ */
+static void test_iouring_setup(void)
+{
+	static const char *const want[] = {
+		"{\"event\":\"io_uring_setup\",",
+		"\"pid\":4320",
+		"\"uid\":1000",
+		"\"comm\":\"cprklient\"",
+		"\"fd\":3",
+		"\"sq_entries\":8",
+		"\"cq_entries\":16",
+		"\"flags\":8194",
+		"\"setup_flags\":[\"sqpoll\",\"defer_taskrun\"]",
+		NULL,
+	};
+	struct iouring_setup_event *e = ej_new(EV_IOURING_SETUP, sizeof(*e)), back;
+	static char buf[EVENT_PARSE_BUF];
+	char err[128] = "", *line;
+	struct jval v;
+
+	e->fd = 3;
+	e->sq_entries = 8;
+	e->cq_entries = 16;
+	e->flags = IORING_SETUP_SQPOLL | IORING_SETUP_DEFER_TASKRUN;
+	back = *e;
+	line = ej_render(NULL, NULL);
+	ej_has(line, want);
+	CU_ASSERT_EQUAL_FATAL(json_parse(line, strlen(line), &v, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(event_from_json(&v, buf, sizeof(buf), err, sizeof(err)), sizeof(back));
+	e = (struct iouring_setup_event *)buf;
+	CU_ASSERT_EQUAL(e->hdr.type, EV_IOURING_SETUP);
+	CU_ASSERT_EQUAL(e->hdr.tgid, back.hdr.tgid);
+	CU_ASSERT_EQUAL(e->fd, back.fd);
+	CU_ASSERT_EQUAL(e->flags, back.flags);
+	CU_ASSERT_EQUAL(e->sq_entries, back.sq_entries);
+	CU_ASSERT_EQUAL(e->cq_entries, back.cq_entries);
+	jval_free(&v);
+	free(line);
+}
+
+/* Opens and closes done by io_uring requests say so, and name fixed-file slots. */
+static void test_iouring_flags(void)
+{
+	struct close_event *c = ej_new(EV_CLOSE, sizeof(*c));
+	static char buf[EVENT_PARSE_BUF];
+	char err[128] = "", *line;
+	struct jval v;
+
+	c->fd = 1;
+	c->hdr.flags = EVF_IOURING | EVF_FIXED_FILE;
+	line = ej_render(NULL, NULL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(line, "\"io_uring\":true"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(line, "\"fixed_file\":true"));
+	CU_ASSERT_EQUAL_FATAL(json_parse(line, strlen(line), &v, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(event_from_json(&v, buf, sizeof(buf), err, sizeof(err)), sizeof(*c));
+	CU_ASSERT_EQUAL(((struct event_hdr *)buf)->flags, EVF_IOURING | EVF_FIXED_FILE);
+	jval_free(&v);
+	free(line);
+
+	ej_new(EV_CLOSE, sizeof(*c));
+	line = ej_render(NULL, NULL);
+	CU_ASSERT_PTR_NULL(strstr(line, "io_uring"));
+	CU_ASSERT_PTR_NULL(strstr(line, "fixed_file"));
+	free(line);
+}
+
 static CU_TestInfo event_json_tests[] = {
 	{ "header fields", test_header },
 	{ "header: full comm, flags", test_header_comm_and_flags },
@@ -641,6 +713,8 @@ static CU_TestInfo event_json_tests[] = {
 	{ "tcp_close", test_tcp_close },
 	{ "clipboard content not logged", test_clipboard_content_not_logged },
 	{ "writer reused across lines", test_lines_reuse_writer },
+	{ "io_uring_setup: flags by name, replayed", test_iouring_setup },
+	{ "io_uring and fixed-file flags", test_iouring_flags },
 	CU_TEST_INFO_NULL,
 };
 

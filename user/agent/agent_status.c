@@ -212,6 +212,12 @@ void agent_status_json(struct agent *a, struct json *j)
 	if (a->ld.fallback_why)
 		json_kv_str(j, "fallback_reason", a->ld.fallback_why);
 	json_obj_end(j);
+	json_key(j, "io_uring_probes");
+	json_obj_begin(j);
+	json_kv_bool(j, "loaded", a->ld.iouring);
+	if (a->ld.iouring_why)
+		json_kv_str(j, "reason", a->ld.iouring_why);
+	json_obj_end(j);
 	put_probes(a, j);
 	put_events(a, j);
 	put_scan(a, j);

@@ -176,6 +176,43 @@ static void choose_turn_probes(struct loader *ld)
 		 "look-ups are counted per connection, not per request");
 }
 
+static bool is_iouring(const struct bpf_program *prog)
+{
+	return !strncmp(bpf_program__section_name(prog), "tp_btf/io_uring_", 16);
+}
+
+/*
+ * The io_uring probes (bpf/io_uring.bpf.c) need the kernel's typed
+ * io_uring tracepoints; without them io_uring requests are not seen, the
+ * rest of the agent runs.  Returns NULL when they can be loaded, or why not.
+ */
+static const char *iouring_unusable(void)
+{
+	static const char *const tps[] = { "io_uring_submit_req", "io_uring_complete",
+					   "io_uring_create" };
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	const char *why = NULL;
+	size_t i;
+
+	if (!vmlinux)
+		return "no kernel BTF";
+	for (i = 0; i < sizeof(tps) / sizeof(tps[0]) && !why; i++)
+		if (!has_raw_tp(vmlinux, tps[i]))
+			why = "the kernel has no typed io_uring tracepoints (io_uring_submit_req, "
+			      "io_uring_complete, io_uring_create)";
+	btf__free(vmlinux);
+	return why;
+}
+
+static void choose_iouring_probes(struct loader *ld, bool on)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, ld->skel->obj) if (is_iouring(prog))
+		bpf_program__set_autoload(prog, on);
+	ld->iouring = on;
+}
+
 /* Enable one syscall variant: the raw dispatcher or the per-syscall tracepoints. */
 static void choose_syscall_hooks(struct loader *ld, bool raw)
 {
@@ -202,7 +239,7 @@ static void choose_uprobe_links(struct loader *ld)
 		uprobes_proc_prepare(prog, ld->uprobe_multi);
 }
 
-static int open_and_load(struct loader *ld, const struct loader_opts *o, bool raw)
+static int open_and_load(struct loader *ld, const struct loader_opts *o, bool raw, bool iouring)
 {
 	ld->skel = cprwatch_bpf__open();
 	if (!ld->skel)
@@ -214,26 +251,45 @@ static int open_and_load(struct loader *ld, const struct loader_opts *o, bool ra
 	if (raw && (ld->fallback_why = dispatch_unusable(ld->skel)))
 		raw = false;
 	choose_syscall_hooks(ld, raw);
+	if (iouring && (ld->iouring_why = iouring_unusable()))
+		iouring = false;
+	choose_iouring_probes(ld, iouring);
 	choose_uprobe_links(ld);
 	return cprwatch_bpf__load(ld->skel);
 }
 
+/* Open and load again with the io_uring probes or the raw dispatcher left out. */
+static int reload(struct loader *ld, const struct loader_opts *o, bool raw, bool iouring)
+{
+	cprwatch_bpf__destroy(ld->skel);
+	memset(ld, 0, sizeof(*ld));
+	return open_and_load(ld, o, raw, iouring);
+}
+
 int loader_open(struct loader *ld, const struct loader_opts *o, char *err, size_t errlen)
 {
+	const char *iou_why = NULL;
 	int ret, i;
 
 	memset(ld, 0, sizeof(*ld));
-	ret = open_and_load(ld, o, true);
+	ret = open_and_load(ld, o, true, true);
+	if (ret && ld->iouring) {
+		/* a kernel whose io_uring structures CO-RE cannot match: run without them */
+		log_warn("the io_uring probes did not load (%s); io_uring requests are not seen",
+			 strerror(-ret));
+		iou_why = "the io_uring probes did not load on this kernel";
+		ret = reload(ld, o, ld->raw_syscalls, false);
+	}
 	if (ret && ld->raw_syscalls) {
 		/* a kernel whose verifier refuses the dispatcher: the fallback */
 		log_warn("the raw syscall dispatcher did not load (%s); using the per-syscall "
 			 "tracepoints",
 			 strerror(-ret));
-		cprwatch_bpf__destroy(ld->skel);
-		memset(ld, 0, sizeof(*ld));
-		ret = open_and_load(ld, o, false);
+		ret = reload(ld, o, false, !iou_why);
 		ld->fallback_why = "the verifier refused the raw dispatcher";
 	}
+	if (iou_why)
+		ld->iouring_why = iou_why;
 	if (!ld->skel) {
 		snprintf(err, errlen, "cannot open the embedded BPF object: %s", strerror(-ret));
 		return ret;
@@ -458,6 +514,11 @@ int loader_flush_fds(struct loader *ld, const struct event_hdr *exit_hdr, close_
 			ce.hdr.size = sizeof(ce);
 			ce.hdr.flags = EVF_AT_EXIT | (io.mmap_writes ? EVF_MMAP_WRITE : 0);
 			ce.fd = (__s32)(next & 0xffffffff);
+			if (ce.fd <= CPRW_FIXED_FD_BASE) {
+				ce.fd = CPRW_FIXED_FD_BASE -
+					ce.fd; /* an io_uring fixed-file slot */
+				ce.hdr.flags |= EVF_FIXED_FILE;
+			}
 			ce.open_flags = io.open_flags;
 			ce.dev = io.id.dev;
 			ce.ino = io.id.ino;

@@ -35,6 +35,8 @@ struct loader {
 	bool raw_syscalls; /* the tp_btf sys_enter/sys_exit dispatcher, not per-syscall tracepoints */
 	const char *fallback_why; /* why not, when the per-syscall tracepoints run */
 	bool uprobe_multi;	  /* uprobe programs loaded for uprobe_multi links */
+	bool iouring;		  /* the io_uring probes (bpf/io_uring.bpf.c) are loaded */
+	const char *iouring_why;  /* why not, when they are not */
 };
 
 /* Set to "perf" to attach uprobes as perf events even where uprobe_multi exists. */

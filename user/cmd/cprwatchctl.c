@@ -832,6 +832,19 @@ static void print_syscall_hooks(const struct jval *h)
 		       get_str(h, "fallback_reason"));
 }
 
+/* Whether io_uring requests are seen, and why not. */
+static void print_iouring(const struct jval *h)
+{
+	bool loaded = false;
+
+	jobj_bool(h, "loaded", &loaded);
+	if (loaded)
+		printf("io_uring: seen (tp_btf/io_uring_submit_req, io_uring_complete, "
+		       "io_uring_create)\n");
+	else
+		printf("io_uring: NOT seen (%s)\n", get_str(h, "reason"));
+}
+
 static void print_probes(const struct jval *arr)
 {
 	static const char *const hdr[] = { "PROBE", "HOOK", "ATTACHED" };
@@ -952,6 +965,7 @@ static int cmd_status(int argc, char **argv, struct ctl *ctl)
 		print_header(&r.v, healthy);
 		print_counters(&r.v);
 		print_syscall_hooks(jobj_get(&r.v, "syscall_hooks"));
+		print_iouring(jobj_get(&r.v, "io_uring_probes"));
 		print_probes(get_arr(&r.v, "probes"));
 		print_sinks(get_arr(&r.v, "sinks"));
 		print_rules(get_arr(&r.v, "rules"));

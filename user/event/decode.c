@@ -19,6 +19,7 @@ static const char *const type_names[EV_TYPE_MAX] = {
 	[EV_CLIPBOARD] = "clipboard",
 	[EV_TURNS] = "turns",
 	[EV_TLS] = "tls",
+	[EV_IOURING_SETUP] = "io_uring_setup",
 };
 
 /* Fixed part of each record type. */
@@ -36,6 +37,7 @@ static const size_t fixed_size[EV_TYPE_MAX] = {
 	[EV_CLIPBOARD] = sizeof(struct clipboard_event),
 	[EV_TURNS] = sizeof(struct turns_event),
 	[EV_TLS] = sizeof(struct tls_event),
+	[EV_IOURING_SETUP] = sizeof(struct iouring_setup_event),
 };
 
 const char *const event_class_name_table[] = {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <linux/io_uring.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -57,6 +58,10 @@ static void put_header(struct json *j, const struct event *ev, const struct proc
 	kv_classes(j, h->classes);
 	if (h->flags & EVF_TRUNCATED)
 		json_kv_bool(j, "truncated", true);
+	if (h->flags & EVF_IOURING)
+		json_kv_bool(j, "io_uring", true);
+	if (h->flags & EVF_FIXED_FILE)
+		json_kv_bool(j, "fixed_file", true);
 	if (p && h->type != EV_EXEC) {
 		json_kv_u64(j, "ppid", p->ppid);
 		json_kv_str(j, "exe", p->exe);
@@ -251,6 +256,37 @@ static void put_tls(struct json *j, const struct event *ev)
 	json_kv_u64(j, "cpr_distinct", e->cpr_distinct);
 }
 
+/* The ring's IORING_SETUP_* flags by name: SQPOLL means a kernel thread submits for it. */
+static void put_iouring_setup(struct json *j, const struct event *ev)
+{
+	static const struct {
+		__u32 bit;
+		const char *name;
+	} names[] = {
+		{ IORING_SETUP_IOPOLL, "iopoll" },
+		{ IORING_SETUP_SQPOLL, "sqpoll" },
+		{ IORING_SETUP_SQ_AFF, "sq_aff" },
+		{ IORING_SETUP_ATTACH_WQ, "attach_wq" },
+		{ IORING_SETUP_R_DISABLED, "r_disabled" },
+		{ IORING_SETUP_COOP_TASKRUN, "coop_taskrun" },
+		{ IORING_SETUP_SINGLE_ISSUER, "single_issuer" },
+		{ IORING_SETUP_DEFER_TASKRUN, "defer_taskrun" },
+	};
+	const struct iouring_setup_event *e = ev->raw;
+	size_t i;
+
+	json_kv_i64(j, "fd", e->fd);
+	json_kv_u64(j, "sq_entries", e->sq_entries);
+	json_kv_u64(j, "cq_entries", e->cq_entries);
+	json_kv_u64(j, "flags", e->flags);
+	json_key(j, "setup_flags");
+	json_arr_begin(j);
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (e->flags & names[i].bit)
+			json_str(j, names[i].name);
+	json_arr_end(j);
+}
+
 void event_json(struct json *j, const struct event *ev, const struct proc *p, int64_t offset)
 {
 	json_obj_begin(j);
@@ -307,6 +343,9 @@ void event_json(struct json *j, const struct event *ev, const struct proc *p, in
 		break;
 	case EV_TLS:
 		put_tls(j, ev);
+		break;
+	case EV_IOURING_SETUP:
+		put_iouring_setup(j, ev);
 		break;
 	}
 	json_obj_end(j);

@@ -99,6 +99,10 @@ static int hdr_from_json(const struct jval *o, struct event_hdr *h, unsigned int
 	h->classes = event_parse_classes(jobj_get(o, "classes"));
 	if (get_flag(o, "truncated"))
 		h->flags |= EVF_TRUNCATED;
+	if (get_flag(o, "io_uring"))
+		h->flags |= EVF_IOURING;
+	if (get_flag(o, "fixed_file"))
+		h->flags |= EVF_FIXED_FILE;
 	if (comm)
 		strncpy(h->comm, comm, sizeof(h->comm) - 1);
 	return 0;
@@ -259,6 +263,18 @@ static size_t unlink_from(const struct jval *o, struct unlink_event *e)
 	return sizeof(*e) + e->path_len;
 }
 
+static size_t iouring_setup_from(const struct jval *o, struct iouring_setup_event *e)
+{
+	int64_t fd = 0;
+
+	jobj_i64(o, "fd", &fd);
+	e->fd = fd;
+	e->flags = get_u32(o, "flags", 0);
+	e->sq_entries = get_u32(o, "sq_entries", 0);
+	e->cq_entries = get_u32(o, "cq_entries", 0);
+	return sizeof(*e);
+}
+
 /*
  * A recorded clipboard event holds no content (the agent never writes it):
  * the record gets none, data_len 0, and the recorded CPR count.
@@ -341,6 +357,9 @@ int event_from_json(const struct jval *obj, void *buf, size_t cap, char *err, si
 		break;
 	case EV_CLIPBOARD:
 		size = clipboard_from(obj, buf);
+		break;
+	case EV_IOURING_SETUP:
+		size = iouring_setup_from(obj, buf);
 		break;
 	default:
 		size = tcp_close_from(obj, buf);
