@@ -23,7 +23,8 @@
 #           of the agent's and the floors' programs over one mixed run each.
 #   iouring bench/uring_loop: COST_IOURING_N io_uring requests (4 KiB
 #           writes then reads of 8 blocks, queue depth 8) on the tmpfs: none,
-#           agent untracked, agent tracked (a [cpr_clients] program writing
+#           floor_iou (empty programs on the two io_uring tracepoints the
+#           agent hooks, bench/floor_iouring.bpf.c), agent untracked, agent tracked (a [cpr_clients] program writing
 #           into an export dir: its file is accounted), then per-program
 #           run_cnt/run_time_ns of one untracked and one tracked run
 #           (not in the default parts: bench/iouring.sh runs it).
@@ -141,6 +142,7 @@ start_mode() {	# start_mode MODE
 	none) ;;
 	floor_tp) start_floor "$B/floor_tp.bpf.o" "$OUTPUT/cprwatch.bpf.o" ;;
 	floor_raw) start_floor "$B/floor_raw.bpf.o" ;;
+	floor_iou) start_floor "$B/floor_iouring.bpf.o" ;;
 	agent_tp) start_agent CPRWATCH_SYSCALL_HOOKS=tracepoint ;;
 	untracked | tracked) start_agent ;;
 	esac
@@ -302,6 +304,9 @@ if has_part iouring; then
 	for ((rep = 1; rep <= REPS; rep++)); do
 		if ((rep % 2)); then
 			run_iouring none "$rep"
+			start_mode floor_iou
+			run_iouring floor_iou "$rep"
+			stop_mode
 			start_agent
 			run_iouring untracked "$rep"
 			run_iouring tracked "$rep"
@@ -311,10 +316,13 @@ if has_part iouring; then
 			run_iouring tracked "$rep"
 			run_iouring untracked "$rep"
 			stop_mode
+			start_mode floor_iou
+			run_iouring floor_iou "$rep"
+			stop_mode
 			run_iouring none "$rep"
 		fi
 	done
-	report iouring none untracked tracked
+	report iouring none floor_iou untracked tracked
 	echo "== iouring: per-program cost over one run (kernel.bpf_stats_enabled=1)"
 	sysctl -q -w kernel.bpf_stats_enabled=1 || die "cannot enable kernel.bpf_stats_enabled"
 	profile untracked run_iouring

@@ -26,7 +26,13 @@
  *
  * Untracked processes: a CQE whose opcode is not one of these costs a
  * switch; a read or write costs one file_io lookup; an open costs what the
- * syscall's exit costs (open_account: tainted + tracked, f_mode).
+ * syscall's exit costs (open_account: tainted + tracked, f_mode); an SQE
+ * costs a switch, a write SQE one `tracked` lookup.
+ *
+ * The tracepoints' arguments changed shape over kernels (io_uring_complete
+ * passes the CQE since 6.3, io_uring_submit_req only the request since
+ * 6.1); user/agent/loader.c checks the shapes in the kernel's BTF and
+ * leaves these programs out where they differ.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -149,7 +155,7 @@ int BPF_PROG(iou_complete, struct io_ring_ctx *ring, void *reqp, struct io_uring
 	switch (op) {
 	case IOU_READS:
 	case IOU_WRITES:
-		res = BPF_CORE_READ(cqe, res);
+		res = cqe->res;
 		fp = (__u64)BPF_CORE_READ(req, file);
 		if (res <= 0 || !(io = bpf_map_lookup_elem(&file_io, &fp)))
 			return 0;
@@ -169,7 +175,7 @@ int BPF_PROG(iou_complete, struct io_ring_ctx *ring, void *reqp, struct io_uring
 	}
 	if (submitter_tgid(req) != tgid)
 		return 0;
-	res = BPF_CORE_READ(cqe, res);
+	res = cqe->res;
 	switch (op) {
 	case IOU_OPENS:
 		iou_open(tgid, ring, req, res);
@@ -208,16 +214,19 @@ int BPF_PROG(iou_submit, struct io_kiocb *req)
 	__u32 tgid;
 	int fd;
 
-	switch (BPF_CORE_READ(req, opcode)) {
+	/* a typed argument: direct loads, no helper call, for every SQE of the machine */
+	switch (req->opcode) {
 	case IOU_WRITES:
 		break;
 	default:
 		return 0;
 	}
-	if (BPF_CORE_READ(req, flags) & REQ_F_FIXED_FILE)
-		return 0; /* a fixed file is accounted from its direct open */
 	tgid = bpf_get_current_pid_tgid() >> 32;
-	fd = BPF_CORE_READ(req, cqe.fd);
+	if (!(classes_of(tgid) & (CLASS_CPR_CLIENT | CLASS_TAINTED)))
+		return 0; /* untracked: one lookup */
+	if (req->flags & REQ_F_FIXED_FILE)
+		return 0; /* a fixed file is accounted from its direct open */
+	fd = req->cqe.fd;
 	if (!fd_accounted(tgid, fd))
 		adopt_fd(tgid, fd);
 	return 0;

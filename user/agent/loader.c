@@ -186,20 +186,55 @@ static bool is_iouring(const struct bpf_program *prog)
  * io_uring tracepoints; without them io_uring requests are not seen, the
  * rest of the agent runs.  Returns NULL when they can be loaded, or why not.
  */
+/*
+ * Arguments (with the leading context pointer) of typed raw tracepoint
+ * @name in the kernel's BTF, or -1 when it has none.  tp_btf arguments are
+ * not relocated: a program written for another shape would misread them.
+ */
+static int raw_tp_args(const struct btf *vmlinux, const char *name)
+{
+	const struct btf_type *t;
+	char type[128];
+	int id;
+
+	snprintf(type, sizeof(type), "btf_trace_%s", name);
+	id = btf__find_by_name_kind(vmlinux, type, BTF_KIND_TYPEDEF);
+	if (id <= 0)
+		return -1;
+	t = btf__type_by_id(vmlinux, btf__type_by_id(vmlinux, id)->type); /* pointer */
+	t = t && btf_is_ptr(t) ? btf__type_by_id(vmlinux, t->type) : NULL;
+	return t && btf_is_func_proto(t) ? btf_vlen(t) : -1;
+}
+
+/*
+ * The shapes bpf/io_uring.bpf.c is written for (Linux 6.3 and later):
+ * io_uring_complete(ctx, req, cqe), io_uring_submit_req(req),
+ * io_uring_create(fd, ctx, sq_entries, cq_entries, flags).
+ */
 static const char *iouring_unusable(void)
 {
-	static const char *const tps[] = { "io_uring_submit_req", "io_uring_complete",
-					   "io_uring_create" };
+	static const struct {
+		const char *name;
+		int args;
+	} tps[] = { { "io_uring_complete", 4 },
+		    { "io_uring_submit_req", 2 },
+		    { "io_uring_create", 6 } };
 	struct btf *vmlinux = btf__load_vmlinux_btf();
 	const char *why = NULL;
 	size_t i;
+	int n;
 
 	if (!vmlinux)
 		return "no kernel BTF";
-	for (i = 0; i < sizeof(tps) / sizeof(tps[0]) && !why; i++)
-		if (!has_raw_tp(vmlinux, tps[i]))
+	for (i = 0; i < sizeof(tps) / sizeof(tps[0]) && !why; i++) {
+		n = raw_tp_args(vmlinux, tps[i].name);
+		if (n < 0)
 			why = "the kernel has no typed io_uring tracepoints (io_uring_submit_req, "
 			      "io_uring_complete, io_uring_create)";
+		else if (n != tps[i].args)
+			why = "the kernel's io_uring tracepoints have another shape than "
+			      "bpf/io_uring.bpf.c reads (written for Linux 6.3+)";
+	}
 	btf__free(vmlinux);
 	return why;
 }
