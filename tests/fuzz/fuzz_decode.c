@@ -263,14 +263,14 @@ static void render(const struct event *ev, const struct proc *p)
 
 	json_init(&j);
 	event_json(&j, ev, p, 1700000000000000000LL);
-	CHECK(!j.oom);
-	CHECK(j.buf && strlen(j.buf) == j.len);
-	if (!fz_valid_object(j.buf, j.len)) {
-		fprintf(stderr, "fuzz_decode: invalid JSON: %s\n", j.buf);
+	CHECK(!j.out.oom);
+	CHECK(j.out.data && strlen(j.out.data) == j.out.len);
+	if (!fz_valid_object(j.out.data, j.out.len)) {
+		fprintf(stderr, "fuzz_decode: invalid JSON: %s\n", j.out.data);
 		abort();
 	}
 	snprintf(want, sizeof(want), "{\"event\":\"%s\",", event_type_name(ev->hdr->type));
-	CHECK(!strncmp(j.buf, want, strlen(want)));
+	CHECK(!strncmp(j.out.data, want, strlen(want)));
 	json_free(&j);
 }
 
@@ -349,9 +349,9 @@ static void raw_string(const uint8_t *data, size_t size)
 	json_strn(&j, (const char *)data, size);
 	json_kv_u64(&j, "n", size);
 	json_obj_end(&j);
-	CHECK(!j.oom);
-	if (!fz_valid_object(j.buf, j.len)) {
-		fprintf(stderr, "fuzz_decode: invalid JSON for a raw string: %s\n", j.buf);
+	CHECK(!j.out.oom);
+	if (!fz_valid_object(j.out.data, j.out.len)) {
+		fprintf(stderr, "fuzz_decode: invalid JSON for a raw string: %s\n", j.out.data);
 		abort();
 	}
 	json_free(&j);

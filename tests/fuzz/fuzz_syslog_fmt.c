@@ -94,19 +94,19 @@ static void check_cef(const char *msg, size_t len)
 		abort();
 }
 
-static void check_line(const struct syslog_buf *b, const struct syslog_ctx *ctx)
+static void check_line(const struct buf *b, const struct syslog_ctx *ctx)
 {
-	const char *p = b->buf;
+	const char *p = b->data;
 	unsigned long pri;
 	size_t i;
 	char *end;
 
-	if (!b->buf || strlen(b->buf) != b->len || (ctx->max_len && b->len > ctx->max_len))
+	if (!b->data || strlen(b->data) != b->len || (ctx->max_len && b->len > ctx->max_len))
 		abort();
 	for (i = 0; i < b->len; i++)
-		if ((unsigned char)b->buf[i] < 0x20 || b->buf[i] == 0x7f)
+		if ((unsigned char)b->data[i] < 0x20 || b->data[i] == 0x7f)
 			abort();
-	if (!valid_utf8((const unsigned char *)b->buf, b->len))
+	if (!valid_utf8((const unsigned char *)b->data, b->len))
 		abort();
 	if (*p != '<')
 		abort();
@@ -123,15 +123,15 @@ static void check_line(const struct syslog_buf *b, const struct syslog_ctx *ctx)
 	if (*p && *p != ' ')
 		abort();
 	if (ctx->format == SYSLOG_FMT_CEF)
-		check_cef(p + 1, b->len - (p + 1 - b->buf));
+		check_cef(p + 1, b->len - (p + 1 - b->data));
 }
 
 static void render(const struct jval *alert, struct syslog_ctx *ctx)
 {
-	struct syslog_buf b;
+	struct buf b;
 	int rc;
 
-	syslog_buf_init(&b);
+	buf_init(&b);
 	rc = syslog_fmt_alert(&b, ctx, alert);
 	if (rc == 0 || rc == 1)
 		check_line(&b, ctx);
@@ -140,7 +140,7 @@ static void render(const struct jval *alert, struct syslog_ctx *ctx)
 	/* a limit of at least the RFC minimum must always be met */
 	if (rc == -EMSGSIZE && (!ctx->max_len || ctx->max_len >= SYSLOG_MIN_MSG))
 		abort();
-	syslog_buf_free(&b);
+	buf_free(&b);
 }
 
 /* ---- an alert built by hand from raw bytes ----------------------------------------- */
@@ -180,7 +180,7 @@ static void raw_alert(const uint8_t *data, size_t size, struct syslog_ctx *ctx)
 	char *copy = malloc(size + 1), *fields[16], *pk[3], *fk[1], *ak[13];
 	struct jval items[13], pitems[3], fitems[1], proc, file, alert;
 	struct heartbeat hb = { 0 };
-	struct syslog_buf b;
+	struct buf b;
 	size_t nf = 0, i, n = sizeof(keys) / sizeof(keys[0]);
 	int rc;
 
@@ -209,13 +209,13 @@ static void raw_alert(const uint8_t *data, size_t size, struct syslog_ctx *ctx)
 	hb.host = fields[0];
 	hb.version = nf > 1 ? fields[1] : NULL;
 	hb.uptime_s = size;
-	syslog_buf_init(&b);
+	buf_init(&b);
 	rc = syslog_fmt_heartbeat(&b, ctx, &hb);
 	if (rc == 0 || rc == 1)
 		check_line(&b, ctx);
 	else if (rc != -EMSGSIZE || ctx->max_len >= SYSLOG_MIN_MSG)
 		abort();
-	syslog_buf_free(&b);
+	buf_free(&b);
 	free(copy);
 }
 

@@ -83,8 +83,8 @@ static char *ej_render(const char *file_path, const struct proc *p)
 	ev.file_path = file_path;
 	json_init(&j);
 	event_json(&j, &ev, p, EJ_OFFSET);
-	CU_ASSERT_FALSE(j.oom);
-	out = strdup(j.buf);
+	CU_ASSERT_FALSE(j.out.oom);
+	out = strdup(j.out.data);
 	json_free(&j);
 	free(rec);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
@@ -621,9 +621,9 @@ static void test_lines_reuse_writer(void)
 		json_reset(&j);
 		event_json(&j, &ev, NULL, 0);
 	}
-	CU_ASSERT_EQUAL(strncmp(j.buf, "{\"event\":\"fork\"", 15), 0);
-	CU_ASSERT_PTR_NOT_NULL(strstr(j.buf, "\"child_pid\":102}"));
-	CU_ASSERT(ej_jq_valid(j.buf));
+	CU_ASSERT_EQUAL(strncmp(j.out.data, "{\"event\":\"fork\"", 15), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(j.out.data, "\"child_pid\":102}"));
+	CU_ASSERT(ej_jq_valid(j.out.data));
 	json_free(&j);
 }
 

@@ -78,7 +78,7 @@ static char *json_of_strn(const char *s, size_t n)
 
 	json_init(&j);
 	json_strn(&j, s, n);
-	out = strdup(j.buf ? j.buf : "");
+	out = strdup(j.out.data ? j.out.data : "");
 	json_free(&j);
 	return out;
 }
@@ -159,8 +159,8 @@ static void test_all_bytes_parse(void)
 		json_strn(&j, s, 2);
 	}
 	json_arr_end(&j);
-	CU_ASSERT_FALSE(j.oom);
-	CU_ASSERT(json_jq_valid(j.buf));
+	CU_ASSERT_FALSE(j.out.oom);
+	CU_ASSERT(json_jq_valid(j.out.data));
 	json_free(&j);
 }
 
@@ -189,7 +189,7 @@ static void test_round_trip_with_jq(void)
 		json_obj_begin(&j);
 		json_kv_str(&j, "s", cases[i].in);
 		json_obj_end(&j);
-		out = json_jq_run("-j .s", j.buf, &status);
+		out = json_jq_run("-j .s", j.out.data, &status);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(out);
 		CU_ASSERT_EQUAL(status, 0);
 		CU_ASSERT_STRING_EQUAL(out, cases[i].want);
@@ -215,10 +215,10 @@ static void test_scalars(void)
 	json_str(&j, NULL);
 	json_str(&j, "s");
 	json_arr_end(&j);
-	CU_ASSERT_STRING_EQUAL(j.buf, "[0,18446744073709551615,-1,-9223372036854775808,"
-				      "9223372036854775807,true,false,null,null,\"s\"]");
-	CU_ASSERT_EQUAL(j.len, strlen(j.buf));
-	CU_ASSERT(json_jq_valid(j.buf));
+	CU_ASSERT_STRING_EQUAL(j.out.data, "[0,18446744073709551615,-1,-9223372036854775808,"
+					   "9223372036854775807,true,false,null,null,\"s\"]");
+	CU_ASSERT_EQUAL(j.out.len, strlen(j.out.data));
+	CU_ASSERT(json_jq_valid(j.out.data));
 	json_free(&j);
 }
 
@@ -229,7 +229,7 @@ static void test_object_commas(void)
 	json_init(&j);
 	json_obj_begin(&j);
 	json_obj_end(&j);
-	CU_ASSERT_STRING_EQUAL(j.buf, "{}");
+	CU_ASSERT_STRING_EQUAL(j.out.data, "{}");
 	json_reset(&j);
 
 	json_obj_begin(&j);
@@ -241,9 +241,9 @@ static void test_object_commas(void)
 	json_null(&j);
 	json_kv_str(&j, "f", NULL);
 	json_obj_end(&j);
-	CU_ASSERT_STRING_EQUAL(j.buf, "{\"a\":1,\"b\":\"x\",\"c\":true,\"d\":-5,\"e\":null,"
-				      "\"f\":null}");
-	CU_ASSERT(json_jq_valid(j.buf));
+	CU_ASSERT_STRING_EQUAL(j.out.data, "{\"a\":1,\"b\":\"x\",\"c\":true,\"d\":-5,\"e\":null,"
+					   "\"f\":null}");
+	CU_ASSERT(json_jq_valid(j.out.data));
 	json_free(&j);
 }
 
@@ -281,9 +281,9 @@ static void test_nested_commas(void)
 	json_arr_end(&j);
 	json_kv_u64(&j, "f", 7);
 	json_obj_end(&j);
-	CU_ASSERT_STRING_EQUAL(j.buf, "{\"a\":{\"b\":[1,2,{\"c\":[]}],\"d\":[]},"
-				      "\"e\":[[],[\"x\"],{}],\"f\":7}");
-	CU_ASSERT(json_jq_valid(j.buf));
+	CU_ASSERT_STRING_EQUAL(j.out.data, "{\"a\":{\"b\":[1,2,{\"c\":[]}],\"d\":[]},"
+					   "\"e\":[[],[\"x\"],{}],\"f\":7}");
+	CU_ASSERT(json_jq_valid(j.out.data));
 	json_free(&j);
 }
 
@@ -296,8 +296,8 @@ static void test_key_escaping(void)
 	json_obj_begin(&j);
 	json_kv_u64(&j, "k\"e\\y\n", 1);
 	json_obj_end(&j);
-	CU_ASSERT_STRING_EQUAL(j.buf, "{\"k\\\"e\\\\y\\n\":1}");
-	CU_ASSERT(json_jq_valid(j.buf));
+	CU_ASSERT_STRING_EQUAL(j.out.data, "{\"k\\\"e\\\\y\\n\":1}");
+	CU_ASSERT(json_jq_valid(j.out.data));
 	json_free(&j);
 }
 
@@ -314,8 +314,8 @@ static void test_reset_reuses(void)
 		json_kv_u64(&j, "n", i);
 		json_obj_end(&j);
 	}
-	CU_ASSERT_STRING_EQUAL(j.buf, "{\"n\":2}");
-	CU_ASSERT_EQUAL(j.len, 7);
+	CU_ASSERT_STRING_EQUAL(j.out.data, "{\"n\":2}");
+	CU_ASSERT_EQUAL(j.out.len, 7);
 	/* reset in the middle of an object, e.g. after a failed event */
 	json_reset(&j);
 	json_obj_begin(&j);
@@ -324,10 +324,10 @@ static void test_reset_reuses(void)
 	json_obj_begin(&j);
 	json_kv_u64(&j, "b", 2);
 	json_obj_end(&j);
-	CU_ASSERT_STRING_EQUAL(j.buf, "{\"b\":2}");
+	CU_ASSERT_STRING_EQUAL(j.out.data, "{\"b\":2}");
 	json_free(&j);
-	CU_ASSERT_PTR_NULL(j.buf);
-	CU_ASSERT_EQUAL(j.len, 0);
+	CU_ASSERT_PTR_NULL(j.out.data);
+	CU_ASSERT_EQUAL(j.out.len, 0);
 }
 
 /* Strings far past the initial capacity are written whole. */
@@ -343,12 +343,12 @@ static void test_growth(void)
 	s[n] = '\0';
 	json_init(&j);
 	json_str(&j, s);
-	CU_ASSERT_FALSE(j.oom);
+	CU_ASSERT_FALSE(j.out.oom);
 	/* a, b, \" (2), \u00ff (6) per 4 input bytes, plus the quotes */
-	CU_ASSERT_EQUAL(j.len, n / 4 * 10 + 2);
-	CU_ASSERT_EQUAL(strlen(j.buf), j.len);
-	CU_ASSERT(j.cap > j.len);
-	CU_ASSERT_EQUAL(memcmp(j.buf, "\"ab\\\"\\u00ffab", 13), 0);
+	CU_ASSERT_EQUAL(j.out.len, n / 4 * 10 + 2);
+	CU_ASSERT_EQUAL(strlen(j.out.data), j.out.len);
+	CU_ASSERT(j.out.cap > j.out.len);
+	CU_ASSERT_EQUAL(memcmp(j.out.data, "\"ab\\\"\\u00ffab", 13), 0);
 	json_free(&j);
 	free(s);
 }
@@ -360,8 +360,8 @@ static void test_raw(void)
 	json_init(&j);
 	json_raw(&j, "{\"x\":", 5);
 	json_raw(&j, "1}", 2);
-	CU_ASSERT_STRING_EQUAL(j.buf, "{\"x\":1}");
-	CU_ASSERT_EQUAL(j.len, 7);
+	CU_ASSERT_STRING_EQUAL(j.out.data, "{\"x\":1}");
+	CU_ASSERT_EQUAL(j.out.len, 7);
 	json_free(&j);
 }
 
@@ -385,8 +385,8 @@ static void test_depth_limit(void)
 		want[o++] = ']';
 	want[o] = '\0';
 	/* the first value after the opening bracket has no comma */
-	CU_ASSERT_STRING_EQUAL(j.buf, want);
-	CU_ASSERT(json_jq_valid(j.buf));
+	CU_ASSERT_STRING_EQUAL(j.out.data, want);
+	CU_ASSERT(json_jq_valid(j.out.data));
 	json_free(&j);
 }
 
@@ -401,8 +401,8 @@ static void test_ids_verbatim(void)
 	json_kv_id(&j, "alert_id", uuid);
 	json_kv_str(&j, "path", uuid);
 	json_obj_end(&j);
-	CU_ASSERT_STRING_EQUAL(j.buf, "{\"alert_id\":\"ab010140-5123-4abc-8def-0123456789ab\","
-				      "\"path\":\"ab010140-XXXX-4abc-8def-0123456789ab\"}");
+	CU_ASSERT_STRING_EQUAL(j.out.data, "{\"alert_id\":\"ab010140-5123-4abc-8def-0123456789ab\","
+					   "\"path\":\"ab010140-XXXX-4abc-8def-0123456789ab\"}");
 	json_free(&j);
 }
 

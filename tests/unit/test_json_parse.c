@@ -840,8 +840,8 @@ static void test_writer_roundtrip(void)
 	json_str(&j, "");
 	json_arr_end(&j);
 	json_obj_end(&j);
-	CU_ASSERT_FATAL(!j.oom);
-	CU_ASSERT_FATAL(parse_n(j.buf, j.len, &v, err) == 0);
+	CU_ASSERT_FATAL(!j.out.oom);
+	CU_ASSERT_FATAL(parse_n(j.out.data, j.out.len, &v, err) == 0);
 	json_free(&j);
 
 	CU_ASSERT(jobj_u64(&v, "u", &u) && u == UINT64_MAX);

@@ -146,16 +146,16 @@ static void append_alerts(struct bed *b, uint64_t count, size_t summary_len)
 /* What the sink must send for record @n: rendered here the same way. */
 static char *expected_line(struct bed *b, uint64_t n, size_t summary_len)
 {
-	struct syslog_buf out;
+	struct buf out;
 	struct jval v;
 	char buf[8192];
 
 	alert_json(buf, sizeof(buf), n, summary_len);
 	CU_ASSERT_FATAL(json_parse(buf, strlen(buf), &v, NULL, 0) == 0);
-	syslog_buf_init(&out);
+	buf_init(&out);
 	CU_ASSERT(syslog_fmt_alert(&out, &b->s.fmt, &v) >= 0);
 	jval_free(&v);
-	return out.buf;
+	return out.data;
 }
 
 static void timed_call_end(struct bed *b, uint64_t t0)

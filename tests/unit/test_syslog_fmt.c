@@ -71,7 +71,7 @@ static struct syslog_ctx ctx(enum syslog_format f, size_t max_len)
 }
 
 /* Render @json; returns the rc, the line in @b. */
-static int render(const char *json, enum syslog_format f, size_t max_len, struct syslog_buf *b)
+static int render(const char *json, enum syslog_format f, size_t max_len, struct buf *b)
 {
 	struct syslog_ctx c = ctx(f, max_len);
 	struct jval v;
@@ -84,19 +84,19 @@ static int render(const char *json, enum syslog_format f, size_t max_len, struct
 }
 
 /* One line, printable, valid UTF-8: what every rendering must be. */
-static void assert_clean(const struct syslog_buf *b)
+static void assert_clean(const struct buf *b)
 {
 	size_t i;
 
-	CU_ASSERT_EQUAL(strlen(b->buf), b->len);
+	CU_ASSERT_EQUAL(strlen(b->data), b->len);
 	for (i = 0; i < b->len; i++) {
-		unsigned char c = b->buf[i];
+		unsigned char c = b->data[i];
 
 		CU_ASSERT(c >= 0x20 && c != 0x7f);
 		if (c < 0x20 || c == 0x7f)
 			break;
 	}
-	CU_ASSERT(valid_utf8((const unsigned char *)b->buf, b->len));
+	CU_ASSERT(valid_utf8((const unsigned char *)b->data, b->len));
 }
 
 /* A trailing backslash would escape whatever the receiver puts next. */
@@ -111,94 +111,94 @@ static bool ends_mid_escape(const char *s, size_t n)
 
 static void test_sample_5424(void)
 {
-	struct syslog_buf b;
+	struct buf b;
 
-	syslog_buf_init(&b);
+	buf_init(&b);
 	CU_ASSERT_EQUAL(render(SAMPLE_ALERT, SYSLOG_FMT_RFC5424, 0, &b), 0);
-	CU_ASSERT_STRING_EQUAL(b.buf, expect_5424);
+	CU_ASSERT_STRING_EQUAL(b.data, expect_5424);
 	/* the same line fits a datagram untouched */
 	CU_ASSERT_EQUAL(render(SAMPLE_ALERT, SYSLOG_FMT_RFC5424, 2048, &b), 0);
-	CU_ASSERT_STRING_EQUAL(b.buf, expect_5424);
-	syslog_buf_free(&b);
+	CU_ASSERT_STRING_EQUAL(b.data, expect_5424);
+	buf_free(&b);
 }
 
 static void test_sample_cef(void)
 {
-	struct syslog_buf b;
+	struct buf b;
 
-	syslog_buf_init(&b);
+	buf_init(&b);
 	CU_ASSERT_EQUAL(render(SAMPLE_ALERT, SYSLOG_FMT_CEF, 0, &b), 0);
-	CU_ASSERT_STRING_EQUAL(b.buf, expect_cef);
-	syslog_buf_free(&b);
+	CU_ASSERT_STRING_EQUAL(b.data, expect_cef);
+	buf_free(&b);
 }
 
 static void test_minimal_alert(void)
 {
-	struct syslog_buf b;
+	struct buf b;
 	int rc;
 
-	syslog_buf_init(&b);
+	buf_init(&b);
 	/* no time, host, rule or summary: NILVALUEs and the fallback host */
 	rc = render("{\"severity\":\"critical\",\"loginuid\":null,\"user\":null}",
 		    SYSLOG_FMT_RFC5424, 0, &b);
 	CU_ASSERT_EQUAL(rc, 0);
-	CU_ASSERT(!strncmp(b.buf, "<162>1 ", 7));
-	CU_ASSERT_PTR_NOT_NULL(strstr(b.buf, "Z fallback cprwatch 777 - [cprwatch@32473 "
-					     "severity=\"critical\"]"));
-	CU_ASSERT(b.buf[b.len - 1] == ']');
+	CU_ASSERT(!strncmp(b.data, "<162>1 ", 7));
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.data, "Z fallback cprwatch 777 - [cprwatch@32473 "
+					      "severity=\"critical\"]"));
+	CU_ASSERT(b.data[b.len - 1] == ']');
 	rc = render("{\"severity\":\"critical\"}", SYSLOG_FMT_CEF, 0, &b);
 	CU_ASSERT_EQUAL(rc, 0);
-	CU_ASSERT_PTR_NOT_NULL(strstr(b.buf, " - - CEF:0|cprwatch|cprwatch|" CPRW_VERSION
-					     "|unknown|unknown|10|rt="));
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.data, " - - CEF:0|cprwatch|cprwatch|" CPRW_VERSION
+					      "|unknown|unknown|10|rt="));
 	/* not an object */
 	rc = render("[1,2]", SYSLOG_FMT_RFC5424, 0, &b);
 	CU_ASSERT_EQUAL(rc, -EINVAL);
-	syslog_buf_free(&b);
+	buf_free(&b);
 }
 
 static void test_escape_sd(void)
 {
-	struct syslog_buf b;
+	struct buf b;
 	int rc;
 
-	syslog_buf_init(&b);
+	buf_init(&b);
 	rc = render("{\"rule\":\"r\",\"file\":{\"path\":\"/tmp/a\\\"b\\\\c]d=e|f\\ng\\rh\\ti\"},"
 		    "\"user\":\"x\\u0001y\\u0085z\\u2028w\"}",
 		    SYSLOG_FMT_RFC5424, 0, &b);
 	CU_ASSERT_EQUAL(rc, 0);
-	CU_ASSERT_PTR_NOT_NULL(strstr(b.buf, " file=\"/tmp/a\\\"b\\\\c\\]d=e|f\\ng\\rh\\ti\""));
-	CU_ASSERT_PTR_NOT_NULL(strstr(b.buf, " user=\"x\\u0001y\\u0085z\\u2028w\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.data, " file=\"/tmp/a\\\"b\\\\c\\]d=e|f\\ng\\rh\\ti\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.data, " user=\"x\\u0001y\\u0085z\\u2028w\""));
 	assert_clean(&b);
-	syslog_buf_free(&b);
+	buf_free(&b);
 }
 
 static void test_escape_cef(void)
 {
-	struct syslog_buf b;
+	struct buf b;
 	int rc;
 
-	syslog_buf_init(&b);
+	buf_init(&b);
 	rc = render("{\"rule\":\"a|b\\\\c\",\"summary\":\"x|y\\\\z\\nw=v\","
 		    "\"file\":{\"path\":\"/tmp/a\\\"b\\\\c]d=e|f\\ng\\rh\\ti\"}}",
 		    SYSLOG_FMT_CEF, 0, &b);
 	CU_ASSERT_EQUAL(rc, 0);
 	/* header: \ and | escaped, newline gone, = as is */
-	CU_ASSERT_PTR_NOT_NULL(strstr(b.buf, "|a\\|b\\\\c|x\\|y\\\\z w=v|5|"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.data, "|a\\|b\\\\c|x\\|y\\\\z w=v|5|"));
 	/* extension: \ and = escaped, newline and CR as \n \r, | and ] as is */
-	CU_ASSERT_PTR_NOT_NULL(strstr(b.buf, " filePath=/tmp/a\"b\\\\c]d\\=e|f\\ng\\rh i "));
-	CU_ASSERT_PTR_NOT_NULL(strstr(b.buf, " msg=x|y\\\\z\\nw\\=v"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.data, " filePath=/tmp/a\"b\\\\c]d\\=e|f\\ng\\rh i "));
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.data, " msg=x|y\\\\z\\nw\\=v"));
 	/* the MSGID takes the rule as printable ASCII */
-	CU_ASSERT_PTR_NOT_NULL(strstr(b.buf, " 777 a|b\\c - CEF:0|"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.data, " 777 a|b\\c - CEF:0|"));
 	assert_clean(&b);
-	syslog_buf_free(&b);
+	buf_free(&b);
 }
 
 static void test_utf8_and_bom(void)
 {
-	struct syslog_buf b;
+	struct buf b;
 	int rc;
 
-	syslog_buf_init(&b);
+	buf_init(&b);
 	/* non-ASCII summary: BOM; values kept as UTF-8 */
 	rc = render("{\"rule\":\"r\",\"summary\":\"\xc3\x86"
 		    "blegr\xc3\xb8"
@@ -206,34 +206,34 @@ static void test_utf8_and_bom(void)
 		    "\"file\":{\"path\":\"/home/s\xc3\xb8ren/\xe2\x82\xac.csv\"}}",
 		    SYSLOG_FMT_RFC5424, 0, &b);
 	CU_ASSERT_EQUAL(rc, 0);
-	CU_ASSERT_PTR_NOT_NULL(strstr(b.buf, "] \xef\xbb\xbf\xc3\x86"
-					     "blegr\xc3\xb8"
-					     "d"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(b.buf, " file=\"/home/s\xc3\xb8ren/\xe2\x82\xac.csv\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.data, "] \xef\xbb\xbf\xc3\x86"
+					      "blegr\xc3\xb8"
+					      "d"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.data, " file=\"/home/s\xc3\xb8ren/\xe2\x82\xac.csv\""));
 	/* ASCII summary: no BOM (MSG-ANY) */
 	rc = render("{\"rule\":\"r\",\"summary\":\"plain\"}", SYSLOG_FMT_RFC5424, 0, &b);
 	CU_ASSERT_EQUAL(rc, 0);
-	CU_ASSERT_PTR_NOT_NULL(strstr(b.buf, "] plain"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.data, "] plain"));
 	/* CEF never gets a BOM: parsers match CEF:0| at the start of MSG */
 	rc = render("{\"rule\":\"r\",\"summary\":\"\xc3\x86"
 		    "ble\"}",
 		    SYSLOG_FMT_CEF, 0, &b);
 	CU_ASSERT_EQUAL(rc, 0);
-	CU_ASSERT_PTR_NULL(strstr(b.buf, "\xef\xbb\xbf"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(b.buf, "|r|\xc3\x86"
-					     "ble|"));
-	syslog_buf_free(&b);
+	CU_ASSERT_PTR_NULL(strstr(b.data, "\xef\xbb\xbf"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.data, "|r|\xc3\x86"
+					      "ble|"));
+	buf_free(&b);
 }
 
 /* Bytes that are not UTF-8 (paths may hold any) become U+FFFD, in both formats. */
 static void test_invalid_bytes(void)
 {
 	struct syslog_ctx c = ctx(SYSLOG_FMT_RFC5424, 0);
-	struct syslog_buf b;
+	struct buf b;
 	struct jval v;
 	char *path, *argv;
 
-	syslog_buf_init(&b);
+	buf_init(&b);
 	parse("{\"rule\":\"r\",\"file\":{\"path\":\"/tmp/XY.csv\"},"
 	      "\"process_chain\":[{\"pid\":1,\"argv\":\"cp QRS\",\"comm\":\"cp\"}]}",
 	      &v);
@@ -245,15 +245,15 @@ static void test_invalid_bytes(void)
 	argv[4] = (char)0x82;
 	argv[5] = (char)0xed; /* the start of a surrogate */
 	CU_ASSERT_EQUAL(syslog_fmt_alert(&b, &c, &v), 0);
-	CU_ASSERT_PTR_NOT_NULL(strstr(b.buf, " file=\"/tmp/\xef\xbf\xbd\xef\xbf\xbd.csv\""));
-	CU_ASSERT_PTR_NOT_NULL(strstr(b.buf, " argv=\"cp \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.data, " file=\"/tmp/\xef\xbf\xbd\xef\xbf\xbd.csv\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.data, " argv=\"cp \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\""));
 	assert_clean(&b);
 	c.format = SYSLOG_FMT_CEF;
 	CU_ASSERT_EQUAL(syslog_fmt_alert(&b, &c, &v), 0);
-	CU_ASSERT_PTR_NOT_NULL(strstr(b.buf, " fname=\xef\xbf\xbd\xef\xbf\xbd.csv "));
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.data, " fname=\xef\xbf\xbd\xef\xbf\xbd.csv "));
 	assert_clean(&b);
 	jval_free(&v);
-	syslog_buf_free(&b);
+	buf_free(&b);
 }
 
 static void test_pri(void)
@@ -275,24 +275,24 @@ static void test_pri(void)
 		{ "high", 23, "<187>1 ", 8 },
 		{ "high", 99, "<163>1 ", 8 }, /* out of range: the default */
 	};
-	struct syslog_buf b;
+	struct buf b;
 	struct syslog_ctx c;
 	char json[128];
 	struct jval v;
 	size_t i;
 
-	syslog_buf_init(&b);
+	buf_init(&b);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		snprintf(json, sizeof(json), "{\"severity\":\"%s\"}", cases[i].sev);
 		parse(json, &v);
 		c = ctx(SYSLOG_FMT_RFC5424, 0);
 		c.facility = cases[i].facility;
 		CU_ASSERT_EQUAL(syslog_fmt_alert(&b, &c, &v), 0);
-		CU_ASSERT(!strncmp(b.buf, cases[i].prefix, strlen(cases[i].prefix)));
+		CU_ASSERT(!strncmp(b.data, cases[i].prefix, strlen(cases[i].prefix)));
 		CU_ASSERT_EQUAL(syslog_cef_severity(cases[i].sev), cases[i].cef);
 		jval_free(&v);
 	}
-	syslog_buf_free(&b);
+	buf_free(&b);
 }
 
 static void test_msgid(void)
@@ -309,36 +309,36 @@ static void test_msgid(void)
 		{ "", " - " },
 		{ "\\u00e6", " _ " },
 	};
-	struct syslog_buf b;
+	struct buf b;
 	char json[128], want[64];
 	size_t i;
 
-	syslog_buf_init(&b);
+	buf_init(&b);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		snprintf(json, sizeof(json), "{\"rule\":\"%s\"}", cases[i].rule);
 		CU_ASSERT_EQUAL(render(json, SYSLOG_FMT_RFC5424, 0, &b), 0);
 		snprintf(want, sizeof(want), " 777%s", cases[i].msgid);
-		CU_ASSERT_PTR_NOT_NULL(strstr(b.buf, want));
+		CU_ASSERT_PTR_NOT_NULL(strstr(b.data, want));
 	}
-	syslog_buf_free(&b);
+	buf_free(&b);
 }
 
 static void test_hostname(void)
 {
-	struct syslog_buf b;
+	struct buf b;
 	char json[600], host[300];
 
-	syslog_buf_init(&b);
+	buf_init(&b);
 	memset(host, 'h', 299);
 	host[299] = '\0';
 	snprintf(json, sizeof(json), "{\"host\":\"%s\"}", host);
 	CU_ASSERT_EQUAL(render(json, SYSLOG_FMT_RFC5424, 0, &b), 0);
 	/* cut to 255 */
-	CU_ASSERT_PTR_NOT_NULL(strstr(b.buf, "Z hhhh"));
-	CU_ASSERT_EQUAL(strchr(strchr(b.buf, 'Z') + 2, ' ') - (strchr(b.buf, 'Z') + 2), 255);
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.data, "Z hhhh"));
+	CU_ASSERT_EQUAL(strchr(strchr(b.data, 'Z') + 2, ' ') - (strchr(b.data, 'Z') + 2), 255);
 	CU_ASSERT_EQUAL(render("{\"host\":\"my host\\u00e6\"}", SYSLOG_FMT_RFC5424, 0, &b), 0);
-	CU_ASSERT_PTR_NOT_NULL(strstr(b.buf, "Z my_host_ cprwatch "));
-	syslog_buf_free(&b);
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.data, "Z my_host_ cprwatch "));
+	buf_free(&b);
 }
 
 static void test_timestamps(void)
@@ -362,35 +362,35 @@ static void test_timestamps(void)
 		{ "2025-01-02T03:04:05Zjunk", NULL, NULL },
 		{ "yesterday", NULL, NULL },
 	};
-	struct syslog_buf b;
+	struct buf b;
 	char json[160], want[80];
 	size_t i;
 
-	syslog_buf_init(&b);
+	buf_init(&b);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		snprintf(json, sizeof(json), "{\"time\":\"%s\",\"host\":\"h\"}", cases[i].in);
 		CU_ASSERT_EQUAL(render(json, SYSLOG_FMT_RFC5424, 0, &b), 0);
 		if (cases[i].out) {
 			snprintf(want, sizeof(want), "<164>1 %s h ", cases[i].out);
-			CU_ASSERT_PTR_NOT_NULL(strstr(b.buf, want));
+			CU_ASSERT_PTR_NOT_NULL(strstr(b.data, want));
 		} else {
 			/* now, with microseconds */
-			CU_ASSERT_EQUAL(b.buf[7 + 26], 'Z');
-			CU_ASSERT_EQUAL(b.buf[7 + 19], '.');
+			CU_ASSERT_EQUAL(b.data[7 + 26], 'Z');
+			CU_ASSERT_EQUAL(b.data[7 + 19], '.');
 		}
 		if (cases[i].rt) {
 			CU_ASSERT_EQUAL(render(json, SYSLOG_FMT_CEF, 0, &b), 0);
 			snprintf(want, sizeof(want), "|rt=%s ", cases[i].rt);
-			CU_ASSERT_PTR_NOT_NULL(strstr(b.buf, want));
+			CU_ASSERT_PTR_NOT_NULL(strstr(b.data, want));
 		}
 	}
-	syslog_buf_free(&b);
+	buf_free(&b);
 }
 
 /* A UDP datagram: MSG cut at a character boundary, header and SD untouched. */
 static void test_truncate_msg(void)
 {
-	struct syslog_buf b, full;
+	struct buf b, full;
 	char *json, *sd_end_full, *sd_end;
 	size_t i, o, hdr;
 	int rc;
@@ -404,8 +404,8 @@ static void test_truncate_msg(void)
 	for (i = 0; i < 3000; i++)
 		o += sprintf(json + o, i % 3 ? "\xc3\xb8" : "\xe2\x82\xac");
 	strcpy(json + o, "\"}");
-	syslog_buf_init(&b);
-	syslog_buf_init(&full);
+	buf_init(&b);
+	buf_init(&full);
 	CU_ASSERT_EQUAL(render(json, SYSLOG_FMT_RFC5424, 0, &full), 0);
 	CU_ASSERT(full.len > 2048);
 	for (size_t max = 2048; max > 2000; max--) {
@@ -415,25 +415,25 @@ static void test_truncate_msg(void)
 		CU_ASSERT(b.len > max - 3); /* as much as fits, less at most one character */
 		assert_clean(&b);
 		/* the header and SD are the untruncated ones plus the flag */
-		sd_end_full = strstr(full.buf, "\"] ");
-		sd_end = strstr(b.buf, " truncated=\"1\"] \xef\xbb\xbf");
+		sd_end_full = strstr(full.data, "\"] ");
+		sd_end = strstr(b.data, " truncated=\"1\"] \xef\xbb\xbf");
 		CU_ASSERT_FATAL(sd_end_full && sd_end);
-		hdr = sd_end_full + 1 - full.buf;
-		CU_ASSERT_EQUAL((size_t)(sd_end - b.buf), hdr);
-		CU_ASSERT(!memcmp(b.buf, full.buf, hdr));
+		hdr = sd_end_full + 1 - full.data;
+		CU_ASSERT_EQUAL((size_t)(sd_end - b.data), hdr);
+		CU_ASSERT(!memcmp(b.data, full.data, hdr));
 		/* and MSG is a prefix of the full MSG */
-		CU_ASSERT(!memcmp(sd_end + strlen(" truncated=\"1\"] "), full.buf + hdr + 2,
-				  b.len - (sd_end - b.buf) - strlen(" truncated=\"1\"] ")));
+		CU_ASSERT(!memcmp(sd_end + strlen(" truncated=\"1\"] "), full.data + hdr + 2,
+				  b.len - (sd_end - b.data) - strlen(" truncated=\"1\"] ")));
 	}
-	syslog_buf_free(&b);
-	syslog_buf_free(&full);
+	buf_free(&b);
+	buf_free(&full);
 	free(json);
 }
 
 /* Header and SD alone too big: values are capped, the SD stays well-formed. */
 static void test_truncate_sd(void)
 {
-	struct syslog_buf b;
+	struct buf b;
 	char *json;
 	size_t o, i;
 	int rc;
@@ -447,33 +447,33 @@ static void test_truncate_sd(void)
 	for (i = 0; i < 3000; i++)
 		o += sprintf(json + o, "\xc3\xa6");
 	strcpy(json + o, "\"}}");
-	syslog_buf_init(&b);
+	buf_init(&b);
 	rc = render(json, SYSLOG_FMT_RFC5424, 1024, &b);
 	CU_ASSERT_EQUAL(rc, 1);
 	CU_ASSERT(b.len <= 1024);
 	assert_clean(&b);
-	CU_ASSERT_PTR_NOT_NULL(strstr(b.buf, " truncated=\"1\"]"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(b.buf, " file=\"/\\]aaaaaa\\]"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.data, " truncated=\"1\"]"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.data, " file=\"/\\]aaaaaa\\]"));
 	/* a capped value never ends inside an escape */
-	CU_ASSERT_PTR_NULL(strstr(b.buf, "\\\" origin="));
+	CU_ASSERT_PTR_NULL(strstr(b.data, "\\\" origin="));
 	/* CEF: the same, values capped and cut on pair/character boundaries */
 	rc = render(json, SYSLOG_FMT_CEF, 1024, &b);
 	CU_ASSERT_EQUAL(rc, 1);
 	CU_ASSERT(b.len <= 1024);
 	assert_clean(&b);
-	CU_ASSERT(!ends_mid_escape(b.buf, b.len));
-	CU_ASSERT_PTR_NOT_NULL(strstr(b.buf, "|r|s|5|rt="));
+	CU_ASSERT(!ends_mid_escape(b.data, b.len));
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.data, "|r|s|5|rt="));
 	/* nothing fits: refused, not mangled */
 	CU_ASSERT_EQUAL(render(json, SYSLOG_FMT_RFC5424, 60, &b), -EMSGSIZE);
 	CU_ASSERT_EQUAL(render(json, SYSLOG_FMT_CEF, 60, &b), -EMSGSIZE);
-	syslog_buf_free(&b);
+	buf_free(&b);
 	free(json);
 }
 
 /* CEF cut inside the last pair leaves no half escape and no half character. */
 static void test_truncate_cef(void)
 {
-	struct syslog_buf b;
+	struct buf b;
 	char *json;
 	size_t o, i, max;
 	int rc;
@@ -484,22 +484,22 @@ static void test_truncate_cef(void)
 	for (i = 0; i < 1500; i++)
 		o += sprintf(json + o, i % 2 ? "=\\\\" : "\xc3\xa6");
 	strcpy(json + o, "\"}");
-	syslog_buf_init(&b);
+	buf_init(&b);
 	for (max = 700; max < 760; max++) {
 		rc = render(json, SYSLOG_FMT_CEF, max, &b);
 		CU_ASSERT(rc == 1);
 		CU_ASSERT(b.len <= max);
 		assert_clean(&b);
-		CU_ASSERT(!ends_mid_escape(b.buf, b.len));
+		CU_ASSERT(!ends_mid_escape(b.data, b.len));
 	}
-	syslog_buf_free(&b);
+	buf_free(&b);
 	free(json);
 }
 
 /* The worst header (255-byte host) and many long values: 480 bytes still work. */
 static void test_truncate_min(void)
 {
-	struct syslog_buf b;
+	struct buf b;
 	char *json, val[300];
 	size_t o, i;
 	int rc, f;
@@ -519,15 +519,15 @@ static void test_truncate_min(void)
 		o += sprintf(json + o, "%s\"count_with_a_long_name_%02zu\":\"%s\"", i ? "," : "", i,
 			     val);
 	strcpy(json + o, "}}");
-	syslog_buf_init(&b);
+	buf_init(&b);
 	for (f = 0; f < 2; f++) {
 		rc = render(json, f ? SYSLOG_FMT_CEF : SYSLOG_FMT_RFC5424, SYSLOG_MIN_MSG, &b);
 		CU_ASSERT_EQUAL(rc, 1);
 		CU_ASSERT(b.len <= SYSLOG_MIN_MSG);
 		assert_clean(&b);
-		CU_ASSERT_PTR_NOT_NULL(strstr(b.buf, f ? "|5|rt=" : " truncated=\"1\"]"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(b.data, f ? "|5|rt=" : " truncated=\"1\"]"));
 	}
-	syslog_buf_free(&b);
+	buf_free(&b);
 	free(json);
 }
 
@@ -548,73 +548,74 @@ static void test_heartbeat(void)
 		.sinks = 2,
 	};
 	struct syslog_ctx c = ctx(SYSLOG_FMT_RFC5424, 0);
-	struct syslog_buf b;
+	struct buf b;
 
-	syslog_buf_init(&b);
+	buf_init(&b);
 	CU_ASSERT_EQUAL(syslog_fmt_heartbeat(&b, &c, &hb), 0);
 	CU_ASSERT_STRING_EQUAL(
-		b.buf, "<166>1 2025-01-02T03:04:05.123456Z ws01 cprwatch 777 heartbeat "
-		       "[cprwatch@32473 version=\"1.2.3\" uptime=\"3600\" events=\"100000\" "
-		       "kernel_drops=\"2\" alerts=\"7\" spool_depth=\"5\" spool_dropped=\"1\" "
-		       "scans_dropped=\"4\" sinks_up=\"1\" sinks=\"2\"] cprwatch heartbeat");
+		b.data, "<166>1 2025-01-02T03:04:05.123456Z ws01 cprwatch 777 heartbeat "
+			"[cprwatch@32473 version=\"1.2.3\" uptime=\"3600\" events=\"100000\" "
+			"kernel_drops=\"2\" alerts=\"7\" spool_depth=\"5\" spool_dropped=\"1\" "
+			"scans_dropped=\"4\" sinks_up=\"1\" sinks=\"2\"] cprwatch heartbeat");
 	c.format = SYSLOG_FMT_CEF;
 	CU_ASSERT_EQUAL(syslog_fmt_heartbeat(&b, &c, &hb), 0);
 	CU_ASSERT_STRING_EQUAL(
-		b.buf, "<166>1 2025-01-02T03:04:05.123456Z ws01 cprwatch 777 heartbeat "
-		       "- CEF:0|cprwatch|cprwatch|1.2.3|heartbeat|cprwatch heartbeat|0|"
-		       "rt=1735787045123 dvchost=ws01 cs1Label=agentVersion cs1=1.2.3 "
-		       "cn1Label=uptimeSeconds cn1=3600 cn2Label=events cn2=100000 "
-		       "cn3Label=kernelDrops cn3=2 cs2Label=alerts cs2=7 cs3Label=spoolDepth cs3=5 "
-		       "cs4Label=spoolDropped cs4=1 cs5Label=sinksUp cs5=1 cs6Label=sinks cs6=2 "
-		       "flexNumber1Label=scansDropped flexNumber1=4");
+		b.data,
+		"<166>1 2025-01-02T03:04:05.123456Z ws01 cprwatch 777 heartbeat "
+		"- CEF:0|cprwatch|cprwatch|1.2.3|heartbeat|cprwatch heartbeat|0|"
+		"rt=1735787045123 dvchost=ws01 cs1Label=agentVersion cs1=1.2.3 "
+		"cn1Label=uptimeSeconds cn1=3600 cn2Label=events cn2=100000 "
+		"cn3Label=kernelDrops cn3=2 cs2Label=alerts cs2=7 cs3Label=spoolDepth cs3=5 "
+		"cs4Label=spoolDropped cs4=1 cs5Label=sinksUp cs5=1 cs6Label=sinks cs6=2 "
+		"flexNumber1Label=scansDropped flexNumber1=4");
 	/* a C string from the caller may hold anything */
 	hb.version = "1.0\xff|=\n";
 	hb.host = NULL;
 	CU_ASSERT_EQUAL(syslog_fmt_heartbeat(&b, &c, &hb), 0);
-	CU_ASSERT_PTR_NOT_NULL(strstr(b.buf, " fallback cprwatch "));
-	CU_ASSERT_PTR_NOT_NULL(strstr(b.buf, "|1.0\xef\xbf\xbd\\|= |heartbeat|"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(b.buf, " cs1=1.0\xef\xbf\xbd|\\=\\n "));
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.data, " fallback cprwatch "));
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.data, "|1.0\xef\xbf\xbd\\|= |heartbeat|"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.data, " cs1=1.0\xef\xbf\xbd|\\=\\n "));
 	assert_clean(&b);
 	c.format = SYSLOG_FMT_RFC5424;
 	CU_ASSERT_EQUAL(syslog_fmt_heartbeat(&b, &c, &hb), 0);
-	CU_ASSERT_PTR_NOT_NULL(strstr(b.buf, " version=\"1.0\xef\xbf\xbd|=\\n\" "));
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.data, " version=\"1.0\xef\xbf\xbd|=\\n\" "));
 	assert_clean(&b);
-	syslog_buf_free(&b);
+	buf_free(&b);
 }
 
 static void test_peer(void)
 {
-	struct syslog_buf b;
+	struct buf b;
 
-	syslog_buf_init(&b);
+	buf_init(&b);
 	CU_ASSERT_EQUAL(render("{\"peer\":\"10.1.2.3:443\"}", SYSLOG_FMT_CEF, 0, &b), 0);
-	CU_ASSERT_PTR_NOT_NULL(strstr(b.buf, " dst=10.1.2.3 dpt=443"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.data, " dst=10.1.2.3 dpt=443"));
 	CU_ASSERT_EQUAL(render("{\"peer\":\"[2001:db8::1]:8443\"}", SYSLOG_FMT_CEF, 0, &b), 0);
-	CU_ASSERT_PTR_NOT_NULL(strstr(b.buf, " dst=2001:db8::1 dpt=8443"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.data, " dst=2001:db8::1 dpt=8443"));
 	CU_ASSERT_EQUAL(render("{\"peer\":\"upload.example:80\"}", SYSLOG_FMT_CEF, 0, &b), 0);
-	CU_ASSERT_PTR_NOT_NULL(strstr(b.buf, " dhost=upload.example dpt=80"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.data, " dhost=upload.example dpt=80"));
 	CU_ASSERT_EQUAL(render("{\"peer\":\"2001:db8::2\"}", SYSLOG_FMT_CEF, 0, &b), 0);
-	CU_ASSERT_PTR_NOT_NULL(strstr(b.buf, " dst=2001:db8::2"));
-	CU_ASSERT_PTR_NULL(strstr(b.buf, " dpt="));
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.data, " dst=2001:db8::2"));
+	CU_ASSERT_PTR_NULL(strstr(b.data, " dpt="));
 	CU_ASSERT_EQUAL(render("{\"peer\":\"10.1.2.3:443\"}", SYSLOG_FMT_RFC5424, 0, &b), 0);
-	CU_ASSERT_PTR_NOT_NULL(strstr(b.buf, " peer=\"10.1.2.3:443\""));
-	syslog_buf_free(&b);
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.data, " peer=\"10.1.2.3:443\""));
+	buf_free(&b);
 }
 
 /* counts keys become PARAM-NAMEs: made valid, never dropped silently when sane */
 static void test_param_names(void)
 {
-	struct syslog_buf b;
+	struct buf b;
 
-	syslog_buf_init(&b);
+	buf_init(&b);
 	CU_ASSERT_EQUAL(render("{\"counts\":{\"a=b\":1,\"c]d\":2,\"e f\":3,\"g\\\"h\":4,"
 			       "\"0123456789012345678901234567890123456789\":5,\"\":6,"
 			       "\"obj\":{},\"s\":\"x\"}}",
 			       SYSLOG_FMT_RFC5424, 0, &b),
 			0);
-	CU_ASSERT_PTR_NOT_NULL(strstr(b.buf, " a_b=\"1\" c_d=\"2\" e_f=\"3\" g_h=\"4\" "
-					     "01234567890123456789012345678901=\"5\" s=\"x\"]"));
-	syslog_buf_free(&b);
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.data, " a_b=\"1\" c_d=\"2\" e_f=\"3\" g_h=\"4\" "
+					      "01234567890123456789012345678901=\"5\" s=\"x\"]"));
+	buf_free(&b);
 }
 
 static void test_parse_names(void)

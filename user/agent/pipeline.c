@@ -18,13 +18,13 @@
 
 static void write_line(struct pipeline *pl)
 {
-	if (pl->json.oom)
+	if (pl->json.out.oom)
 		return;
 	json_raw(&pl->json, "\n", 1);
 	if (pl->events_out)
-		fwrite(pl->json.buf, 1, pl->json.len, pl->events_out);
+		fwrite(pl->json.out.data, 1, pl->json.out.len, pl->events_out);
 	if (pl->record_out)
-		fwrite(pl->json.buf, 1, pl->json.len, pl->record_out);
+		fwrite(pl->json.out.data, 1, pl->json.out.len, pl->record_out);
 }
 
 /* The event as a JSON line to --events and --record, then through the rules. */
@@ -280,8 +280,8 @@ void pipeline_event(struct pipeline *pl, const void *data, size_t size)
 void pipeline_alert(struct pipeline *pl, const struct alert *a)
 {
 	alert_emit(&pl->alerts, a, &pl->procs);
-	if (pl->alerts.j.len > 1 && pl->ops.alerted)
-		pl->ops.alerted(pl->ops.arg, a, pl->alerts.j.buf, pl->alerts.j.len);
+	if (pl->alerts.j.out.len > 1 && pl->ops.alerted)
+		pl->ops.alerted(pl->ops.arg, a, pl->alerts.j.out.data, pl->alerts.j.out.len);
 }
 
 void pipeline_tick(struct pipeline *pl, uint64_t now_ns)

@@ -279,7 +279,7 @@ static void print_json(const char *name, const struct scan_result *res)
 		json_str(&j, res->cpr.samples[i]);
 	json_arr_end(&j);
 	json_obj_end(&j);
-	printf("%s\n", j.buf);
+	printf("%s\n", j.out.data);
 	json_free(&j);
 }
 
@@ -516,7 +516,7 @@ static int call_agent(const struct ctl *ctl, const struct json *req, struct repl
 	fd = connect_agent(ctl->sock);
 	if (fd < 0)
 		return -fd;
-	send_request(fd, req->buf, req->len);
+	send_request(fd, req->out.data, req->out.len);
 	ret = read_reply(fd, ctl->sock, r);
 	close(fd);
 	if (ret)

@@ -156,8 +156,8 @@ static void reject(int fd, const char *code, const char *msg)
 
 	json_init(&j);
 	error_json(&j, code, msg);
-	if (!j.oom)
-		send_now(fd, j.buf, j.len);
+	if (!j.out.oom)
+		send_now(fd, j.out.data, j.out.len);
 	json_free(&j);
 	close_quietly(fd);
 }
@@ -356,8 +356,8 @@ static void client_write(struct control *c, struct control_client *cl)
 {
 	ssize_t n;
 
-	while (cl->out_off < cl->out.len) {
-		n = send(cl->fd, cl->out.buf + cl->out_off, cl->out.len - cl->out_off,
+	while (cl->out_off < cl->out.out.len) {
+		n = send(cl->fd, cl->out.out.data + cl->out_off, cl->out.out.len - cl->out_off,
 			 MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -375,7 +375,7 @@ static void client_answer(struct control *c, struct control_client *cl)
 {
 	struct epoll_event ee = { .events = EPOLLOUT, .data.u32 = (uint32_t)(cl - c->clients) };
 
-	if (cl->out.oom)
+	if (cl->out.out.oom)
 		error_json(&cl->out, "failed", "out of memory");
 	cl->state = CC_WRITING;
 	free(cl->in);
@@ -835,8 +835,8 @@ void control_tick(struct control *c, uint64_t now_ms)
 			snprintf(msg, sizeof(msg), "timed out: no complete request within %d s",
 				 CONTROL_TIMEOUT_MS / 1000);
 			error_json(&cl->out, "timeout", msg);
-			if (!cl->out.oom)
-				send_now(cl->fd, cl->out.buf, cl->out.len);
+			if (!cl->out.out.oom)
+				send_now(cl->fd, cl->out.out.data, cl->out.out.len);
 		}
 		client_close(c, cl);
 	}

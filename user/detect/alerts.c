@@ -317,7 +317,7 @@ static void remember(struct alert_out *o, const struct alert *a)
 	struct alert_recent *r = &o->recent[o->recent_next % ALERTS_RECENT];
 
 	free(r->json);
-	r->json = strndup(o->j.buf, o->j.len - 1);
+	r->json = strndup(o->j.out.data, o->j.out.len - 1);
 	r->real_ns = a->ts_ns + time_mono_offset();
 	snprintf(r->rule, sizeof(r->rule), "%s", a->rule);
 	o->recent_next++;
@@ -328,16 +328,16 @@ void alert_emit(struct alert_out *o, const struct alert *a, const struct procs *
 	alert_new_id(o->last_id);
 	json_reset(&o->j);
 	alert_json(&o->j, a, pt, o->host, time_mono_offset(), o->last_id);
-	if (o->j.oom)
+	if (o->j.out.oom)
 		return;
 	json_raw(&o->j, "\n", 1);
 	o->emitted++;
 	if (o->to_stdout) {
-		fwrite(o->j.buf, 1, o->j.len, stdout);
+		fwrite(o->j.out.data, 1, o->j.out.len, stdout);
 		fflush(stdout);
 	}
 	if (o->log) {
-		fwrite(o->j.buf, 1, o->j.len, o->log);
+		fwrite(o->j.out.data, 1, o->j.out.len, o->log);
 		fflush(o->log);
 	}
 	remember(o, a);

@@ -6,7 +6,6 @@
 #include "cpr.h"
 #include "json.h"
 #include "utf8.h"
-#include "buf.h"
 
 void json_init(struct json *j)
 {
@@ -15,34 +14,20 @@ void json_init(struct json *j)
 
 void json_reset(struct json *j)
 {
-	j->len = 0;
+	buf_clear(&j->out);
 	j->depth = 0;
 	j->need_comma[0] = false;
-	j->oom = false;
-	if (j->buf)
-		j->buf[0] = '\0';
 }
 
 void json_free(struct json *j)
 {
-	free(j->buf);
+	buf_free(&j->out);
 	json_init(j);
-}
-
-static bool reserve(struct json *j, size_t n)
-{
-	if (buf_grow(&j->buf, &j->cap, j->len + n + 1, 256, 0))
-		j->oom = true;
-	return !j->oom;
 }
 
 void json_raw(struct json *j, const char *s, size_t n)
 {
-	if (!reserve(j, n))
-		return;
-	memcpy(j->buf + j->len, s, n);
-	j->len += n;
-	j->buf[j->len] = '\0';
+	buf_put(&j->out, s, n);
 }
 
 static void putc_raw(struct json *j, char c)
@@ -164,7 +149,7 @@ void json_strn(struct json *j, const char *s, size_t n)
 		if (n > sizeof(stack))
 			copy = malloc(n);
 		if (!copy) {
-			j->oom = true;
+			j->out.oom = true;
 			return;
 		}
 		memcpy(copy, s, n);

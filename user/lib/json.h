@@ -12,16 +12,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "buf.h"
 
 #define JSON_MAX_DEPTH 16
 
 struct json {
-	char *buf;
-	size_t len;
-	size_t cap;
+	struct buf out; /* the text; out.oom: an allocation failed, output is incomplete */
 	int depth;
 	bool need_comma[JSON_MAX_DEPTH];
-	bool oom;	   /* an allocation failed: output is incomplete */
 	bool keep_numbers; /* off (default): CPR-shaped numbers in strings are masked */
 };
 

@@ -284,7 +284,7 @@ static int enqueue_frame(struct syslog_conn *s, uint64_t seq)
 	size_t len = n + s->line.len;
 
 	if (s->transport == SYSLOG_CONN_TCP) {
-		if (out_append(s, prefix, n) || out_append(s, s->line.buf, s->line.len))
+		if (out_append(s, prefix, n) || out_append(s, s->line.data, s->line.len))
 			return -ENOMEM;
 		push_inflight(s, seq);
 		return 0;
@@ -292,7 +292,7 @@ static int enqueue_frame(struct syslog_conn *s, uint64_t seq)
 	if (buf_grow(&s->frame, &s->frame_cap, len, len, 0))
 		return -ENOMEM;
 	memcpy(s->frame, prefix, n);
-	memcpy(s->frame + n, s->line.buf, s->line.len);
+	memcpy(s->frame + n, s->line.data, s->line.len);
 	ERR_clear_error();
 	if (SSL_write(s->ssl, s->frame, len) != (int)len) {
 		tls_fail(s, "write");
@@ -320,7 +320,7 @@ static int send_dgram(struct syslog_conn *s)
 	char peer[300];
 	ssize_t n;
 
-	n = send(s->fd, s->line.buf, s->line.len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	n = send(s->fd, s->line.data, s->line.len, MSG_NOSIGNAL | MSG_DONTWAIT);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return 1;
 	if (n < 0 && errno == EMSGSIZE) {
@@ -372,7 +372,7 @@ static void skip_record(struct syslog_conn *s, uint64_t seq, int rc)
 /* 1: s->line holds the next message (*seq 0 for a heartbeat); 0: nothing to send. */
 static int next_message(struct syslog_conn *s, uint64_t *seq)
 {
-	struct syslog_buf tmp;
+	struct buf tmp;
 	const void *data;
 	size_t len;
 	int rc;
@@ -1062,8 +1062,8 @@ void syslog_conn_close(struct syslog_conn *s)
 	}
 	if (s->ssl_ctx)
 		SSL_CTX_free(s->ssl_ctx);
-	syslog_buf_free(&s->line);
-	syslog_buf_free(&s->hb);
+	buf_free(&s->line);
+	buf_free(&s->hb);
 	free(s->out);
 	free(s->frame);
 	free(s->infl);

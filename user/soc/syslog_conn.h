@@ -114,8 +114,8 @@ struct syslog_conn {
 	bool handshaking;
 	bool connecting; /* a non-blocking connect is in progress */
 
-	struct syslog_buf line; /* the message being rendered */
-	struct syslog_buf hb;	/* the newest heartbeat not yet sent */
+	struct buf line; /* the message being rendered */
+	struct buf hb;	 /* the newest heartbeat not yet sent */
 	bool hb_pending;
 	bool dgram_pending; /* line holds a datagram send() refused with EAGAIN */
 	uint64_t dgram_seq;

@@ -35,48 +35,21 @@
 
 static const char bom[] = "\xef\xbb\xbf";
 
-void syslog_buf_init(struct syslog_buf *b)
+static void sb_puts(struct buf *b, const char *s)
 {
-	memset(b, 0, sizeof(*b));
+	buf_put(b, s, strlen(s));
 }
 
-void syslog_buf_free(struct syslog_buf *b)
+static void sb_putc(struct buf *b, char c)
 {
-	free(b->buf);
-	memset(b, 0, sizeof(*b));
+	buf_put(b, &c, 1);
 }
 
-static bool sb_reserve(struct syslog_buf *b, size_t n)
-{
-	if (!b->oom && buf_grow(&b->buf, &b->cap, b->len + n + 1, 512, 0))
-		b->oom = true;
-	return !b->oom;
-}
-
-static void sb_put(struct syslog_buf *b, const char *s, size_t n)
-{
-	if (!sb_reserve(b, n))
-		return;
-	memcpy(b->buf + b->len, s, n);
-	b->len += n;
-	b->buf[b->len] = '\0';
-}
-
-static void sb_puts(struct syslog_buf *b, const char *s)
-{
-	sb_put(b, s, strlen(s));
-}
-
-static void sb_putc(struct syslog_buf *b, char c)
-{
-	sb_put(b, &c, 1);
-}
-
-static void sb_truncate(struct syslog_buf *b, size_t len)
+static void sb_truncate(struct buf *b, size_t len)
 {
 	b->len = len;
-	if (b->buf)
-		b->buf[len] = '\0';
+	if (b->data)
+		b->data[len] = '\0';
 }
 
 /* ---- characters ------------------------------------------------------------ */
@@ -161,7 +134,7 @@ static size_t render_char(enum text_mode mode, const unsigned char *s, size_t n,
 }
 
 /* Append s[0..n) rendered in @mode, at most @cap output bytes.  True when cut short. */
-static bool put_text(struct syslog_buf *b, const char *s, size_t n, enum text_mode mode, size_t cap)
+static bool put_text(struct buf *b, const char *s, size_t n, enum text_mode mode, size_t cap)
 {
 	size_t i = 0, out = 0, used, k;
 	char tmp[8];
@@ -170,7 +143,7 @@ static bool put_text(struct syslog_buf *b, const char *s, size_t n, enum text_mo
 		k = render_char(mode, (const unsigned char *)s + i, n - i, &used, tmp);
 		if (out + k > cap)
 			return true;
-		sb_put(b, tmp, k);
+		buf_put(b, tmp, k);
 		out += k;
 		i += used;
 	}
@@ -323,18 +296,18 @@ struct parts {
 	char nums[16][NUM_LEN];
 	size_t nr_nums;
 	char count_names[MAX_COUNTS][SD_NAME_MAX + 1];
-	struct syslog_buf chain;
-	struct syslog_buf samples;
-	struct syslog_buf scratch;
+	struct buf chain;
+	struct buf samples;
+	struct buf scratch;
 	char *peer_addr;
 	const char *peer_port;
 };
 
 static void parts_free(struct parts *p)
 {
-	syslog_buf_free(&p->chain);
-	syslog_buf_free(&p->samples);
-	syslog_buf_free(&p->scratch);
+	buf_free(&p->chain);
+	buf_free(&p->samples);
+	buf_free(&p->scratch);
 	free(p->peer_addr);
 }
 
@@ -384,7 +357,7 @@ static const char *integer(const struct jval *v)
 }
 
 /* "cat(1234) < bash(1200) < systemd(1)": the process and its ancestors. */
-static void build_chain(struct syslog_buf *b, const struct jval *chain)
+static void build_chain(struct buf *b, const struct jval *chain)
 {
 	const char *name, *pid;
 	size_t i;
@@ -405,7 +378,7 @@ static void build_chain(struct syslog_buf *b, const struct jval *chain)
 	}
 }
 
-static void build_samples(struct syslog_buf *b, const struct jval *arr)
+static void build_samples(struct buf *b, const struct jval *arr)
 {
 	size_t i;
 
@@ -446,20 +419,20 @@ static bool is_ip(const char *s)
 /* A JSON key as a valid PARAM-NAME: 1-32 of PRINTUSASCII without = ] " (space). */
 static const char *sd_name(char out[SD_NAME_MAX + 1], const char *key)
 {
-	struct syslog_buf b;
+	struct buf b;
 	size_t i;
 
-	syslog_buf_init(&b);
+	buf_init(&b);
 	put_text(&b, key, strlen(key), TXT_ASCII, SD_NAME_MAX);
 	if (b.oom || !b.len) {
-		syslog_buf_free(&b);
+		buf_free(&b);
 		return NULL;
 	}
 	for (i = 0; i < b.len; i++)
-		if (b.buf[i] == '=' || b.buf[i] == ']' || b.buf[i] == '"')
-			b.buf[i] = '_';
-	memcpy(out, b.buf, b.len + 1);
-	syslog_buf_free(&b);
+		if (b.data[i] == '=' || b.data[i] == ']' || b.data[i] == '"')
+			b.data[i] = '_';
+	memcpy(out, b.data, b.len + 1);
+	buf_free(&b);
 	return out;
 }
 
@@ -525,7 +498,7 @@ static void alert_sd(struct parts *p, const struct alert_view *v)
 	add_sd(p, "comm", v->comm);
 	add_sd(p, "exe", v->exe);
 	add_sd(p, "argv", v->argv);
-	add_sd(p, "chain", p->chain.buf);
+	add_sd(p, "chain", p->chain.data);
 	add_sd(p, "file", v->file);
 	add_sd(p, "file_dev", v->file_dev);
 	add_sd(p, "file_ino", v->file_ino);
@@ -535,7 +508,7 @@ static void alert_sd(struct parts *p, const struct alert_view *v)
 	add_sd(p, "peer", v->peer);
 	add_sd(p, "scan_problem", v->scan_problem);
 	add_counts_sd(p, v->counts);
-	add_sd(p, "samples", p->samples.buf);
+	add_sd(p, "samples", p->samples.data);
 }
 
 /* Short, essential keys first: when a line must be cut, the tail goes. */
@@ -562,10 +535,10 @@ static void alert_cef(struct parts *p, const struct alert_view *v)
 	add_cef(p, "filePath", NULL, v->file);
 	add_cef(p, "cs2", "originExport", v->origin);
 	add_cef(p, "cs3", "scanProblem", v->scan_problem);
-	add_cef(p, "cs4", "maskedSamples", p->samples.buf);
+	add_cef(p, "cs4", "maskedSamples", p->samples.data);
 	add_cef(p, "sproc", NULL, v->exe);
 	add_cef(p, "cs6", "argv", v->argv);
-	add_cef(p, "cs5", "processChain", p->chain.buf);
+	add_cef(p, "cs5", "processChain", p->chain.data);
 	add_cef(p, "msg", NULL, v->summary);
 }
 
@@ -656,7 +629,7 @@ static int heartbeat_parts(struct parts *p, const struct syslog_ctx *ctx,
 
 /* ---- rendering -------------------------------------------------------------------- */
 
-static void put_ascii_field(struct syslog_buf *b, const char *s, size_t max)
+static void put_ascii_field(struct buf *b, const char *s, size_t max)
 {
 	size_t mark = b->len;
 
@@ -667,7 +640,7 @@ static void put_ascii_field(struct syslog_buf *b, const char *s, size_t max)
 }
 
 /* "<PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID " */
-static void put_header(struct syslog_buf *b, const struct syslog_ctx *ctx, const struct parts *p)
+static void put_header(struct buf *b, const struct syslog_ctx *ctx, const struct parts *p)
 {
 	char tmp[48];
 	unsigned int fac = ctx->facility <= 23 ? ctx->facility : SYSLOG_FAC_DEFAULT;
@@ -693,8 +666,8 @@ static void put_header(struct syslog_buf *b, const struct syslog_ctx *ctx, const
  * The SD-ELEMENT, values capped at @cap.  With @fit (the last resort), a
  * param that would not leave room for the rest of the line is left out.
  */
-static void put_sd(struct syslog_buf *b, const struct syslog_ctx *ctx, const struct parts *p,
-		   size_t cap, bool flag, bool fit)
+static void put_sd(struct buf *b, const struct syslog_ctx *ctx, const struct parts *p, size_t cap,
+		   bool flag, bool fit)
 {
 	static const char flag_text[] = " truncated=\"1\"";
 	size_t reserve = (flag ? sizeof(flag_text) - 1 : 0) + 1, i, mark;
@@ -720,7 +693,7 @@ static void put_sd(struct syslog_buf *b, const struct syslog_ctx *ctx, const str
 }
 
 /* " [BOM]MSG", cut to what is left of max_len when @cut; 0 or -EMSGSIZE. */
-static int put_msg(struct syslog_buf *b, const struct syslog_ctx *ctx, const char *msg, bool cut)
+static int put_msg(struct buf *b, const struct syslog_ctx *ctx, const char *msg, bool cut)
 {
 	size_t room = ctx->max_len ? ctx->max_len - b->len : SIZE_MAX;
 	bool with_bom = has_non_ascii(msg);
@@ -739,8 +712,8 @@ static int put_msg(struct syslog_buf *b, const struct syslog_ctx *ctx, const cha
 	return 0;
 }
 
-static int try_5424(struct syslog_buf *b, const struct syslog_ctx *ctx, const struct parts *p,
-		    size_t cap, bool cut, bool fit)
+static int try_5424(struct buf *b, const struct syslog_ctx *ctx, const struct parts *p, size_t cap,
+		    bool cut, bool fit)
 {
 	sb_truncate(b, 0);
 	put_header(b, ctx, p);
@@ -753,7 +726,7 @@ static int try_5424(struct syslog_buf *b, const struct syslog_ctx *ctx, const st
 }
 
 /* One extension pair (and its label pair) into @b; the value capped at @cap bytes. */
-static void put_cef_pair(struct syslog_buf *b, const struct field *f, bool first, size_t cap)
+static void put_cef_pair(struct buf *b, const struct field *f, bool first, size_t cap)
 {
 	if (!first)
 		sb_putc(b, ' ');
@@ -768,7 +741,7 @@ static void put_cef_pair(struct syslog_buf *b, const struct field *f, bool first
 	put_text(b, f->value, strlen(f->value), TXT_CEF_EXT, cap);
 }
 
-static void put_cef_header(struct syslog_buf *b, const struct parts *p, size_t cap)
+static void put_cef_header(struct buf *b, const struct parts *p, size_t cap)
 {
 	const char *ver = p->cef_version ? p->cef_version : CPRW_VERSION;
 	char sev[16];
@@ -787,7 +760,7 @@ static void put_cef_header(struct syslog_buf *b, const struct parts *p, size_t c
  * Append the pair if it fits; when @cut, fill what is left with as much of its
  * value as fits (at least one character) and report that nothing more fits.
  */
-static int fit_cef_pair(struct syslog_buf *b, struct syslog_buf *tmp, const struct syslog_ctx *ctx,
+static int fit_cef_pair(struct buf *b, struct buf *tmp, const struct syslog_ctx *ctx,
 			const struct field *f, bool first, size_t cap, bool cut)
 {
 	size_t room = ctx->max_len ? ctx->max_len - b->len : SIZE_MAX, prefix, mark;
@@ -797,7 +770,7 @@ static int fit_cef_pair(struct syslog_buf *b, struct syslog_buf *tmp, const stru
 	if (tmp->oom)
 		return -ENOMEM;
 	if (tmp->len <= room) {
-		sb_put(b, tmp->buf, tmp->len);
+		buf_put(b, tmp->data, tmp->len);
 		return 0;
 	}
 	if (!cut)
@@ -815,7 +788,7 @@ static int fit_cef_pair(struct syslog_buf *b, struct syslog_buf *tmp, const stru
 	return 1;
 }
 
-static int try_cef(struct syslog_buf *b, struct syslog_buf *tmp, const struct syslog_ctx *ctx,
+static int try_cef(struct buf *b, struct buf *tmp, const struct syslog_ctx *ctx,
 		   const struct parts *p, size_t cap, bool cut)
 {
 	size_t i;
@@ -838,8 +811,8 @@ static int try_cef(struct syslog_buf *b, struct syslog_buf *tmp, const struct sy
 	return b->oom ? -ENOMEM : 0;
 }
 
-static int try_render(struct syslog_buf *b, const struct syslog_ctx *ctx, struct parts *p,
-		      size_t cap, bool cut, bool fit)
+static int try_render(struct buf *b, const struct syslog_ctx *ctx, struct parts *p, size_t cap,
+		      bool cut, bool fit)
 {
 	if (ctx->format == SYSLOG_FMT_CEF)
 		return try_cef(b, &p->scratch, ctx, p, cap, cut);
@@ -853,7 +826,7 @@ static int try_render(struct syslog_buf *b, const struct syslog_ctx *ctx, struct
  * tells the SOC more than one with a long path and the rest gone.  The header
  * is never cut, so any limit from SYSLOG_MIN_MSG up is met.
  */
-static int render(struct syslog_buf *b, const struct syslog_ctx *ctx, struct parts *p)
+static int render(struct buf *b, const struct syslog_ctx *ctx, struct parts *p)
 {
 	static const size_t caps[] = { SIZE_MAX, 1024, 512, 256, 128, 64, 32 };
 	const size_t last = ARRAY_SIZE(caps) - 1;
@@ -877,7 +850,7 @@ static int render(struct syslog_buf *b, const struct syslog_ctx *ctx, struct par
 	return -EMSGSIZE;
 }
 
-int syslog_fmt_alert(struct syslog_buf *out, const struct syslog_ctx *ctx, const struct jval *alert)
+int syslog_fmt_alert(struct buf *out, const struct syslog_ctx *ctx, const struct jval *alert)
 {
 	struct parts *p;
 	int rc;
@@ -895,8 +868,7 @@ int syslog_fmt_alert(struct syslog_buf *out, const struct syslog_ctx *ctx, const
 	return rc;
 }
 
-int syslog_fmt_heartbeat(struct syslog_buf *out, const struct syslog_ctx *ctx,
-			 const struct heartbeat *hb)
+int syslog_fmt_heartbeat(struct buf *out, const struct syslog_ctx *ctx, const struct heartbeat *hb)
 {
 	struct parts *p;
 	int rc;

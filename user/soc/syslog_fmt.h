@@ -31,6 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "lib/buf.h"
 #include "lib/json_parse.h"
 
 #define SYSLOG_PEN "32473" /* placeholder, see above */
@@ -74,15 +75,6 @@ struct heartbeat {
 };
 
 /* A growable output buffer; buf is NUL-terminated after a successful call. */
-struct syslog_buf {
-	char *buf;
-	size_t len;
-	size_t cap;
-	bool oom;
-};
-
-void syslog_buf_init(struct syslog_buf *b);
-void syslog_buf_free(struct syslog_buf *b);
 
 /*
  * Render @alert (a parsed alert object) into @out (replacing its contents).
@@ -93,10 +85,8 @@ void syslog_buf_free(struct syslog_buf *b);
  * the header alone does not fit (never for max_len >= SYSLOG_MIN_MSG); or
  * -ENOMEM.
  */
-int syslog_fmt_alert(struct syslog_buf *out, const struct syslog_ctx *ctx,
-		     const struct jval *alert);
-int syslog_fmt_heartbeat(struct syslog_buf *out, const struct syslog_ctx *ctx,
-			 const struct heartbeat *hb);
+int syslog_fmt_alert(struct buf *out, const struct syslog_ctx *ctx, const struct jval *alert);
+int syslog_fmt_heartbeat(struct buf *out, const struct syslog_ctx *ctx, const struct heartbeat *hb);
 
 /* Severity (RFC 5424, 0..7) and CEF severity (0..10) for an alert severity name. */
 unsigned int syslog_severity(const char *alert_severity);
