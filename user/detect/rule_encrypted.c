@@ -13,16 +13,11 @@ static void encrypted_written(struct rules *r, void *st, const struct scan_reque
 			      const struct scan_result *res)
 {
 	struct alert a = {
-		.ts_ns = rq->ts_ns,
-		.tgid = rq->tgid,
-		.uid = rq->uid,
-		.loginuid = rq->loginuid,
-		.path = rq->path,
-		.file = rq->id,
 		.scan_problem = "encrypted",
 	};
 	const struct proc *p = procs_get(r->procs, rq->tgid);
 
+	rules_alert_from_scan(&a, rq);
 	if (res->reason != SCAN_R_ENCRYPTED || rq->why != SCAN_WHY_WRITTEN ||
 	    !(rq->tainted || (rq->classes & LINEAGE_CLASSES)))
 		return;

@@ -82,17 +82,12 @@ static void bulk_export(struct rules *r, void *st, const struct scan_request *rq
 	const struct rules_cfg *c = r->cfg;
 	uint64_t n = res->cpr.distinct;
 	struct alert a = {
-		.ts_ns = rq->ts_ns,
-		.tgid = rq->tgid,
-		.uid = rq->uid,
-		.loginuid = rq->loginuid,
-		.path = rq->path,
-		.file = rq->id,
 		.cpr = &res->cpr,
 		.bytes = rq->bytes_written,
 	};
 	const struct proc *p = procs_get(r->procs, rq->tgid);
 
+	rules_alert_from_scan(&a, rq);
 	if (rq->why != SCAN_WHY_WRITTEN || n < c->bulk_high)
 		return;
 	if (rq->tainted)

@@ -47,16 +47,11 @@ static void media_scanned(struct rules *r, void *st, const struct scan_request *
 {
 	uint64_t n = res->cpr.distinct;
 	struct alert a = {
-		.ts_ns = rq->ts_ns,
-		.tgid = rq->tgid,
-		.uid = rq->uid,
-		.loginuid = rq->loginuid,
-		.path = rq->path,
-		.file = rq->id,
 		.cpr = &res->cpr,
 		.bytes = rq->bytes_written,
 	};
 
+	rules_alert_from_scan(&a, rq);
 	if (rq->why != SCAN_WHY_WRITTEN || !is_media(rq->export_kind) || !n ||
 	    n < r->cfg->removable_min_cpr)
 		return;

@@ -99,17 +99,12 @@ static void read_scanned(struct rules *r, void *st, const struct scan_request *r
 			 const struct scan_result *res)
 {
 	struct alert a = {
-		.ts_ns = rq->ts_ns,
-		.tgid = rq->tgid,
-		.uid = rq->uid,
-		.loginuid = rq->loginuid,
-		.path = rq->path,
-		.file = rq->id,
 		.cpr = &res->cpr,
 	};
 	const struct proc *p = procs_get(r->procs, rq->tgid);
 	enum rule_id id = reader_rule(rq->classes);
 
+	rules_alert_from_scan(&a, rq);
 	if (rq->why != SCAN_WHY_APP_READ || !res->cpr.distinct ||
 	    res->cpr.distinct < reader_min_cpr(r, id))
 		return;

@@ -53,16 +53,11 @@ static void scan_refused(struct rules *r, void *st, const struct scan_request *r
 			 const struct scan_result *res)
 {
 	struct alert a = {
-		.ts_ns = rq->ts_ns,
-		.tgid = rq->tgid,
-		.uid = rq->uid,
-		.loginuid = rq->loginuid,
-		.path = rq->path,
-		.file = rq->id,
 		.cpr = &res->cpr,
 		.scan_problem = res->msg,
 	};
 
+	rules_alert_from_scan(&a, rq);
 	snprintf(a.summary, sizeof(a.summary), "could not fully scan %.150s: %s (%s)", rq->path,
 		 scan_status_str(res->status), scan_reason_str(res->reason));
 	rules_fire(r, RULE_SCAN_REFUSED, &a, refused_object(st, rq));
@@ -72,15 +67,10 @@ static void scan_backlog(struct rules *r, void *st, const struct scan_request *r
 			 unsigned int queued)
 {
 	struct alert a = {
-		.ts_ns = rq->ts_ns,
-		.tgid = rq->tgid,
-		.uid = rq->uid,
-		.loginuid = rq->loginuid,
-		.path = rq->path,
-		.file = rq->id,
 		.scan_problem = "scan queue full: not scanned",
 	};
 
+	rules_alert_from_scan(&a, rq);
 	snprintf(a.summary, sizeof(a.summary),
 		 "scan of %.150s dropped: %u scans queued, this user's share or the queue is full",
 		 rq->path, queued);

@@ -159,6 +159,16 @@ void rules_alert_from_hdr(struct alert *a, const struct event_hdr *h, const stru
 	a->loginuid = p ? p->loginuid : (__u32)-1;
 }
 
+void rules_alert_from_scan(struct alert *a, const struct scan_request *rq)
+{
+	a->ts_ns = rq->ts_ns;
+	a->tgid = rq->tgid;
+	a->uid = rq->uid;
+	a->loginuid = rq->loginuid;
+	a->path = rq->path;
+	a->file = rq->id;
+}
+
 const char *rules_who(const struct proc *p, const struct event_hdr *h)
 {
 	if (p && p->exe) {

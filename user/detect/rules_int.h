@@ -72,6 +72,8 @@ extern const struct rule_family rule_family_clipboard;
 void rules_fire(struct rules *r, enum rule_id id, struct alert *a, uint64_t object);
 /* @a zeroed and filled with the event's time and process. */
 void rules_alert_from_hdr(struct alert *a, const struct event_hdr *h, const struct proc *p);
+/* The same from a scan request: who wrote the file, when, which file. */
+void rules_alert_from_scan(struct alert *a, const struct scan_request *rq);
 /* @a's origin: the CPR export @origin, with its path when known. */
 void rules_set_origin(struct rules *r, struct alert *a, const struct file_id *origin);
 /* The program's base name for summaries. */
