@@ -850,17 +850,9 @@ static int render(struct buf *b, const struct syslog_ctx *ctx, struct parts *p)
 	return -EMSGSIZE;
 }
 
-int syslog_fmt_alert(struct buf *out, const struct syslog_ctx *ctx, const struct jval *alert)
+/* Render @p when filling it succeeded (@rc 0), then free it. */
+static int render_parts(struct buf *out, const struct syslog_ctx *ctx, struct parts *p, int rc)
 {
-	struct parts *p;
-	int rc;
-
-	if (!alert || alert->type != JOBJ)
-		return -EINVAL;
-	p = calloc(1, sizeof(*p));
-	if (!p)
-		return -ENOMEM;
-	rc = alert_parts(p, ctx, alert);
 	if (!rc)
 		rc = render(out, ctx, p);
 	parts_free(p);
@@ -868,18 +860,23 @@ int syslog_fmt_alert(struct buf *out, const struct syslog_ctx *ctx, const struct
 	return rc;
 }
 
-int syslog_fmt_heartbeat(struct buf *out, const struct syslog_ctx *ctx, const struct heartbeat *hb)
+int syslog_fmt_alert(struct buf *out, const struct syslog_ctx *ctx, const struct jval *alert)
 {
 	struct parts *p;
-	int rc;
 
+	if (!alert || alert->type != JOBJ)
+		return -EINVAL;
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
-	rc = heartbeat_parts(p, ctx, hb);
-	if (!rc)
-		rc = render(out, ctx, p);
-	parts_free(p);
-	free(p);
-	return rc;
+	return render_parts(out, ctx, p, alert_parts(p, ctx, alert));
+}
+
+int syslog_fmt_heartbeat(struct buf *out, const struct syslog_ctx *ctx, const struct heartbeat *hb)
+{
+	struct parts *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return -ENOMEM;
+	return render_parts(out, ctx, p, heartbeat_parts(p, ctx, hb));
 }
