@@ -87,7 +87,7 @@ mkdir -p "$T/bin" "$T/export" "$T/plain"
 echo "== building $BASE_REV ($BASE_SHA) in a temporary worktree"
 BASE_DIR=$T/base
 git -C "$ROOT" worktree add --quiet --detach "$BASE_DIR" "$BASE_SHA" || die "git worktree add failed"
-make -C "$BASE_DIR" --no-print-directory -j2 build/cprwatchd build/bench/scan_bench \
+make -C "$BASE_DIR" --no-print-directory -j2 OUTPUT=build build/cprwatchd build/bench/scan_bench \
 	> "$T/base-build.log" 2>&1 || { tail -20 "$T/base-build.log" >&2; die "$BASE_REV does not build"; }
 BASE_BIN=$BASE_DIR/build
 CUR_BIN=$OUTPUT
@@ -125,6 +125,16 @@ start_agent() {	# start_agent BIN [ARGS...]
 stop_agent() {
 	stop_pid "$AGENT_PID" cprwatchd
 	AGENT_PID=
+}
+
+pick_side() {	# pick_side base|cur: bin and name of that side
+	if [ "$1" = base ]; then
+		bin=$BASE_BIN
+		name="base $BASE_SHA"
+	else
+		bin=$CUR_BIN
+		name="current $CUR_NAME"
+	fi
 }
 
 # ---- pipeline -------------------------------------------------------------------------
@@ -177,12 +187,7 @@ if has_part pipeline; then
 	[ -n "$dropped" ] && echo "left out (one side skips or rejects them):$dropped"
 	printf '%-22s %15s %12s %7s %8s\n' side instructions per_event ratio alerts
 	for side in base cur; do
-		bin=$BASE_BIN
-		name="base $BASE_SHA"
-		if [ $side = cur ]; then
-			bin=$CUR_BIN
-			name="current $CUR_NAME"
-		fi
+		pick_side $side
 		all=$(callgrind_total "$bin" "$T/ab.json")
 		part=$(callgrind_total "$bin" "$T/ab_head.json")
 		per=$(awk -v a="$all" -v b="$part" -v n=$((lines - head_n)) 'BEGIN { printf "%.0f", (a - b) / n }')
@@ -212,12 +217,7 @@ if has_part scan; then
 	printf '%-12s %-22s %15s %10s %7s %10s %7s\n' file side instructions per_MB ratio cpu_s ratio
 	for f in text.txt prose.txt sheet.xlsx; do
 		for side in base cur; do
-			bin=$BASE_BIN
-			name="base $BASE_SHA"
-			if [ $side = cur ]; then
-				bin=$CUR_BIN
-				name="current $CUR_NAME"
-			fi
+			pick_side $side
 			# one scan = two passes - one pass: process start and generation cancel out
 			ins=$(($(scan_instructions "$bin" "$f" 2) - $(scan_instructions "$bin" "$f" 1)))
 			mb=$(stat -c %s "$T/scan_small/$f" | awk '{ printf "%.3f", $1 / 1048576 }')
