@@ -79,7 +79,7 @@ static void check_config(const struct config *cfg, int lines)
 	check_rule(&cfg->rules.lookup_burst);
 	CHECK(cfg->rules.office_start <= 24 && cfg->rules.office_end <= 24);
 	CHECK(cfg->scan.workers <= 64);
-	CHECK(cfg->alert_log);
+	CHECK(cfg->output.log);
 }
 
 static bool zeroed(const struct config *cfg)

@@ -88,7 +88,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct config cfg = { 0 };
 	struct pipeline pl;
-	struct pipeline_cfg pc = { .alerts_stdout = true };
+	struct pipeline_cfg pc = { .alerts = { .to_stdout = true } };
 	char err[CONFIG_ERR_MAX];
 	int out = memfd_create("alerts", MFD_CLOEXEC), saved;
 	FILE *f;

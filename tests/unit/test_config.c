@@ -169,8 +169,8 @@ static void test_values_and_whitespace(void)
 	CU_ASSERT(config_has_str(cfg.network_fs, cfg.nr_network_fs, "nfs"));
 	CU_ASSERT(config_has_str(cfg.network_fs, cfg.nr_network_fs, "fuse.sshfs"));
 	CU_ASSERT(config_has_str(cfg.network_fs, cfg.nr_network_fs, "9p"));
-	CU_ASSERT_STRING_EQUAL(cfg.alert_log, "/tmp/b.json"); /* last one wins */
-	CU_ASSERT_FALSE(cfg.alerts_stdout);
+	CU_ASSERT_STRING_EQUAL(cfg.output.log, "/tmp/b.json"); /* last one wins */
+	CU_ASSERT_FALSE(cfg.output.to_stdout);
 	CU_ASSERT_EQUAL(cfg.rules.bulk_export.severity, SEV_CRITICAL);
 	CU_ASSERT_EQUAL(cfg.rules.bulk_high, 0);
 	config_free(&cfg);
@@ -521,23 +521,23 @@ static void test_stdout_default_journal(void)
 	CU_ASSERT_FATAL(fstat(STDOUT_FILENO, &st) == 0);
 	unsetenv("JOURNAL_STREAM");
 	CU_ASSERT_EQUAL_FATAL(config_parse(&cfg, "j", "[agent]\n", err, sizeof(err)), 0);
-	CU_ASSERT_TRUE(cfg.alerts_stdout);
+	CU_ASSERT_TRUE(cfg.output.to_stdout);
 	config_free(&cfg);
 	snprintf(js, sizeof(js), "%llu:%llu", (unsigned long long)st.st_dev,
 		 (unsigned long long)st.st_ino);
 	setenv("JOURNAL_STREAM", js, 1);
 	CU_ASSERT_EQUAL_FATAL(config_parse(&cfg, "j", "[agent]\n", err, sizeof(err)), 0);
-	CU_ASSERT_FALSE(cfg.alerts_stdout);
+	CU_ASSERT_FALSE(cfg.output.to_stdout);
 	config_free(&cfg);
 	/* an explicit yes still wins */
 	CU_ASSERT_EQUAL_FATAL(config_parse(&cfg, "j", "[output]\nstdout = yes\n", err, sizeof(err)),
 			      0);
-	CU_ASSERT_TRUE(cfg.alerts_stdout);
+	CU_ASSERT_TRUE(cfg.output.to_stdout);
 	config_free(&cfg);
 	/* a stream that is not our stdout (a child's inherited variable) changes nothing */
 	setenv("JOURNAL_STREAM", "1:1", 1);
 	CU_ASSERT_EQUAL_FATAL(config_parse(&cfg, "j", "[agent]\n", err, sizeof(err)), 0);
-	CU_ASSERT_TRUE(cfg.alerts_stdout);
+	CU_ASSERT_TRUE(cfg.output.to_stdout);
 	config_free(&cfg);
 	unsetenv("JOURNAL_STREAM");
 }

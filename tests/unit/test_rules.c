@@ -468,7 +468,7 @@ static void tr_replay(const char *conf, struct tr_stream *s, struct tr_run *run)
 		fprintf(stderr, "\nconfig: %s\n", err);
 	CU_ASSERT_FATAL(cfg->source != NULL);
 	/* replay prints alerts on stdout too; the log is enough here */
-	struct pipeline_cfg pc = { .rules = &cfg->rules, .alert_log = log_path };
+	struct pipeline_cfg pc = { .rules = &cfg->rules, .alerts = { .log = log_path } };
 
 	CU_ASSERT_EQUAL_FATAL(pipeline_init(pl, &pc, NULL, err, sizeof(err)), 0);
 

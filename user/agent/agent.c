@@ -441,8 +441,8 @@ static int start_pipeline(struct agent *a, char *err, size_t errlen)
 	};
 	const struct pipeline_cfg pc = {
 		.rules = &a->cfg.rules,
-		.alert_log = a->opts.alert_log ? a->opts.alert_log : a->cfg.alert_log,
-		.alerts_stdout = a->cfg.alerts_stdout,
+		.alerts = { .log = a->opts.alert_log ? a->opts.alert_log : a->cfg.output.log,
+			    .to_stdout = a->cfg.output.to_stdout },
 		.events_path = a->opts.print_events ? (a->opts.events_path ?: "-") : NULL,
 		.record_path = a->opts.record_path,
 		.live = true,

@@ -162,8 +162,8 @@ static const struct key_def key_defs[] = {
 	{ "rules.network_exfil", "share", K_UINT, CF(rules.net_share), 100, 0 },
 	{ "rules.network_exfil", "min_kib", K_UINT, CF(rules.net_min_kib), 1048576, 0 },
 	{ "rules.network_exfil", "allow", K_LIST, CF(rules.net_allow), 0, CF(rules.nr_net_allow) },
-	{ "output", "alert_log", K_STR, CF(alert_log), 0, 0 },
-	{ "output", "stdout", K_BOOL, CF(alerts_stdout), 0, 0 },
+	{ "output", "alert_log", K_STR, CF(output.log), 0, 0 },
+	{ "output", "stdout", K_BOOL, CF(output.to_stdout), 0, 0 },
 	{ "agent", "heartbeat_interval", K_UINT, CF(heartbeat_interval), 86400, 0 },
 	{ "spool", "dir", K_STR, CF(spool_dir), 0, 0 },
 	{ "spool", "max_mib", K_MIB, CF(spool.max_bytes), 1048576, 0 },
@@ -627,8 +627,8 @@ static void config_defaults(struct config *cfg)
 	r->net_min_kib = 4;
 	r->clip_bulk_min_cpr = 25;
 	cfg->state_dir = strdup("/var/lib/cprwatch");
-	cfg->alert_log = strdup("/var/log/cprwatch/alerts.json");
-	cfg->alerts_stdout = !stdout_is_journal();
+	cfg->output.log = strdup("/var/log/cprwatch/alerts.json");
+	cfg->output.to_stdout = !stdout_is_journal();
 	cfg->control.socket = strdup("/run/cprwatch/control.sock");
 	cfg->heartbeat_interval = 60;
 	cfg->spool_dir = strdup("/var/lib/cprwatch/spool");
@@ -839,7 +839,7 @@ void config_free(struct config *cfg)
 	free_list(cfg->rules.print_spool, cfg->rules.nr_print_spool);
 	free_list(cfg->rules.burst_requests, cfg->rules.nr_burst_requests);
 	free(cfg->state_dir);
-	free(cfg->alert_log);
+	free((char *)cfg->output.log);
 	free((char *)cfg->control.socket);
 	free(cfg->spool_dir);
 	for (i = 0; i < cfg->nr_sinks; i++) {

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include "cprwatch/events.h"
 #include "control/control.h"
+#include "detect/alerts.h"
 #include "detect/rules_cfg.h"
 #include "scan/scan.h"
 #include "soc/spool.h"
@@ -61,8 +62,7 @@ struct config {
 	char **network_fs;
 	size_t nr_network_fs;
 	struct rules_cfg rules;
-	char *alert_log;		 /* JSON lines alert log, "" = none */
-	bool alerts_stdout;		 /* also print alerts on stdout (foreground) */
+	struct alert_out_config output;	 /* [output] (detect/alerts.h); strings owned here */
 	unsigned int heartbeat_interval; /* seconds between heartbeats to the SOC, 0: none */
 	char *spool_dir;		 /* durable queue in front of the SOC receivers */
 	struct spool_opts spool;	 /* [spool] max_mib, fsync, overflow (soc/spool.h) */

@@ -411,8 +411,8 @@ int pipeline_init(struct pipeline *pl, const struct pipeline_cfg *cfg,
 	    !(pl->record_out = open_output(cfg->record_path, "the recording", err, errlen)))
 		return -EIO;
 	if (cfg->live)
-		make_log_dir(cfg->alert_log);
-	ret = alert_out_open(&pl->alerts, cfg->alert_log, cfg->alerts_stdout, err, errlen);
+		make_log_dir(cfg->alerts.log);
+	ret = alert_out_open(&pl->alerts, &cfg->alerts, err, errlen);
 	if (ret)
 		return ret;
 	if (rules_init(&pl->rules, cfg->rules, &pl->procs, &pl->files, &rops,

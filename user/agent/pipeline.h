@@ -53,12 +53,11 @@ struct pipeline_ops {
 };
 
 struct pipeline_cfg {
-	const struct rules_cfg *rules; /* kept: a reload changes it in place */
-	const char *alert_log;	       /* JSON-lines alert log, NULL or "": none */
-	bool alerts_stdout;
-	const char *events_path; /* JSON lines of every event ("-": stdout), NULL: none */
-	const char *record_path; /* events and scan results for --replay, NULL: none */
-	bool live;		 /* the probes feed it: look at /proc, make the log dir */
+	const struct rules_cfg *rules;	/* kept: a reload changes it in place */
+	struct alert_out_config alerts; /* where alerts go (detect/alerts.h) */
+	const char *events_path;	/* JSON lines of every event ("-": stdout), NULL: none */
+	const char *record_path;	/* events and scan results for --replay, NULL: none */
+	bool live;			/* the probes feed it: look at /proc, make the log dir */
 };
 
 struct pipeline_stats {

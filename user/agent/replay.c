@@ -108,8 +108,7 @@ int replay_run(const struct replay_opts *opts)
 {
 	struct pipeline_cfg cfg = {
 		/* replay never writes the live agent's alert log unless asked to */
-		.alert_log = opts->alert_log,
-		.alerts_stdout = true,
+		.alerts = { .log = opts->alert_log, .to_stdout = true },
 		.events_path = opts->events_path,
 		.record_path = opts->record_path,
 		.live = false,

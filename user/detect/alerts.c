@@ -109,13 +109,14 @@ static int check_log_owner(const char *log_path, int fd, char *err, size_t errle
 	return ret;
 }
 
-int alert_out_open(struct alert_out *o, const char *log_path, bool to_stdout, char *err,
+int alert_out_open(struct alert_out *o, const struct alert_out_config *cfg, char *err,
 		   size_t errlen)
 {
+	const char *log_path = cfg->log;
 	int fd, ret;
 
 	memset(o, 0, sizeof(*o));
-	o->to_stdout = to_stdout;
+	o->to_stdout = cfg->to_stdout;
 	if (gethostname(o->host, sizeof(o->host) - 1))
 		snprintf(o->host, sizeof(o->host), "unknown");
 	json_init(&o->j);

@@ -85,7 +85,13 @@ struct alert_out {
 	uint64_t recent_next;			   /* alerts ever put in it */
 };
 
-int alert_out_open(struct alert_out *o, const char *log_path, bool to_stdout, char *err,
+/* The [output] settings of the agent's config (agent/config.c fills them). */
+struct alert_out_config {
+	const char *log; /* JSON-lines alert log, NULL or "": none */
+	bool to_stdout;	 /* also print alerts on stdout (foreground) */
+};
+
+int alert_out_open(struct alert_out *o, const struct alert_out_config *cfg, char *err,
 		   size_t errlen);
 void alert_out_close(struct alert_out *o);
 /*
