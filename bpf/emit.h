@@ -30,6 +30,42 @@ static __always_inline struct proc_track *track_of(__u32 tgid)
 	return bpf_map_lookup_elem(&tracked, &tgid);
 }
 
+/* hot_tgids (maps.h): may @tgid have accounted fds or a tracked entry? */
+static __always_inline bool maybe_hot(__u32 tgid)
+{
+	__u32 w = tgid / 64;
+	__u64 *bits = bpf_map_lookup_elem(&hot_tgids, &w);
+
+	return !bits || (*bits & (1ULL << (tgid & 63)));
+}
+
+/* Call before adding @tgid to fd_files or tracked. */
+static __always_inline void mark_hot(__u32 tgid)
+{
+	__u32 w = tgid / 64;
+	__u64 *bits = bpf_map_lookup_elem(&hot_tgids, &w);
+
+	if (bits && !(*bits & (1ULL << (tgid & 63))))
+		__sync_fetch_and_or(bits, 1ULL << (tgid & 63));
+}
+
+/* The last thread of @tgid is gone: no syscall of it can follow. */
+static __always_inline void clear_hot(__u32 tgid)
+{
+	__u32 w = tgid / 64;
+	__u64 *bits = bpf_map_lookup_elem(&hot_tgids, &w);
+
+	if (bits && (*bits & (1ULL << (tgid & 63))))
+		__sync_fetch_and_and(bits, ~(1ULL << (tgid & 63)));
+}
+
+/* Start (or replace) the tracking state of @tgid. */
+static __always_inline void track_set(__u32 tgid, struct proc_track *t)
+{
+	mark_hot(tgid);
+	bpf_map_update_elem(&tracked, &tgid, t, BPF_ANY);
+}
+
 /* True when this process's file and network activity should go up. */
 static __always_inline bool is_self(__u32 tgid)
 {

@@ -153,7 +153,7 @@ static __always_inline void lineage(__u32 tgid, struct proc_track *t, struct tai
 		} else {
 			struct proc_track nt = { .classes = CLASS_TAINTED, .origin = ti->origin };
 
-			bpf_map_update_elem(&tracked, &tgid, &nt, BPF_ANY);
+			track_set(tgid, &nt);
 		}
 	}
 }
@@ -169,6 +169,7 @@ static __always_inline void io_start(__u32 tgid, int fd, struct file *f, struct 
 		__sync_fetch_and_add(&cur->refs, 1);
 	else
 		bpf_map_update_elem(&file_io, &fp, &io, BPF_ANY);
+	mark_hot(tgid);
 	bpf_map_update_elem(&fd_files, &key, &fp, BPF_ANY);
 }
 
@@ -226,6 +227,8 @@ static __always_inline void emit_open(struct pending *p, bool have_args, int ret
 static __always_inline void open_account(__u32 tgid, int fd, int ret, struct file *f,
 					 struct pending *p, bool have, __u16 evflags)
 {
+	/* nothing pended or tracked for a process with a clear hot bit */
+	bool hot = have || trace_all || maybe_hot(tgid);
 	struct taint_info *ti;
 	struct proc_track *t;
 	struct file_id id;
@@ -233,7 +236,7 @@ static __always_inline void open_account(__u32 tgid, int fd, int ret, struct fil
 
 	file_id_of(f, &id);
 	ti = bpf_map_lookup_elem(&tainted, &id);
-	t = track_of(tgid);
+	t = hot ? track_of(tgid) : NULL;
 	/*
 	 * An untracked process reading an untainted file matters nowhere, so
 	 * most opens on a machine stop here, before the walk up the directories.
@@ -260,7 +263,8 @@ static __always_inline int open_exit(long ret)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct pending p = {};
-	bool have = unpend(&p, PEND_OPEN);
+	/* open_enter pends only for a hot tgid (maps.h hot_tgids) */
+	bool have = (trace_all || maybe_hot(tgid)) && unpend(&p, PEND_OPEN);
 	struct file *f;
 
 	if (ret < 0) {
@@ -540,6 +544,7 @@ static __always_inline int dup_exit(long ret)
 		return 0;
 	key = fd_key(tgid, ret);
 	__sync_fetch_and_add(&io->refs, 1);
+	mark_hot(tgid);
 	bpf_map_update_elem(&fd_files, &key, &p.file, BPF_ANY);
 	return 0;
 }

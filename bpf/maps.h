@@ -84,6 +84,25 @@ struct {
 } file_io SEC(".maps") __weak;
 
 /*
+ * One bit per tgid: set before the process can have an fd_files entry or a
+ * tracked entry, cleared when its last thread exits.  A clear bit lets a
+ * read, write, close or dup of an untracked process return without a hash
+ * lookup (syscalls.bpf.c).  A set bit only means "look": entries removed by
+ * close, exec (close-on-exec), LRU eviction or the agent leave it set.
+ * Sized for PID_MAX_LIMIT (4M tgids, 512 KiB); a tgid beyond it always
+ * looks.  Mmapable so the agent sets bits with atomics (loader_track).
+ */
+#define HOT_WORDS (4194304 / 64)
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, HOT_WORDS);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, __u64);
+} hot_tgids SEC(".maps") __weak;
+
+/*
  * Shared writable mappings of accounted files (file_handlers.h mmap_exit):
  * bytes written through them pass no syscall, so the file is reported again
  * when its mapping goes away (munmap).

@@ -30,7 +30,7 @@ static __always_inline __u32 exec_classes(__u32 tgid, struct file_id *exe)
 		return t->classes;
 	}
 	nt.classes = *cls;
-	bpf_map_update_elem(&tracked, &tgid, &nt, BPF_ANY);
+	track_set(tgid, &nt);
 	return nt.classes;
 }
 
@@ -98,7 +98,7 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 		return 0; /* a new thread: same process, nothing changes */
 	t = track_of(ptgid);
 	if (t)
-		bpf_map_update_elem(&tracked, &ctgid, t, BPF_ANY);
+		track_set(ctgid, t);
 	ev = event_buf();
 	if (!ev)
 		return 0;
@@ -118,6 +118,7 @@ int BPF_PROG(handle_exit, struct task_struct *p, bool group_dead)
 
 	if (!group_dead)
 		return 0; /* another thread of the process is still alive */
+	clear_hot(tgid);
 	ev = event_buf();
 	if (!ev)
 		return 0;

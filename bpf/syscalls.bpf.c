@@ -6,7 +6,8 @@
  * per-syscall tracepoint programs also use (bpf/file_handlers.h,
  * bpf/net_handlers.h).  Raw tracepoints reach the program without building
  * a perf record per call, so a syscall we do not hook costs one switch, and
- * read/write of an fd nobody accounts costs one map lookup at exit.
+ * read/write/close of a process without accounted fds or tracking one array
+ * load (hot_tgids).
  *
  * The loader enables these two programs or the per-syscall tracepoints (the fallback),
  * never both (user/agent/loader.c).  bpf/README.md shows how to add a
@@ -45,6 +46,17 @@ static __always_inline bool compat_task(void)
 #define MOVE_CALLS NR_sendfile: case NR_copy_file_range: case NR_splice
 /* clang-format on */
 
+/*
+ * Every entry handler acts only for a tracked process, with trace_all, or on
+ * an fd in fd_files; so do the exit handlers but open's (tainted inodes and
+ * export dirs concern every process).  A process with neither has its bit
+ * clear in hot_tgids (maps.h): one array load instead of the hash lookups.
+ */
+static __always_inline bool may_matter(void)
+{
+	return trace_all || maybe_hot(bpf_get_current_pid_tgid() >> 32);
+}
+
 #define ARG(n) ((int)sc_arg(regs, n))
 #define PTR(n) ((void *)sc_arg(regs, n))
 
@@ -65,7 +77,7 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 	default:
 		return 0;
 	}
-	if (compat_task())
+	if (!may_matter() || compat_task())
 		return 0;
 	switch (id) {
 	case NR_mmap:
@@ -146,7 +158,6 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		if (ret <= 0)
 			return 0;
 		break;
-	case OPEN_CALLS:
 	case DUP_CALLS:
 	case RENAME_CALLS:
 	case UNLINK_CALLS:
@@ -154,18 +165,18 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	case NR_mmap:
 	case NR_munmap:
 		break;
+	case OPEN_CALLS:
+		return compat_task() ? 0 : open_exit(ret);
 	default:
 		return 0;
 	}
-	if (compat_task())
+	if (!may_matter() || compat_task())
 		return 0;
 	switch (id) {
 	case NR_mmap:
 		return mmap_exit(ret);
 	case NR_munmap:
 		return munmap_exit(ret);
-	case OPEN_CALLS:
-		return open_exit(ret);
 	case DUP_CALLS:
 		return dup_exit(ret);
 	case RENAME_CALLS:

@@ -10,11 +10,13 @@ setup_tmp
 mkdir -p "$T/bin" "$T/export" "$T/plain"
 cp "$HELPERS/cprw_actions" "$T/bin/cprclient"
 cp "$HELPERS/cprw_actions" "$T/bin/other"
+cp /bin/bash "$T/bin/early"
 write_config "$T/cprwatch.conf" <<CONF
 [agent]
 rescan_interval = 0
 [cpr_clients]
 path = $T/bin/cprclient
+path = $T/bin/early
 [export_paths]
 local = $T/export
 CONF
@@ -22,6 +24,11 @@ CONF
 coproc SINK { "$HELPERS/tcp_sink" 2 20; }
 read -r line <&"${SINK[0]}"; port=${line#port=}
 
+# a CPR client already running when the agent starts: tracked from the
+# process table the agent seeds, so its writes count like any client's
+mkfifo "$T/go"
+"$T/bin/early" -c "read -r _ < '$T/go'; echo five > '$T/plain/early.txt'" &
+early=$!
 start_agent "$T/cprwatch.conf"
 # run.sh runs this test in both syscall hook modes (CPRWATCH_SYSCALL_HOOKS)
 want_hooks=tp_btf
@@ -35,6 +42,8 @@ expect_eq "its programs are attached, the other variant's are not loaded" \
 		unique | join(",")')" "$([ $want_hooks = tp_btf ] && echo tp_btf || echo tp)"
 client=$("$T/bin/cprclient" all "$T/export" "$port" | sed -n 's/^pid=//p')
 other=$("$T/bin/other" all "$T/plain" "$port" | sed -n 's/^pid=//p')
+echo go > "$T/go"
+wait "$early"
 sleep 0.5
 stop_agent
 expect_eq "agent exits 0 on SIGINT" "$AGENT_RC" 0
@@ -58,6 +67,12 @@ expect_eq "connect to the sink" \
 expect_eq "tcp_close: bytes_sent" \
 	"$(events ".event==\"tcp_close\" and .pid==$client" | jq -r '[.daddr, .dport, .bytes_sent, .bytes_received]|join(" ")')" \
 	"127.0.0.1 $port 102400 0"
+
+echo "CPR client started before the agent (pid $early):"
+expect_eq "open of its output, classed cpr_client" \
+	"$(events ".event==\"open\" and .pid==$early and .path==\"$T/plain/early.txt\"" | jq -r '.classes|index("cpr_client") != null')" true
+expect_eq "close of its output: bytes_written" \
+	"$(events ".event==\"close\" and .pid==$early and .path==\"$T/plain/early.txt\"" | jq -r .bytes_written)" 5
 
 echo "untracked process (pid $other):"
 expect_count "its exec is seen" ".event==\"exec\" and .pid==$other" 1

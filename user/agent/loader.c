@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -431,13 +432,42 @@ int loader_set_endpoints(struct loader *ld, const struct endpoint_key *keys, siz
 	return ret;
 }
 
+/*
+ * Set @tgid's bit in hot_tgids (bpf/maps.h) before it gets a tracked entry,
+ * or the dispatcher would skip its reads, writes and closes.  Through a
+ * shared mapping of the word's page with an atomic or: a map update would
+ * rewrite the whole word and could lose a bit the probes set meanwhile.
+ */
+static int mark_hot(struct loader *ld, __u32 tgid)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	size_t off = (size_t)(tgid / 64) * sizeof(__u64);
+	size_t base = off / page * page;
+	int fd = bpf_map__fd(ld->skel->maps.hot_tgids);
+	void *m;
+
+	if (off >= bpf_map__max_entries(ld->skel->maps.hot_tgids) * sizeof(__u64))
+		return 0; /* beyond the bitmap: the probes always look */
+	m = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, base);
+	if (m == MAP_FAILED)
+		return -errno;
+	__atomic_fetch_or((__u64 *)((char *)m + (off - base)), 1ULL << (tgid & 63),
+			  __ATOMIC_SEQ_CST);
+	munmap(m, page);
+	return 0;
+}
+
 int loader_track(struct loader *ld, __u32 tgid, __u32 classes)
 {
 	int fd = bpf_map__fd(ld->skel->maps.tracked);
 	struct proc_track t = {};
+	int err;
 
 	if (!bpf_map_lookup_elem(fd, &tgid, &t) && (t.classes & classes) == classes)
 		return 0;
+	err = mark_hot(ld, tgid);
+	if (err)
+		return err;
 	t.classes |= classes;
 	return bpf_map_update_elem(fd, &tgid, &t, BPF_ANY) ? -errno : 0;
 }
