@@ -41,6 +41,7 @@ enum pending_kind {
 	PEND_UNLINK,
 	PEND_MMAP,
 	PEND_MUNMAP,
+	PEND_IOU_SETUP,
 };
 
 struct pending {

@@ -12,7 +12,9 @@
  *   - io_uring_submit_req: a write by a CPR client or a tainted process to
  *     an fd it opened before it became one (adopt_fd), which needs the fd
  *     the SQE named (completion has overwritten it);
- *   - io_uring_create: the setup event of a tracked or tainted process.
+ *   - io_uring_create: the setup event of a tracked or tainted process
+ *     (bpf/iouring_handlers.h; the io_uring_setup syscall reports it where
+ *     these programs are not loaded).
  *
  * SEND/SENDMSG need nothing here: TCP bytes are read from the socket at its
  * close (bpf/net.bpf.c), whoever sent them.
@@ -38,8 +40,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
-#include "file_handlers.h"
-#include "net_handlers.h"
+#include "iouring_handlers.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -235,19 +236,26 @@ int BPF_PROG(iou_submit, struct io_kiocb *req)
 SEC("tp_btf/io_uring_create")
 int BPF_PROG(iou_create, int fd, void *ring, __u32 sq_entries, __u32 cq_entries, __u32 flags)
 {
-	struct iouring_setup_event *ev;
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 
-	if (!wants_events(tgid))
-		return 0;
-	ev = event_buf();
-	if (!ev)
-		return 0;
-	fill_hdr(&ev->hdr, EV_IOURING_SETUP, classes_of(tgid));
-	ev->fd = fd;
-	ev->flags = flags;
-	ev->sq_entries = sq_entries;
-	ev->cq_entries = cq_entries;
-	submit(ev, sizeof(*ev));
+	if (wants_events(tgid))
+		emit_iouring_setup(tgid, fd, flags, sq_entries, cq_entries);
 	return 0;
+}
+
+/*
+ * Where the programs above are not loaded, the setup is seen at the
+ * syscall (the raw dispatcher calls iou_setup_exit_args; these are its
+ * per-syscall tracepoint fallback).
+ */
+SEC("tp/syscalls/sys_enter_io_uring_setup")
+int enter_io_uring_setup(struct trace_event_raw_sys_enter *ctx)
+{
+	return iou_setup_enter((const void *)ctx->args[1]);
+}
+
+SEC("tp/syscalls/sys_exit_io_uring_setup")
+int exit_io_uring_setup(struct trace_event_raw_sys_exit *ctx)
+{
+	return iou_setup_exit(ctx->ret);
 }

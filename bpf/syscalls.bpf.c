@@ -18,6 +18,7 @@
 #include <bpf/bpf_tracing.h>
 #include "file_handlers.h"
 #include "net_handlers.h"
+#include "iouring_handlers.h"
 #include "syscall_nr.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -164,6 +165,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	case CONN_CALLS:
 	case NR_mmap:
 	case NR_munmap:
+	case NR_io_uring_setup:
 		break;
 	case OPEN_CALLS:
 		return compat_task() ? 0 : open_exit(ret);
@@ -173,6 +175,8 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	if (!may_matter() || compat_task())
 		return 0;
 	switch (id) {
+	case NR_io_uring_setup:
+		return iou_setup_exit_args(PTR(1), ret);
 	case NR_mmap:
 		return mmap_exit(ret);
 	case NR_munmap:

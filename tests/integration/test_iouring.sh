@@ -10,7 +10,8 @@
 # its 600 numbers and the export as origin, as a cp would.  Then io_uring
 # sends an export over TCP (IORING_OP_CONNECT/SEND): network_exfil as from
 # python3.  A tainted process that sets up a ring is reported
-# (io_uring_setup).  The same flows with non-CPR data raise nothing.
+# (io_uring_setup), also from the syscall when the io_uring programs are
+# left out.  The same flows with non-CPR data raise nothing.
 . "$(dirname "$0")/lib.sh"
 need_bpf
 setup_tmp
@@ -49,6 +50,14 @@ CONF
 # A tainted process (it read an export) that hands over to an io_uring program.
 EXEC_AFTER_READ='import os, sys; open(sys.argv[1], "rb").read(); os.execv(sys.argv[2], sys.argv[2:])'
 
+# tainted_sqpoll_copy NAME: python3 reads export-NAME (it is tainted now), then
+# execs ucopy --sqpoll to copy it to copy-NAME
+tainted_sqpoll_copy() {
+	as_user "$PY" -c "$EXEC_AFTER_READ" "$THOME/Downloads/export-$1.csv" "$T/bin/ucopy" \
+		--sqpoll copy "$THOME/Downloads/export-$1.csv" "$THOME/Desktop/copy-$1.csv" \
+		> "$T/ucopy-$1.out"
+}
+
 VARIANTS="plain async sqpoll fixed"
 opt_of() { case $1 in plain) ;; *) echo "--$1" ;; esac; }
 
@@ -65,15 +74,19 @@ flows() {
 		as_user "$T/bin/ucopy" $(opt_of $v) copy "$THOME/Downloads/export-$v.csv" \
 			"$THOME/Desktop/copy-$v.csv" > "$T/ucopy-$v.out"
 	done
-	as_user "$PY" -c "$EXEC_AFTER_READ" "$THOME/Downloads/export-sqpoll.csv" "$T/bin/ucopy" \
-		--sqpoll copy "$THOME/Downloads/export-sqpoll.csv" "$THOME/Desktop/copy-sqpoll.csv" \
-		> "$T/ucopy-sqpoll.out"
+	tainted_sqpoll_copy sqpoll
 	as_user "$T/bin/ucopy" send "$THOME/Downloads/export-send.csv" "$port" > "$T/ucopy-send.out"
 	sleep 2
 }
 
 alerts() { jq -c "select($1)" "$T/alerts.json"; }
 pid_of() { sed -n 's/^pid=//p' "$T/ucopy-$1.out"; }
+# setup_of NAME: uid, comm, flags, entries, fd ok, tainted of ucopy NAME's io_uring_setup events
+setup_of() {
+	events ".event==\"io_uring_setup\" and .pid==$(pid_of "$1")" |
+		jq -r '[.uid, .comm, (.setup_flags|join(",")), .sq_entries, .cq_entries, (.fd >= 0),
+			(.classes|index("tainted") != null)]|join(" ")'
+}
 
 start_agent "$T/cprwatch.conf" --alert-log "$T/alerts.json"
 expect_eq "status: io_uring probes loaded" \
@@ -111,13 +124,9 @@ expect_eq "opens and closes name slots 0 and 1" \
 		jq -r '[.event, .ret // .fd]|join("=")' | tr '\n' ' ')" "open=0 open=1 close=0 close=1 "
 
 echo "io_uring_setup by a tainted process:"
-pid=$(pid_of sqpoll)
-expect_eq "one event: the user, the program, SQPOLL" \
-	"$(events ".event==\"io_uring_setup\" and .pid==$pid" |
-		jq -r '[.uid, .comm, (.setup_flags|join(",")), .sq_entries, (.fd >= 0), (.classes|index("tainted") != null)]|join(" ")')" \
-	"$TUID ucopy sqpoll 8 true true"
-expect_eq "no event for an untainted process's ring" \
-	"$(events ".event==\"io_uring_setup\" and .pid==$(pid_of plain)" | wc -l)" 0
+expect_eq "one event: the user, the program, SQPOLL" "$(setup_of sqpoll)" \
+	"$TUID ucopy sqpoll 8 16 true true"
+expect_eq "no event for an untainted process's ring" "$(setup_of plain)" ""
 
 echo "io_uring sends the export over TCP:"
 size=$(stat -c %s "$THOME/Downloads/export-send.csv")
@@ -129,10 +138,31 @@ expect_eq "network_exfil with the destination, the bytes and the export" \
 	"$(alerts '.rule=="network_exfil"' | jq -r '[.peer, .counts.bytes, .origin_export.path, .counts.origin_cpr_distinct, .loginuid]|join(" ")')" \
 	"127.0.0.1:$port $size $THOME/Downloads/export-send.csv 600 $TUID"
 
+echo "io_uring programs left out (CPRWATCH_IOURING=off): the setup is seen at the syscall"
+cp "$T/events.json" "$T/events-positive.json"
+cp "$T/agent.log" "$T/agent-positive.log"
+: > "$T/events.json"
+export CPRWATCH_IOURING=off
+start_agent "$T/cprwatch.conf" --alert-log "$T/alerts-off.json"
+unset CPRWATCH_IOURING
+expect_eq "status says why" \
+	"$("$OUTPUT/cprwatchctl" status --json | jq -r '.io_uring_probes | [.loaded, .reason] | join(" ")')" \
+	"false disabled by CPRWATCH_IOURING=off"
+# a fresh export: this agent's kernel maps start empty
+as_user "$T/bin/cprclient" text "$THOME/Downloads/export-off.csv" 600 "$((SEED + 5))"
+tainted_sqpoll_copy off
+sleep 1
+stop_agent
+expect_eq "one io_uring_setup event from the syscall: the user, the program, SQPOLL" \
+	"$(setup_of off)" "$TUID ucopy sqpoll 8 16 true true"
+expect_eq "and, as documented, none of its io_uring requests" \
+	"$(events ".pid==$(pid_of off) and .io_uring" | wc -l)" 0
+
 echo "leaks: no synthetic CPR number in any output"
-for i in 0 1 2 3 4; do "$HELPERS/cprw_gen" list 600 "$((SEED + i))"; done > "$T/numbers.txt"
+for i in 0 1 2 3 4 5; do "$HELPERS/cprw_gen" list 600 "$((SEED + i))"; done > "$T/numbers.txt"
 expect_eq "numbers found in events, alerts, log" \
-	"$(cat "$T/events.json" "$T/alerts.json" "$T/agent.log" | grep -c -F -f "$T/numbers.txt")" 0
+	"$(cat "$T/events-positive.json" "$T/events.json" "$T/alerts.json" "$T/agent-positive.log" \
+		"$T/agent.log" | grep -c -F -f "$T/numbers.txt")" 0
 
 echo "same flows with non-CPR data:"
 rm -rf "$THOME/Downloads"/* "$THOME/Desktop"/* "$T/alerts.json"

@@ -220,11 +220,15 @@ static const char *iouring_unusable(void)
 	} tps[] = { { "io_uring_complete", 4 },
 		    { "io_uring_submit_req", 2 },
 		    { "io_uring_create", 6 } };
-	struct btf *vmlinux = btf__load_vmlinux_btf();
+	const char *force = getenv(LOADER_IOURING_ENV);
+	struct btf *vmlinux;
 	const char *why = NULL;
 	size_t i;
 	int n;
 
+	if (force && !strcmp(force, "off"))
+		return "disabled by " LOADER_IOURING_ENV "=off";
+	vmlinux = btf__load_vmlinux_btf();
 	if (!vmlinux)
 		return "no kernel BTF";
 	for (i = 0; i < sizeof(tps) / sizeof(tps[0]) && !why; i++) {
@@ -247,6 +251,8 @@ static void choose_iouring_probes(struct loader *ld, bool on)
 	bpf_object__for_each_program(prog, ld->skel->obj) if (is_iouring(prog))
 		bpf_program__set_autoload(prog, on);
 	ld->iouring = on;
+	/* without them, the io_uring_setup syscall reports setups */
+	ld->skel->rodata->iouring_probes = on;
 }
 
 /* Enable one syscall variant: the raw dispatcher or the per-syscall tracepoints. */

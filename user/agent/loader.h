@@ -42,6 +42,9 @@ struct loader {
 /* Set to "perf" to attach uprobes as perf events even where uprobe_multi exists. */
 #define LOADER_UPROBES_ENV "CPRWATCH_UPROBE_LINK"
 
+/* Set to "off" to leave the io_uring programs out (troubleshooting; the tests use it). */
+#define LOADER_IOURING_ENV "CPRWATCH_IOURING"
+
 /* Set to "tracepoint" to run the per-syscall tracepoints instead of the dispatcher. */
 #define LOADER_HOOKS_ENV "CPRWATCH_SYSCALL_HOOKS"
 
