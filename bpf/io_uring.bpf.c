@@ -27,9 +27,10 @@
  * skipped: it is the other process's to account.
  *
  * Untracked processes: a CQE whose opcode is not one of these costs a
- * switch; a read or write costs one file_io lookup; an open costs what the
- * syscall's exit costs (open_account: tainted + tracked, f_mode); an SQE
- * costs a switch, a write SQE one `tracked` lookup.
+ * switch; a read or write one hot_tgids array lookup (a process with no
+ * accounted fd and no tracked entry has nothing to add to, as at the
+ * syscalls' exit); an open what the syscall's exit costs (open_account:
+ * tainted + tracked, f_mode); an SQE a switch, a write SQE one array lookup.
  *
  * The tracepoints' arguments changed shape over kernels (io_uring_complete
  * passes the CQE since 6.3, io_uring_submit_req only the request since
@@ -156,6 +157,9 @@ int BPF_PROG(iou_complete, struct io_ring_ctx *ring, void *reqp, struct io_uring
 	switch (op) {
 	case IOU_READS:
 	case IOU_WRITES:
+		/* no accounted fd, no tracked entry (hot_tgids): nothing of ours to add to */
+		if (!maybe_hot(tgid))
+			return 0;
 		res = cqe->res;
 		fp = (__u64)BPF_CORE_READ(req, file);
 		if (res <= 0 || !(io = bpf_map_lookup_elem(&file_io, &fp)))
@@ -223,8 +227,8 @@ int BPF_PROG(iou_submit, struct io_kiocb *req)
 		return 0;
 	}
 	tgid = bpf_get_current_pid_tgid() >> 32;
-	if (!(classes_of(tgid) & (CLASS_CPR_CLIENT | CLASS_TAINTED)))
-		return 0; /* untracked: one lookup */
+	if (!maybe_hot(tgid) || !(classes_of(tgid) & (CLASS_CPR_CLIENT | CLASS_TAINTED)))
+		return 0; /* untracked: one array lookup */
 	if (req->flags & REQ_F_FIXED_FILE)
 		return 0; /* a fixed file is accounted from its direct open */
 	fd = req->cqe.fd;
