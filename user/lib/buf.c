@@ -58,7 +58,7 @@ bool buf_reserve(struct buf *b, size_t n)
 	return !b->oom;
 }
 
-void buf_put(struct buf *b, const void *p, size_t n)
+void buf_put_grow(struct buf *b, const void *p, size_t n)
 {
 	if (!buf_reserve(b, n))
 		return;

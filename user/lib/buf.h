@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 /*
  * Room for @need bytes in the block whose address is at @pp (a char ** or
@@ -40,6 +41,18 @@ void buf_free(struct buf *b);
 void buf_clear(struct buf *b);
 /* Room for @n more bytes and the NUL; false (and oom set) when there is none. */
 bool buf_reserve(struct buf *b, size_t n);
-void buf_put(struct buf *b, const void *p, size_t n);
+void buf_put_grow(struct buf *b, const void *p, size_t n);
+
+/* Append @n bytes.  Inline while they fit: the JSON writer appends byte by byte. */
+static inline void buf_put(struct buf *b, const void *p, size_t n)
+{
+	if (b->cap - b->len > n && !b->oom) {
+		memcpy(b->data + b->len, p, n);
+		b->len += n;
+		b->data[b->len] = '\0';
+		return;
+	}
+	buf_put_grow(b, p, n);
+}
 
 #endif
