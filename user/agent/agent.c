@@ -231,23 +231,30 @@ static void on_signal(struct agent *a)
 static int event_loop(struct agent *a)
 {
 	struct epoll_event ev[8];
+	int n, i, got = 1, timeout;
 	uint64_t exp;
-	int n, i;
 
 	while (!a->stop) {
-		/* the probes wake us only past 256 KiB: poll the ring every 100 ms too */
-		n = epoll_wait(a->epfd, ev, 8, 100);
+		/*
+		 * The probes wake us only past 256 KiB (or for a tracked exec):
+		 * poll the ring every 100 ms while events come, and once a poll
+		 * finds it empty, only at the 1 s tick.  An idle agent wakes once
+		 * a second, not eleven times; the first event after a quiet
+		 * spell waits at most a second.
+		 */
+		timeout = got > 0 ? 100 : -1;
+		n = epoll_wait(a->epfd, ev, 8, timeout);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			return -errno;
 		}
 		if (n == 0)
-			ring_buffer__consume(a->rb);
+			got = ring_buffer__consume(a->rb);
 		for (i = 0; i < n; i++) {
 			switch (ev[i].data.u32) {
 			case TAG_RING:
-				ring_buffer__consume(a->rb);
+				got = ring_buffer__consume(a->rb);
 				break;
 			case TAG_SIGNAL:
 				on_signal(a);
@@ -255,6 +262,7 @@ static int event_loop(struct agent *a)
 			case TAG_TIMER:
 				if (read(a->timerfd, &exp, sizeof(exp)) == sizeof(exp))
 					on_tick(a);
+				got = ring_buffer__consume(a->rb);
 				break;
 			case TAG_SCAN:
 				drain_scans(a);
