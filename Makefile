@@ -72,7 +72,7 @@ BINS := $(OUTPUT)/cprwatchd $(OUTPUT)/cprwatchctl $(OUTPUT)/cprwatch-scand
 # The helper with test-only misbehaviour compiled in (tests/integration/test_sandbox.sh).
 TEST_SCAND := $(OUTPUT)/tests/cprwatch-scand-test
 
-.PHONY: all deps vmlinux run test test-unit test-integration format format-check asan fuzz fuzz-run bench bench-ab install uninstall \
+.PHONY: bench-quick all deps vmlinux run test test-unit test-integration format format-check asan fuzz fuzz-run bench bench-ab install uninstall \
 	clean help check-deps deb
 .DELETE_ON_ERROR:
 
@@ -277,6 +277,11 @@ fuzz-run: $(FUZZ_BINS) $(UNIT_BIN)
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)OUTPUT=$(abspath $(OUTPUT)) bash bench/run.sh
+
+# a smoke run of every benchmark in a few minutes (bench/run.sh BENCH_QUICK)
+bench-quick: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)BENCH_QUICK=1 OUTPUT=$(abspath $(OUTPUT)) bash bench/run.sh
 
 # Before/after in one run: make bench-ab BASE=<rev> (bench/ab.sh builds it in a temporary worktree).
 bench-ab: deps

@@ -29,13 +29,19 @@
 #           run_cnt/run_time_ns of one untracked and one tracked run
 #           (not in the default parts: bench/iouring.sh runs it).
 #   agent   RSS and idle CPU of the agent over COST_IDLE_S.
-#   rate    tracked writers paced to COST_RATE events/s for COST_RATE_S
-#           seconds: the rate reached and the events lost in the kernel.
+#   rate    a tracked generator (bench/workload rate: failed opens, one
+#           event each, COST_RATE_WORKERS threads) paced to each of
+#           COST_RATE_STEPS events/s for COST_RATE_STEP_S seconds, then to
+#           COST_RATE for COST_RATE_S: the rate reached, kernel drops,
+#           user-space loss, and the CPU per event of the agent, of the
+#           generator and of the BPF programs in it.
 #
 # Environment (defaults in brackets):
 #   COST_REPS [7]  COST_FILE_N [20000]  COST_EXEC_N [500]  COST_NET_N [2000]
-#   COST_X11_N [1000000]  COST_IOURING_N [400000]  COST_IDLE_S [10]  COST_RATE [200000]
-#   COST_RATE_S [60]  COST_RATE_WORKERS [2]  COST_PARTS ["mixed x11 probes agent rate"]
+#   COST_X11_N [1000000]  COST_IOURING_N [400000]  COST_IDLE_S [60]  COST_RATE [200000]
+#   COST_RATE_S [60]  COST_RATE_WORKERS [2]  COST_RATE_STEP_S [10]
+#   COST_RATE_STEPS ["25000 50000 100000 150000 200000"]
+#   COST_PARTS ["mixed x11 probes agent rate"]
 # bench/README.md explains every figure.
 set -u
 export LC_ALL=C
@@ -50,10 +56,12 @@ N_EXEC=${COST_EXEC_N:-500}
 N_NET=${COST_NET_N:-2000}
 N_X11=${COST_X11_N:-1000000}
 N_IOURING=${COST_IOURING_N:-400000}
-IDLE_S=${COST_IDLE_S:-10}
+IDLE_S=${COST_IDLE_S:-60}
 RATE=${COST_RATE:-200000}
 RATE_S=${COST_RATE_S:-60}
 RATE_WORKERS=${COST_RATE_WORKERS:-2}
+RATE_STEPS=${COST_RATE_STEPS:-25000 50000 100000 150000 200000}
+RATE_STEP_S=${COST_RATE_STEP_S:-10}
 PARTS=${COST_PARTS:-mixed x11 probes agent rate}
 MODES="none floor_tp floor_raw agent_tp untracked tracked"
 BENCH_NAME=cost
@@ -124,6 +132,16 @@ start_agent() {	# start_agent [ENV=VALUE...]: the agent with the bench config
 	rm -f "$T/ready"
 	env "$@" "$AGENT" -c "$T/cprwatch.conf" --events="$T/events.json" --ready-file "$T/ready" \
 		2> "$T/agent.log" &
+	MON_PID=$!
+	wait_ready "$MON_PID" "$T/ready" && return 0
+	cat "$T/agent.log" >&2
+	die "cprwatchd did not become ready"
+}
+
+# the agent as deployed: no --events (JSON lines are formatted only when read)
+start_agent_quiet() {
+	rm -f "$T/ready"
+	"$AGENT" -c "$T/cprwatch.conf" --ready-file "$T/ready" 2> "$T/agent.log" &
 	MON_PID=$!
 	wait_ready "$MON_PID" "$T/ready" && return 0
 	cat "$T/agent.log" >&2
@@ -333,48 +351,103 @@ fi
 
 # ---- agent footprint ----------------------------------------------------------------------
 
+# CPU time (ns) and context switches of every thread of PID
+agent_cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{n += $1} END {printf "%.0f\n", n}'; }
+agent_switches() {
+	cat /proc/"$1"/task/*/status 2>/dev/null |
+		awk '/^(non)?voluntary_ctxt_switches/ {n += $2} END {printf "%.0f\n", n}'
+}
+status_field() { "$CTL" status --json | jq -r "$1"; }
+
 if has_part agent; then
-	start_agent
+	start_agent_quiet
 	sleep 2
-	read -r -a st < "/proc/$MON_PID/stat"
-	c0=$((st[13] + st[14]))
+	c0=$(agent_cpu_ns "$MON_PID")
+	w0=$(agent_switches "$MON_PID")
+	e0=$(status_field .events.total)
 	t0=$(date +%s%N)
 	sleep "$IDLE_S"
-	read -r -a st < "/proc/$MON_PID/stat"
-	c1=$((st[13] + st[14]))
+	c1=$(agent_cpu_ns "$MON_PID")
+	w1=$(agent_switches "$MON_PID")
+	e1=$(status_field .events.total)
 	t1=$(date +%s%N)
 	rss=$(awk '/^VmRSS/ {print $2}' "/proc/$MON_PID/status")
 	hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$MON_PID/status")
+	nthr=$(awk '/^Threads/ {print $2}' "/proc/$MON_PID/status")
+	# the event ring buffer's mapping (kernel memory, its data pages mapped twice)
+	ring=$(awk '/^[0-9a-f]+-/ {m = ($6 == "anon_inode:bpf-map")} m && /^Rss:/ {n += $2} END {print n + 0}' \
+		"/proc/$MON_PID/smaps")
 	stop_mode
-	awk -v rss="$rss" -v hwm="$hwm" -v c=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" \
-		-v ns=$((t1 - t0)) -v s="$IDLE_S" 'BEGIN {
-		printf "== agent footprint: RSS %.1f MiB (peak %.1f MiB); CPU over %d s with no\n", rss / 1024, hwm / 1024, s
-		printf "   workload of ours (the rest of the machine still runs): %.3f %% of one core\n", 100 * (c / hz) / (ns / 1e9) }'
+	awk -v rss="$rss" -v hwm="$hwm" -v c=$((c1 - c0)) -v w=$((w1 - w0)) -v e=$((e1 - e0)) \
+		-v ns=$((t1 - t0)) -v s="$IDLE_S" -v nthr="$nthr" -v ring="$ring" 'BEGIN {
+		printf "== agent footprint (bench config, no --events): RSS %.1f MiB (peak %.1f MiB), %d threads;\n", rss / 1024, hwm / 1024, nthr
+		printf "   of it %.1f MiB BPF map mappings (the 8 MiB event ring, mapped twice): %.1f MiB without\n", ring / 1024, (rss - ring) / 1024
+		printf "   over %d s with no workload of ours: CPU %.3f %% of one core, %.1f wakeups/s;\n", s, 100 * c / ns, w / (ns / 1e9)
+		printf "   the rest of the machine sent it %d events (%.1f/s: its exec/fork/exit)\n", e, e / (ns / 1e9) }'
 	echo
 fi
 
 # ---- event rate -----------------------------------------------------------------------------
 
-status_field() { "$CTL" status --json | jq -r "$1"; }
+bpf_ns() { prog_stats "$1" | awk '{n += $3} END {printf "%.0f\n", n}'; }
+
+# rate_step RATE SECONDS: one paced run; prints its line, returns 1 on a loss
+rate_step() {
+	local e0 d0 c0 b0 e1 d1 c1 b1 out ops cpu e_last=
+	e0=$(status_field .events.by_type.open)
+	d0=$(status_field .events.kernel_drops)
+	c0=$(agent_cpu_ns "$MON_PID")
+	b0=$(bpf_ns "$MON_PID")
+	out=$("$T/bin/cprclient" rate "$T/fs/export" "$1" "$2" "$RATE_WORKERS") ||
+		die "rate generator failed: $out"
+	for _ in 1 2 3 4 5; do	# drained: the count stops moving (ticks are 1 s)
+		sleep 1.2
+		e1=$(status_field .events.by_type.open)
+		[ "$e1" = "$e_last" ] && break
+		e_last=$e1
+	done
+	d1=$(status_field .events.kernel_drops)
+	c1=$(agent_cpu_ns "$MON_PID")
+	b1=$(bpf_ns "$MON_PID")
+	ops=$(field ops "$out")
+	cpu=$(field cpu_ns "$out")
+	awk -v r="$1" -v s="$2" -v ops="$ops" -v reached="$(field events_per_s "$out")" \
+		-v got=$((e1 - e0)) -v drops=$((d1 - d0)) -v gcpu="$cpu" \
+		-v acpu=$((c1 - c0)) -v bpf=$((b1 - b0)) 'BEGIN {
+		lost = ops - got - drops	# got also counts the generator'\''s own loader opens
+		if (lost < 0) lost = 0
+		printf "  asked %6d/s %3d s: reached %6d/s, %8d events, kernel drops %d, user-space loss %d;", r, s, reached, got, drops, lost
+		printf " per event: agent %.2f us CPU, generator %.2f us (BPF %.2f us of it)\n",
+			ops ? acpu / ops / 1e3 : 0, ops ? gcpu / ops / 1e3 : 0, ops ? bpf / ops / 1e3 : 0
+		exit (drops || lost) ? 1 : 0 }'
+}
 
 if has_part rate; then
-	echo "== event rate: $RATE_WORKERS tracked writers paced to $RATE events/s in all, for ${RATE_S}s"
-	start_agent
-	e0=$(status_field .events.total)
-	d0=$(status_field .events.kernel_drops)
-	writers=()
-	for ((w = 0; w < RATE_WORKERS; w++)); do
-		"$T/bin/cprclient" rate "$T/fs/export" $((RATE / RATE_WORKERS)) "$RATE_S" > "$T/rate.$w" &
-		writers+=($!)
+	echo "== event rate: a tracked process, $RATE_WORKERS threads of failed opens (one open event each)"
+	echo "   paced by the clock; the agent as deployed (no --events); steps of ${RATE_STEP_S}s, then ${RATE_S}s at $RATE/s"
+	out=$("$T/bin/plain" rate "$T/fs/plain" "$RATE" "$RATE_STEP_S" "$RATE_WORKERS") ||
+		die "rate generator failed: $out"
+	echo "  no agent: asked $RATE/s for ${RATE_STEP_S}s, reached $(field events_per_s "$out")/s;" \
+		"generator $(awk -v c="$(field cpu_ns "$out")" -v n="$(field ops "$out")" \
+			'BEGIN {printf "%.2f", n ? c / n / 1e3 : 0}') us CPU per op"
+	sysctl -q -w kernel.bpf_stats_enabled=1 || die "cannot enable kernel.bpf_stats_enabled"
+	start_agent_quiet
+	best=0
+	for r in $RATE_STEPS; do
+		if rate_step "$r" "$RATE_STEP_S"; then
+			[ "$r" -gt "$best" ] && best=$r
+		fi
 	done
-	wait "${writers[@]}"
-	sleep 1
-	e1=$(status_field .events.total)
-	d1=$(status_field .events.kernel_drops)
+	rate_step "$RATE" "$RATE_S" > "$T/rate.last"
+	cat "$T/rate.last"
+	# what $RATE/s needs: the generator's and the agent's CPU per event
+	sed -n 's/.*agent \([0-9.]*\) us CPU, generator \([0-9.]*\) us.*/\1 \2/p' "$T/rate.last" |
+		awk -v r="$RATE" -v n="$(nproc)" '{
+		printf "   %d events/s need %.2f CPUs for the generator and %.3f for the agent, of %d\n",
+			r, r * $2 / 1e6, r * $1 / 1e6, n }'
+	echo "   highest step with 0 kernel drops and 0 user-space loss: $best/s asked (see 'reached')"
 	stop_mode
-	reached=$(cat "$T"/rate.* | sed -n 's/.*events_per_s=\([0-9]*\).*/\1/p' | awk '{s += $1} END {print s}')
-	echo "   rate reached by the writers: $reached events/s (asked: $RATE)"
-	echo "   agent received $((e1 - e0)) events; lost in the kernel: $((d1 - d0))"
+	sysctl -q -w kernel.bpf_stats_enabled="$STATS_ORIG"
 	echo
 fi
 

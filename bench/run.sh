@@ -6,6 +6,20 @@
 set -u
 cd "$(dirname "$0")/.." || exit 1
 export OUTPUT=${OUTPUT:-$PWD/build}
+# BENCH_QUICK=1 (make bench-quick): one repetition of smaller loops, a smoke
+# run of a few minutes whose figures only show that every part works; any
+# variable set explicitly wins.
+if [ "${BENCH_QUICK:-0}" = 1 ]; then
+	export COST_REPS=${COST_REPS:-1} COST_FILE_N=${COST_FILE_N:-5000} COST_EXEC_N=${COST_EXEC_N:-100}
+	export COST_NET_N=${COST_NET_N:-500} COST_X11_N=${COST_X11_N:-100000}
+	export COST_IOURING_N=${COST_IOURING_N:-50000} COST_IDLE_S=${COST_IDLE_S:-10}
+	export COST_RATE_STEPS=${COST_RATE_STEPS:-50000} COST_RATE_STEP_S=${COST_RATE_STEP_S:-3}
+	export COST_RATE_S=${COST_RATE_S:-5}
+	export BENCH_REPS=${BENCH_REPS:-1} BENCH_AUDITD=${BENCH_AUDITD:-0} BENCH_BUDGET_S=${BENCH_BUDGET_S:-60}
+	export SCAN_BENCH_MB=${SCAN_BENCH_MB:-20} ROUNDS=${ROUNDS:-2}
+	export BENCH_RUNS=${BENCH_RUNS:-1} BENCH_SSL_LOOPS=${BENCH_SSL_LOOPS:-20000}
+	export BENCH_TLS_REQUESTS=${BENCH_TLS_REQUESTS:-50}
+fi
 
 start=$(date +%s)
 rc=0

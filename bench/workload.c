@@ -27,12 +27,12 @@
  *                           write 4 KiB + close + open + read + close of
  *                           DIR/workload.<pid> (use a tmpfs), then NEXEC
  *                           execs, then NNET loopback connections of 4 KiB
- *   workload rate DIR EVENTS_PER_S SECONDS
- *                           open + close of DIR/workload.<pid> paced to
- *                           EVENTS_PER_S / 2 pairs a second (a tracked
- *                           process in an export dir sends an open and a
- *                           close event for each) for SECONDS; prints the
- *                           pairs done and the rate reached
+ *   workload rate DIR EVENTS_PER_S SECONDS [THREADS]
+ *                           open of DIR/absent.<pid>/op (fails, ENOENT)
+ *                           paced to EVENTS_PER_S a second in all by
+ *                           THREADS (1) threads for SECONDS: a tracked
+ *                           process sends one open event for each; prints
+ *                           the opens done and the rate reached
  *
  * Whether the agent tracks the workload is decided by where the binary runs
  * from (overhead.sh copies it to a watched path for the tracked case) and by
@@ -207,38 +207,69 @@ static void mixed_files(const char *dir, long n)
 
 /* ---- rate ------------------------------------------------------------------ */
 
-static void run_rate(const char *dir, long per_s, long seconds)
-{
-	unsigned long long t0 = now_ns(), end = t0 + seconds * 1000000000ULL, t;
-	struct timespec nap = { 0, 100000 };
-	double pairs_per_ns = per_s / 2.0 / 1e9;
+struct rate_arg {
 	char path[4096];
-	long pairs = 0;
+	double per_ns; /* opens due per nanosecond */
+	unsigned long long t0, end;
+	long done;
+};
 
-	snprintf(path, sizeof(path), "%s/workload.%d", dir, (int)getpid());
-	cpu0 = cpu_used_ns();
-	while ((t = now_ns()) < end) {
-		/* as many pairs as the clock says are due; ahead of it, nap */
-		long due = (long)((t - t0) * pairs_per_ns);
+/*
+ * One thread's share: failed opens (ENOENT) of a path below a missing
+ * directory, as many as the clock says are due.  A tracked process gets one
+ * open event for each and the kernel does little else (no file, no close,
+ * no path walk), so the generator leaves the CPU to what is measured.
+ */
+static void *rate_thread(void *p)
+{
+	struct rate_arg *a = p;
+	struct timespec nap = { 0, 50000 };
+	unsigned long long t;
 
-		if (pairs >= due) {
+	while ((t = now_ns()) < a->end) {
+		long due = (long)((t - a->t0) * a->per_ns);
+
+		if (a->done >= due) {
 			nanosleep(&nap, NULL);
 			continue;
 		}
-		if (due > pairs + 256)
-			due = pairs + 256; /* look at the clock again soon */
-		for (; pairs < due; pairs++) {
-			int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+		if (due > a->done + 256)
+			due = a->done + 256; /* look at the clock again soon */
+		for (; a->done < due; a->done++)
+			if (open(a->path, O_RDONLY | O_CLOEXEC) >= 0 || errno != ENOENT)
+				die(a->path);
+	}
+	return NULL;
+}
 
-			if (fd < 0 || close(fd))
-				die(path);
-		}
+static void run_rate(const char *dir, long per_s, long seconds, long threads)
+{
+	struct rate_arg *args = calloc(threads, sizeof(*args));
+	pthread_t *tids = calloc(threads, sizeof(*tids));
+	unsigned long long t0 = now_ns(), t;
+	long i, ops = 0;
+
+	if (!args || !tids)
+		die("calloc");
+	cpu0 = cpu_used_ns();
+	for (i = 0; i < threads; i++) {
+		snprintf(args[i].path, sizeof(args[i].path), "%s/absent.%d/op", dir, (int)getpid());
+		args[i].per_ns = per_s / (double)threads / 1e9;
+		args[i].t0 = t0;
+		args[i].end = t0 + seconds * 1000000000ULL;
+		if (pthread_create(&tids[i], NULL, rate_thread, &args[i]))
+			die("pthread_create");
+	}
+	for (i = 0; i < threads; i++) {
+		pthread_join(tids[i], NULL);
+		ops += args[i].done;
 	}
 	t = now_ns() - t0;
 	cpu1 = cpu_used_ns();
-	unlink(path);
-	printf("rate pairs=%ld elapsed_ns=%llu events_per_s=%.0f cpu_ns=%llu\n", pairs, t,
-	       2.0 * pairs / (t / 1e9), cpu1 - cpu0);
+	printf("rate ops=%ld elapsed_ns=%llu events_per_s=%.0f cpu_ns=%llu\n", ops, t,
+	       ops / (t / 1e9), cpu1 - cpu0);
+	free(args);
+	free(tids);
 }
 
 /* ---- net ------------------------------------------------------------------- */
@@ -362,7 +393,7 @@ static void usage(void)
 		"       workload file DIR N\n"
 		"       workload net N [BYTES]\n"
 		"       workload mixed DIR NFILE NEXEC NNET\n"
-		"       workload rate DIR EVENTS_PER_S SECONDS\n"
+		"       workload rate DIR EVENTS_PER_S SECONDS [THREADS]\n"
 		"Runs N iterations and prints '<workload> n=N elapsed_ns=NS ns_per_op=NS'.\n");
 	exit(2);
 }
@@ -386,8 +417,9 @@ int main(int argc, char **argv)
 		n = parse_count(argv[3]);
 		report("mixed", n,
 		       run_mixed(argv[2], n, parse_count(argv[4]), parse_count(argv[5])));
-	} else if (!strcmp(argv[1], "rate") && argc == 5) {
-		run_rate(argv[2], parse_count(argv[3]), parse_count(argv[4]));
+	} else if (!strcmp(argv[1], "rate") && (argc == 5 || argc == 6)) {
+		run_rate(argv[2], parse_count(argv[3]), parse_count(argv[4]),
+			 argc == 6 ? parse_count(argv[5]) : 1);
 	} else {
 		usage();
 	}
