@@ -68,12 +68,18 @@ start_agent() {
 stop_agent() {
 	[ -n "$AGENT_PID" ] || return 0
 	kill -INT "$AGENT_PID" 2>/dev/null
-	for _ in $(seq 1 200); do
+	local t0=$SECONDS
+	for _ in $(seq 1 $((${AGENT_STOP_TIMEOUT:-20} * 10))); do
 		kill -0 "$AGENT_PID" 2>/dev/null || break
 		sleep 0.1
 	done
+	[ $((SECONDS - t0)) -lt 3 ] || echo "  note: the agent took $((SECONDS - t0)) s to stop"
 	if kill -0 "$AGENT_PID" 2>/dev/null; then
-		echo "  FAIL: agent ignored SIGINT for 20 s; killing it"
+		echo "  FAIL: agent ignored SIGINT for ${AGENT_STOP_TIMEOUT:-20} s; killing it; where its threads wait:"
+		for t in /proc/"$AGENT_PID"/task/*; do
+			echo "    thread ${t##*/} $(cat "$t/comm" 2>/dev/null) state $(awk '/^State/ {print $2}' "$t/status" 2>/dev/null):"
+			sed 's/^/      /' "$t/stack" 2>/dev/null
+		done
 		FAILS=$((FAILS + 1))
 		kill -KILL "$AGENT_PID"
 	fi

@@ -146,17 +146,90 @@ static bool reaper_may_destroy(struct uprobes_proc *up)
 		       REAPER_QUIET_US;
 }
 
-static void of_destroy_all(struct uprobes_proc *up, struct uprobes_of *o)
+/*
+ * Closing a uprobe_multi link waits for an RCU tasks-trace grace period
+ * (uprobe_unregister_sync), outside any lock an attach takes, and grace
+ * periods asked for at the same time are shared.  Closed one after another,
+ * a process's 8 links cost 8 grace periods (0.5-1 s each on a loaded
+ * 2-core machine, which made the agent take 20 s to stop); closed by a few
+ * threads at once they cost about one.
+ */
+#define CLOSERS_MAX 16
+
+struct closers {
+	struct up_link **links;
+	size_t n, next;
+};
+
+static void *closer_main(void *arg)
 {
+	struct closers *c = arg;
 	size_t i;
 
+	while ((i = __atomic_fetch_add(&c->next, 1, __ATOMIC_RELAXED)) < c->n)
+		link_destroy(c->links[i]);
+	return NULL;
+}
+
+static void links_destroy_parallel(struct up_link **links, size_t n)
+{
+	struct closers c = { .links = links, .n = n };
+	pthread_t t[CLOSERS_MAX];
+	size_t i, started = 0;
+
+	for (i = 0; i < n && i < CLOSERS_MAX; i++)
+		if (!pthread_create(&t[started], NULL, closer_main, &c))
+			started++;
+	closer_main(&c); /* no thread could start: the caller closes them all */
+	for (i = 0; i < started; i++)
+		pthread_join(t[i], NULL);
+}
+
+/* the links of every process on @o's list, for one parallel close */
+static struct up_link **links_of(struct uprobes_of *o, size_t *n)
+{
+	struct up_link **v;
+	struct uprobes_of *p;
+	size_t i, k = 0;
+
+	for (p = o; p; p = p->next)
+		k += p->nr;
+	v = calloc(k ? k : 1, sizeof(*v));
+	if (!v)
+		return NULL;
+	for (p = o; p; p = p->next)
+		for (i = 0; i < p->nr; i++)
+			v[(*n)++] = &p->links[i];
+	return v;
+}
+
+/*
+ * Perf-event uprobes are destroyed under the kernel's event_mutex, grace
+ * period included, so threads would only queue on it: one by one, and only
+ * while no attach runs.
+ */
+static void of_destroy_all(struct uprobes_proc *up, struct uprobes_of *o)
+{
+	struct up_link **v = NULL;
+	size_t i, n = 0;
+
+	if (up->multi && o && (v = links_of(o, &n))) {
+		while (!reaper_may_destroy(up))
+			usleep(10000);
+		links_destroy_parallel(v, n);
+	}
+	free(v);
 	while (o) {
 		struct uprobes_of *next = o->next;
 
 		for (i = 0; i < o->nr; i++) {
-			while (!reaper_may_destroy(up))
+			while (o->links[i].fd >= 0 || o->links[i].perf) {
+				if (reaper_may_destroy(up)) {
+					link_destroy(&o->links[i]);
+					break;
+				}
 				usleep(10000);
-			link_destroy(&o->links[i]);
+			}
 		}
 		free(o);
 		o = next;
@@ -206,7 +279,8 @@ int uprobes_proc_init(struct uprobes_proc *up, size_t max_procs, bool multi)
 
 void uprobes_proc_free(struct uprobes_proc *up)
 {
-	size_t it = 0;
+	struct uprobes_of *o;
+	size_t it = 0, n = 0;
 	void *v;
 
 	if (up->reaper_up) {
@@ -219,13 +293,19 @@ void uprobes_proc_free(struct uprobes_proc *up)
 		pthread_mutex_destroy(&up->lock);
 		pthread_cond_destroy(&up->cond);
 	}
-	of_destroy_all(up, up->doomed);
+	/* every process's links in one go, so their grace periods are shared */
 	while (hashmap_next(&up->procs, &it, NULL, &v)) {
 		struct uprobes_of *o = v;
 
-		o->next = NULL;
-		of_destroy_all(up, o);
+		o->next = up->doomed;
+		up->doomed = o;
 	}
+	for (o = up->doomed; o; o = o->next)
+		n += o->nr;
+	if (n)
+		log_info("detaching %zu uprobes%s", n,
+			 up->multi ? "" : " (perf-event links: a kernel grace period each)");
+	of_destroy_all(up, up->doomed);
 	hashmap_free(&up->procs);
 	hashmap_free(&up->exe_cache);
 	hashmap_free(&up->so_cache);
