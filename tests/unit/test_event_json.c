@@ -696,6 +696,72 @@ static void test_iouring_flags(void)
 	free(line);
 }
 
+/* Parse a rendered line back into a record (as --replay does) in @buf. */
+static int ej_parse_back(const char *line, void *buf)
+{
+	char err[128] = "";
+	struct jval v;
+	int n;
+
+	CU_ASSERT_EQUAL_FATAL(json_parse(line, strlen(line), &v, err, sizeof(err)), 0);
+	n = event_from_json(&v, buf, EVENT_PARSE_BUF, err, sizeof(err));
+	jval_free(&v);
+	return n;
+}
+
+/*
+ * Turns reports of a CPR client's connection (v4 and v6) and TLS calls replay
+ * as themselves: the look-up rules count turns from a recording as they did
+ * live.  A TLS call's recording has its CPR count and no plaintext.
+ */
+static void test_turns_tls_replay(void)
+{
+	static const char *const peers[] = { "10.1.2.3", "fd00::17" };
+	static char buf[EVENT_PARSE_BUF];
+	struct turns_event *t, *tb = (struct turns_event *)buf;
+	struct tls_event *l, *lb = (struct tls_event *)buf;
+	char *line;
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		t = ej_new(EV_TURNS, sizeof(*t));
+		t->turns = 7;
+		t->total = 19;
+		t->dport = 8443;
+		t->family = i ? AF_INET6 : AF_INET;
+		inet_pton(t->family, peers[i], t->daddr);
+		t->hdr.flags = i ? EVF_CONN_CLOSED : 0;
+		line = ej_render(NULL, NULL);
+		CU_ASSERT_EQUAL(ej_parse_back(line, buf), sizeof(*t));
+		CU_ASSERT_EQUAL(tb->hdr.type, EV_TURNS);
+		CU_ASSERT_EQUAL(tb->turns, 7);
+		CU_ASSERT_EQUAL(tb->total, 19);
+		CU_ASSERT_EQUAL(tb->dport, 8443);
+		CU_ASSERT_EQUAL(tb->family, t->family);
+		CU_ASSERT_EQUAL(memcmp(tb->daddr, t->daddr, sizeof(t->daddr)), 0);
+		CU_ASSERT_EQUAL(!!(tb->hdr.flags & EVF_CONN_CLOSED), i);
+		free(line);
+	}
+
+	l = ej_new(EV_TLS, sizeof(*l) + 5);
+	l->dir = TLS_READ;
+	l->lib = TLS_LIB_GNUTLS;
+	l->total_len = 4000;
+	l->data_len = 5;
+	l->cpr_distinct = 3;
+	memcpy(l->data, "hello", 5);
+	line = ej_render(NULL, NULL);
+	CU_ASSERT_PTR_NULL(strstr(line, "hello"));
+	CU_ASSERT_EQUAL(ej_parse_back(line, buf), sizeof(*l));
+	CU_ASSERT_EQUAL(lb->hdr.type, EV_TLS);
+	CU_ASSERT_EQUAL(lb->dir, TLS_READ);
+	CU_ASSERT_EQUAL(lb->lib, TLS_LIB_GNUTLS);
+	CU_ASSERT_EQUAL(lb->total_len, 4000);
+	CU_ASSERT_EQUAL(lb->data_len, 0);
+	CU_ASSERT_EQUAL(lb->cpr_distinct, 3);
+	free(line);
+}
+
 static CU_TestInfo event_json_tests[] = {
 	{ "header fields", test_header },
 	{ "header: full comm, flags", test_header_comm_and_flags },
@@ -713,6 +779,7 @@ static CU_TestInfo event_json_tests[] = {
 	{ "tcp_close", test_tcp_close },
 	{ "clipboard content not logged", test_clipboard_content_not_logged },
 	{ "writer reused across lines", test_lines_reuse_writer },
+	{ "turns and TLS calls replay as themselves", test_turns_tls_replay },
 	{ "io_uring_setup: flags by name, replayed", test_iouring_setup },
 	{ "io_uring and fixed-file flags", test_iouring_flags },
 	CU_TEST_INFO_NULL,

@@ -52,6 +52,17 @@ const char *event_type_name(unsigned int type)
 	return type_names[type];
 }
 
+const char *event_tls_lib_name(__u32 lib)
+{
+	static const char *const names[] = {
+		[TLS_LIB_OPENSSL] = "openssl",
+		[TLS_LIB_GNUTLS] = "gnutls",
+		[TLS_LIB_NSS] = "nss",
+	};
+
+	return lib < sizeof(names) / sizeof(names[0]) && names[lib] ? names[lib] : "?";
+}
+
 const char *event_export_kind_name(__u32 kind)
 {
 	switch (kind) {

@@ -30,6 +30,8 @@ const char *event_type_name(unsigned int type);
 const char *event_class_names(__u32 classes, char *buf, size_t len);
 extern const char *const event_class_name_table[];
 const char *event_export_kind_name(__u32 kind);
+/* enum tls_lib by name: "openssl", "gnutls", "nss" ("?" for others) */
+const char *event_tls_lib_name(__u32 lib);
 
 /* user-space st_dev -> the kernel's internal dev_t (MAJOR << 20 | MINOR), as events carry it */
 __u64 event_kernel_dev(dev_t dev);

@@ -246,11 +246,10 @@ static void put_turns(struct json *j, const struct event *ev)
 /* Never the plaintext: direction, library, sizes and the CPR count of a read. */
 static void put_tls(struct json *j, const struct event *ev)
 {
-	static const char *const libs[] = { "?", "openssl", "gnutls", "nss" };
 	const struct tls_event *e = ev->raw;
 
 	json_kv_str(j, "dir", e->dir == TLS_WRITE ? "write" : "read");
-	json_kv_str(j, "lib", e->lib < 4 ? libs[e->lib] : "?");
+	json_kv_str(j, "lib", event_tls_lib_name(e->lib));
 	json_kv_u64(j, "total_len", e->total_len);
 	json_kv_u64(j, "data_len", e->data_len);
 	json_kv_u64(j, "cpr_distinct", e->cpr_distinct);

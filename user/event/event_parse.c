@@ -263,6 +263,40 @@ static size_t unlink_from(const struct jval *o, struct unlink_event *e)
 	return sizeof(*e) + e->path_len;
 }
 
+static size_t turns_from(const struct jval *o, struct turns_event *e)
+{
+	const char *s = jobj_str(o, "daddr");
+
+	e->turns = get_u64(o, "turns");
+	e->total = get_u64(o, "total_turns");
+	e->dport = get_u32(o, "dport", 0);
+	/* the JSON names the peer, not its family: an address with a colon is v6 */
+	e->family = s && strchr(s, ':') ? AF_INET6 : AF_INET;
+	addr_from(o, "daddr", e->family, e->daddr);
+	if (get_flag(o, "closed"))
+		e->hdr.flags |= EVF_CONN_CLOSED;
+	return sizeof(*e);
+}
+
+/*
+ * A recorded TLS call has no plaintext (the agent never writes it): the
+ * record gets none, and the CPR count it was recorded with.
+ */
+static size_t tls_from(const struct jval *o, struct tls_event *e)
+{
+	const char *dir = jobj_str(o, "dir"), *lib = jobj_str(o, "lib");
+	uint64_t n = get_u64(o, "cpr_distinct");
+
+	e->dir = dir && !strcmp(dir, "write") ? TLS_WRITE : TLS_READ;
+	for (e->lib = TLS_LIB_NSS; lib && e->lib; e->lib--)
+		if (!strcmp(lib, event_tls_lib_name(e->lib)))
+			break;
+	e->total_len = get_u64(o, "total_len");
+	e->data_len = 0;
+	e->cpr_distinct = n > UINT32_MAX ? UINT32_MAX : (__u32)n;
+	return sizeof(*e);
+}
+
 static size_t iouring_setup_from(const struct jval *o, struct iouring_setup_event *e)
 {
 	int64_t fd = 0;
@@ -361,9 +395,17 @@ int event_from_json(const struct jval *obj, void *buf, size_t cap, char *err, si
 	case EV_IOURING_SETUP:
 		size = iouring_setup_from(obj, buf);
 		break;
-	default:
+	case EV_TURNS:
+		size = turns_from(obj, buf);
+		break;
+	case EV_TLS:
+		size = tls_from(obj, buf);
+		break;
+	case EV_TCP_CLOSE:
 		size = tcp_close_from(obj, buf);
 		break;
+	default:
+		return 0; /* a kind the kernel sends but replay has no use for: skipped */
 	}
 	h->size = size;
 	return size;
