@@ -11,6 +11,7 @@ CTL=$OUTPUT/cprwatchctl
 write_config "$T/cprwatch.conf" <<CONF
 [agent]
 rescan_interval = 0
+ring_mib = 2
 CONF
 SOCK=$CPRWATCH_SOCKET	# write_config gives each test its own socket
 
@@ -39,7 +40,8 @@ missing=$(jq -r '
 	  check("probes"; (.probes | length > 0) and all(.probes[];
 		(.name | str) and (.hook | str) and (.attached | type == "boolean"))),
 	  check("events"; (.events.total | int) and (.events.per_second | type == "number")
-		and (.events.kernel_drops | int) and (.events.decode_errors | int)),
+		and (.events.kernel_drops | int) and (.events.ring_mib | int)
+		and (.events.decode_errors | int)),
 	  check("scan"; (.scan.queue | int) and (.scan.scanned | int) and (.scan.dropped | int)
 		and (.scan.cache_hits | int)),
 	  check("sinks"; .sinks | type == "array" and all(.[]; (.name | str) and (.transport | str)
@@ -55,6 +57,14 @@ expect_eq "exit status follows \"healthy\"" "$rc" "$want_rc"
 "$CTL" -s "$SOCK" status > "$T/status.txt"
 expect_eq "plain status: same exit status" "$?" "$want_rc"
 expect_eq "plain status: names the agent" "$(head -c 10 "$T/status.txt")" "cprwatchd "
+# [agent] ring_mib sizes the kernel's ring: the agent's ring buffer map
+# (type 27), as the kernel reports it in the fd's fdinfo
+ring=$(grep -l '^map_type:[[:space:]]*27$' /proc/"$AGENT_PID"/fdinfo/* 2>/dev/null |
+	xargs -r awk '/^max_entries:/ {print $2}' | sort -u | tr '\n' ' ')
+ring=${ring% }
+expect_eq "ring_mib = 2: the agent's ring buffer is 2 MiB, and status says so" \
+	"$ring $(jq .events.ring_mib <<<"$out") $(grep -c '(2 MiB ring buffer full)' "$T/status.txt")" \
+	"2097152 2 1"
 
 echo "nobody:"
 if command -v setpriv >/dev/null; then

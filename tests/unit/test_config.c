@@ -71,6 +71,8 @@ static void test_default_parses(void)
 
 	CU_ASSERT_FALSE(cfg.trace_all);
 	CU_ASSERT(cfg.rescan_interval > 0);
+	CU_ASSERT_EQUAL(cfg.ring_mib,
+			CONFIG_RING_MIB); /* the shipped file and the built-in agree */
 	/* the README's promises: messaging apps, browsers, archivers, ~/Downloads, cifs */
 	CU_ASSERT(config_count_class(&cfg, CLASS_MESSAGING) >= 1);
 	CU_ASSERT(config_count_class(&cfg, CLASS_BROWSER) >= 1);
@@ -186,6 +188,7 @@ static void test_short_config_gets_defaults(void)
 		config_parse(&cfg, "short", "[agent]\ntrace_all = on\n", err, sizeof(err)), 0);
 	CU_ASSERT_TRUE(cfg.trace_all);
 	CU_ASSERT(cfg.rescan_interval > 0);
+	CU_ASSERT_EQUAL(cfg.ring_mib, CONFIG_RING_MIB);
 	CU_ASSERT_EQUAL(cfg.nr_bins, 0);
 	CU_ASSERT_TRUE(cfg.rules.bulk_export.enabled);
 	CU_ASSERT(cfg.rules.bulk_high > 0);
@@ -258,6 +261,10 @@ static void test_errors_name_file_line_key(void)
 		{ "[rules.bulk_export]\nseverity = extreme\n", 2, "severity", "extreme" },
 		{ "[output]\nstdout = sometimes\n", 2, "stdout", "sometimes" },
 		{ "[scan]\nworkers = 65\n", 2, "workers", NULL },
+		/* the kernel's ring buffer size rule, said before the load would fail on it */
+		{ "[agent]\nring_mib = 3\n", 2, "ring_mib", "power of two" },
+		{ "[agent]\nring_mib = 0\n", 2, "ring_mib", "power of two" },
+		{ "[agent]\nring_mib = 2048\n", 2, "ring_mib", NULL },
 		/* issue 14: what the agent refuses at start, --check-config refuses too, by line */
 		{ "[syslog..x]\ntransport = unix\n", 2, "[syslog..x]", "receiver name" },
 		{ "[syslog.a/b]\ntransport = unix\n", 2, "[syslog.a/b]", "receiver name" },

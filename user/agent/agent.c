@@ -513,6 +513,7 @@ int agent_run(const struct agent_opts *opts)
 	log_install_libbpf();
 	lo.trace_all = a.cfg.trace_all;
 	lo.tls_response_bytes = a.cfg.rules.burst_response_bytes;
+	lo.ring_bytes = a.cfg.ring_mib << 20;
 	ret = loader_open(&a.ld, &lo, err, sizeof(err));
 	if (ret) {
 		log_err("%s", err);

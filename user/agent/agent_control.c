@@ -68,7 +68,10 @@ static int ctl_reload(void *arg, struct json *out, char *err, size_t errlen)
 		return -EINVAL;
 	if (next.trace_all != trace_all)
 		log_warn("reload: trace_all changes only at restart");
+	if (next.ring_mib != a->cfg.ring_mib)
+		log_warn("reload: ring_mib changes only at restart");
 	next.trace_all = trace_all;
+	next.ring_mib = a->cfg.ring_mib;
 	keep_running_outputs(&a->cfg, &next);
 	config_free(&a->cfg);
 	a->cfg = next; /* rules keep pointing at a->cfg.rules */

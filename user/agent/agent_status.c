@@ -137,6 +137,7 @@ static void put_events(struct agent *a, struct json *j)
 	json_raw(j, rate, strlen(rate));
 	j->need_comma[j->depth] = true;
 	json_kv_u64(j, "kernel_drops", a->stats.kernel_drops);
+	json_kv_u64(j, "ring_mib", a->cfg.ring_mib);
 	json_kv_u64(j, "decode_errors", a->pl.stats.decode_errors);
 	json_key(j, "by_type");
 	json_obj_begin(j);

@@ -111,6 +111,7 @@ struct key_def {
 
 static const struct key_def key_defs[] = {
 	{ "agent", "trace_all", K_BOOL, CF(trace_all), 0, 0 },
+	{ "agent", "ring_mib", K_UINT, CF(ring_mib), 1024, 0 },
 	{ "agent", "rescan_interval", K_UINT, CF(rescan_interval), 86400, 0 },
 	{ "agent", "state_dir", K_STR, CF(state_dir), 0, 0 },
 	RULE_KEYS(bulk_export),
@@ -344,10 +345,16 @@ static int set_table_key(struct parse_state *ps, const char *key, const char *v)
 		if (parse_bool(v, (bool *)(base + d->off)))
 			return fail(ps, key, "'%s' is not yes or no", v);
 		return 0;
-	case K_UINT:
-		if (parse_uint(v, d->max, (unsigned int *)(base + d->off)))
+	case K_UINT: {
+		unsigned int *n = (unsigned int *)(base + d->off);
+
+		if (parse_uint(v, d->max, n))
 			return fail(ps, key, "'%s' is not a whole number from 0 to %u", v, d->max);
+		/* the kernel takes a ring buffer of a power-of-two size only */
+		if (d->off == CF(ring_mib) && (!*n || (*n & (*n - 1))))
+			return fail(ps, key, "'%s' is not a power of two from 1 to %u", v, d->max);
 		return 0;
+	}
 	case K_SEVERITY:
 		if (parse_severity(v, (unsigned int *)(base + d->off)))
 			return fail(ps, key, "'%s' is not low, medium, high or critical", v);
@@ -588,6 +595,7 @@ static void config_defaults(struct config *cfg)
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->rescan_interval = 30;
+	cfg->ring_mib = CONFIG_RING_MIB;
 	rule_default(&r->bulk_export, SEV_HIGH, 300);
 	r->bulk_high = 25;
 	r->bulk_critical = 1000;

@@ -23,6 +23,12 @@
 #endif
 #define CPRW_DEFAULT_CONFIG CPRW_SYSCONFDIR "/cprwatch/cprwatch.conf"
 #define CONFIG_ERR_MAX 512
+/*
+ * The event ring's default size.  Its pages are mapped twice into the agent
+ * (so a record that wraps reads as one), so it counts twice in the agent's
+ * RSS; bench/cost.sh's rate steps show what a size holds without drops.
+ */
+#define CONFIG_RING_MIB 8
 
 /* A program pattern and the classes a process running it gets. */
 struct watch_pattern {
@@ -53,6 +59,7 @@ struct config {
 	char *source;	 /* file it came from, or "(built-in defaults)" */
 	char sha256[65]; /* of the text parsed, hex: shows which config runs where */
 	bool trace_all;
+	unsigned int ring_mib;	      /* [agent] ring_mib: the kernel-to-agent event ring */
 	unsigned int rescan_interval; /* seconds, 0 = never */
 	char *state_dir;	      /* what survives restarts: daily person totals */
 	struct watch_pattern *bins;

@@ -289,6 +289,8 @@ static int open_and_load(struct loader *ld, const struct loader_opts *o, bool ra
 	ld->skel->rodata->trace_all = o->trace_all;
 	ld->skel->rodata->self_tgid = getpid();
 	ld->skel->rodata->tls_response_bytes = o->tls_response_bytes;
+	if (o->ring_bytes && bpf_map__set_max_entries(ld->skel->maps.events, o->ring_bytes))
+		return -EINVAL;
 	choose_turn_probes(ld);
 	if (raw && (ld->fallback_why = dispatch_unusable(ld->skel)))
 		raw = false;

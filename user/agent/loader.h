@@ -61,6 +61,7 @@ int loader_preflight(char *err, size_t errlen);
 struct loader_opts {
 	bool trace_all;
 	__u32 tls_response_bytes; /* response bytes sent up per TLS request */
+	__u32 ring_bytes;	  /* the event ring: a power of two, 0 = as compiled */
 };
 
 int loader_open(struct loader *ld, const struct loader_opts *o, char *err, size_t errlen);

@@ -806,9 +806,9 @@ static void print_counters(const struct jval *st)
 		printf("%.1f/s\n", rate->num);
 	else
 		printf("-/s\n");
-	printf("drops:   %s in the kernel (ring buffer full); in the agent: %s malformed "
+	printf("drops:   %s in the kernel (%s MiB ring buffer full); in the agent: %s malformed "
 	       "events, %s scans (scan queue full)\n",
-	       get_u64(ev, "kernel_drops", a, sizeof(a)),
+	       get_u64(ev, "kernel_drops", a, sizeof(a)), get_u64(ev, "ring_mib", d, sizeof(d)),
 	       get_u64(ev, "decode_errors", b, sizeof(b)), get_u64(sc, "dropped", c, sizeof(c)));
 	printf("scans:   %s queued, %s scanned, %s from cache\n",
 	       get_u64(sc, "queue", a, sizeof(a)), get_u64(sc, "scanned", b, sizeof(b)),

@@ -43,7 +43,8 @@
  *   "probes": [{"name": string, "hook": string (e.g. "tp/syscalls/sys_enter_openat"),
  *               "attached": bool}]
  *   "events": {"total": int, "per_second": number (last tick),
- *              "kernel_drops": int (ring buffer full), "decode_errors": int}
+ *              "kernel_drops": int (ring buffer full), "ring_mib": int (its size),
+ *              "decode_errors": int}
  *   "scan": {"queue": int (pending now), "scanned": int, "dropped": int (queue full),
  *            "cache_hits": int}
  *   "sinks": [{"name": string, "transport": string, "state": string (a word:
