@@ -39,7 +39,9 @@ CXXFLAGS ?= -g -O2
 CXXFLAGS += -std=gnu++17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter \
 	    $(CPPFLAGS_COMMON) $(POPPLER_CFLAGS)
 # The one list of libraries every binary links (the asan and fuzz builds reuse it).
-LIBS := -lbpf -lelf -lz -lpthread -lssl -lcrypto -lsystemd -lpoppler-cpp -lstdc++ -lm \
+# --as-needed: a binary records only the libraries it calls, so cprwatchd,
+# which reaches no format reader (scan/README.md), maps no poppler or libarchive.
+LIBS := -Wl,--as-needed -lbpf -lelf -lz -lpthread -lssl -lcrypto -lsystemd -lpoppler-cpp -lstdc++ -lm \
 	-larchive -lseccomp
 LDLIBS += $(LIBS)
 # The sandboxed scanner links only what parsing needs: less code a hostile file can reach.

@@ -85,7 +85,7 @@ static void test_cache_rewrite_same_size(void)
 	snprintf(path, sizeof(path), "%s/export.csv", dir);
 	CU_ASSERT_FATAL(
 		scanq_init(&q, &(struct scan_config){ .workers = 1, .queue = 16, .per_user = 0 },
-			   NULL, NULL) == 0);
+			   NULL, NULL, scan_fd) == 0);
 	write_numbers(path, 0, 28, 1);
 	j = scan_one(&q, path);
 	CU_ASSERT_EQUAL(j->res.cpr.distinct, 0);
@@ -179,7 +179,7 @@ static void test_queue_refuses_symlinked_dir(void)
 	rq.path = path;
 	CU_ASSERT_FATAL(
 		scanq_init(&q, &(struct scan_config){ .workers = 1, .queue = 16, .per_user = 0 },
-			   NULL, NULL) == 0);
+			   NULL, NULL, scan_fd) == 0);
 	CU_ASSERT_EQUAL(scanq_submit(&q, &rq), 0);
 	scanq_drain(&q, 10000);
 	j = scanq_take(&q);
@@ -233,7 +233,7 @@ static void test_fair_queue(void)
 	make_dir();
 	CU_ASSERT_FATAL(
 		scanq_init(&q, &(struct scan_config){ .workers = 1, .queue = 64, .per_user = 8 },
-			   NULL, NULL) == 0);
+			   NULL, NULL, scan_fd) == 0);
 	for (i = 0; i < 20; i++) {
 		snprintf(path, sizeof(path), "%s/a%d", dir, i);
 		write_numbers(path, 1, 1, 10 + i);

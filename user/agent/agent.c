@@ -479,7 +479,7 @@ static int start_pipeline(struct agent *a, char *err, size_t errlen)
 	else
 		log_info("scanner sandbox: %s, uid %u", a->sandbox.helper,
 			 (unsigned int)a->sandbox.uid);
-	ret = scanq_init(&a->scanq, &a->cfg.scan, &lim, &a->sandbox);
+	ret = scanq_init(&a->scanq, &a->cfg.scan, &lim, &a->sandbox, NULL);
 	if (ret) {
 		snprintf(err, errlen, "cannot start the scan workers: %s", strerror(-ret));
 		return ret;

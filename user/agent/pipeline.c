@@ -8,6 +8,7 @@
 #include "pipeline.h"
 #include "event/clip.h"
 #include "event/event_json.h"
+#include "lib/cpr.h"
 #include "lib/fs_trust.h"
 #include "lib/log.h"
 #include "lib/time.h"
@@ -105,21 +106,23 @@ void pipeline_flushed_close(struct pipeline *pl, const struct close_event *e)
 }
 
 /*
- * Clipboard content is scanned here, in the intake thread (at most
+ * Clipboard content is counted here, in the intake thread (at most
  * CPRW_CLIP_DATA_MAX bytes), and dropped: what goes on to the JSON, the
  * recording and the rules is a copy of the record without it, carrying the
- * count of distinct CPR numbers instead.  Qt's text is UTF-16: its low bytes
- * are what the scanner needs (CPR digits, keywords).
+ * count of distinct CPR numbers instead.  The hooks capture text, so the
+ * CPR detector reads it as it is: no format reader runs on what a user put
+ * on the clipboard in this root process.  Qt's text is UTF-16: its low
+ * bytes are what the detector needs (CPR digits).
  */
 static void on_clipboard(struct pipeline *pl, struct event *ev, const struct proc *p)
 {
 	const struct clipboard_event *e = ev->raw;
 	struct clipboard_event head = *e;
-	struct scan_result res;
 	struct event copy = *ev;
 	char narrow[CPRW_CLIP_DATA_MAX / 2];
 	const void *text = ev->args;
 	size_t len = ev->args_len, i;
+	uint64_t n;
 
 	if (len) {
 		if (e->api == CLIP_API_QT) {
@@ -128,12 +131,9 @@ static void on_clipboard(struct pipeline *pl, struct event *ev, const struct pro
 			text = narrow;
 			len /= 2;
 		}
-		scan_buffer(text, len, NULL, NULL, &res);
-		clip_set_cpr_distinct(&head, res.cpr.distinct > UINT32_MAX ?
-						     UINT32_MAX :
-						     (__u32)res.cpr.distinct);
+		n = cpr_count_distinct(text, len);
+		clip_set_cpr_distinct(&head, n > UINT32_MAX ? UINT32_MAX : (__u32)n);
 		explicit_bzero(narrow, sizeof(narrow));
-		memset(&res, 0, sizeof(res));
 	}
 	head.hdr.size = sizeof(head);
 	copy.hdr = &head.hdr;

@@ -769,6 +769,19 @@ void cpr_destroy(struct cpr_detector *d)
 	explicit_bzero(d->win, sizeof(d->win));
 }
 
+uint64_t cpr_count_distinct(const void *buf, size_t len)
+{
+	struct cpr_detector d;
+	struct cpr_stats st;
+
+	if (cpr_init(&d, NULL))
+		return 0;
+	cpr_feed(&d, buf, len);
+	cpr_finish(&d, &st);
+	cpr_destroy(&d);
+	return st.distinct;
+}
+
 /* Length of the digit run starting at s[i]. */
 static size_t digit_run(const char *s, size_t i, size_t len)
 {

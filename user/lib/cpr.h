@@ -128,6 +128,9 @@ size_t cpr_person_hashes(const struct cpr_detector *d, const struct person_key *
 /* Wipes the distinct set (it holds raw numbers) and frees it. */
 void cpr_destroy(struct cpr_detector *d);
 
+/* Distinct valid numbers in one buffer of text (0 also when out of memory). */
+uint64_t cpr_count_distinct(const void *buf, size_t len);
+
 /* Masks a 10-digit number into "DDMMYY-XXXX".  The only way a number is shown. */
 void cpr_mask(uint64_t number, char out[CPR_MASK_LEN]);
 

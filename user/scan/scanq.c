@@ -158,7 +158,7 @@ static void run_job(struct scanq *q, struct sandbox *sb, struct scan_job *j)
 	if (sb)
 		sandbox_scan(sb, fd, &q->lim, &j->res);
 	else
-		scan_fd(fd, &q->lim, NULL, &j->res);
+		q->in_process(fd, &q->lim, NULL, &j->res);
 	close(fd);
 }
 
@@ -253,13 +253,16 @@ static void *worker(void *arg)
 }
 
 int scanq_init(struct scanq *q, const struct scan_config *cfg, const struct scan_limits *lim,
-	       const struct sandbox_cfg *sbx)
+	       const struct sandbox_cfg *sbx, scanq_in_process_fn *in_process)
 {
 	unsigned int workers = cfg->workers, max_queue = cfg->queue, max_per_user = cfg->per_user;
 	unsigned int i;
 
+	if (!sbx && !in_process)
+		return -EINVAL;
 	memset(q, 0, sizeof(*q));
 	q->sbx = sbx;
+	q->in_process = in_process;
 	q->max_queue = max_queue ? max_queue : 1;
 	q->max_per_user = max_per_user && max_per_user < q->max_queue ? max_per_user : q->max_queue;
 	if (lim)

@@ -74,6 +74,10 @@ struct scanq_user {
 	struct scanq_user *next; /* in q->ring while head != NULL */
 };
 
+/* scan_fd()'s shape (scan/scan.h) */
+typedef int scanq_in_process_fn(int fd, const struct scan_limits *lim,
+				const struct scan_hooks *hooks, struct scan_result *res);
+
 struct scanq {
 	pthread_t *threads;
 	unsigned int nr_threads;
@@ -90,18 +94,21 @@ struct scanq {
 	struct scan_limits lim;
 	struct hashmap cache; /* main thread only: key -> struct scan_job copy */
 	struct scanq_stats stats;
-	const struct sandbox_cfg *sbx;	/* the helper every worker starts */
-	struct sandbox_stats sbx_stats; /* updated atomically by the workers */
+	const struct sandbox_cfg *sbx;	 /* the helper every worker starts */
+	scanq_in_process_fn *in_process; /* or this, with no sandbox (unit tests) */
+	struct sandbox_stats sbx_stats;	 /* updated atomically by the workers */
 };
 
 /*
  * From @cfg: workers, queue and per_user (per_user 0 or above queue:
- * queue); the caps are @lim's.  sbx: the sandbox config
- * (must outlive the queue); NULL scans in this process, for unit tests only:
- * the agent never parses a file itself.
+ * queue); the caps are @lim's.  @sbx: the sandbox config (must outlive the
+ * queue), or NULL and @in_process scans in the worker thread (scan_fd(), for
+ * unit tests only: the agent never parses a file itself, and since the queue
+ * names no parser, the agent does not even link them).  -EINVAL without
+ * either.
  */
 int scanq_init(struct scanq *q, const struct scan_config *cfg, const struct scan_limits *lim,
-	       const struct sandbox_cfg *sbx);
+	       const struct sandbox_cfg *sbx, scanq_in_process_fn *in_process);
 /* Stops the workers (jobs in the queue are dropped) and frees everything. */
 void scanq_destroy(struct scanq *q);
 /*
