@@ -4,7 +4,7 @@
  * names of statuses and reasons, message hygiene and result release.  The
  * agent scans only through the sandboxed helper, so with these in a file of
  * their own it links none of the parsers (nor poppler, libarchive, their
- * libraries): less code in the root daemon, and 7 MiB less of its RSS.
+ * libraries): less code in the root daemon, and 8.5 MiB less of its RSS.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,4 +128,3 @@ void scan_result_release(struct scan_result *res)
 	res->persons = NULL;
 	res->nr_persons = 0;
 }
-
