@@ -17,8 +17,9 @@
 #           CPU time (user+sys of the workload and its children) and wall
 #           time, medians of COST_REPS, ratios to none.
 #   x11     bench/x11_loop: COST_X11_N small xcb requests against an Xvfb of
-#           the bench's own: none, agent untracked, agent tracked (the
-#           client's per-process uprobes on).
+#           the bench's own: none, floor_raw (each request is a few
+#           syscalls: the raw pair's floor matters here), agent untracked,
+#           agent tracked (the client's per-process uprobes on).
 #   probes  per-program run_cnt and run_time_ns (kernel.bpf_stats_enabled=1)
 #           of the agent's and the floors' programs over one mixed run each.
 #   iouring bench/uring_loop: COST_IOURING_N io_uring requests (4 KiB
@@ -266,12 +267,15 @@ if has_part x11; then
 		"$T/bin/x11_plain" 10000 >/dev/null || die "x11 warm-up failed"
 		for ((rep = 1; rep <= REPS; rep++)); do
 			run_x11 none "$rep"
+			start_mode floor_raw
+			run_x11 floor_raw "$rep"
+			stop_mode
 			start_agent
 			run_x11 untracked "$rep"
 			run_x11 tracked "$rep"
 			stop_mode
 		done
-		report x11 none untracked tracked
+		report x11 none floor_raw untracked tracked
 		echo
 	fi
 fi

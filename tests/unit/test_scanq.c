@@ -7,6 +7,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,17 +207,42 @@ static int submit_as(struct scanq *q, const char *path, __u32 uid)
 	return scanq_submit(q, &rq);
 }
 
-/* A file the single worker chews on while the test queues behind it. */
-static void write_big(const char *path)
-{
-	static char line[64 * 1024];
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644), i;
+/*
+ * The single worker's first scan waits at a gate the test opens, so the
+ * flood queues behind a busy worker however the machine schedules threads
+ * (a big file to chew on was not enough on a loaded 2-core machine).
+ */
+static pthread_mutex_t gate_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gate_cond = PTHREAD_COND_INITIALIZER;
+static bool gate_open, gate_reached;
 
-	memset(line, '7', sizeof(line)); /* digits: the detector's slowest input */
-	CU_ASSERT_FATAL(fd >= 0);
-	for (i = 0; i < 256; i++)
-		CU_ASSERT_FATAL(write(fd, line, sizeof(line)) == sizeof(line));
-	close(fd);
+static int gated_scan_fd(int fd, const struct scan_limits *lim, const struct scan_hooks *hooks,
+			 struct scan_result *res)
+{
+	pthread_mutex_lock(&gate_lock);
+	gate_reached = true;
+	pthread_cond_broadcast(&gate_cond);
+	while (!gate_open)
+		pthread_cond_wait(&gate_cond, &gate_lock);
+	pthread_mutex_unlock(&gate_lock);
+	return scan_fd(fd, lim, hooks, res);
+}
+
+static void gate_wait_reached(void)
+{
+	pthread_mutex_lock(&gate_lock);
+	while (!gate_reached)
+		pthread_cond_wait(&gate_cond, &gate_lock);
+	pthread_mutex_unlock(&gate_lock);
+}
+
+static void gate_set_open(bool open)
+{
+	pthread_mutex_lock(&gate_lock);
+	gate_open = open;
+	gate_reached = false;
+	pthread_cond_broadcast(&gate_cond);
+	pthread_mutex_unlock(&gate_lock);
 }
 
 /*
@@ -231,18 +258,20 @@ static void test_fair_queue(void)
 	int i, dropped = 0, pos = 0, b_pos = -1, n = 0;
 
 	make_dir();
+	gate_set_open(false);
 	CU_ASSERT_FATAL(
 		scanq_init(&q, &(struct scan_config){ .workers = 1, .queue = 64, .per_user = 8 },
-			   NULL, NULL, scan_fd) == 0);
+			   NULL, NULL, gated_scan_fd) == 0);
 	for (i = 0; i < 20; i++) {
 		snprintf(path, sizeof(path), "%s/a%d", dir, i);
 		write_numbers(path, 1, 1, 10 + i);
 	}
 	snprintf(path, sizeof(path), "%s/b", dir);
 	write_numbers(path, 1, 1, 99);
-	snprintf(path, sizeof(path), "%s/big", dir);
-	write_big(path);
+	snprintf(path, sizeof(path), "%s/first", dir);
+	write_numbers(path, 1, 1, 98);
 	CU_ASSERT_EQUAL(submit_as(&q, path, 1001), 0);
+	gate_wait_reached(); /* the worker holds it: the rest queues */
 	for (i = 0; i < 20; i++) {
 		snprintf(path, sizeof(path), "%s/a%d", dir, i);
 		if (submit_as(&q, path, 1001) == -EAGAIN)
@@ -250,8 +279,9 @@ static void test_fair_queue(void)
 	}
 	snprintf(path, sizeof(path), "%s/b", dir);
 	CU_ASSERT_EQUAL(submit_as(&q, path, 1002), 0); /* the other user still gets in */
-	CU_ASSERT(dropped >= 20 - 9);		       /* 8 queued (+1 if the worker took one) */
+	CU_ASSERT_EQUAL(dropped, 20 - 8);	       /* the user's share: 8 queued */
 	CU_ASSERT_EQUAL(q.stats.dropped, (uint64_t)dropped);
+	gate_set_open(true);
 	scanq_drain(&q, 20000);
 	while ((j = scanq_take(&q))) {
 		if (j->rq.uid == 1002)
