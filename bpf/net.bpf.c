@@ -106,11 +106,27 @@ static __always_inline void report_turns(struct turn_state *ts, __u64 sk, __u64 
 }
 
 /*
- * Every socket send and receive of the machine passes here: the first
- * thing done is one lookup of the socket in turn_socks, which holds only
- * CPR clients' connections to CPR endpoints; then, for a send, one lookup
- * of the sender in the tracked map (adopt_sock).  tp_btf: the arguments come
- * straight from the call, no trace record is built.
+ * Every socket send and receive of the machine passes here (an X client's
+ * every request and reply, over its unix socket).  What is looked for is
+ * TCP over IPv4/6 of processes with their hot_tgids bit set: turn_socks
+ * holds CPR clients' connections to CPR endpoints (tracked, so hot), and
+ * adopt_sock takes connections of tracked processes.  So the socket's
+ * family (one load: tp_btf hands the call's own pointer) and the sender's
+ * bit come before any hash lookup.
+ */
+static __always_inline bool sock_may_matter(const struct sock *sk)
+{
+	__u16 family = sk->__sk_common.skc_family;
+
+	if (family != AF_INET_VAL && family != AF_INET6_VAL)
+		return false;
+	return trace_all || maybe_hot(bpf_get_current_pid_tgid() >> 32);
+}
+
+/*
+ * Then one lookup of the socket in turn_socks, and for a send that is not a
+ * turn, one lookup of the sender in the tracked map (adopt_sock).  tp_btf:
+ * the arguments come straight from the call, no trace record is built.
  */
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(handle_send_len, struct sock *sk, int ret, int flags)
@@ -118,7 +134,7 @@ int BPF_PROG(handle_send_len, struct sock *sk, int ret, int flags)
 	__u64 key = (__u64)sk, now;
 	struct turn_state *ts;
 
-	if (ret <= 0)
+	if (ret <= 0 || !sock_may_matter(sk))
 		return 0;
 	ts = bpf_map_lookup_elem(&turn_socks, &key);
 	if (!ts) {
@@ -141,9 +157,12 @@ SEC("tp_btf/sock_recv_length")
 int BPF_PROG(handle_recv_len, struct sock *sk, int ret, int flags)
 {
 	__u64 key = (__u64)sk;
-	struct turn_state *ts = bpf_map_lookup_elem(&turn_socks, &key);
+	struct turn_state *ts;
 
-	if (ts && ret > 0 && !(flags & MSG_PEEK_VAL))
+	if (ret <= 0 || (flags & MSG_PEEK_VAL) || !sock_may_matter(sk))
+		return 0;
+	ts = bpf_map_lookup_elem(&turn_socks, &key);
+	if (ts)
 		ts->last = 0;
 	return 0;
 }
