@@ -19,7 +19,9 @@
 #   x11     bench/x11_loop: COST_X11_N small xcb requests against an Xvfb of
 #           the bench's own: none, floor_raw (each request is a few
 #           syscalls: the raw pair's floor matters here), agent untracked,
-#           agent tracked (the client's per-process uprobes on).
+#           agent tracked (the client's per-process uprobes on).  Two
+#           tables: the client's CPU, and the client's plus the X server's
+#           (most of the syscalls are the server's).
 #   probes  per-program run_cnt and run_time_ns (kernel.bpf_stats_enabled=1)
 #           of the agent's and the floors' programs over one mixed run each.
 #   iouring bench/uring_loop: COST_IOURING_N io_uring requests (4 KiB
@@ -186,12 +188,21 @@ run_mixed() {	# run_mixed MODE REP
 		"$(field cpu_ns "$out")" >> "$RESULTS"
 }
 
+# CPU time of every thread of PID so far, ns (schedstat: no tick rounding)
+cpu_ns_of() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{n += $1} END {printf "%.0f\n", n}'; }
+
+# x11: the client's CPU; x11_all: the client's and the X server's, whose
+# syscalls (a reply write and polls per batch) the untracked agent sees
 run_x11() {	# run_x11 MODE REP
-	local bin=$T/bin/x11_plain out
+	local bin=$T/bin/x11_plain out s0 s1
 	[ "$1" = tracked ] && bin=$T/bin/x11_client
+	s0=$(cpu_ns_of "$XVFB_PID")
 	out=$("$bin" "$N_X11") || die "$1: x11_loop failed: $out"
+	s1=$(cpu_ns_of "$XVFB_PID")
 	printf 'x11\t%s\t%s\t%s\t%s\n' "$1" "$2" "$(field elapsed_ns "$out")" \
 		"$(field cpu_ns "$out")" >> "$RESULTS"
+	printf 'x11_all\t%s\t%s\t%s\t%s\n' "$1" "$2" "$(field elapsed_ns "$out")" \
+		"$(($(field cpu_ns "$out") + s1 - s0))" >> "$RESULTS"
 }
 
 run_iouring() {	# run_iouring MODE REP
@@ -275,7 +286,10 @@ if has_part x11; then
 			run_x11 tracked "$rep"
 			stop_mode
 		done
+		echo "the client's CPU:"
 		report x11 none floor_raw untracked tracked
+		echo "the client's and the X server's CPU:"
+		report x11_all none floor_raw untracked tracked
 		echo
 	fi
 fi
@@ -356,7 +370,6 @@ fi
 # ---- agent footprint ----------------------------------------------------------------------
 
 # CPU time (ns) and context switches of every thread of PID
-agent_cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{n += $1} END {printf "%.0f\n", n}'; }
 agent_switches() {
 	cat /proc/"$1"/task/*/status 2>/dev/null |
 		awk '/^(non)?voluntary_ctxt_switches/ {n += $2} END {printf "%.0f\n", n}'
@@ -366,12 +379,12 @@ status_field() { "$CTL" status --json | jq -r "$1"; }
 if has_part agent; then
 	start_agent_quiet
 	sleep 2
-	c0=$(agent_cpu_ns "$MON_PID")
+	c0=$(cpu_ns_of "$MON_PID")
 	w0=$(agent_switches "$MON_PID")
 	e0=$(status_field .events.total)
 	t0=$(date +%s%N)
 	sleep "$IDLE_S"
-	c1=$(agent_cpu_ns "$MON_PID")
+	c1=$(cpu_ns_of "$MON_PID")
 	w1=$(agent_switches "$MON_PID")
 	e1=$(status_field .events.total)
 	t1=$(date +%s%N)
@@ -400,7 +413,7 @@ rate_step() {
 	local e0 d0 c0 b0 e1 d1 c1 b1 out ops cpu e_last=
 	e0=$(status_field .events.by_type.open)
 	d0=$(status_field .events.kernel_drops)
-	c0=$(agent_cpu_ns "$MON_PID")
+	c0=$(cpu_ns_of "$MON_PID")
 	b0=$(bpf_ns "$MON_PID")
 	out=$("$T/bin/cprclient" rate "$T/fs/export" "$1" "$2" "$RATE_WORKERS") ||
 		die "rate generator failed: $out"
@@ -411,7 +424,7 @@ rate_step() {
 		e_last=$e1
 	done
 	d1=$(status_field .events.kernel_drops)
-	c1=$(agent_cpu_ns "$MON_PID")
+	c1=$(cpu_ns_of "$MON_PID")
 	b1=$(bpf_ns "$MON_PID")
 	ops=$(field ops "$out")
 	cpu=$(field cpu_ns "$out")
