@@ -7,7 +7,9 @@
 # the owner named) and bulk_clipboard.  An app that is not a messaging app
 # pasting raises no clipboard_to_messaging; harmless text raises nothing.
 # The probes are listed in the log; the recording replays to the same
-# alerts; no output of the agent holds any of the numbers.
+# alerts; no output of the agent holds any of the numbers.  Then a user
+# tries the obvious way round the count: the numbers in UTF-16 (with and
+# without a byte-order mark) through xclip.
 . "$(dirname "$0")/lib.sh"
 need_bpf
 command -v Xvfb >/dev/null || cannot_run "Xvfb is not installed (make deps)"
@@ -16,6 +18,8 @@ command -v xclip >/dev/null || cannot_run "xclip is not installed (make deps)"
 setup_tmp
 
 start_xvfb
+make_test_user
+trap 'stop_xvfb; cleanup; userdel -r "$TUSER" 2>/dev/null' EXIT
 echo "Xvfb on $DISPLAY"
 # Per-process uprobes go on a tracked program some ms after its exec (README,
 # known limits); a GUI client takes longer than that to start, x11_clip does
@@ -37,6 +41,7 @@ write_config "$T/cprwatch.conf" <<CONF
 rescan_interval = 0
 [cpr_clients]
 path = $T/bin/cprclient
+path = $THOME/cprclient
 [messaging]
 app = $T/bin/signal-desktop
 [clipboard_tools]
@@ -155,4 +160,28 @@ echo "leaks: no synthetic CPR number in any output"
 hits=$(cat "$T/events.json" "$T/recording.json" "$T/alerts.json" "$T/agent.log" "$T/replay.log" |
 	grep -c -F -f "$T/numbers.txt")
 expect_eq "numbers found in events, recording, alerts, logs" "$hits" 0
+
+echo "a user copies the numbers in UTF-16 through xclip (the count must see through it):"
+cp "$HELPERS/x11_clip" "$THOME/cprclient"
+iconv -f UTF-8 -t UTF-16 "$T/cpr.txt" > "$THOME/bom.txt"	# with a BOM
+iconv -f UTF-8 -t UTF-16LE "$T/cpr.txt" > "$THOME/le.txt"	# without one
+chown "$TUSER" "$THOME"/*.txt "$THOME/cprclient"
+start_agent "$T/cprwatch.conf" --alert-log "$T/alerts16.json"
+for f in bom le; do
+	as_user "$THOME/cprclient" run xclip -selection clipboard -i "$f.txt"
+	sleep 0.2
+	paste_as signal-desktop --xlib "$THOME/$f.txt"
+done
+sleep 0.5
+stop_agent
+uid=$(id -u "$TUSER")
+expect_eq "xclip's sends of the UTF-16 text count 50 numbers each (BOM, no BOM)" \
+	"$(events ".event==\"clipboard\" and .op==\"send\" and .comm==\"xclip\" and .loginuid==$uid" |
+		jq -r '[.cpr_distinct, .total_len]|join(" ")' | paste -sd' ')" \
+	"50 $(stat -c %s "$THOME/bom.txt") 50 $(stat -c %s "$THOME/le.txt")"
+expect_eq "bulk_clipboard for the user's UTF-16 copy" \
+	"$(jq -c "select(.rule==\"bulk_clipboard\" and .counts.suppressed==null)" "$T/alerts16.json" |
+		jq -r '.counts.cpr_distinct' | sort -u)" 50
+hits=$(cat "$T/events.json" "$T/alerts16.json" "$T/agent.log" | grep -c -F -f "$T/numbers.txt")
+expect_eq "no number of the UTF-16 copy in any output" "$hits" 0
 finish

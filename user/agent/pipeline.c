@@ -12,6 +12,7 @@
 #include "lib/fs_trust.h"
 #include "lib/log.h"
 #include "lib/time.h"
+#include "lib/utf8.h"
 #include "scan/scan_json.h"
 
 #define FILETAB_MAX 65536
@@ -109,27 +110,35 @@ void pipeline_flushed_close(struct pipeline *pl, const struct close_event *e)
  * Clipboard content is counted here, in the intake thread (at most
  * CPRW_CLIP_DATA_MAX bytes), and dropped: what goes on to the JSON, the
  * recording and the rules is a copy of the record without it, carrying the
- * count of distinct CPR numbers instead.  The hooks capture text, so the
- * CPR detector reads it as it is: no format reader runs on what a user put
- * on the clipboard in this root process.  Qt's text is UTF-16: its low
- * bytes are what the detector needs (CPR digits).
+ * count of distinct CPR numbers instead.  The hooks capture text, so only
+ * the CPR detector reads it: no format reader runs on what a user put on
+ * the clipboard in this root process.  Text in UTF-16 (Qt's always; any
+ * other hook's when a user made it so, `iconv -t UTF-16 | xclip`, which the
+ * scanner's text streams see through too) is decoded for it first, as the
+ * scanner does (lib/utf8.h).
  */
+#define CLIP_SNIFF 64 /* bytes looked at for UTF-16, as the scanner's SNIFF */
+
 static void on_clipboard(struct pipeline *pl, struct event *ev, const struct proc *p)
 {
 	const struct clipboard_event *e = ev->raw;
 	struct clipboard_event head = *e;
 	struct event copy = *ev;
-	char narrow[CPRW_CLIP_DATA_MAX / 2];
-	const void *text = ev->args;
-	size_t len = ev->args_len, i;
+	unsigned char narrow[CPRW_CLIP_DATA_MAX / 2 + 2];
+	const unsigned char *text = (const unsigned char *)ev->args;
+	size_t len = ev->args_len, bom = 0;
+	enum utf16_order order;
+	struct utf16_dec d;
 	uint64_t n;
 
 	if (len) {
-		if (e->api == CLIP_API_QT) {
-			for (i = 0; i + 1 < len; i += 2)
-				narrow[i / 2] = e->data[i + 1] ? '?' : e->data[i];
+		order = e->api == CLIP_API_QT ?
+				UTF16_LE :
+				utf16_detect(text, len < CLIP_SNIFF ? len : CLIP_SNIFF, &bom);
+		if (order != UTF16_NONE) {
+			utf16_dec_init(&d, order);
+			len = utf16_dec_feed(&d, text + bom, len - bom, narrow);
 			text = narrow;
-			len /= 2;
 		}
 		n = cpr_count_distinct(text, len);
 		clip_set_cpr_distinct(&head, n > UINT32_MAX ? UINT32_MAX : (__u32)n);

@@ -14,6 +14,7 @@
 
 #include <zlib.h>
 #include "scan.h"
+#include "lib/utf8.h"
 
 #define SCAN_RATIO_MIN (1U << 20) /* ratio cap applies past this much output */
 #define SCAN_PROGRESS (4U << 20)  /* progress callback period, input bytes */
@@ -111,9 +112,6 @@ int infl_init(struct scan_ctx *c, struct inflater *z, int window_bits, const cha
 int infl_run(struct scan_ctx *c, struct inflater *z, const unsigned char *in, size_t n,
 	     size_t *used, int (*emit)(void *arg, const unsigned char *p, size_t n), void *arg);
 void infl_end(struct inflater *z);
-
-/* Maps a code point to one byte the detector understands (see scan.c). */
-unsigned char scan_cp_byte(uint32_t cp);
 
 static inline void tb_flush(struct tbuf *t)
 {

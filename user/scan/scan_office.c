@@ -34,7 +34,7 @@ static unsigned char ctl_byte(uint32_t cp)
 	/* Word's paragraph, cell, tab, field and page marks separate text. */
 	if (cp < 0x20)
 		return ' ';
-	return scan_cp_byte(cp);
+	return utf_detector_byte(cp);
 }
 
 static void put_u16(struct tbuf *t, const unsigned char *p, size_t nchars)

@@ -105,7 +105,7 @@ static void str_byte(struct pdf *p, struct pdf_tx *t, int b)
 		t->u16hi = b;
 		return;
 	}
-	tb_put(&p->tb, scan_cp_byte((uint32_t)t->u16hi << 8 | b));
+	tb_put(&p->tb, utf_detector_byte((uint32_t)t->u16hi << 8 | b));
 	t->u16hi = -1;
 }
 

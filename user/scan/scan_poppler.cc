@@ -17,7 +17,7 @@
  * so a constructor opens a tiny built-in PDF at process start - before any
  * seccomp filter - and keeps it open for the life of the process: the state
  * lives on, and a scan makes no file system call.  Text comes out as UTF-16
- * and is narrowed here (scan_cp_byte), not through iconv, which would load
+ * and is narrowed here (utf_detector_byte), not through iconv, which would load
  * gconv modules.  Text extraction is not documented as thread-safe, so
  * documents are read one at a time in a process.  Poppler's error messages
  * (which may quote the file) are dropped, never printed.
@@ -102,7 +102,7 @@ static bool page_text(struct scan_ctx *c, const poppler::ustring &u)
 		hi = 0;
 		if (!(cp == ' ' || cp == '\n' || cp == '\r' || cp == '\t' || cp == '\f'))
 			any = true;
-		tb_put(&tb, scan_cp_byte(cp));
+		tb_put(&tb, utf_detector_byte(cp));
 	}
 	tb_flush(&tb);
 	return any;

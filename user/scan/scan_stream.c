@@ -18,7 +18,7 @@
 #define MIB (1024 * 1024)
 #define SNIFF 64 /* bytes a node looks at before choosing a decoder */
 
-enum stream_kind { K_SNIFF, K_TEXT, K_XML, K_U16LE, K_U16BE, K_GZIP, K_BUF, K_PDF, K_SKIP };
+enum stream_kind { K_SNIFF, K_TEXT, K_XML, K_U16, K_GZIP, K_BUF, K_PDF, K_SKIP };
 
 /* Formats read with random access, collected in memory (K_BUF) and scanned at close. */
 enum buf_kind { B_ZIP, B_OLE, B_PDF, B_MIME, B_ARCHIVE };
@@ -33,8 +33,7 @@ struct scan_stream {
 	size_t sniff; /* head bytes wanted: SNIFF, or a tar header */
 	unsigned char head[LA_TAR_HEAD];
 
-	int u16_pend;	   /* UTF-16: first byte of a unit, or -1 */
-	uint32_t u16_high; /* UTF-16: pending high surrogate, or 0 */
+	struct utf16_dec u16; /* UTF-16: the decoder's state */
 	struct tbuf *tb;
 
 	struct inflater z; /* gzip */
@@ -49,21 +48,6 @@ struct scan_stream {
 	struct pdf *pdf;
 	struct xml *xml;
 };
-
-/*
- * One byte per code point for the detector: Latin-1 stays itself (so UTF-16
- * and Latin-1 text classify alike), general punctuation and odd spaces become
- * a neutral boundary byte (never a separator: the CPR form allows a plain
- * space or hyphen only), other scripts a letter.
- */
-unsigned char scan_cp_byte(uint32_t cp)
-{
-	if (cp < 0x100)
-		return cp;
-	if (cp < 0x2000)
-		return 'x';
-	return 0x80;
-}
 
 /* ---- inflate ------------------------------------------------------------- */
 
@@ -175,35 +159,6 @@ int infl_run(struct scan_ctx *c, struct inflater *z, const unsigned char *in, si
 
 /* ---- nodes --------------------------------------------------------------- */
 
-static bool texty(unsigned char c)
-{
-	return (c >= 0x20 && c < 0x7f) || (c >= 0x09 && c <= 0x0d) || c >= 0xa0;
-}
-
-/*
- * UTF-16 without a BOM: in ASCII-range text one byte of each unit is zero,
- * always on the same side, and the other is a printable character.  Binary
- * data with small 16-bit numbers rarely has both.
- */
-static int utf16_guess(const unsigned char *h, size_t n)
-{
-	size_t i, pairs = n / 2, ze = 0, zo = 0, te = 0, to = 0;
-
-	if (pairs < 8)
-		return 0;
-	for (i = 0; i < pairs; i++) {
-		ze += !h[2 * i];
-		zo += !h[2 * i + 1];
-		te += texty(h[2 * i]);
-		to += texty(h[2 * i + 1]);
-	}
-	if (zo * 10 >= pairs * 8 && ze * 10 <= pairs && te * 10 >= pairs * 9)
-		return K_U16LE;
-	if (ze * 10 >= pairs * 8 && zo * 10 <= pairs && to * 10 >= pairs * 9)
-		return K_U16BE;
-	return 0;
-}
-
 static bool looks_xml(const unsigned char *h, size_t n)
 {
 	size_t i = 0;
@@ -221,7 +176,8 @@ static size_t stream_pick(struct scan_stream *s)
 	const unsigned char *h = s->head;
 	size_t n = s->head_len;
 	struct scan_ctx *c = s->c;
-	int u16;
+	enum utf16_order order;
+	size_t bom;
 
 	if (zip_magic(h, n)) {
 		s->kind = scan_depth_ok(c, s->depth + 1) ? K_BUF : K_SKIP;
@@ -249,12 +205,8 @@ static size_t stream_pick(struct scan_stream *s)
 		s->bkind = B_PDF;
 		return 0;
 	}
-	u16 = 0;
-	if (n >= 2 && h[0] == 0xff && h[1] == 0xfe)
-		u16 = K_U16LE;
-	else if (n >= 2 && h[0] == 0xfe && h[1] == 0xff)
-		u16 = K_U16BE;
-	if (u16 || (u16 = utf16_guess(h, n))) {
+	order = utf16_detect(h, n, &bom);
+	if (order != UTF16_NONE) {
 		c->res->formats |= SCAN_FMT_UTF16;
 		s->tb = malloc(sizeof(*s->tb));
 		if (!s->tb) {
@@ -264,9 +216,9 @@ static size_t stream_pick(struct scan_stream *s)
 		}
 		s->tb->c = c;
 		s->tb->n = 0;
-		s->u16_pend = -1;
-		s->kind = u16;
-		return n >= 2 && (h[0] == 0xff || h[0] == 0xfe) ? 2 : 0;
+		utf16_dec_init(&s->u16, order);
+		s->kind = K_U16;
+		return bom;
 	}
 	s->la_name = la_magic(h, n);
 	if (!s->la_name && la_tar_magic(h, n))
@@ -316,28 +268,14 @@ struct scan_stream *scan_stream_new(struct scan_ctx *c, unsigned int depth, int 
 
 static void u16_push(struct scan_stream *s, const unsigned char *p, size_t n)
 {
-	bool le = s->kind == K_U16LE;
-	uint32_t u;
-	size_t i;
+	unsigned char out[4096 / 2 + 2];
+	size_t k, i, m;
 
-	for (i = 0; i < n; i++) {
-		if (s->u16_pend < 0) {
-			s->u16_pend = p[i];
-			continue;
-		}
-		u = le ? (uint32_t)s->u16_pend | (uint32_t)p[i] << 8 :
-			 (uint32_t)s->u16_pend << 8 | p[i];
-		s->u16_pend = -1;
-		if (u >= 0xd800 && u < 0xdc00) {
-			s->u16_high = u;
-			continue;
-		}
-		if (u >= 0xdc00 && u < 0xe000)
-			u = s->u16_high ? 0x10000 : 0xfffd;
-		else if (s->u16_high)
-			tb_put(s->tb, scan_cp_byte(0xfffd));
-		s->u16_high = 0;
-		tb_put(s->tb, scan_cp_byte(u));
+	for (; n; p += k, n -= k) {
+		k = n < 4096 ? n : 4096;
+		m = utf16_dec_feed(&s->u16, p, k, out);
+		for (i = 0; i < m; i++)
+			tb_put(s->tb, out[i]);
 	}
 }
 
@@ -461,8 +399,7 @@ static void stream_push(struct scan_stream *s, const unsigned char *p, size_t n)
 	case K_XML:
 		xml_write(s->xml, p, n);
 		break;
-	case K_U16LE:
-	case K_U16BE:
+	case K_U16:
 		u16_push(s, p, n);
 		break;
 	case K_GZIP:
@@ -608,8 +545,7 @@ int scan_stream_close(struct scan_stream *s)
 	case K_XML:
 		xml_close(s->xml);
 		break;
-	case K_U16LE:
-	case K_U16BE:
+	case K_U16:
 		tb_flush(s->tb);
 		free(s->tb);
 		break;

@@ -198,7 +198,7 @@ static void entity_done(struct xml *x)
 		else
 			cp = strtoul(x->ent + 1, &end, 10);
 		if (end != x->ent + 1 && !*end) {
-			emit(x, scan_cp_byte(cp > 0x10ffff ? 0xfffd : cp));
+			emit(x, utf_detector_byte(cp > 0x10ffff ? 0xfffd : cp));
 			return;
 		}
 	}
