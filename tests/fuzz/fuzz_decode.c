@@ -321,6 +321,13 @@ static void one(const uint8_t *data, size_t size)
 		CHECK(inside(rec, size, ev.args, ev.args_len));
 		CHECK(ev.args + ev.args_len == (const char *)rec + size);
 		break;
+	case EV_TLS:
+		/* plaintext for the request parser and the scanner: the same shape */
+		CHECK(!ev.path && !ev.path2);
+		CHECK(ev.args_len <= CPRW_TLS_DATA_MAX);
+		CHECK(inside(rec, size, ev.args, ev.args_len));
+		CHECK(ev.args + ev.args_len == (const char *)rec + size);
+		break;
 	default:
 		CHECK(!ev.path && !ev.path2 && !ev.args);
 	}
