@@ -61,8 +61,8 @@ static void test_detect(void)
 static void test_decode_chunks(void)
 {
 	/* "A", U+00E6, U+2014 (punctuation), a pair (U+1F600), a lone high surrogate, "7" */
-	static const unsigned char le[] = { 'A', 0, 0xe6, 0, 0x14, 0x20, 0x3d,
-					    0xd8, 0x00, 0xde, 0x3d, 0xd8, '7', 0 };
+	static const unsigned char le[] = { 'A',  0,	0xe6, 0,    0x14, 0x20, 0x3d,
+					    0xd8, 0x00, 0xde, 0x3d, 0xd8, '7',	0 };
 	static const unsigned char want[] = { 'A', 0xe6, 0x80, 0x80, 0x80, '7' };
 	unsigned char out[sizeof(le) / 2 + 2], all[32];
 	struct utf16_dec d;
@@ -94,7 +94,8 @@ static void test_numbers_counted(void)
 
 	gen_seed(&r, 4242);
 	for (i = 0; i < 40; i++) {
-		len += gen_format(gen_cpr_future(&r, GEN_MOD11_ANY), GEN_HYPHEN, (char *)text + len);
+		len += gen_format(gen_cpr_future(&r, GEN_MOD11_ANY), GEN_HYPHEN,
+				  (char *)text + len);
 		text[len++] = '\n';
 	}
 	text[len] = 0;
@@ -107,7 +108,7 @@ static void test_numbers_counted(void)
 			CU_ASSERT_EQUAL_FATAL(utf16_detect(u16, n < 64 ? n : 64, &bom), orders[k]);
 			utf16_dec_init(&d, orders[k]);
 			CU_ASSERT_EQUAL(cpr_count_distinct(narrow, utf16_dec_feed(&d, u16 + bom,
-										   n - bom, narrow)),
+										  n - bom, narrow)),
 					40);
 			memset(&res, 0, sizeof(res));
 			scan_buffer(u16, n, NULL, NULL, &res);
