@@ -315,16 +315,11 @@ static void one(const uint8_t *data, size_t size)
 		CHECK(ev.path2 > ev.path);
 		break;
 	case EV_CLIPBOARD:
-		/* content bytes, not a string: bounded, inside, ending the record */
-		CHECK(!ev.path && !ev.path2);
-		CHECK(ev.args_len <= CPRW_CLIP_DATA_MAX);
-		CHECK(inside(rec, size, ev.args, ev.args_len));
-		CHECK(ev.args + ev.args_len == (const char *)rec + size);
-		break;
 	case EV_TLS:
-		/* plaintext for the request parser and the scanner: the same shape */
+		/* content or plaintext bytes, not a string: bounded, inside, ending the record */
 		CHECK(!ev.path && !ev.path2);
-		CHECK(ev.args_len <= CPRW_TLS_DATA_MAX);
+		CHECK(ev.args_len <=
+		      (ev.hdr->type == EV_TLS ? CPRW_TLS_DATA_MAX : CPRW_CLIP_DATA_MAX));
 		CHECK(inside(rec, size, ev.args, ev.args_len));
 		CHECK(ev.args + ev.args_len == (const char *)rec + size);
 		break;
