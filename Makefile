@@ -219,7 +219,8 @@ test-unit: $(UNIT_BIN)
 	$(Q)cd tests && ../$(UNIT_BIN)
 
 # Every C file we own (not vmlinux.h) in kernel style; `make format` rewrites them.
-FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null | grep -v '^vmlinux/')
+# tracked files and new ones not yet added (ignored ones, build/, left out)
+FORMAT_SRCS = $(shell git ls-files --cached --others --exclude-standard '*.c' '*.h' 2>/dev/null | grep -v '^vmlinux/')
 
 format:
 	$(Q)clang-format-14 -i $(FORMAT_SRCS)
