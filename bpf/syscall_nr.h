@@ -27,6 +27,8 @@
 #define NR_sendfile 40
 #define NR_connect 42
 #define NR_accept 43
+#define NR_sendto 44
+#define NR_sendmsg 46
 #define NR_fcntl 72
 #define NR_rename 82
 #define NR_creat 85

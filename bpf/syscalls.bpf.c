@@ -19,6 +19,7 @@
 #include "file_handlers.h"
 #include "net_handlers.h"
 #include "iouring_handlers.h"
+#include "x11_handlers.h"
 #include "syscall_nr.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -156,6 +157,8 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	case READ_CALLS:
 	case WRITE_CALLS:
 	case MOVE_CALLS:
+	case NR_sendto:
+	case NR_sendmsg:
 		if (ret <= 0)
 			return 0;
 		break;
@@ -189,6 +192,18 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		return unlink_exit(ret);
 	case CONN_CALLS:
 		return conn_exit(ret);
+	case NR_sendto:
+		x11_wrote(ARG(0), PTR(1), NULL, 0, ret);
+		return 0;
+	case NR_write:
+		x11_wrote(ARG(0), PTR(1), NULL, 0, ret);
+		break;
+	case NR_writev:
+		x11_wrote(ARG(0), NULL, PTR(1), sc_arg(regs, 2), ret);
+		break;
+	case NR_sendmsg:
+		x11_sent_msg(ARG(0), PTR(1), ret);
+		return 0;
 	}
 	return io_exit_regs(regs, id, ret);
 }

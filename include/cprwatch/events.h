@@ -204,7 +204,10 @@ struct iouring_setup_event {
 	__u32 cq_entries;
 };
 
-/* Clipboard calls seen by the uprobes (bpf/clipboard.bpf.c). */
+/*
+ * Clipboard calls seen by the uprobes (bpf/clipboard.bpf.c) and X11 requests
+ * seen on the wire by the syscall dispatcher (bpf/x11_handlers.h).
+ */
 #define CPRW_CLIP_DATA_MAX 4096 /* content bytes sent up for the scanner, then discarded */
 /* The X PRIMARY selection's predefined atom: a selection of its own, apart from CLIPBOARD. */
 #define X_ATOM_PRIMARY 1
@@ -225,6 +228,8 @@ enum clip_api {
 	CLIP_API_QT,
 	CLIP_API_WAYLAND,
 	CLIP_API_TOOL, /* xclip, xsel, wl-copy, wl-paste (from exec) */
+	CLIP_API_X11,  /* requests on an X11 connection, whatever library wrote them */
+	CLIP_API_LAST = CLIP_API_X11,
 };
 
 struct clipboard_event {

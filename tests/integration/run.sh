@@ -9,7 +9,7 @@ failed=()
 # The syscall probes have two variants (bpf/README.md): the raw dispatcher,
 # the default, and the per-syscall tracepoints; these tests run under both.
 # CPRWATCH_SYSCALL_HOOKS=tracepoint bash run.sh runs every test on the fallback.
-BOTH_HOOKS="test_probes.sh test_file_edges.sh test_lineage.sh test_iouring.sh"
+BOTH_HOOKS="test_probes.sh test_file_edges.sh test_lineage.sh test_iouring.sh test_clipboard.sh"
 runs=(test_*.sh)
 for t in $BOTH_HOOKS; do runs+=("hooks=tracepoint:$t"); done
 for t in "${runs[@]}"; do

@@ -30,7 +30,7 @@ CONF
 start_agent "$T/cprwatch.conf"
 stop_agent
 
-probe='clipboard probe libX11.so.6:XSetSelectionOwner ready'
+probe='clipboard probe libX11.so.6:XGetWindowProperty ready'
 echo "library discovery with 16 planted copies in a user's home:"
 expect_eq "the root-installed bundle's libX11 gets its probe" \
 	"$(grep -c "$probe ($OPT/lib/libX11.so.6)" "$T/agent.log")" 1

@@ -8,8 +8,14 @@
 # pasting raises no clipboard_to_messaging; harmless text raises nothing.
 # The probes are listed in the log; the recording replays to the same
 # alerts; no output of the agent holds any of the numbers.  Then a user
-# tries the obvious way round the count: the numbers in UTF-16 (with and
-# without a byte-order mark) through xclip.
+# tries the obvious ways round: the numbers in UTF-16 (with and without a
+# byte-order mark) through xclip, and an X client of their own in python3
+# that speaks the protocol on the socket with no X library to probe (plain,
+# one byte per write, BIG-REQUESTS).
+#
+# run.sh runs this under both syscall hook variants: the raw dispatcher reads
+# X11 requests off the wire (api "x11"); the per-syscall tracepoints leave
+# them to the libX11 and libxcb probes (api "xlib", "xcb").
 . "$(dirname "$0")/lib.sh"
 need_bpf
 command -v Xvfb >/dev/null || cannot_run "Xvfb is not installed (make deps)"
@@ -44,6 +50,7 @@ path = $T/bin/cprclient
 path = $THOME/cprclient
 [messaging]
 app = $T/bin/signal-desktop
+app = $THOME/signal-desktop
 [clipboard_tools]
 path = xclip
 [output]
@@ -99,13 +106,22 @@ stop_agent
 
 alerts() { jq -c "select($1)" "$T/alerts.json"; }
 
-echo "probes:"
-for p in libX11.so.6:XSetSelectionOwner libX11.so.6:XConvertSelection \
-	 libX11.so.6:XChangeProperty libX11.so.6:XGetWindowProperty; do
-	expect_eq "log says $p is ready" "$(grep -c "clipboard probe $p ready" "$T/agent.log")" 1
+WIRE=yes
+[ "${CPRWATCH_SYSCALL_HOOKS:-}" = tracepoint ] && WIRE=
+echo "probes ($([ -n "$WIRE" ] && echo "raw dispatcher: X11 on the wire" || echo "tracepoints: X11 library probes")):"
+expect_eq "log says libX11.so.6:XGetWindowProperty is ready (a paste's content)" \
+	"$(grep -c "clipboard probe libX11.so.6:XGetWindowProperty ready" "$T/agent.log")" 1
+for p in libX11.so.6:XSetSelectionOwner libX11.so.6:XConvertSelection libX11.so.6:XChangeProperty; do
+	if [ -n "$WIRE" ]; then
+		expect_eq "log says $p is left to the wire parser" \
+			"$(grep -c "clipboard probe $p not used: the X11 requests are read on the wire" "$T/agent.log")" 1
+	else
+		expect_eq "log says $p is ready" "$(grep -c "clipboard probe $p ready" "$T/agent.log")" 1
+	fi
 done
-expect_eq "log says which xcb entry point is used" \
-	"$(grep -c 'clipboard probe libxcb.so.1:xcb_send_request[a-z_0-9]* ready' "$T/agent.log")" 1
+expect_eq "log says which xcb entry point is used (none: on the wire)" \
+	"$(grep -c 'clipboard probe libxcb.so.1:xcb_send_request[a-z_0-9]* ready' "$T/agent.log")" \
+	"$([ -n "$WIRE" ] && echo 0 || echo 1)"
 listed=$(grep -c 'clipboard probe .* \(ready (\|not used: \)' "$T/agent.log")
 expect_eq "every clipboard probe is listed, ready or why not (18 or more)" \
 	"$([ "$listed" -ge 18 ] && echo yes || echo "$listed")" yes
@@ -118,7 +134,7 @@ expect_count "xclip's take, in the CPR client's lineage" \
 expect_eq "sends of the 50 numbers, per API (600 bytes each)" \
 	"$(events '.event=="clipboard" and .op=="send" and .cpr_distinct==50 and .total_len==600' |
 		jq -r '.api' | sort | uniq -c | awk '{print $2 "=" $1}' | paste -sd' ')" \
-	"xcb=4 xlib=3"
+	"$([ -n "$WIRE" ] && echo "x11=7" || echo "xcb=4 xlib=3")"
 expect_count "the messaging app's Xlib reads of the numbers" \
 	'.event=="clipboard" and .op=="read" and .comm=="signal-desktop" and .cpr_distinct==50' 2
 expect_count "no clipboard event of the untracked app" \
@@ -184,4 +200,48 @@ expect_eq "bulk_clipboard for the user's UTF-16 copy" \
 		jq -r '.counts.cpr_distinct' | sort -u)" 50
 hits=$(cat "$T/events.json" "$T/alerts16.json" "$T/agent.log" | grep -c -F -f "$T/numbers.txt")
 expect_eq "no number of the UTF-16 copy in any output" "$hits" 0
+
+echo "a user owns the clipboard with an X client of their own (python3, no X library):"
+if [ -z "$WIRE" ]; then
+	echo "  not with the per-syscall tracepoints: only the raw dispatcher reads X11 off the wire (README, known limits)"
+	finish
+fi
+cp x11_raw.py "$THOME/x11_raw.py"
+cp "$T/cpr.txt" "$THOME/cpr.txt"
+cp "$HELPERS/x11_clip" "$THOME/signal-desktop"
+chown "$TUSER" "$THOME/x11_raw.py" "$THOME/cpr.txt" "$THOME/signal-desktop"
+start_agent "$T/cprwatch.conf" --alert-log "$T/alerts_raw.json"
+RAW=()
+for how in "" --split --big; do
+	as_user "$THOME/cprclient" run python3 x11_raw.py $how own cpr.txt 10 > "$T/raw.out" &
+	pid=$!
+	for _ in $(seq 1 100); do
+		grep -q ready "$T/raw.out" 2>/dev/null && break
+		sleep 0.05
+	done
+	# the same user's messaging app pastes (clipboard_to_messaging pairs one user's apps)
+	if ! as_user "$THOME/signal-desktop" --xlib paste > "$T/pasted" || ! cmp -s "$T/pasted" "$T/cpr.txt"; then
+		echo "  FAIL: the user's signal-desktop did not paste the text (${how:-plain})"
+		FAILS=$((FAILS + 1))
+	fi
+	RAW+=("${how:-plain}:$(pgrep -P "$(pgrep -P $pid)" python3 || echo none)")
+	kill $pid 2>/dev/null
+	pkill -u "$TUSER" -f x11_raw.py 2>/dev/null
+	wait $pid 2>/dev/null
+done
+sleep 0.5
+stop_agent
+for r in "${RAW[@]}"; do
+	how=${r%%:*} pid=${r#*:}
+	expect_eq "$how: the client's take and its send of the 50 numbers, on the wire" \
+		"$(events ".event==\"clipboard\" and .pid==$pid and .api==\"x11\" and (.op==\"take\" or (.op==\"send\" and .cpr_distinct==50 and .total_len==600))" |
+			jq -r .op | sort | paste -sd' ')" "send take"
+	expect_eq "$how: clipboard_to_messaging names the python3 owner, 50 numbers" \
+		"$(jq -c "select(.rule==\"clipboard_to_messaging\" and .clipboard.owner_pid==$pid)" "$T/alerts_raw.json" |
+			jq -r '[(.clipboard.owner_exe|sub(".*/";"")), .counts.cpr_distinct]|join(" ")')" "python3.11 50"
+	expect_eq "$how: bulk_clipboard on its send" \
+		"$(jq -c "select(.rule==\"bulk_clipboard\" and .pid==$pid)" "$T/alerts_raw.json" | jq -r .counts.cpr_distinct)" 50
+done
+hits=$(cat "$T/events.json" "$T/alerts_raw.json" "$T/agent.log" | grep -c -F -f "$T/numbers.txt")
+expect_eq "no number of the python3 client's copies in any output" "$hits" 0
 finish

@@ -4,7 +4,10 @@
 # no other agent on the machine counts), a tracked one does; a tracked shell
 # running programs that do not link a probed library gets no probes; status
 # counts attaches and refusals.  Both link types: uprobe_multi and, forced,
-# perf-event uprobes.
+# perf-event uprobes.  These run on the per-syscall tracepoints, where every
+# X11 library probe is used; under the raw dispatcher (the default) X11
+# requests are read on the wire instead, and the last part checks that a
+# tracked xcb program then runs no xcb probe at all.
 . "$(dirname "$0")/lib.sh"
 need_bpf
 [ -x "$HELPERS/x11_clip" ] || cannot_run "$HELPERS/x11_clip is not built (libx11-dev: make deps)"
@@ -39,7 +42,7 @@ uprobes() { "$CTL" status --json | jq -r ".uprobes.$1"; }
 for link in uprobe_multi perf_event; do
 	want=; [ $link = perf_event ] && want=perf
 	echo "uprobes as $link:"
-	CPRWATCH_UPROBE_LINK=$want start_agent "$T/cprwatch.conf"
+	CPRWATCH_SYSCALL_HOOKS=tracepoint CPRWATCH_UPROBE_LINK=$want start_agent "$T/cprwatch.conf"
 	expect_eq "status names the link type" "$(uprobes link)" $link
 	expect_eq "untracked xcb program: the xcb programs never ran" "$(runs xcb_ plain --xcb)" 0
 	expect_eq "untracked Xlib program: the Xlib programs never ran" "$(runs xlib_ plain --xlib)" 0
@@ -68,4 +71,13 @@ for link in uprobe_multi perf_event; do
 	echo "  the agent stopped in $((SECONDS - stop)) s"
 	expect_eq "agent exits 0 on SIGINT" "$AGENT_RC" 0
 done
+
+echo "raw dispatcher (X11 on the wire):"
+start_agent "$T/cprwatch.conf"
+expect_eq "tracked xcb program: no xcb probe ran (no trap per request)" \
+	"$(runs xcb_ cprclient --xcb)" 0
+expect_eq "status says the xcb entry point is left to the wire parser" \
+	"$("$CTL" status --json | jq -r '[.clipboard_probes[] | select(.symbol=="xcb_send_request" and .ready==false) | .note] | unique | .[]')" \
+	"the X11 requests are read on the wire (raw syscall dispatcher)"
+stop_agent
 finish

@@ -14,6 +14,13 @@
  * are reported as covered by it; otherwise one request would be counted two
  * or three times.  The typed wrappers are attached only to a libxcb without
  * any of them.
+ *
+ * With the raw syscall dispatcher, X11 requests are read off the wire
+ * instead (bpf/x11_handlers.h): whatever library, or none, wrote them.  The
+ * libX11 and libxcb probes whose requests it sees are then not attached
+ * (`wire` below); XGetWindowProperty stays, for the content a paste reads,
+ * which comes back in a reply the wire parser does not follow.  With the
+ * per-syscall tracepoints (the fallback) every probe is used.
  */
 #include <errno.h>
 #include <glob.h>
@@ -71,21 +78,26 @@ struct target {
 	bool retprobe;
 	int xcb_send;	/* enum xcb_send + 1, or 0 */
 	bool xcb_typed; /* a typed wrapper: only without any entry point */
+	bool wire;	/* its requests are seen on the wire by the dispatcher */
 };
 
 static const struct target targets[] = {
-	{ LIB_X11, "XSetSelectionOwner", "xlib_set_selection_owner", .retprobe = false },
-	{ LIB_X11, "XConvertSelection", "xlib_convert_selection", .retprobe = false },
-	{ LIB_X11, "XChangeProperty", "xlib_change_property", .retprobe = false },
+	{ LIB_X11, "XSetSelectionOwner", "xlib_set_selection_owner", .wire = true },
+	{ LIB_X11, "XConvertSelection", "xlib_convert_selection", .wire = true },
+	{ LIB_X11, "XChangeProperty", "xlib_change_property", .wire = true },
 	{ LIB_X11, "XGetWindowProperty", "xlib_get_window_property", .retprobe = false },
 	{ LIB_X11, "XGetWindowProperty", "xlib_get_window_property_ret", .retprobe = true },
-	{ LIB_XCB, "xcb_send_request_with_fds64", "xcb_send_request", .xcb_send = XS_FDS64 + 1 },
-	{ LIB_XCB, "xcb_send_request64", "xcb_send_request", .xcb_send = XS_64 + 1 },
-	{ LIB_XCB, "xcb_send_request_with_fds", "xcb_send_request", .xcb_send = XS_FDS + 1 },
-	{ LIB_XCB, "xcb_send_request", "xcb_send_request", .xcb_send = XS_PLAIN + 1 },
-	{ LIB_XCB, "xcb_set_selection_owner", "xcb_set_selection_owner", .xcb_typed = true },
-	{ LIB_XCB, "xcb_convert_selection", "xcb_convert_selection", .xcb_typed = true },
-	{ LIB_XCB, "xcb_change_property", "xcb_change_property", .xcb_typed = true },
+	{ LIB_XCB, "xcb_send_request_with_fds64", "xcb_send_request", .xcb_send = XS_FDS64 + 1,
+	  .wire = true },
+	{ LIB_XCB, "xcb_send_request64", "xcb_send_request", .xcb_send = XS_64 + 1, .wire = true },
+	{ LIB_XCB, "xcb_send_request_with_fds", "xcb_send_request", .xcb_send = XS_FDS + 1,
+	  .wire = true },
+	{ LIB_XCB, "xcb_send_request", "xcb_send_request", .xcb_send = XS_PLAIN + 1, .wire = true },
+	{ LIB_XCB, "xcb_set_selection_owner", "xcb_set_selection_owner", .xcb_typed = true,
+	  .wire = true },
+	{ LIB_XCB, "xcb_convert_selection", "xcb_convert_selection", .xcb_typed = true,
+	  .wire = true },
+	{ LIB_XCB, "xcb_change_property", "xcb_change_property", .xcb_typed = true, .wire = true },
 	{ LIB_GTK3, "gtk_clipboard_set_text", "gtk3_set_text", .retprobe = false },
 	{ LIB_GTK4, "gdk_clipboard_set_text", "gtk4_set_text", .retprobe = false },
 	{ LIB_QT5, NULL, "qt5_set_text", .retprobe = false },
@@ -274,8 +286,10 @@ static const char *xcb_skip(const struct target *t, int entry, char *buf, size_t
 	return buf;
 }
 
+#define WIRE_NOTE "the X11 requests are read on the wire (raw syscall dispatcher)"
+
 static void register_copy(struct clip_probes *cp, struct uprobes_proc *up, struct bpf_object *obj,
-			  enum lib_kind kind, const char *path)
+			  enum lib_kind kind, const char *path, bool wire)
 {
 	struct uprobe_syms d;
 	int entry = -1;
@@ -304,6 +318,8 @@ static void register_copy(struct clip_probes *cp, struct uprobes_proc *up, struc
 			break;
 		if (sym < 0)
 			why = "symbol not in the library";
+		else if (wire && t->wire)
+			why = WIRE_NOTE;
 		else if (kind == LIB_XCB)
 			why = xcb_skip(t, entry, buf, sizeof(buf));
 		if (why) {
@@ -333,6 +349,7 @@ int clipboard_register(struct loader *ld, struct uprobes_proc *up, struct clip_p
 {
 	struct bpf_object *obj = loader_object(ld);
 	struct clip_probes *cp;
+	bool wire = loader_x11_wire(ld);
 	struct lib_copies lc;
 	int kind, i, ready = 0;
 	size_t k;
@@ -346,7 +363,7 @@ int clipboard_register(struct loader *ld, struct uprobes_proc *up, struct clip_p
 	for (kind = 0; kind < LIB_KINDS; kind++) {
 		find_copies(sonames[kind], &lc);
 		for (i = 0; i < lc.n; i++)
-			register_copy(cp, up, obj, kind, lc.c[i].path);
+			register_copy(cp, up, obj, kind, lc.c[i].path, wire);
 		if (lc.n)
 			continue;
 		for (k = 0; k < NR_TARGETS; k++) {
@@ -364,8 +381,9 @@ int clipboard_register(struct loader *ld, struct uprobes_proc *up, struct clip_p
 		log_probe(&cp->probes[k]);
 		ready += cp->probes[k].ready;
 	}
-	log_info("clipboard: %d of %zu probes ready, attached to each tracked process", ready,
-		 cp->nr);
+	log_info("clipboard: %d of %zu probes ready, attached to each tracked process; X11 "
+		 "requests %s",
+		 ready, cp->nr, wire ? "read on the wire" : "through the library probes");
 	*out = cp;
 	return ready;
 }

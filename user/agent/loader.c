@@ -154,6 +154,8 @@ static const char *dispatch_unusable(struct cprwatch_bpf *skel)
 		return "no kernel BTF";
 	if (!has_raw_tp(vmlinux, "sys_enter") || !has_raw_tp(vmlinux, "sys_exit"))
 		why = "the kernel has no typed raw syscall tracepoints";
+	else if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_FUNC_loop, NULL) <= 0)
+		why = "the kernel has no bpf_loop (Linux 5.17+), which the X11 wire parser needs";
 	btf__free(vmlinux);
 	return why;
 }
@@ -357,6 +359,11 @@ fail:
 const char *loader_syscall_hooks(const struct loader *ld)
 {
 	return ld->raw_syscalls ? "tp_btf" : "tracepoint";
+}
+
+bool loader_x11_wire(const struct loader *ld)
+{
+	return ld->raw_syscalls; /* the parser is part of the dispatcher's sys_exit */
 }
 
 void loader_close(struct loader *ld)

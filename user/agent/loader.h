@@ -68,6 +68,8 @@ int loader_open(struct loader *ld, const struct loader_opts *o, char *err, size_
 void loader_close(struct loader *ld);
 /* "tp_btf" (one raw sys_enter/sys_exit pair) or "tracepoint" (one program per syscall). */
 const char *loader_syscall_hooks(const struct loader *ld);
+/* X11 requests are parsed off the wire (bpf/x11_handlers.h), not by the library probes. */
+bool loader_x11_wire(const struct loader *ld);
 int loader_events_fd(const struct loader *ld);
 /* The loaded object, for probes attached elsewhere (user/agent/clipboard.c). */
 struct bpf_object *loader_object(const struct loader *ld);

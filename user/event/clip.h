@@ -29,7 +29,7 @@ static inline const char *clip_api_name(__u32 api)
 	static const char *const names[] = {
 		[CLIP_API_XLIB] = "xlib", [CLIP_API_XCB] = "xcb", [CLIP_API_GTK3] = "gtk3",
 		[CLIP_API_GTK4] = "gtk4", [CLIP_API_QT] = "qt",	  [CLIP_API_WAYLAND] = "wayland",
-		[CLIP_API_TOOL] = "tool",
+		[CLIP_API_TOOL] = "tool", [CLIP_API_X11] = "x11",
 	};
 
 	return api < sizeof(names) / sizeof(names[0]) && names[api] ? names[api] : "unknown";
@@ -49,7 +49,7 @@ static inline __u32 clip_api_from_name(const char *s)
 {
 	__u32 api;
 
-	for (api = CLIP_API_XLIB; s && api <= CLIP_API_TOOL; api++)
+	for (api = CLIP_API_XLIB; s && api <= CLIP_API_LAST; api++)
 		if (!strcmp(s, clip_api_name(api)))
 			return api;
 	return 0;
