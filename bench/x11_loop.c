@@ -2,10 +2,10 @@
 /*
  * The X11 loop of bench/cost.sh: N small xcb requests (InternAtom, only if
  * the atom exists), pipelined in batches of 1000 with one round trip per
- * batch, against $DISPLAY (an Xvfb of the bench's own).  Every request goes
- * through libxcb's request entry point, where the clipboard uprobe sits: a
- * system-wide probe would trap each one; a per-process probe only those of
- * tracked programs.  Prints, as bench/workload does:
+ * batch, against $DISPLAY (an Xvfb of the bench's own).  Tracked, every
+ * request is read off the wire by the agent's X11 parser (raw dispatcher) or,
+ * on the tracepoint fallback, traps into the uprobe on libxcb's request entry
+ * point.  Prints, as bench/workload does:
  *
  *   x11 n=<N> elapsed_ns=<ns> ns_per_op=<ns> cpu_ns=<ns>
  */
