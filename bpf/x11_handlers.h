@@ -39,7 +39,7 @@
 #include "clip_emit.h"
 
 #define X11_HDR 32		/* request bytes looked at: 24 fixed + 4 BIG-REQUESTS + slack */
-#define X11_STEPS_MAX (1 << 20) /* bpf_loop steps one syscall may take */
+#define X11_STEPS_MAX (1 << 23) /* bpf_loop's most: 32 MiB of the smallest requests */
 #define X11_IOV_MASK 1023	/* UIO_MAXIOV - 1 */
 #define X11_STREAMS 4096
 #define X11_TCP_PORT 6000 /* display N listens on 6000 + N (ssh -X forwards to 6010+) */
@@ -138,6 +138,13 @@ static __always_inline __u32 x11_wanted(__u8 opcode)
 		return 24;
 	}
 	return 0;
+}
+
+/* Counted: the agent warns, since a client can lose us on purpose (README). */
+static __always_inline void x11_lost(struct x11_stream *st)
+{
+	st->phase = X11_LOST;
+	counter_add(CNT_X11_LOST, 1);
 }
 
 static __always_inline void x11_finish_send(struct x11_walk *w)
@@ -245,7 +252,7 @@ static __always_inline long x11_header(struct x11_walk *w)
 	}
 	total *= 4;
 	if (total < st->have) {
-		st->phase = X11_LOST; /* no request is shorter than its header */
+		x11_lost(st); /* no request is shorter than its header */
 		return 1;
 	}
 	want = x11_wanted(st->hdr[0]);
@@ -307,7 +314,7 @@ static __always_inline long x11_collect(struct x11_walk *w)
 		n = w->seg;
 	barrier_var(n);
 	if (!n || n > X11_HDR || bpf_probe_read_user(&st->hdr[have], n, (const void *)w->base)) {
-		st->phase = X11_LOST;
+		x11_lost(st);
 		return 1;
 	}
 	x11_advance(w, n);
@@ -432,7 +439,7 @@ static __always_inline void x11_wrote(int fd, const void *buf, const struct x11_
 	}
 	steps = bpf_loop(X11_STEPS_MAX, x11_step, &w, 0);
 	if (steps >= X11_STEPS_MAX && w.left)
-		w.st->phase = X11_LOST; /* too long to walk: pick up at the next write */
+		x11_lost(w.st); /* too long to walk: pick up at the next write */
 	if (w.ev && w.st->phase != X11_LOST)
 		x11_park_send(&w);
 	else

@@ -363,6 +363,7 @@ enum counter_idx {
 	CNT_DROPS,	/* ring buffer full: record lost */
 	CNT_PATH_TRUNC, /* path longer than the walk allows */
 	CNT_TLS_CALLS,	/* TLS library calls seen by the uprobes */
+	CNT_X11_LOST,	/* X11 framing lost on a tracked client's connection (bpf/x11_handlers.h) */
 	CNT_MAX,
 };
 

@@ -11,7 +11,8 @@
 # tries the obvious ways round: the numbers in UTF-16 (with and without a
 # byte-order mark) through xclip, and an X client of their own in python3
 # that speaks the protocol on the socket with no X library to probe (plain,
-# one byte per write, BIG-REQUESTS).
+# one byte per write, one-byte iovecs, BIG-REQUESTS, after a flood that
+# loses the framing).
 #
 # run.sh runs this under both syscall hook variants: the raw dispatcher reads
 # X11 requests off the wire (api "x11"); the per-syscall tracepoints leave
@@ -212,7 +213,7 @@ cp "$HELPERS/x11_clip" "$THOME/signal-desktop"
 chown "$TUSER" "$THOME/x11_raw.py" "$THOME/cpr.txt" "$THOME/signal-desktop"
 start_agent "$T/cprwatch.conf" --alert-log "$T/alerts_raw.json"
 RAW=()
-for how in "" --split --big; do
+for how in "" --split --iov --big --flood; do
 	as_user "$THOME/cprclient" run python3 x11_raw.py $how own cpr.txt 10 > "$T/raw.out" &
 	pid=$!
 	for _ in $(seq 1 100); do
@@ -242,6 +243,8 @@ for r in "${RAW[@]}"; do
 	expect_eq "$how: bulk_clipboard on its send" \
 		"$(jq -c "select(.rule==\"bulk_clipboard\" and .pid==$pid)" "$T/alerts_raw.json" | jq -r .counts.cpr_distinct)" 50
 done
+expect_eq "the flood's lost framing is reported (agent log, once)" \
+	"$(grep -c "X11: the framing of a tracked client's connection was lost 1 time" "$T/agent.log")" 1
 hits=$(cat "$T/events.json" "$T/alerts_raw.json" "$T/agent.log" | grep -c -F -f "$T/numbers.txt")
 expect_eq "no number of the python3 client's copies in any output" "$hits" 0
 finish

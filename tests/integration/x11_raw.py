@@ -4,13 +4,15 @@
 with no libX11 or libxcb in the process: the way round library probes that a
 user with python3 has (python-xlib, x11rb and Go's xgb do the same).
 
-  x11_raw.py [--split] [--big] own FILE [SECONDS]
+  x11_raw.py [--split|--iov] [--big] [--flood] own FILE [SECONDS]
 
 Owns CLIPBOARD with FILE's bytes, prints "ready", answers pastes (TARGETS,
 then the text as UTF8_STRING) until SECONDS pass (default 20) or another
 client takes the selection.  --split writes every request one byte per
-send(); --big sends the content in the BIG-REQUESTS form (a zero 16-bit
-length, then a 32-bit one), as xcb does for a large paste.
+send(); --iov writes each in one sendmsg() of one-byte iovecs; --big sends the content in the BIG-REQUESTS form (a zero 16-bit
+length, then a 32-bit one), as xcb does for a large paste.  --flood first
+writes 10M NoOperation requests in one call, more than the agent walks in
+one syscall, to lose its framing.
 """
 import os
 import socket
@@ -27,11 +29,12 @@ def pad4(n):
 
 
 class Conn:
-    def __init__(self, split):
+    def __init__(self, split, iov):
         display = os.environ["DISPLAY"].split(":")[1].split(".")[0]
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.connect("/tmp/.X11-unix/X" + display)
         self.split = split
+        self.iov = iov
         self.events = []
         self.send(struct.pack("<BxHHHH2x", ord("l"), 11, 0, 0, 0))
         head = self.recv(8)
@@ -47,6 +50,10 @@ class Conn:
         if self.split:
             for i in range(len(data)):
                 self.sock.sendall(data[i:i + 1])
+        elif self.iov:
+            while data:
+                sent = self.sock.sendmsg([data[i:i + 1] for i in range(min(len(data), 1024))])
+                data = data[sent:]
         else:
             self.sock.sendall(data)
 
@@ -107,13 +114,16 @@ def main():
     args = sys.argv[1:]
     split = "--split" in args
     big = "--big" in args
+    flood = "--flood" in args
     args = [a for a in args if not a.startswith("--")]
     if len(args) < 2 or args[0] != "own":
         sys.exit(__doc__)
     with open(args[1], "rb") as f:
         text = f.read()
     seconds = float(args[2]) if len(args) > 2 else 20
-    c = Conn(split)
+    c = Conn(split, "--iov" in args)
+    if flood:
+        c.sock.sendall(struct.pack("<BxH", 127, 1) * (10 << 20))
     if big:
         c.big_requests()
     clipboard, utf8, targets = (c.intern(n) for n in ("CLIPBOARD", "UTF8_STRING", "TARGETS"))

@@ -43,6 +43,7 @@ struct agent_stats {
 	uint64_t per_tick[RATE_WINDOW]; /* events per second, ring by tick */
 	uint64_t events_at_tick;
 	uint64_t kernel_drops;	  /* as of the last tick */
+	uint64_t x11_lost;	  /* X11 framing losses, as of the last tick */
 	uint64_t drops_at_minute; /* kernel drops a minute ago, for health */
 	uint64_t scan_drop_tick;  /* tick of the latest dropped scan, 0: none */
 };

@@ -18,8 +18,15 @@ void agent_stats_tick(struct agent *a)
 
 	st->per_tick[a->ticks % RATE_WINDOW] = a->pl.stats.events - st->events_at_tick;
 	st->events_at_tick = a->pl.stats.events;
-	if (a->ld.skel && !loader_counters(&a->ld, c))
+	if (a->ld.skel && !loader_counters(&a->ld, c)) {
 		st->kernel_drops = c[CNT_DROPS];
+		if (c[CNT_X11_LOST] > st->x11_lost)
+			log_warn("X11: the framing of a tracked client's connection was lost %llu "
+				 "time(s) (a malformed stream, or one write of over 8M requests); "
+				 "resynced at its next write",
+				 (unsigned long long)(c[CNT_X11_LOST] - st->x11_lost));
+		st->x11_lost = c[CNT_X11_LOST];
+	}
 	if (a->ticks % 60 == 0)
 		st->drops_at_minute = st->kernel_drops;
 }
@@ -139,6 +146,7 @@ static void put_events(struct agent *a, struct json *j)
 	json_kv_u64(j, "kernel_drops", a->stats.kernel_drops);
 	json_kv_u64(j, "ring_mib", a->cfg.ring_mib);
 	json_kv_u64(j, "decode_errors", a->pl.stats.decode_errors);
+	json_kv_u64(j, "x11_framing_lost", a->stats.x11_lost);
 	json_key(j, "by_type");
 	json_obj_begin(j);
 	for (t = 1; t < EV_TYPE_MAX; t++)

@@ -810,6 +810,8 @@ static void print_counters(const struct jval *st)
 	       "events, %s scans (scan queue full)\n",
 	       get_u64(ev, "kernel_drops", a, sizeof(a)), get_u64(ev, "ring_mib", d, sizeof(d)),
 	       get_u64(ev, "decode_errors", b, sizeof(b)), get_u64(sc, "dropped", c, sizeof(c)));
+	printf("x11:     framing of tracked clients' connections lost %s times\n",
+	       get_u64(ev, "x11_framing_lost", a, sizeof(a)));
 	printf("scans:   %s queued, %s scanned, %s from cache\n",
 	       get_u64(sc, "queue", a, sizeof(a)), get_u64(sc, "scanned", b, sizeof(b)),
 	       get_u64(sc, "cache_hits", d, sizeof(d)));

@@ -44,7 +44,8 @@
  *               "attached": bool}]
  *   "events": {"total": int, "per_second": number (last tick),
  *              "kernel_drops": int (ring buffer full), "ring_mib": int (its size),
- *              "decode_errors": int}
+ *              "decode_errors": int, "x11_framing_lost": int (a tracked client's
+ *              X11 stream no longer framed, resynced at its next write)}
  *   "scan": {"queue": int (pending now), "scanned": int, "dropped": int (queue full),
  *            "cache_hits": int}
  *   "sinks": [{"name": string, "transport": string, "state": string (a word:
