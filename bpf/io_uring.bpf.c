@@ -42,6 +42,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "iouring_handlers.h"
+#include "x11_handlers.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -133,12 +134,15 @@ static __always_inline void iou_splice(__u32 tgid, struct io_kiocb *req, long re
 	io = bpf_map_lookup_elem(&file_io, &fp);
 	if (io)
 		io_add_write(io, res);
+	x11_unseen((struct file *)fp, res);
 }
 
 /* clang-format off */
 #define IOU_READS IORING_OP_READ: case IORING_OP_READV: case IORING_OP_READ_FIXED
 #define IOU_WRITES IORING_OP_WRITE: case IORING_OP_WRITEV: case IORING_OP_WRITE_FIXED
 #define IOU_OPENS IORING_OP_OPENAT: case IORING_OP_OPENAT2
+#define IOU_SENDS IORING_OP_SEND: case IORING_OP_SENDMSG: case IORING_OP_SEND_ZC: \
+	case IORING_OP_SENDMSG_ZC
 /* clang-format on */
 
 SEC("tp_btf/io_uring_complete")
@@ -162,12 +166,20 @@ int BPF_PROG(iou_complete, struct io_ring_ctx *ring, void *reqp, struct io_uring
 			return 0;
 		res = cqe->res;
 		fp = (__u64)BPF_CORE_READ(req, file);
-		if (res <= 0 || !(io = bpf_map_lookup_elem(&file_io, &fp)))
+		if (res <= 0)
+			return 0;
+		if (op == IORING_OP_WRITE || op == IORING_OP_WRITEV || op == IORING_OP_WRITE_FIXED)
+			x11_unseen((struct file *)fp, res); /* to an X server: not readable here */
+		if (!(io = bpf_map_lookup_elem(&file_io, &fp)))
 			return 0;
 		if (op == IORING_OP_READ || op == IORING_OP_READV || op == IORING_OP_READ_FIXED)
 			io_add_read(io, res);
 		else
 			io_add_write(io, res);
+		return 0;
+	case IOU_SENDS:
+		if (maybe_hot(tgid))
+			x11_unseen(BPF_CORE_READ(req, file), cqe->res);
 		return 0;
 	case IOU_OPENS:
 	case IORING_OP_CLOSE:

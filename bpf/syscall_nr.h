@@ -38,6 +38,7 @@
 #define NR_renameat 264
 #define NR_splice 275
 #define NR_accept4 288
+#define NR_sendmmsg 307
 #define NR_dup3 292
 #define NR_preadv 295
 #define NR_pwritev 296

@@ -159,6 +159,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	case MOVE_CALLS:
 	case NR_sendto:
 	case NR_sendmsg:
+	case NR_sendmmsg:
 		if (ret <= 0)
 			return 0;
 		break;
@@ -193,13 +194,22 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	case CONN_CALLS:
 		return conn_exit(ret);
 	case NR_sendto:
-		x11_wrote(ARG(0), PTR(1), NULL, 0, ret);
+		x11_wrote(ARG(0), PTR(1), NULL, 0, NULL, ret);
 		return 0;
 	case NR_write:
-		x11_wrote(ARG(0), PTR(1), NULL, 0, ret);
+		x11_wrote(ARG(0), PTR(1), NULL, 0, NULL, ret);
 		break;
 	case NR_writev:
-		x11_wrote(ARG(0), NULL, PTR(1), sc_arg(regs, 2), ret);
+		x11_wrote(ARG(0), NULL, PTR(1), sc_arg(regs, 2), NULL, ret);
+		break;
+	case NR_sendmmsg:
+		x11_sent_mmsg(ARG(0), PTR(1), ret);
+		return 0;
+	case NR_sendfile:
+		x11_unseen(fd_file(ARG(0)), ret);
+		break;
+	case NR_splice:
+		x11_unseen(fd_file(ARG(2)), ret);
 		break;
 	case NR_sendmsg:
 		x11_sent_msg(ARG(0), PTR(1), ret);

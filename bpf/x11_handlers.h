@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * X11 clipboard traffic read off the wire: the requests a tracked process
- * writes to its X server, parsed at the exit of write, writev, sendto and
- * sendmsg by the raw dispatcher (bpf/syscalls.bpf.c).
+ * writes to its X server, parsed at the exit of write, writev, sendto,
+ * sendmsg and sendmmsg by the raw dispatcher (bpf/syscalls.bpf.c).
  *
  * Why here and not in libxcb: every X client, whatever wrote its requests
  * (libxcb, Xlib, a toolkit, a static or private libxcb, python-xlib, a
@@ -24,7 +24,11 @@
  *
  * What is reported is what the library probes reported: SetSelectionOwner
  * (TAKE), ConvertSelection (REQUEST), ChangeProperty with 8-bit data (SEND,
- * with the first CPRW_CLIP_DATA_MAX bytes of the content).
+ * with the first CPRW_CLIP_DATA_MAX bytes of the content).  And UNSEEN when
+ * a tracked process writes to its X server in a way whose bytes cannot be
+ * read here: sendfile or splice (from a file or pipe), io_uring, or more
+ * requests in one write than a walk takes.  X clients do none of these, so
+ * the rules treat it as hiding (clipboard_unseen).
  */
 #ifndef CPRW_BPF_X11_HANDLERS_H
 #define CPRW_BPF_X11_HANDLERS_H
@@ -106,6 +110,8 @@ struct x11_walk {
 	struct clipboard_event *ev; /* a SEND being filled, or NULL */
 	const struct x11_iov *iov;  /* NULL: one buffer (base, seg) */
 	__u64 iovcnt, idx;
+	const struct mmsghdr *msgs; /* sendmmsg: the messages, each with its iovecs */
+	__u64 nmsgs, msg;
 	__u64 base, seg; /* the current buffer: user address, bytes left */
 	__u64 left;	 /* bytes the syscall wrote not walked yet */
 	__u64 capture;	 /* content bytes still to copy into ev */
@@ -145,6 +151,17 @@ static __always_inline void x11_lost(struct x11_stream *st)
 {
 	st->phase = X11_LOST;
 	counter_add(CNT_X11_LOST, 1);
+}
+
+/* @bytes went to the X server unread: framing lost, and reported. */
+static __always_inline void x11_report_unseen(struct x11_stream *st, __u64 bytes, __u32 classes)
+{
+	struct clipboard_event *ev;
+
+	x11_lost(st);
+	ev = clip_start(CLIP_UNSEEN, CLIP_API_X11, 0, bytes, classes);
+	if (ev)
+		clip_send(ev);
 }
 
 static __always_inline void x11_finish_send(struct x11_walk *w)
@@ -324,6 +341,24 @@ static __always_inline long x11_collect(struct x11_walk *w)
 	return x11_header(w);
 }
 
+/* sendmmsg: the next message's iovecs and the bytes the kernel sent of it. 1: none left. */
+static __always_inline long x11_next_msg(struct x11_walk *w)
+{
+	const struct mmsghdr *m = &w->msgs[w->msg & 1023];
+	__u32 len = 0;
+
+	/* field by field: the callback's stack adds to sys_exit's (512 in all) */
+	if (w->msg >= w->nmsgs ||
+	    bpf_probe_read_user(&w->iov, sizeof(w->iov), &m->msg_hdr.msg_iov) ||
+	    bpf_probe_read_user(&w->iovcnt, sizeof(w->iovcnt), &m->msg_hdr.msg_iovlen) ||
+	    bpf_probe_read_user(&len, sizeof(len), &m->msg_len))
+		return 1;
+	w->msg++;
+	w->idx = 0;
+	w->left = len;
+	return 0;
+}
+
 /* One step: the next buffer, a stretch of body, or header bytes. */
 static long x11_step(__u32 i, struct x11_walk *w)
 {
@@ -331,7 +366,7 @@ static long x11_step(__u32 i, struct x11_walk *w)
 
 	if (!w->seg) {
 		if (!w->left || !w->iov || w->idx >= w->iovcnt)
-			return 1;
+			return x11_next_msg(w);
 		if (bpf_probe_read_user(&v, sizeof(v), &w->iov[w->idx & X11_IOV_MASK]))
 			return 1;
 		w->idx++;
@@ -379,10 +414,9 @@ static __always_inline bool x11_peer(struct file *f)
 	return true;
 }
 
-/* The X11 stream of @fd, a socket a tracked process wrote to, or NULL when it is none. */
-static __always_inline struct x11_stream *x11_stream_of(int fd, __u64 *inop)
+/* The X11 stream of @f, a file a tracked process wrote to, or NULL when it is none. */
+static __always_inline struct x11_stream *x11_stream_of(struct file *f, __u64 *inop)
 {
-	struct file *f = fd_file(fd);
 	struct x11_stream fresh = {}, *st;
 	struct inode *inode;
 	__u64 ino;
@@ -406,10 +440,10 @@ static __always_inline struct x11_stream *x11_stream_of(int fd, __u64 *inop)
 
 /*
  * A tracked process wrote @ret bytes to @fd: one buffer at @buf, or @iovcnt
- * iovecs at @iov.
+ * iovecs at @iov; or, with @msgs, @ret of sendmmsg's messages.
  */
 static __always_inline void x11_wrote(int fd, const void *buf, const struct x11_iov *iov,
-				      __u64 iovcnt, long ret)
+				      __u64 iovcnt, const struct mmsghdr *msgs, long ret)
 {
 	struct x11_walk w = {};
 	long steps;
@@ -417,7 +451,7 @@ static __always_inline void x11_wrote(int fd, const void *buf, const struct x11_
 	w.tgid = cur_tgid();
 	if (ret <= 0 || !clip_wanted(w.tgid, &w.classes))
 		return;
-	w.st = x11_stream_of(fd, &w.ino);
+	w.st = x11_stream_of(fd_file(fd), &w.ino);
 	if (!w.st)
 		return;
 	if (w.st->phase == X11_LOST) { /* resync: this write starts a request */
@@ -430,7 +464,11 @@ static __always_inline void x11_wrote(int fd, const void *buf, const struct x11_
 	if (w.st->capture)
 		x11_resume_send(&w);
 	w.left = ret;
-	if (iov) {
+	if (msgs) {
+		w.msgs = msgs;
+		w.nmsgs = ret;
+		w.left = 0;
+	} else if (iov) {
 		w.iov = iov;
 		w.iovcnt = iovcnt;
 	} else {
@@ -438,24 +476,49 @@ static __always_inline void x11_wrote(int fd, const void *buf, const struct x11_
 		w.seg = ret;
 	}
 	steps = bpf_loop(X11_STEPS_MAX, x11_step, &w, 0);
-	if (steps >= X11_STEPS_MAX && w.left)
-		x11_lost(w.st); /* too long to walk: pick up at the next write */
+	if (steps >= X11_STEPS_MAX && (w.left || w.msg < w.nmsgs)) /* too long to walk */
+		x11_report_unseen(w.st, w.left, w.classes);
 	if (w.ev && w.st->phase != X11_LOST)
 		x11_park_send(&w);
 	else
 		x11_finish_send(&w);
 }
 
+/*
+ * A tracked process moved @bytes into @f without them passing through its
+ * memory (sendfile, splice) or through io_uring: reported when @f is an X
+ * connection, once until the stream is framed again.
+ */
+static __always_inline void x11_unseen(struct file *f, long bytes)
+{
+	struct x11_stream *st;
+	__u32 classes;
+	__u64 ino;
+
+	if (bytes <= 0 || !f || !clip_wanted(cur_tgid(), &classes))
+		return;
+	st = x11_stream_of(f, &ino);
+	if (st && st->phase != X11_LOST)
+		x11_report_unseen(st, bytes, classes);
+}
+
+/* sendmmsg(fd, struct mmsghdr *msgs, vlen, flags) sent @ret messages. */
+static __always_inline void x11_sent_mmsg(int fd, const struct mmsghdr *msgs, long ret)
+{
+	x11_wrote(fd, NULL, NULL, 0, msgs, ret);
+}
+
 /* sendmsg(fd, struct user_msghdr *msg, flags): the iovecs from the header. */
 static __always_inline void x11_sent_msg(int fd, const struct user_msghdr *msg, long ret)
 {
-	struct user_msghdr m;
+	__u64 iov = 0, iovlen = 0;
 	__u32 classes;
 
 	if (ret <= 0 || !clip_wanted(cur_tgid(), &classes) ||
-	    bpf_probe_read_user(&m, sizeof(m), msg))
+	    bpf_probe_read_user(&iov, sizeof(iov), &msg->msg_iov) ||
+	    bpf_probe_read_user(&iovlen, sizeof(iovlen), &msg->msg_iovlen))
 		return;
-	x11_wrote(fd, NULL, (const struct x11_iov *)m.msg_iov, m.msg_iovlen, ret);
+	x11_wrote(fd, NULL, (const struct x11_iov *)iov, iovlen, NULL, ret);
 }
 
 #endif

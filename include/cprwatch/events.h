@@ -218,6 +218,8 @@ enum clip_op {
 	CLIP_SEND,     /* the owner wrote the content to a requester */
 	CLIP_READ,     /* read the content the owner sent */
 	CLIP_SET_TEXT, /* toolkit call that sets the clipboard with the text */
+	CLIP_UNSEEN,   /* wrote to its X server in a way that cannot be read (total_len bytes) */
+	CLIP_OP_LAST = CLIP_UNSEEN,
 };
 
 enum clip_api {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The clipboard channel end to end with the real uprobes, under an Xvfb of
+# The clipboard channel end to end with the real probes, under an Xvfb of
 # its own: a CPR client puts 50 synthetic CPR numbers on the CLIPBOARD
 # through libX11, through xcb's typed wrappers (as Qt), through raw xcb
 # requests (as Chromium and Electron), and through xclip run as its child;
@@ -11,8 +11,8 @@
 # tries the obvious ways round: the numbers in UTF-16 (with and without a
 # byte-order mark) through xclip, and an X client of their own in python3
 # that speaks the protocol on the socket with no X library to probe (plain,
-# one byte per write, one-byte iovecs, BIG-REQUESTS, after a flood that
-# loses the framing).
+# one byte per write, one-byte iovecs, 7-byte sendmmsg messages,
+# BIG-REQUESTS, big-endian, after a flood that loses the framing).
 #
 # run.sh runs this under both syscall hook variants: the raw dispatcher reads
 # X11 requests off the wire (api "x11"); the per-syscall tracepoints leave
@@ -210,11 +210,15 @@ fi
 cp x11_raw.py "$THOME/x11_raw.py"
 cp "$T/cpr.txt" "$THOME/cpr.txt"
 cp "$HELPERS/x11_clip" "$THOME/signal-desktop"
-chown "$TUSER" "$THOME/x11_raw.py" "$THOME/cpr.txt" "$THOME/signal-desktop"
-start_agent "$T/cprwatch.conf" --alert-log "$T/alerts_raw.json"
-RAW=()
-for how in "" --split --iov --big --flood; do
-	as_user "$THOME/cprclient" run python3 x11_raw.py $how own cpr.txt 10 > "$T/raw.out" &
+cp "$HELPERS/uring_copy" "$THOME/uring_copy"
+chown "$TUSER" "$THOME/x11_raw.py" "$THOME/cpr.txt" "$THOME/signal-desktop" "$THOME/uring_copy"
+
+# raw_own HOW...: the user's CPR client runs x11_raw.py HOW, owns the
+# clipboard with the numbers, the user's messaging app pastes them; the
+# python3 client's pid is appended to RAW as "HOW:PID".
+raw_own() {
+	local pid
+	as_user "$THOME/cprclient" run python3 x11_raw.py "$@" own cpr.txt 10 > "$T/raw.out" &
 	pid=$!
 	for _ in $(seq 1 100); do
 		grep -q ready "$T/raw.out" 2>/dev/null && break
@@ -222,16 +226,28 @@ for how in "" --split --iov --big --flood; do
 	done
 	# the same user's messaging app pastes (clipboard_to_messaging pairs one user's apps)
 	if ! as_user "$THOME/signal-desktop" --xlib paste > "$T/pasted" || ! cmp -s "$T/pasted" "$T/cpr.txt"; then
-		echo "  FAIL: the user's signal-desktop did not paste the text (${how:-plain})"
+		echo "  FAIL: the user's signal-desktop did not paste the text (${*:-plain})"
 		FAILS=$((FAILS + 1))
 	fi
-	RAW+=("${how:-plain}:$(pgrep -P "$(pgrep -P $pid)" python3 || echo none)")
+	RAW+=("${1:-plain}:$(pgrep -P "$(pgrep -P $pid)" python3 || echo none)")
 	kill $pid 2>/dev/null
 	pkill -u "$TUSER" -f x11_raw.py 2>/dev/null
 	wait $pid 2>/dev/null
+}
+
+start_agent "$T/cprwatch.conf" --alert-log "$T/alerts_raw.json"
+RAW=()
+for how in "" --split --iov --mmsg --big --msb --flood; do
+	raw_own $how
 done
+READ_RAW=("${RAW[@]}")
+RAW=()
+raw_own --sendfile
+raw_own --uring="$THOME/uring_copy"
+HIDDEN=("${RAW[@]}")
 sleep 0.5
 stop_agent
+RAW=("${READ_RAW[@]}")
 for r in "${RAW[@]}"; do
 	how=${r%%:*} pid=${r#*:}
 	expect_eq "$how: the client's take and its send of the 50 numbers, on the wire" \
@@ -243,8 +259,21 @@ for r in "${RAW[@]}"; do
 	expect_eq "$how: bulk_clipboard on its send" \
 		"$(jq -c "select(.rule==\"bulk_clipboard\" and .pid==$pid)" "$T/alerts_raw.json" | jq -r .counts.cpr_distinct)" 50
 done
-expect_eq "the flood's lost framing is reported (agent log, once)" \
-	"$(grep -c "X11: the framing of a tracked client's connection was lost 1 time" "$T/agent.log")" 1
+flood=${RAW[6]#*:}
+expect_eq "--flood: clipboard_unseen names the python3 client (more requests in one write than a walk)" \
+	"$(jq -c "select(.rule==\"clipboard_unseen\" and .pid==$flood)" "$T/alerts_raw.json" | jq -r '[.severity, .clipboard.api]|join(" ")')" \
+	"high x11"
+echo "  the content hidden from the wire parser (moved from a file into the socket):"
+pid=${HIDDEN[0]#*:}
+expect_eq "--sendfile: the take is seen, no send with the numbers" \
+	"$(events ".event==\"clipboard\" and .pid==$pid and (.op==\"take\" or (.op==\"send\" and .cpr_distinct>0))" | jq -r .op | paste -sd' ')" "take"
+expect_eq "--sendfile: clipboard_unseen names the python3 client" \
+	"$(jq -c "select(.rule==\"clipboard_unseen\" and .pid==$pid)" "$T/alerts_raw.json" | jq -r '.process_chain[0].exe|sub(".*/";"")')" "python3.11"
+expect_eq "--uring: clipboard_unseen names the io_uring helper, the python3 client its parent" \
+	"$(jq -c 'select(.rule=="clipboard_unseen" and (.process_chain[0].exe|endswith("/uring_copy")))' "$T/alerts_raw.json" |
+		jq -r "[.process_chain[1].pid == ${HIDDEN[1]#*:}, .clipboard.op] | join(\" \")")" "true unseen"
+expect_eq "the lost framing is also in the agent's log" \
+	"$(grep -c "X11: the framing of a tracked client's connection was lost" "$T/agent.log" | sed 's/^[1-9][0-9]*$/yes/')" yes
 hits=$(cat "$T/events.json" "$T/alerts_raw.json" "$T/agent.log" | grep -c -F -f "$T/numbers.txt")
 expect_eq "no number of the python3 client's copies in any output" "$hits" 0
 finish

@@ -7,6 +7,8 @@
  *   uring_copy [OPTIONS] copy SRC DST    copy SRC to DST in 4 KiB requests
  *   uring_copy [OPTIONS] send SRC PORT   read SRC, connect to 127.0.0.1:PORT
  *                                        (IORING_OP_CONNECT), send it (IORING_OP_SEND)
+ *   uring_copy [OPTIONS] write SRC FD    read SRC, write it to the inherited FD
+ *                                        (IORING_OP_WRITE; test_clipboard's X socket)
  * OPTIONS (the ways round a monitor an attacker would try):
  *   --async    every request with IOSQE_ASYNC: run by an io-wq worker thread
  *   --sqpoll   IORING_SETUP_SQPOLL: a kernel thread submits the requests
@@ -164,6 +166,22 @@ static void do_send(const char *src, int port)
 	free(data);
 }
 
+static void do_write(const char *src, int fd)
+{
+	size_t len, off = 0;
+	char *data = read_all(src, &len);
+	int ret;
+
+	fixed = 0; /* the inherited fd is an ordinary one */
+	while (off < len) {
+		ret = u_rw(IORING_OP_WRITE, fd, data + off, len - off, 0);
+		if (ret <= 0)
+			die("write", ret < 0 ? ret : EIO);
+		off += ret;
+	}
+	free(data);
+}
+
 int main(int argc, char **argv)
 {
 	static const int sparse[2] = { -1, -1 };
@@ -180,7 +198,7 @@ int main(int argc, char **argv)
 	}
 	if (argc - i != 3) {
 		fprintf(stderr, "usage: uring_copy [--async] [--sqpoll] [--fixed] copy SRC DST | "
-				"send SRC PORT\n");
+				"send SRC PORT | write SRC FD\n");
 		return 2;
 	}
 	printf("pid=%d\n", getpid());
@@ -194,6 +212,8 @@ int main(int argc, char **argv)
 		do_copy(argv[i + 1], argv[i + 2]);
 	else if (!strcmp(argv[i], "send"))
 		do_send(argv[i + 1], atoi(argv[i + 2]));
+	else if (!strcmp(argv[i], "write"))
+		do_write(argv[i + 1], atoi(argv[i + 2]));
 	else
 		die(argv[i], EINVAL);
 	uring_exit(&ring);

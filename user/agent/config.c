@@ -155,6 +155,7 @@ static const struct key_def key_defs[] = {
 	{ "rules.clipboard_to_messaging", "require_cpr", K_BOOL, CF(rules.clip_require_cpr), 0, 0 },
 	RULE_KEYS(bulk_clipboard),
 	{ "rules.bulk_clipboard", "min_cpr", K_UINT, CF(rules.clip_bulk_min_cpr), 10000000, 0 },
+	RULE_KEYS(clipboard_unseen),
 	RULE_KEYS(print_export),
 	{ "rules.print_export", "min_cpr", K_UINT, CF(rules.print_min_cpr), 10000000, 0 },
 	{ "rules.print_export", "spool", K_LIST, CF(rules.print_spool), 0,
@@ -628,6 +629,7 @@ static void config_defaults(struct config *cfg)
 	r->clip_window = 600;
 	r->clip_require_cpr = true;
 	rule_default(&r->bulk_clipboard, SEV_HIGH, 300);
+	rule_default(&r->clipboard_unseen, SEV_HIGH, 300);
 	rule_default(&r->network_exfil, SEV_HIGH, 300);
 	rule_default(&r->print_export, SEV_HIGH, 300);
 	r->print_min_cpr = 1;

@@ -111,8 +111,9 @@ static const char alerts_help[] =
 	"              (90s, 15m, 1h, 2d, 1w, 1h30m)\n"
 	"  --rule R    only alerts of rule R (bulk_export, export_volume,\n"
 	"              messaging_exfil, removable_media, archive_before_exfil,\n"
-	"              lookup_burst, scan_refused, scan_backlog,\n"
-	"              clipboard_to_messaging, bulk_clipboard)\n"
+	"              lookup_burst, persons_viewed, scan_refused, scan_backlog,\n"
+	"              network_exfil, print_export, encrypted_export,\n"
+	"              clipboard_to_messaging, bulk_clipboard, clipboard_unseen)\n"
 	"  --limit N   at most the N newest matching alerts (1-" CPRW_STR(CONTROL_ALERTS_MAX_LIMIT) ", default " CPRW_STR(
 		CONTROL_ALERTS_DEFAULT_LIMIT) ")\n"
 					      "  --json      print the agent's answer as is: {\"ok\":true,\"alerts\":[...],\n"

@@ -13,6 +13,8 @@
  * goes through a pipe), so there the rule can fire only with require_cpr=no.
  * Offers are remembered per (owner, selection) for `window` seconds; a take
  * by another tracked process for the same selection ends them.
+ * clipboard_unseen: a lineage process wrote to its X server in a way the
+ * kernel's wire parser could not read (bpf/x11_handlers.h).
  */
 #include <stdio.h>
 #include <string.h>
@@ -316,6 +318,27 @@ static void bulk_clipboard(struct rules *r, const struct event *ev, const struct
 	rules_fire(r, RULE_BULK_CLIPBOARD, &a, ev->hdr->tgid);
 }
 
+static void clipboard_unseen(struct rules *r, const struct event *ev, const struct proc *p)
+{
+	const struct clipboard_event *e = ev->raw;
+	struct alert_clipboard c = {
+		.owner_pid = ev->hdr->tgid,
+		.owner_exe = p && p->exe ? p->exe : ev->hdr->comm,
+		.op = clip_op_name(e->op),
+		.api = clip_api_name(e->api),
+	};
+	struct alert a;
+
+	rules_alert_from_hdr(&a, ev->hdr, p);
+	a.bytes = e->total_len;
+	a.clipboard = &c;
+	snprintf(a.summary, sizeof(a.summary),
+		 "%.80s wrote %llu bytes to its X server in a way cprwatch cannot read "
+		 "(sendfile, splice, io_uring or a flood): its clipboard traffic is hidden",
+		 rules_who(p, ev->hdr), (unsigned long long)e->total_len);
+	rules_fire(r, RULE_CLIPBOARD_UNSEEN, &a, ev->hdr->tgid);
+}
+
 static void clipboard_event(struct rules *r, void *st, const struct event *ev, const struct proc *p)
 {
 	struct clip_state *cs = st;
@@ -354,6 +377,10 @@ static void clipboard_event(struct rules *r, void *st, const struct event *ev, c
 	case CLIP_READ:
 		if (h->classes & APP_CLASSES)
 			clip_pasted(r, cs, ev, p, user);
+		break;
+	case CLIP_UNSEEN:
+		if (lineage)
+			clipboard_unseen(r, ev, p);
 		break;
 	}
 }

@@ -43,6 +43,7 @@ const char *const rule_names[RULE_MAX] = {
 	[RULE_NETWORK_EXFIL] = "network_exfil",
 	[RULE_PRINT_EXPORT] = "print_export",
 	[RULE_PERSONS_VIEWED] = "persons_viewed",
+	[RULE_CLIPBOARD_UNSEEN] = "clipboard_unseen",
 };
 
 /* Where each rule's [rules.NAME] settings live in struct rules_cfg. */
@@ -61,6 +62,7 @@ static const size_t rule_cfg_off[RULE_MAX] = {
 	[RULE_PRINT_EXPORT] = offsetof(struct rules_cfg, print_export),
 	[RULE_ENCRYPTED_EXPORT] = NO_CFG,
 	[RULE_PERSONS_VIEWED] = offsetof(struct rules_cfg, persons_viewed),
+	[RULE_CLIPBOARD_UNSEEN] = offsetof(struct rules_cfg, clipboard_unseen),
 };
 
 struct activity {

@@ -56,6 +56,7 @@ struct rules_cfg {
 	bool clip_require_cpr;	  /* only content the scanner found CPR numbers in */
 	struct rule_cfg bulk_clipboard;
 	unsigned int clip_bulk_min_cpr; /* distinct CPR numbers in one transfer */
+	struct rule_cfg clipboard_unseen;
 	struct rule_cfg network_exfil;
 	unsigned int net_share;	  /* percent of the tainted bytes read that, sent, is an upload */
 	unsigned int net_min_kib; /* and at least this much */

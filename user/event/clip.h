@@ -18,7 +18,7 @@ static inline const char *clip_op_name(__u32 op)
 {
 	static const char *const names[] = {
 		[CLIP_TAKE] = "take", [CLIP_REQUEST] = "request",   [CLIP_SEND] = "send",
-		[CLIP_READ] = "read", [CLIP_SET_TEXT] = "set_text",
+		[CLIP_READ] = "read", [CLIP_SET_TEXT] = "set_text", [CLIP_UNSEEN] = "unseen",
 	};
 
 	return op < sizeof(names) / sizeof(names[0]) && names[op] ? names[op] : "unknown";
@@ -39,7 +39,7 @@ static inline __u32 clip_op_from_name(const char *s)
 {
 	__u32 op;
 
-	for (op = CLIP_TAKE; s && op <= CLIP_SET_TEXT; op++)
+	for (op = CLIP_TAKE; s && op <= CLIP_OP_LAST; op++)
 		if (!strcmp(s, clip_op_name(op)))
 			return op;
 	return 0;
