@@ -856,6 +856,57 @@ static void test_network_exfil(void)
 	}
 }
 
+/* ---- clipboard_unseen -------------------------------------------------------------- */
+
+static void tr_clip(struct tr_stream *s, uint64_t ms, const struct tr_proc *p, const char *op,
+		    uint64_t total_len)
+{
+	tr_hdr(s, "clipboard", ms, p);
+	fprintf(s->f,
+		",\"op\":\"%s\",\"api\":\"x11\",\"selection\":0,\"total_len\":%llu,"
+		"\"data_len\":0,\"cpr_distinct\":0}\n",
+		op, (unsigned long long)total_len);
+}
+
+static void test_clipboard_unseen(void)
+{
+	static const struct {
+		const char *name, *conf;
+		const struct tr_proc *who;
+		bool fires;
+	} rows[] = {
+		{ "the CPR client hides its X traffic", "", &TR_CLIENT, true },
+		{ "a tainted process does", "", &TR_CP, true },
+		{ "a messaging app (tracked, no CPR data) does", "", &TR_SIGNAL, false },
+		{ "disabled", "[rules.clipboard_unseen]\nenabled = no\n", &TR_CLIENT, false },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		const struct jval *al;
+		struct tr_stream s;
+		struct tr_run run;
+
+		tr_begin(&s);
+		tr_exec(&s, 10, rows[i].who);
+		tr_clip(&s, 1000, rows[i].who, "take", 0);
+		tr_clip(&s, 1100, rows[i].who, "unseen", 628);
+		tr_clip(&s, 1200, rows[i].who, "unseen", 628); /* suppressed: one alert */
+		tr_replay(rows[i].conf, &s, &run);
+		TR_CHECK(tr_count(&run, "clipboard_unseen", TR_FIRST) == rows[i].fires,
+			 rows[i].name);
+		al = tr_alert(&run, "clipboard_unseen", TR_FIRST, 0);
+		if (al) {
+			TR_STR_EQ(al, "severity", "high", rows[i].name);
+			TR_U64_EQ(al, "pid", rows[i].who->pid, rows[i].name);
+			TR_U64_EQ(al, "counts.bytes", 628, rows[i].name);
+			TR_STR_EQ(al, "clipboard.op", "unseen", rows[i].name);
+			TR_STR_EQ(al, "clipboard.api", "x11", rows[i].name);
+		}
+		tr_free(&run);
+	}
+}
+
 /* ---- export_volume ----------------------------------------------------------------- */
 
 #define VOL_CONF "[rules.export_volume]\nfiles = 5\nmib = 1000\nwindow = 60\n"
@@ -2331,6 +2382,7 @@ static CU_TestInfo rules_tests[] = {
 	{ "bulk_export: thresholds, counts, samples, chain", test_bulk_export },
 	{ "bulk_export: a user's total across files", test_bulk_cumulative },
 	{ "network_exfil: a tainted process uploads", test_network_exfil },
+	{ "clipboard_unseen: X traffic moved past the wire parser", test_clipboard_unseen },
 	{ "export_volume: files and MiB in the window", test_export_volume },
 	{ "messaging_exfil: apps opening CPR data", test_messaging_open },
 	{ "messaging_exfil: uploads after CPR-client activity", test_messaging_tcp },
