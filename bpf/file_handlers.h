@@ -361,6 +361,17 @@ static __always_inline void io_add_write(struct file_io *io, long ret)
 	__sync_fetch_and_add(&io->writes, 1);
 }
 
+/* @ret bytes written to @fd: true when it is an accounted (regular) file. */
+static __always_inline bool io_wrote(__u32 tgid, int fd, long ret)
+{
+	struct file_io *io = io_of(tgid, fd);
+
+	if (!io && !(io = adopt_fd(tgid, fd)))
+		return false;
+	io_add_write(io, ret);
+	return true;
+}
+
 /* Add @ret bytes to the files behind the accounted fds among @fd_in, @fd_out. */
 static __always_inline void io_account(__u32 tgid, int fd_in, int fd_out, long ret)
 {
@@ -370,8 +381,8 @@ static __always_inline void io_account(__u32 tgid, int fd_in, int fd_out, long r
 		return;
 	if (fd_in >= 0 && (io = io_of(tgid, fd_in)))
 		io_add_read(io, ret);
-	if (fd_out >= 0 && ((io = io_of(tgid, fd_out)) || (io = adopt_fd(tgid, fd_out))))
-		io_add_write(io, ret);
+	if (fd_out >= 0)
+		io_wrote(tgid, fd_out, ret);
 }
 
 static __always_inline int io_exit(long ret)

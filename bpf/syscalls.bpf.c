@@ -196,12 +196,15 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	case NR_sendto:
 		x11_wrote(ARG(0), PTR(1), NULL, 0, NULL, ret);
 		return 0;
+	/* an accounted file is no X connection: the parser's socket test only for the rest */
 	case NR_write:
-		x11_wrote(ARG(0), PTR(1), NULL, 0, NULL, ret);
-		break;
+		if (!io_wrote(bpf_get_current_pid_tgid() >> 32, ARG(0), ret))
+			x11_wrote(ARG(0), PTR(1), NULL, 0, NULL, ret);
+		return 0;
 	case NR_writev:
-		x11_wrote(ARG(0), NULL, PTR(1), sc_arg(regs, 2), NULL, ret);
-		break;
+		if (!io_wrote(bpf_get_current_pid_tgid() >> 32, ARG(0), ret))
+			x11_wrote(ARG(0), NULL, PTR(1), sc_arg(regs, 2), NULL, ret);
+		return 0;
 	case NR_sendmmsg:
 		x11_sent_mmsg(ARG(0), PTR(1), ret);
 		return 0;
