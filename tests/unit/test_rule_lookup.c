@@ -4,16 +4,23 @@
  * name is resolved by a thread of its own, not on the event loop, and
  * connects to it count once the answer is in.  (tests/unit/test_rules.c
  * covers the rule itself through replay, where names resolve at once.)
+ * And the live status of the users: right after a start, before any event or
+ * tick, "today" is the caller's day.
  */
 #include <arpa/inet.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <CUnit/CUnit.h>
 #include "unit.h"
 #include "detect/rules.h"
 #include "event/decode.h"
+#include "lib/json.h"
+#include "lib/time.h"
 
 #define LK_NS 1000000000ULL
 #define LK_TRIES 200 /* 200 x 25 ms: the answer of a local name */
@@ -125,10 +132,50 @@ static void test_free_while_resolving(void)
 	CU_PASS("no crash");
 }
 
+/*
+ * A restarted agent asked for status before its first event or tick: the
+ * users' persons today are those of the caller's day, read back from the
+ * state file, not of boot day (the rules' clock is still 0).  @now_ns is
+ * three days after boot, so the two days differ on any machine.
+ */
+static void test_users_today_after_restart(void)
+{
+	char dir[] = "/tmp/cprw-unit-persons.XXXXXX", path[64], want[64];
+	uint64_t now_ns = time_mono_ns() + 3 * 86400 * LK_NS;
+	time_t t = (now_ns + time_mono_offset()) / LK_NS;
+	struct lk_run run;
+	struct json j;
+	struct tm tm;
+	FILE *f;
+
+	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+	localtime_r(&t, &tm);
+	snprintf(path, sizeof(path), "%s/persons_viewed", dir);
+	f = fopen(path, "w");
+	CU_ASSERT_FATAL(f != NULL);
+	fprintf(f, "1000 %lld 1200\n", (long long)(((int64_t)t + tm.tm_gmtoff) / 86400));
+	fclose(f);
+	CU_ASSERT_FATAL(lk_setup(&run, NULL, 0) == 0);
+	run.cfg.persons_days = 14;
+	CU_ASSERT_EQUAL_FATAL(rules_open_state(&run.r, dir, NULL), 0);
+	json_init(&j);
+	json_obj_begin(&j);
+	rules_users_json(&run.r, &j, now_ns);
+	json_obj_end(&j);
+	snprintf(want, sizeof(want), "\"persons_today\":1200");
+	CU_ASSERT_PTR_NOT_NULL(memmem(j.out.data, j.out.len, want, strlen(want)));
+	json_free(&j);
+	lk_teardown(&run);
+	unlink(path);
+	rmdir(dir);
+}
+
 static CU_TestInfo rule_lookup_tests[] = {
 	{ "endpoint name resolved off the loop", test_name_resolved_off_loop },
 	{ "numeric endpoint at once", test_numeric_at_once },
 	{ "rules freed while a name resolves", test_free_while_resolving },
+	{ "status: persons today after a restart, before any event",
+	  test_users_today_after_restart },
 	CU_TEST_INFO_NULL,
 };
 

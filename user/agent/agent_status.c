@@ -238,6 +238,6 @@ void agent_status_json(struct agent *a, struct json *j)
 	clipboard_status_json(j, a->clip);
 	tls_status_json(j, a->ld.skel ? &a->tls : NULL);
 	json_kv_bool(j, "turn_probes", a->ld.turns);
-	rules_users_json(&a->pl.rules, j);
+	rules_users_json(&a->pl.rules, j, time_mono_ns());
 	json_kv_u64(j, "alerts", a->pl.alerts.emitted);
 }

@@ -208,13 +208,20 @@ static void user_json(struct rules *r, struct persons_state *s, struct json *j, 
 	json_obj_end(j);
 }
 
-void rules_users_json(struct rules *r, struct json *j)
+void rules_users_json(struct rules *r, struct json *j, uint64_t now_ns)
 {
 	struct persons_state *s = rules_family_state(r, &rule_family_persons);
 	uint64_t lookups;
 	size_t it = 0;
 	__u32 user;
 
+	/*
+	 * A live query: "today" and "the last hour" are the caller's now, not the
+	 * time of the latest event or tick, which is still boot time (day 0 of
+	 * the monotonic clock) right after a start.
+	 */
+	if (now_ns > r->now_ns)
+		r->now_ns = now_ns;
 	json_key(j, "users");
 	json_arr_begin(j);
 	while (rules_lookup_next(r, &it, &user, &lookups))

@@ -103,8 +103,11 @@ int rules_open_state(struct rules *r, const char *state_dir, const struct person
  * which count as persons viewed.  Returns the distinct CPR numbers in it.
  */
 unsigned int rules_on_tls(struct rules *r, const struct event *ev, const struct proc *p);
-/* "users": per login user, look-ups in the last hour and persons today (counts only). */
-void rules_users_json(struct rules *r, struct json *j);
+/*
+ * "users": per login user, look-ups in the last hour and persons today
+ * (counts only), as of @now_ns (monotonic; rules time only moves forward).
+ */
+void rules_users_json(struct rules *r, struct json *j, uint64_t now_ns);
 /* The CPR services' addresses now known (numeric and resolved); see endpoints_addrs(). */
 struct endpoints *rules_services(struct rules *r);
 /* Send the follow-ups of suppression windows that ended by @now_ns (all when @all). */
