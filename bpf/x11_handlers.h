@@ -146,7 +146,10 @@ static __always_inline __u32 x11_wanted(__u8 opcode)
 	return 0;
 }
 
-/* Counted: the agent warns, since a client can lose us on purpose (README). */
+/*
+ * Counted (CNT_X11_LOST, whatever the cause: malformed, or bytes that went past
+ * the parser): the agent warns, since a client can lose us on purpose (README).
+ */
 static __always_inline void x11_lost(struct x11_stream *st)
 {
 	st->phase = X11_LOST;

@@ -22,8 +22,8 @@ void agent_stats_tick(struct agent *a)
 		st->kernel_drops = c[CNT_DROPS];
 		if (c[CNT_X11_LOST] > st->x11_lost)
 			log_warn("X11: the framing of a tracked client's connection was lost %llu "
-				 "time(s) (a malformed stream, or one write of over 8M requests); "
-				 "resynced at its next write",
+				 "time(s) (a malformed stream, or bytes moved past the parser: "
+				 "see clipboard_unseen alerts); resynced at its next write",
 				 (unsigned long long)(c[CNT_X11_LOST] - st->x11_lost));
 		st->x11_lost = c[CNT_X11_LOST];
 	}
